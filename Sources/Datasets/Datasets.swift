@@ -1,0 +1,1 @@
+// `Datasets`: see DESIGN notes in README.md.

@@ -1,0 +1,1 @@
+// `Gnuplot`: see DESIGN notes in README.md.

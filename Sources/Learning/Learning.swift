@@ -1,0 +1,1 @@
+// `Learning`: see DESIGN notes in README.md.

@@ -1,0 +1,83 @@
+// Ranking: the combinatorial "solver" at the heart of RaMBO (paper §3.1, §4.1).
+//
+// Conventions (the reference; every other file and every port follows them):
+// - Ranks are 1-based and descending: rank 1 is the highest score.
+// - Ties are broken stably: among equal scores the earlier index ranks higher,
+//       rk(y)_i = 1 + #{ j : y_j > y_i } + #{ j < i : y_j == y_i }.
+//   With no ties this is the paper's Eq. 2, rk(y)_i = 1 + #{ j : y_j > y_i }.
+// - -0.0 and +0.0 are equal scores (IEEE `==`), so they tie and the earlier index wins.
+// - Scores must be finite. `validateScores` says which entry is not; the functions below assume it.
+
+/// The permutation that sorts `scores` in descending order, stably.
+///
+/// `order[k]` is the index of the item at rank `k + 1`: `scores[order[0]]` is the largest score, and among
+/// equal scores the smaller index comes first.
+///
+/// - Precondition: every score is finite (see `validateScores`).
+/// - Complexity: O(n log n) time, O(n) extra memory.
+public func argsortDescending(_ scores: [Double]) -> [Int] {
+    RankingKernel.argsortDescending(scores)
+}
+
+/// The 1-based descending ranks of `scores`, ties broken stably (earlier index ranks higher).
+///
+/// `rank(y)[i] == 1` for the largest score. The result is a permutation of `1...n`, and it is the inverse
+/// of `argsortDescending` shifted by one: `rank(y)[argsortDescending(y)[k]] == k + 1`.
+///
+/// Example: `rank([0.3, 0.9, -0.1, 0.5]) == [3, 1, 4, 2]`; `rank([1, 1, 0]) == [1, 2, 3]`.
+///
+/// - Precondition: every score is finite (see `validateScores`).
+/// - Complexity: O(n log n) time, O(n) extra memory.
+public func rank(_ scores: [Double]) -> [Int] {
+    ranks(fromOrder: argsortDescending(scores))
+}
+
+/// Inverts a descending order into 1-based ranks: `ranks[order[k]] = k + 1`.
+///
+/// - Precondition: `order` is a permutation of `0..<order.count`.
+/// - Complexity: O(n).
+@inlinable
+public func ranks(fromOrder order: [Int]) -> [Int] {
+    var result = [Int](repeating: 0, count: order.count)
+    for (position, index) in order.enumerated() { result[index] = position + 1 }
+    return result
+}
+
+/// The readable reference definition of rank, straight from the convention: for every item, count the items
+/// that beat it (a larger score, or an equal score at a smaller index).
+///
+/// Use it to check faster implementations; never in a hot loop.
+///
+/// - Complexity: O(n²).
+public func rankByCounting(_ scores: [Double]) -> [Int] {
+    scores.indices.map { i in
+        1 + scores.indices.reduce(0) { count, j in
+            count + ((scores[j] > scores[i] || (scores[j] == scores[i] && j < i)) ? 1 : 0)
+        }
+    }
+}
+
+/// Checks that every score is finite, so that ranking is well defined.
+///
+/// - Parameter name: how the caller calls these scores, used in the error ("scores", "scores[2]", ...).
+/// - Throws: `RamboError.nonFinite` naming the first offending index.
+/// - Complexity: O(n).
+public func validateScores(_ scores: [Double], name: String = "scores") throws {
+    if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+        throw RamboError.nonFinite(name: name, index: bad, value: scores[bad])
+    }
+}
+
+/// The ranking kernels behind `argsortDescending`.
+public enum RankingKernel {
+    /// A stable descending argsort by comparison (the readable reference path).
+    ///
+    /// - Complexity: O(n log n).
+    public static func argsortDescending(_ scores: [Double]) -> [Int] {
+        // Sort indices by (score descending, index ascending): an explicit tie rule, so the result does not
+        // depend on the stability of the library sort.
+        scores.indices.sorted { a, b in
+            scores[a] > scores[b] || (scores[a] == scores[b] && a < b)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+// Retrieval metrics on an embedding: every item is a query, the others are the gallery.
+
+/// Cosine similarity of two vectors of the same dimension.
+///
+/// - Precondition: both vectors have non-zero norm.
+/// - Complexity: O(d).
+@inlinable
+public func cosineSimilarity(_ a: [Double], _ b: [Double]) -> Double {
+    var dot = 0.0, na = 0.0, nb = 0.0
+    for k in a.indices {
+        dot += a[k] * b[k]
+        na += a[k] * a[k]
+        nb += b[k] * b[k]
+    }
+    return dot / (na.squareRoot() * nb.squareRoot())
+}
+
+/// The retrieval results of an embedding: for every query, its gallery ordered by cosine similarity.
+///
+/// Build it once and read several metrics from it. Ties in similarity follow the ranking convention: the
+/// gallery item with the smaller index comes first.
+public struct RetrievalRanking: Sendable {
+    /// `labels[neighbours[q][k]]` is the label of the (k+1)-th nearest neighbour of query `q` (query excluded).
+    public let neighbours: [[Int]]
+    public let labels: [Int]
+
+    /// Ranks the gallery for every query, keeping the first `depth` neighbours (all when `nil`).
+    ///
+    /// - Parameters:
+    ///   - embeddings: N vectors of one dimension, each with non-zero norm.
+    ///   - labels: N class labels.
+    ///   - depth: how many neighbours to keep per query; MAP@R needs at least the largest class size − 1.
+    /// - Throws: `RamboError` for mismatched sizes, ragged or non-finite vectors, or a zero-norm vector.
+    /// - Complexity: O(N² d + N² log N) time, O(N · depth) memory.
+    public init(embeddings: [[Double]], labels: [Int], depth: Int? = nil) throws {
+        guard !embeddings.isEmpty else { throw RamboError.empty(name: "embeddings") }
+        guard embeddings.count == labels.count else {
+            throw RamboError.lengthMismatch(name: "labels", expected: embeddings.count, actual: labels.count)
+        }
+        let dimension = embeddings[0].count
+        guard dimension > 0 else { throw RamboError.empty(name: "embeddings[0]") }
+        var normalised = [[Double]]()
+        normalised.reserveCapacity(embeddings.count)
+        for (i, e) in embeddings.enumerated() {
+            guard e.count == dimension else {
+                throw RamboError.lengthMismatch(name: "embeddings[\(i)]", expected: dimension, actual: e.count)
+            }
+            try validateScores(e, name: "embeddings[\(i)]")
+            let norm = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { throw RamboError.invalid("embeddings[\(i)] has zero norm; cosine similarity is undefined") }
+            normalised.append(e.map { $0 / norm })
+        }
+        let n = embeddings.count
+        let keep = min(depth ?? (n - 1), n - 1)
+        self.labels = labels
+        self.neighbours = (0..<n).map { q in
+            var similarity = [Double](repeating: -.infinity, count: n)
+            for j in 0..<n where j != q {
+                var dot = 0.0
+                for k in 0..<dimension { dot += normalised[q][k] * normalised[j][k] }
+                similarity[j] = dot
+            }
+            // The query sits last (−∞ is below every cosine); drop it.
+            return Array(argsortDescending(similarity).prefix(keep))
+        }
+    }
+
+    /// How many gallery items share query `q`'s class.
+    public func relevantCount(query q: Int) -> Int {
+        labels.indices.reduce(0) { $0 + ($1 != q && labels[$1] == labels[q] ? 1 : 0) }
+    }
+
+    /// Recall@K (deep-metric-learning usage): the fraction of queries with a same-class item among their K
+    /// nearest neighbours. Queries whose class has no other member are skipped.
+    ///
+    /// - Returns: one value in [0, 1] per K, or `nil` when no query has a same-class item.
+    public func recallAtK(_ ks: [Int]) -> [Int: Double]? {
+        let queries = labels.indices.filter { relevantCount(query: $0) > 0 }
+        guard !queries.isEmpty else { return nil }
+        var result = [Int: Double]()
+        for k in ks {
+            let hits = queries.filter { q in neighbours[q].prefix(k).contains { labels[$0] == labels[q] } }.count
+            result[k] = Double(hits) / Double(queries.count)
+        }
+        return result
+    }
+
+    /// MAP@R (Musgrave, Belongie & Lim 2020): for a query with R same-class items, the mean over the top R
+    /// neighbours of precision-at-i at each relevant position, divided by R. Averaged over queries with R > 0.
+    ///
+    /// - Returns: MAP@R ∈ [0, 1], or `nil` when no query has a same-class item.
+    public func mapAtR() -> Double? {
+        var total = 0.0, counted = 0
+        for q in labels.indices {
+            let r = relevantCount(query: q)
+            guard r > 0 else { continue }
+            precondition(neighbours[q].count >= r, "depth is smaller than R for query \(q)")
+            var hits = 0, sum = 0.0
+            for (i, j) in neighbours[q].prefix(r).enumerated() where labels[j] == labels[q] {
+                hits += 1
+                sum += Double(hits) / Double(i + 1)
+            }
+            total += sum / Double(r)
+            counted += 1
+        }
+        return counted == 0 ? nil : total / Double(counted)
+    }
+}

@@ -1,0 +1,1 @@
+// `Walkthrough`: see DESIGN notes in README.md.
