@@ -35,7 +35,7 @@ let package = Package(
         // The small numeric kit the chapters train with.
         .target(name: "Learning", dependencies: ["Rambo"]),
         // Loaders and toy generators; every loader validates its input.
-        .target(name: "Datasets"),
+        .target(name: "Datasets", dependencies: ["Rambo"]),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
         .target(name: "Gnuplot"),
         // The chapter harness: options, narration, runtime checks, summary.json.
@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "RamboTests", dependencies: ["Rambo"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo"]),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),

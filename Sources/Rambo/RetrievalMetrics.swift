@@ -24,6 +24,14 @@ public struct RetrievalRanking: Sendable {
     public let neighbours: [[Int]]
     public let labels: [Int]
 
+    /// Wraps neighbour lists computed elsewhere (for example by a blocked matrix product in `Learning`).
+    ///
+    /// - Precondition: `neighbours[q]` lists gallery indices ≠ q, nearest first, ties by smaller index.
+    public init(neighbours: [[Int]], labels: [Int]) {
+        self.neighbours = neighbours
+        self.labels = labels
+    }
+
     /// Ranks the gallery for every query, keeping the first `depth` neighbours (all when `nil`).
     ///
     /// - Parameters:

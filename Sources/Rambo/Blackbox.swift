@@ -1,0 +1,39 @@
+// The blackbox backward pass for ranking (paper Eq. 10, Algorithm 1).
+
+/// dL/dy for y ↦ rk(y), given dL/drk: perturb the scores along the incoming gradient, rank again, and take the
+/// difference of the two rankings:
+///
+///     y_λ   = y + λ · dL/drk
+///     dL/dy = −(rk(y) − rk(y_λ)) / λ
+///
+/// in integer-rank units (ranks 1...n). This is the exact gradient of the piecewise-affine interpolation f_λ of
+/// the linearised loss (ICLR Theorem 1, Eq. 5).
+///
+/// - Parameters:
+///   - scores: y, finite.
+///   - ranks: rk(y) if the forward pass already computed it; recomputed when `nil`.
+///   - upstream: dL/drk, one entry per score, finite.
+///   - lambda: λ > 0, the interpolation strength, in units of score per unit of dL/drk.
+/// - Precondition: the inputs are valid (see `validateRankBackward`).
+/// - Complexity: one extra ranking, O(n log n).
+public func rankBackward(scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double) -> [Double] {
+    let forward = ranks ?? rank(scores)
+    var perturbed = scores
+    for i in perturbed.indices { perturbed[i] += lambda * upstream[i] }
+    let backward = rank(perturbed)
+    return scores.indices.map { -Double(forward[$0] - backward[$0]) / lambda }
+}
+
+/// Checks the inputs of `rankBackward`: equal lengths, finite values, λ > 0 and finite.
+///
+/// - Throws: `RamboError` naming the offending argument.
+public func validateRankBackward(scores: [Double], upstream: [Double], lambda: Double) throws {
+    try validateScores(scores, name: "scores")
+    try validateScores(upstream, name: "upstream")
+    guard upstream.count == scores.count else {
+        throw RamboError.lengthMismatch(name: "upstream", expected: scores.count, actual: upstream.count)
+    }
+    guard lambda.isFinite, lambda > 0 else {
+        throw RamboError.outOfRange(name: "lambda", value: lambda, allowed: "finite and > 0")
+    }
+}
