@@ -1,1 +1,0 @@
-// `Gnuplot`: see DESIGN notes in README.md.

@@ -1,1 +1,0 @@
-// `Walkthrough`: see DESIGN notes in README.md.
