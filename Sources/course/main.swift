@@ -1,1 +1,111 @@
-print("not implemented yet")
+// course: runs every chapter in order into OUT/chNN and writes OUT/index.md linking each chapter's text,
+// figures and numbers.
+//
+//     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N]
+import Foundation
+import Walkthrough
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("course: \(message)\n".utf8))
+    exit(2)
+}
+
+var outRoot = URL(fileURLWithPath: "out")
+var passThrough = [String]()
+var only: Set<String>?
+var arguments = Array(CommandLine.arguments.dropFirst())
+while !arguments.isEmpty {
+    let a = arguments.removeFirst()
+    switch a {
+    case "--out":
+        guard !arguments.isEmpty else { fail("--out needs a folder") }
+        outRoot = URL(fileURLWithPath: arguments.removeFirst())
+    case "--quick":
+        passThrough.append(a)
+    case "--seed":
+        guard let v = arguments.first, UInt64(v) != nil else { fail("--seed needs a non-negative whole number") }
+        passThrough += [a, arguments.removeFirst()]
+    case "--only":
+        guard let v = arguments.first else { fail("--only needs chapter ids, e.g. ch01,ch03") }
+        only = Set(v.split(separator: ",").map(String.init))
+        arguments.removeFirst()
+    case "--help", "-h":
+        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02]")
+        exit(0)
+    default:
+        fail("unknown option \(a); see --help")
+    }
+}
+if let only, let unknown = only.first(where: { id in !Catalog.chapters.contains { $0.id == id } }) {
+    fail("no chapter '\(unknown)'; chapters are \(Catalog.chapters.map(\.id).joined(separator: ", "))")
+}
+
+/// The chapter executables are built beside this one.
+let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+
+var results = [(info: ChapterInfo, status: Int32, summary: Summary?)]()
+for info in Catalog.chapters where only?.contains(info.id) ?? true {
+    let binary = binaries.appendingPathComponent(info.id)
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        fail("\(binary.path) is missing; build first with: swift build -c release")
+    }
+    let dir = outRoot.appendingPathComponent(info.id)
+    let log = dir.appendingPathComponent("log.txt")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["--out", dir.path] + passThrough
+    let handle = try FileHandle(forWritingTo: log)
+    process.standardOutput = handle
+    process.standardError = handle
+    let start = Date()
+    try process.run()
+    process.waitUntilExit()
+    try? handle.close()
+    let seconds = Date().timeIntervalSince(start)
+    let summary = try? Summary.read(from: dir.appendingPathComponent("summary.json"))
+    let checks = summary.map { s in "\(s.checks.filter(\.passed).count)/\(s.checks.count) checks" } ?? "no summary"
+    let status = process.terminationStatus
+    print("\(status == 0 ? "✓" : "✗") \(info.id) \(info.title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
+          + "\(checks), \(summary?.figures.count ?? 0) figures, \(String(format: "%.1f", seconds)) s"
+          + (status == 0 ? "" : "  (exit \(status); see \(log.path))"))
+    results.append((info, status, summary))
+}
+
+// index.md: one section per chapter with its text, figures and numbers.
+var index = "# RaMBO in Swift: the course\n\nRendered by `make course`. Each chapter's narration is in `chNN/log.txt`.\n\n"
+index += "| chapter | title | checks | figures | seconds |\n|---|---|---|---|---|\n"
+for r in results {
+    let s = r.summary
+    index += "| [\(r.info.id)](#\(r.info.id)) | \(r.info.title) | "
+        + "\(s.map { "\($0.checks.filter(\.passed).count)/\($0.checks.count)" } ?? "failed") | "
+        + "\(s?.figures.count ?? 0) | \(s.map { String(format: "%.1f", $0.seconds) } ?? "–") |\n"
+}
+for r in results {
+    let relativeReadme = "../Chapters/\(r.info.folder)/README.md"
+    index += "\n## \(r.info.id)\n\n**\(r.info.title)** · [chapter text](\(relativeReadme)) · "
+        + "[narration](\(r.info.id)/log.txt) · [summary.json](\(r.info.id)/summary.json)\n\n"
+    guard let s = r.summary else { index += "The chapter did not finish (exit \(r.status)).\n"; continue }
+    for f in s.checks where !f.passed { index += "- ✗ \(f.name): \(f.detail)\n" }
+    for figure in s.figures { index += "![\(figure)](\(r.info.id)/\(figure).png)\n" }
+    if !s.metrics.isEmpty {
+        index += "\n| dataset | method | metric | value |\n|---|---|---|---|\n"
+        for (dataset, methods) in s.metrics.sorted(by: { $0.key < $1.key }) {
+            for (method, values) in methods.sorted(by: { $0.key < $1.key }) {
+                for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+                    index += "| \(dataset) | \(method) | \(name) | \(String(format: "%.4f", value)) |\n"
+                }
+            }
+        }
+    }
+}
+do {
+    try FileManager.default.createDirectory(at: outRoot, withIntermediateDirectories: true)
+    try Data(index.utf8).write(to: outRoot.appendingPathComponent("index.md"), options: .atomic)
+} catch {
+    fail("cannot write \(outRoot.path)/index.md: \(error.localizedDescription)")
+}
+let failed = results.filter { $0.status != 0 }
+print("\(results.count - failed.count) of \(results.count) chapters passed; index: \(outRoot.path)/index.md")
+exit(failed.isEmpty ? 0 : 1)
