@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import Walkthrough
+
+/// Runs every chapter as a user would (`chNN --quick --out DIR`) and checks what it leaves behind.
+/// The chapter executables are built beside the test binary by `swift test`.
+@Suite(.serialized) struct ChapterRunTests {
+    static let binaries: URL = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // On Linux the tests run from .build/<config>/<Package>PackageTests.xctest; walk up to the folder
+        // that holds the chapter executables.
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("ch01").path) {
+            dir.deleteLastPathComponent()
+        }
+        return dir
+    }()
+
+    /// Chapters whose folder holds a written chapter (not the one-line placeholder).
+    static let written: [String] = Catalog.chapters.filter { info in
+        let main = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Chapters/\(info.folder)/main.swift")
+        return !((try? String(contentsOf: main, encoding: .utf8))?.contains("chapter not written yet") ?? true)
+    }.map(\.id)
+
+    @Test(arguments: written)
+    func quickRunPassesItsChecksAndWritesEveryFigure(id: String) throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("\(id)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let process = Process()
+        process.executableURL = Self.binaries.appendingPathComponent(id)
+        process.arguments = ["--quick", "--out", out.path]
+        let log = Pipe()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(id) exited \(process.terminationStatus):\n\(output.suffix(2000))")
+
+        let summary = try Summary.read(from: out.appendingPathComponent("summary.json"))
+        #expect(summary.chapter == id)
+        #expect(summary.quick)
+        #expect(!summary.checks.isEmpty, "\(id) verifies none of its claims")
+        for check in summary.checks where !check.passed { Issue.record("\(id): \(check.name): \(check.detail)") }
+        #expect(!summary.figures.isEmpty, "\(id) draws no figure")
+        for figure in summary.figures {
+            for ext in ["png", "gp", "dat"] {
+                let file = out.appendingPathComponent("\(figure).\(ext)")
+                #expect(FileManager.default.fileExists(atPath: file.path), "\(id) lacks \(figure).\(ext)")
+            }
+        }
+    }
+
+    @Test func badFlagsGetOneClearLineAndExitTwo() throws {
+        for (arguments, needle) in [(["--bogus"], "unknown option --bogus"), (["--seed", "x"], "--seed needs")] {
+            let process = Process()
+            process.executableURL = Self.binaries.appendingPathComponent("ch01")
+            process.arguments = arguments
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 2)
+            #expect(text.hasPrefix("ch01: ") && text.contains(needle) && text.split(separator: "\n").count == 1)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import Gnuplot
+
+@Suite struct ScriptTests {
+    let figure = Figure(name: "demo", panel: Panel(
+        title: "It's a demo", xLabel: "x", yLabel: "y", logY: true, key: .bottomLeft,
+        series: [.lines(x: [1, 2, 3], y: [10, 100, 1000], title: "growth"),
+                 .points(x: [1.5], y: [.nan], title: "missing"),
+                 .constant(50, title: "level")]))
+
+    @Test func dataHasOneBlockPerSeriesAndWritesNaN() {
+        let data = GnuplotScript.data(for: figure)
+        #expect(data.contains("1.0 10.0\n2.0 100.0\n3.0 1000.0\n"))
+        #expect(data.contains("\n\n\n# block 1: panel 0, missing\n1.5 NaN\n"))
+        #expect(!data.contains("block 2"))  // the constant line has no data
+    }
+
+    @Test func scriptSelectsBlocksQuotesTextAndSetsAxes() {
+        let script = GnuplotScript.script(for: figure)
+        #expect(script.contains("set title 'It''s a demo'"))
+        #expect(script.contains("set logscale y\n"))
+        #expect(script.contains("set key bottom left box opaque"))
+        #expect(script.contains("datafile index 0 using 1:2 with lines lw 2.0 dt 1 title 'growth'"))
+        #expect(script.contains("datafile index 1 using 1:2 with points pt 7 ps 0.6 title 'missing'"))
+        #expect(script.contains("50.0 with lines lw 2.0 dt 2 title 'level'"))
+        #expect(script.contains("set terminal pngcairo"))
+        #expect(!script.contains("multiplot"))
+    }
+
+    @Test func multiPanelFiguresUseMultiplotAndNumberBlocksAcrossPanels() {
+        let two = Figure(name: "two", title: "Two", columns: 2, panels: [
+            Panel(series: [.lines(x: [0, 1], y: [0, 1])]),
+            Panel(series: [.histogram([0.1, 0.2, 0.9], bins: 2, range: 0...1)]),
+        ])
+        let script = GnuplotScript.script(for: two)
+        #expect(script.contains("set multiplot layout 1,2 title 'Two'"))
+        #expect(script.contains("datafile index 1 using 1:2 with boxes"))
+        // Histogram: bins [0, 0.5) and [0.5, 1] hold 2 and 1 values, drawn at their centres.
+        #expect(GnuplotScript.data(for: two).contains("0.25 2.0\n0.75 1.0\n"))
+    }
+
+    @Test func heatMapsWriteScanLinesAndImagesHideAxes() {
+        let map = Series.heatMap(x: [0, 1], y: [5, 6, 7], values: [[1, 2], [3, 4], [5, 6]])
+        let fig = Figure(name: "heat", panel: Panel(palette: .grey, series: [map]))
+        #expect(GnuplotScript.data(for: fig).contains("0.0 5.0 1.0\n0.0 6.0 3.0\n0.0 7.0 5.0\n\n1.0 5.0 2.0\n"))
+        let script = GnuplotScript.script(for: fig)
+        #expect(script.contains("with image"))
+        #expect(script.contains("set palette gray\nunset colorbox"))
+    }
+
+    @Test func malformedFiguresAreRejectedWithTheirPlace() {
+        let ragged = Figure(name: "ragged", panel: Panel(series: [.lines(x: [1, 2], y: [1])]))
+        #expect(throws: GnuplotError.invalidFigure("ragged panel 0 series 0: column 1 has 1 values, column 0 has 2")) {
+            try GnuplotScript.validate(ragged)
+        }
+        let badName = Figure(name: "../escape", panel: Panel(series: []))
+        #expect(throws: GnuplotError.invalidFigure("name '../escape' must be letters, digits, - or _")) {
+            try GnuplotScript.validate(badName)
+        }
+    }
+}
+
+/// Renders real files; needs gnuplot (installed by `make test`).
+@Suite(.enabled(if: Gnuplot.executable != nil, "gnuplot is not installed"))
+struct RenderTests {
+    func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gnuplot-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func rendersPNGandSVGandASCII() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fig = Figure(name: "sine", panel: Panel(title: "sine", series: [
+            .lines(x: (0..<50).map { Double($0) / 8 }, y: (0..<50).map { sin(Double($0) / 8) }, title: "sin")]))
+        let files = try Gnuplot.render(fig, in: dir, formats: [.png, .svg])
+        let png = try Data(contentsOf: files[0])
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))  // the PNG signature
+        let svg = try String(contentsOf: files[1], encoding: .utf8)
+        #expect(svg.contains("<svg"))
+        let ascii = try Gnuplot.ascii(fig, in: dir, columns: 60, lines: 20)
+        #expect(ascii.contains("sine") && ascii.split(separator: "\n").count >= 15)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("partial") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func gnuplotErrorsComeBackWithItsMessageAndLeaveNoPartialFile() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fig = Figure(name: "badcolour", panel: Panel(series: [.lines(x: [0, 1], y: [0, 1], color: "notacolour")]))
+        do {
+            try Gnuplot.render(fig, in: dir)
+            Issue.record("gnuplot accepted an unknown colour")
+        } catch let GnuplotError.failed(script, message) {
+            #expect(script == "badcolour.gp")
+            #expect(message.contains("color"))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(Set(files) == ["badcolour.gp", "badcolour.dat"])
+    }
+}
