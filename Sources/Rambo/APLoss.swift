@@ -1,0 +1,187 @@
+// The AP loss (paper §4.5–4.6, Eqs. 21–22): 1 − average precision, differentiated through the ranking by the
+// blackbox backward pass.
+
+/// The AP loss on one or several ranked lists.
+///
+/// Forward (paper convention), for each list with margin-shifted scores ỹ (Eq. 14):
+///
+///     Prec(i) = rk(ỹ⁺)_i / rk(ỹ)_i      for each positive i (rank among positives / rank among all)
+///     AP      = mean of Prec over the positives
+///     L       = 1 − mean of AP over the lists that have a positive
+///
+/// Lists without a positive are skipped; if no list has one the loss is 0 and the gradient is zero.
+///
+/// Backward: rk(ỹ⁺) is a constant, and dL/drk(ỹ)_i = rk⁺_i / (rk_i² · |rel| · L_valid) for positives (0 for
+/// negatives); `rankBackward` turns that into dL/dỹ, and dL/dy = dL/dỹ since the margin is additive.
+///
+/// `official` (mAP.py `MapLoss.raw_map_computation` applied to each list, its margin noise fixed to 1):
+/// - ranks normalised by the list length L, and λ in those units (λ_code = λ_paper/L) with +1e-8 in the backward;
+/// - AP = Σ_pos (rk⁺/L)/(rk/L) / (#pos + 1e-5), so 1 − AP exceeds the exact value by AP·1e-5/#pos
+///   (for relevance [1,0,1,0,1]: 0.2444469 instead of 11/45 = 0.2444444);
+/// - no positive anywhere: the code returns NaN (mean of nothing); here 0 with a zero gradient, as in `paper`.
+///
+/// Cost on one list of n items: forward = one argsort + O(n); forward + backward = two argsorts + O(n) (the rank
+/// among positives is read off the sorted order, no second sort). Allocation is O(1) arrays of n, none per element.
+public struct APLoss: Sendable {
+    /// λ > 0: integer-rank units (`paper`) or normalised-rank units (`official`).
+    public var lambda: Double
+    /// α ≥ 0, the margin of Eq. 14.
+    public var margin: Double
+    public var convention: Convention
+
+    public init(lambda: Double, margin: Double = 0, convention: Convention = .paper) {
+        self.lambda = lambda
+        self.margin = margin
+        self.convention = convention
+    }
+
+    // MARK: One list
+
+    /// The loss 1 − AP of one list; 0 when it has no positive.
+    ///
+    /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
+    /// - Complexity: O(n log n), one argsort.
+    public func forward(scores: [Double], relevance: [Bool]) -> Double {
+        forward(scores: [scores], relevance: [relevance])
+    }
+
+    /// The loss of one list and dL/dy.
+    ///
+    /// - Parameter upstream: dOuter/dL, the factor autodiff passes down (1 for the plain gradient). The blackbox
+    ///   backward perturbs with λ · upstream · dL/drk, as the code's autograd does, so it is not a mere rescaling.
+    /// - Complexity: O(n log n), two argsorts.
+    public func valueAndGradient(scores: [Double], relevance: [Bool], upstream: Double = 1)
+        -> (loss: Double, gradient: [Double])
+    {
+        let result = valueAndGradient(scores: [scores], relevance: [relevance], upstream: upstream)
+        return (result.loss, result.gradient[0])
+    }
+
+    // MARK: Several lists
+
+    /// The loss over several lists: 1 − mean AP over the lists with a positive; 0 when none has one.
+    ///
+    /// - Complexity: O(Σ n log n).
+    public func forward(scores: [[Double]], relevance: [[Bool]]) -> Double {
+        var sum = 0.0
+        var valid = 0
+        for l in scores.indices {
+            let shifted = marginShifted(scores[l], relevance: relevance[l], alpha: margin)
+            if let precision = APCore.precision(shifted: shifted, relevance: relevance[l], convention: convention) {
+                sum += precision
+                valid += 1
+            }
+        }
+        return valid == 0 ? 0 : 1 - sum / Double(valid)
+    }
+
+    /// The loss over several lists and its gradient (same shape as `scores`).
+    public func valueAndGradient(scores: [[Double]], relevance: [[Bool]], upstream: Double = 1) -> LossResult {
+        let valid = relevance.reduce(0) { $0 + ($1.contains(true) ? 1 : 0) }
+        var gradient = scores.zerosLike
+        guard valid > 0 else { return LossResult(loss: 0, gradient: gradient) }
+        let weight = upstream / Double(valid)
+        var sum = 0.0
+        for l in scores.indices where relevance[l].contains(true) {
+            let shifted = marginShifted(scores[l], relevance: relevance[l], alpha: margin)
+            let list = APCore.backward(
+                shifted: shifted, relevance: relevance[l], weight: weight, lambda: lambda, convention: convention)
+            sum += list.precision
+            gradient[l] = list.gradient
+        }
+        return LossResult(loss: 1 - sum / Double(valid), gradient: gradient)
+    }
+
+    /// Checks the inputs: at least one list, each non-empty and finite, relevance of the same shape, λ > 0 finite,
+    /// margin ≥ 0 finite.
+    ///
+    /// - Throws: `RamboError` naming the argument and index.
+    public func validate(scores: [[Double]], relevance: [[Bool]]) throws {
+        try LossValidation.lambda(lambda)
+        try LossValidation.margin(margin)
+        try LossValidation.lists(scores, relevance)
+    }
+
+    /// `validate` for one list.
+    public func validate(scores: [Double], relevance: [Bool]) throws {
+        try validate(scores: [scores], relevance: [relevance])
+    }
+
+    /// Validates, converts 0/1 relevance and returns the loss and gradient.
+    ///
+    /// - Throws: `RamboError` for any invalid input, including relevance other than 0/1.
+    public func checkedValueAndGradient(scores: [[Double]], relevance: [[Double]]) throws -> LossResult {
+        let binary = try binaryRelevance(relevance)
+        try validate(scores: scores, relevance: binary)
+        return valueAndGradient(scores: scores, relevance: binary)
+    }
+}
+
+/// The per-list AP computation shared by `APLoss` and `MAPLoss`. Works on margin-shifted scores.
+enum APCore {
+    /// Σ_pos rk⁺/rk divided by #pos (`paper`) or by #pos + 1e-5 (`official`, normalised ranks); nil without a
+    /// positive. One argsort.
+    static func precision(shifted: [Double], relevance: [Bool], convention: Convention) -> Double? {
+        let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard positives > 0 else { return nil }
+        let order = argsortDescending(shifted)
+        let length = Double(shifted.count)
+        var positivesSoFar = 0
+        var sum = 0.0
+        for (position, index) in order.enumerated() where relevance[index] {
+            positivesSoFar += 1
+            switch convention {
+            case .paper: sum += Double(positivesSoFar) / Double(position + 1)
+            case .official: sum += (Double(positivesSoFar) / length) / (Double(position + 1) / length)
+            }
+        }
+        return divide(sum, positives: positives, convention: convention)
+    }
+
+    /// The list's precision term and dL/dỹ for L = −weight · precision (+ constants): the upstream on ranks is
+    /// weight · rk⁺/(rk² · #pos) (`paper`) or weight · (rk⁺/L)/((rk/L)² · (#pos + 1e-5)) on normalised ranks
+    /// (`official`), then the blackbox backward of the convention. Two argsorts in all.
+    ///
+    /// - Precondition: the list has a positive.
+    static func backward(shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention)
+        -> (precision: Double, gradient: [Double])
+    {
+        let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let order = argsortDescending(shifted)
+        let length = Double(shifted.count)
+        let positiveCount = convention == .paper
+            ? Double(positives) : Double(positives) + OfficialRanking.positivesEpsilon
+        var upstream = [Double](repeating: 0, count: shifted.count)
+        var positivesSoFar = 0
+        var sum = 0.0
+        for (position, index) in order.enumerated() where relevance[index] {
+            positivesSoFar += 1
+            switch convention {
+            case .paper:
+                let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+                sum += rankPositive / rankAll
+                upstream[index] = weight * rankPositive / (rankAll * rankAll * positiveCount)
+            case .official:
+                let rankAll = Double(position + 1) / length, rankPositive = Double(positivesSoFar) / length
+                sum += rankPositive / rankAll
+                upstream[index] = weight * rankPositive / (rankAll * rankAll) / positiveCount
+            }
+        }
+        let ranks = ranks(fromOrder: order)
+        let gradient: [Double]
+        switch convention {
+        case .paper:
+            gradient = rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
+        case .official:
+            gradient = OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
+        }
+        return (divide(sum, positives: positives, convention: convention), gradient)
+    }
+
+    static func divide(_ sum: Double, positives: Int, convention: Convention) -> Double {
+        switch convention {
+        case .paper: return sum / Double(positives)
+        case .official: return sum / (Double(positives) + OfficialRanking.positivesEpsilon)
+        }
+    }
+}

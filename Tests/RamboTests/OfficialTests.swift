@@ -1,0 +1,150 @@
+import Testing
+import _Differentiation
+@testable import Rambo
+
+@Suite("Official convention vs paper")
+struct OfficialTests {
+    @Test func recallOnOneRowIsScaledByRowsOverColumns() {
+        // PAPER.md §7.2: a 1×6 row with true r = [2, 2] (positives at ranks 3, 4), weight_fn = identity.
+        // r_code = (rk/6 − rk⁺/6) · rows(1) = 2/6 → micro mean 1/3; the paper's value is 2.
+        let y = [[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]]
+        let rel = [[false, false, true, true, false, false]]
+        let official = RecallLoss(lambda: 1, weighting: .identity, convention: .official)
+        #expect(close(official.forward(scores: y, relevance: rel), 1.0 / 3.0, 1e-15))
+        #expect(RecallLoss(lambda: 1, weighting: .identity).forward(scores: y, relevance: rel) == 2)
+    }
+
+    @Test func recallOnSquareMatrixMatchesThePaper() {
+        // 6×6, every row with two positives (so micro = macro) and rows = columns (so r_code = r).
+        let base = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+        let y = (0..<6).map { q in (0..<6).map { base[($0 + q) % 6] } }
+        let rel = (0..<6).map { q in (0..<6).map { $0 == q || $0 == (q + 2) % 6 } }
+        for weighting in RecallWeighting.allCases {
+            let paper = RecallLoss(lambda: 1, weighting: weighting).forward(scores: y, relevance: rel)
+            let official = RecallLoss(lambda: 1, weighting: weighting, convention: .official).forward(scores: y, relevance: rel)
+            #expect(close(paper, official, 1e-14))
+            #expect(paper > 0)
+        }
+    }
+
+    @Test func recallMicroVersusMacroAverage() {
+        // Row 0: r = 1 (one positive). Row 1: r = 0, 0. Paper (macro): (1 + 0)/2 = 1/2.
+        // Official: rows 2, columns 3 → r_code = r·2/3; micro over 3 positives: (2/3)/3 = 2/9.
+        let y = [[0.9, 0.8, 0.7], [0.9, 0.8, 0.7]]
+        let rel = [[false, true, false], [true, true, false]]
+        #expect(RecallLoss(lambda: 1, weighting: .identity).forward(scores: y, relevance: rel) == 0.5)
+        #expect(close(RecallLoss(lambda: 1, weighting: .identity, convention: .official).forward(scores: y, relevance: rel),
+                      2.0 / 9.0, 1e-15))
+    }
+
+    @Test func mapLossEpsilonOnTheToyList() {
+        // Relevance [1,0,1,0,1] sorted: exact 1 − AP = 1 − 34/45 = 11/45 = 0.244444…;
+        // the code: 1 − (34/15)/(3 + 1e-5) = 0.2444469… (prints 0.244447).
+        let column = [[0.9], [0.8], [0.7], [0.6], [0.5]]
+        let targets = [[true], [false], [true], [false], [true]]
+        let official = MAPLoss(lambda: 1, convention: .official).forward(scores: column, targets: targets)
+        let paper = MAPLoss(lambda: 1).forward(scores: column, targets: targets)
+        #expect(close(paper, 11.0 / 45.0, 1e-15))
+        #expect(close(official, 1 - (34.0 / 15.0) / (3 + 1e-5), 1e-15))
+        #expect((official * 1e6).rounded() == 244_447 && (paper * 1e6).rounded() == 244_444)
+        // The scaling: (1 − L_code) = (1 − L_paper) · #pos/(#pos + 1e-5).
+        #expect(close(1 - official, (1 - paper) * 3 / (3 + 1e-5), 1e-15))
+        // Same via APLoss on the list.
+        let ap = APLoss(lambda: 1, convention: .official).forward(scores: [0.9, 0.8, 0.7, 0.6, 0.5],
+                                                                   relevance: [true, false, true, false, true])
+        #expect(close(ap, official, 1e-15))
+    }
+
+    @Test func lambdaUnitsRankBackward() {
+        // λ_code · n = λ_paper: same perturbation; gradients differ only by λ_code/(λ_code + 1e-8).
+        var rng = SplitMix64(seed: 21)
+        let n = 40
+        let y = (0..<n).map { _ in rng.nextGaussian() }
+        let g = (0..<n).map { _ in rng.nextGaussian() }  // dL/drk in integer-rank units
+        let lambdaPaper = 3.0
+        let lambdaCode = OfficialRanking.lambdaCode(fromPaper: lambdaPaper, length: n)
+        #expect(OfficialRanking.lambdaPaper(fromCode: lambdaCode, length: n) == lambdaPaper)
+        let paper = rankBackward(scores: y, upstream: g, lambda: lambdaPaper)
+        // The code's upstream is dL/d(rk/n) = n · dL/drk.
+        let official = OfficialRanking.rankBackward(scores: y, upstream: g.map { $0 * Double(n) }, lambda: lambdaCode)
+        #expect(paper.contains { $0 != 0 })
+        for i in 0..<n {
+            #expect(abs(official[i] - paper[i]) <= 1e-8 / lambdaCode * abs(paper[i]) * 1.000001 + 1e-15)
+        }
+    }
+
+    @Test func lambdaUnitsAPLossGradient() {
+        // The 5-item list: λ_paper = 5 ⇔ λ_code = 1. Paper gradient [0, .2, −.2, .2, −.2]; the code's is
+        // that times 1/(1 + 1e-8) (its 1e-5 in #pos + ε scales the push by 3/3.00001, not enough to reorder).
+        let y = [0.9, 0.8, 0.7, 0.6, 0.5], rel = [true, false, true, false, true]
+        let paper = APLoss(lambda: 5).valueAndGradient(scores: y, relevance: rel).gradient
+        let official = APLoss(lambda: 1, convention: .official).valueAndGradient(scores: y, relevance: rel).gradient
+        #expect(close(paper, [0, 0.2, -0.2, 0.2, -0.2]))
+        for i in y.indices {
+            #expect(close(official[i], paper[i] / (1 + 1e-8), 1e-16))
+            #expect(abs(official[i] - paper[i]) <= 1.0000001e-8 * abs(paper[i]))
+        }
+    }
+
+    @Test func lambdaUnitsRecallGradientOnSquareMatrix() {
+        // Square, equal positives per row: the code's upstream n·ℓ'/(Q·P) equals n × the paper's ℓ'/(P·Q).
+        var rng = SplitMix64(seed: 4)
+        let n = 8
+        let y = (0..<n).map { _ in (0..<n).map { _ in rng.nextGaussian() } }
+        let rel = (0..<n).map { q in (0..<n).map { $0 == q || $0 == (q + 3) % n } }
+        let lambdaPaper = 40.0
+        let paper = RecallLoss(lambda: lambdaPaper).valueAndGradient(scores: y, relevance: rel)
+        let official = RecallLoss(lambda: lambdaPaper / Double(n), convention: .official)
+            .valueAndGradient(scores: y, relevance: rel)
+        #expect(close(paper.loss, official.loss, 1e-14))
+        #expect(paper.gradient.flatMap { $0 }.contains { $0 != 0 })
+        let ratio = 1e-8 / (lambdaPaper / Double(n))
+        for (a, b) in zip(paper.gradient.flatMap { $0 }, official.gradient.flatMap { $0 }) {
+            #expect(abs(a - b) <= ratio * abs(a) * 1.000001 + 1e-15)
+        }
+    }
+
+    @Test func officialMapNormalisesByEachListLength() {
+        // L_mAP lists have B + stored rows items, L_APC has B·C: with one λ_code the paper-unit λ differs per term.
+        let scores = [[0.1, 0.9], [0.8, 0.2], [0.5, 0.4]]
+        let targets = [[true, false], [false, true], [false, false]]
+        let lambdaCode = 2.0
+        let official = MAPLoss(lambda: lambdaCode, convention: .official)
+            .valueAndGradient(scores: scores, targets: targets)
+        let classLists = APLoss(lambda: lambdaCode, convention: .official).valueAndGradient(
+            scores: [[0.1, 0.8, 0.5], [0.9, 0.2, 0.4]], relevance: [[true, false, false], [false, true, false]])
+        #expect(close(official.loss, classLists.loss))
+        #expect(close(official.gradient, [[classLists.gradient[0][0], classLists.gradient[1][0]],
+                                          [classLists.gradient[0][1], classLists.gradient[1][1]],
+                                          [classLists.gradient[0][2], classLists.gradient[1][2]]]))
+    }
+}
+
+@Suite("Loss autodiff")
+struct LossAutodiffTests {
+    @Test func gradientAtMatchesValueAndGradient() {
+        let y = [0.9, 0.8, 0.7, 0.6, 0.5], rel = [true, false, true, false, true]
+        let f = APLossFunction(loss: APLoss(lambda: 5), relevance: rel)
+        let (value, g) = valueWithGradient(at: y, of: { f($0) })
+        #expect(close(value, 11.0 / 45.0))
+        #expect(close(Array(g.base), [0, 0.2, -0.2, 0.2, -0.2]))
+
+        let recall = RecallLossFunction(loss: RecallLoss(lambda: 1), relevance: [[true, false]])
+        #expect(gradient(at: [0.5, 0.6], of: { recall($0) }).base == [-1, 1])
+
+        let scores = [[0.9, 0.3], [0.2, 0.8]], targets = [[true, true], [false, false]]
+        let map = MAPLossFunction(loss: MAPLoss(lambda: 7, interclass: 1.0 / 3.0), targets: targets)
+        let direct = MAPLoss(lambda: 7, interclass: 1.0 / 3.0).valueAndGradient(scores: scores, targets: targets)
+        #expect(close(Array(gradient(at: scores.flatMap { $0 }, of: { map($0) }).base), direct.gradient.flatMap { $0 }))
+    }
+
+    @Test func chainRuleScalesThePerturbation() {
+        // d(3L)/dy: the pullback gets v = 3, so the push is λ·3·dL/drk = 15·dL/drk and the result is
+        // −(rk − rk_15)/5 = 3 · (−(rk − rk_15)/15) = 3 × the λ = 15 gradient (as the code's autograd would give).
+        let y = [0.9, 0.8, 0.7, 0.6, 0.5], rel = [true, false, true, false, true]
+        let f = APLossFunction(loss: APLoss(lambda: 5), relevance: rel)
+        let scaled = gradient(at: y, of: { 3 * f($0) }).base
+        let at15 = APLoss(lambda: 15).valueAndGradient(scores: y, relevance: rel).gradient
+        #expect(close(Array(scaled), at15.map { 3 * $0 }))
+    }
+}
