@@ -7,7 +7,10 @@
 ///     dL/dy = −(rk(y) − rk(y_λ)) / λ
 ///
 /// in integer-rank units (ranks 1...n). This is the exact gradient of the piecewise-affine interpolation f_λ of
-/// the linearised loss (ICLR Theorem 1, Eq. 5).
+/// the linearised loss (ICLR Theorem 1, Eq. 5; see `Interpolation`), and it is `RankingSolver().backward`, the
+/// ranking instance of the generic blackbox backward (ranking minimises ⟨scores, π⟩, Proposition 1, so no sign
+/// flip is needed). For the official code's normalised-rank version see `officialRankBackward`; for reverse-mode
+/// AD see `BlackboxRank`.
 ///
 /// - Parameters:
 ///   - scores: y, finite.
@@ -36,4 +39,12 @@ public func validateRankBackward(scores: [Double], upstream: [Double], lambda: D
     guard lambda.isFinite, lambda > 0 else {
         throw RamboError.outOfRange(name: "lambda", value: lambda, allowed: "finite and > 0")
     }
+}
+
+/// `rankBackward` after validating its inputs: the throwing entry point.
+///
+/// - Throws: `RamboError` naming `scores`, `upstream` or `lambda`.
+public func checkedRankBackward(scores: [Double], upstream: [Double], lambda: Double) throws -> [Double] {
+    try validateRankBackward(scores: scores, upstream: upstream, lambda: lambda)
+    return rankBackward(scores: scores, upstream: upstream, lambda: lambda)
 }

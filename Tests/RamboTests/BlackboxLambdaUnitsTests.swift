@@ -1,0 +1,84 @@
+import Testing
+@testable import Rambo
+
+@Suite("λ units: paper vs official code, and the scale rule")
+struct BlackboxLambdaUnitsTests {
+    @Test("conversions: λ_code = λ_paper / n and back")
+    func conversions() {
+        #expect(codeLambda(fromPaper: 5, length: 10) == 0.5)
+        #expect(paperLambda(fromCode: 0.5, length: 10) == 5)
+        #expect(codeUpstream(fromPaper: [1, -0.5]) == [2, -1])
+        var rng = SplitMix64(seed: 41)
+        for _ in 0..<100 {
+            let lambda = 0.01 + 10 * rng.nextUnit()
+            let n = 1 + Int(rng.next() % 1000)
+            let back = paperLambda(fromCode: codeLambda(fromPaper: lambda, length: n), length: n)
+            #expect(abs(back - lambda) <= 1e-15 * lambda)
+        }
+    }
+
+    // The official code ranks [0.3, 0.9, −0.1, 0.5] as 0-based [2, 0, 3, 1] and normalises (rank₀ + 1)/4.
+    @Test("normalised ranks match the official (rank₀ + 1)/L")
+    func normalised() {
+        #expect(normalisedRank([0.3, 0.9, -0.1, 0.5]) == [0.75, 0.25, 1, 0.5])
+    }
+
+    // Hand case (a) of the backward in code units: n = 4, λ_paper = 0.5 ⇒ λ_code = 0.125, g_n = 4·[1, 0, 0, 0].
+    // y' = y + 0.125·[4, 0, 0, 0] = [0.8, 0.9, −0.1, 0.5]; rk_n − rk_n' = [0.25, 0, 0, −0.25];
+    // grad = −[0.25, 0, 0, −0.25]/(0.125 + 1e-8) ≈ [−2, 0, 0, 2]·(1 − 8e-8).
+    @Test("official backward on the hand case")
+    func officialHand() {
+        let grad = officialRankBackward(scores: [0.3, 0.9, -0.1, 0.5], upstream: [4, 0, 0, 0], lambda: 0.125)
+        let expected = [-2.0, 0, 0, 2].map { $0 * 0.125 / (0.125 + 1e-8) }
+        for (a, b) in zip(grad, expected) { #expect(abs(a - b) <= 1e-15) }
+        #expect(grad[0] != -2)  // the +1e-8 is there
+    }
+
+    @Test("paper backward at λ equals official backward at λ/n with upstream·n, to 1e-8/λ_code relative")
+    func paperEqualsCode() throws {
+        var rng = SplitMix64(seed: 42)
+        var maxRelative = 0.0, maxRelativeOverBound = 0.0, compared = 0
+        for trial in 0..<3000 {
+            let n = 2 + trial % 50
+            let y = randomVector(n, &rng)
+            let g = randomVector(n, &rng)
+            let lambdaPaper = 0.1 + 10 * rng.nextUnit()
+            let lambdaCode = codeLambda(fromPaper: lambdaPaper, length: n)
+            let paper = rankBackward(scores: y, upstream: g, lambda: lambdaPaper)
+            let code = try checkedOfficialRankBackward(
+                scores: y, upstream: codeUpstream(fromPaper: g), lambda: lambdaCode)
+            let bound = 1e-8 / lambdaCode
+            for i in 0..<n where paper[i] != 0 || code[i] != 0 {
+                let relative = abs(code[i] - paper[i]) / abs(paper[i])
+                compared += 1
+                maxRelative = max(maxRelative, relative)
+                maxRelativeOverBound = max(maxRelativeOverBound, relative / bound)
+                #expect(relative <= 1.000001 * bound, "n = \(n), λ = \(lambdaPaper), i = \(i)")
+            }
+        }
+        print("paper vs code λ: \(compared) non-zero entries, max relative difference \(maxRelative), max (difference / (1e-8/λ_code)) = \(maxRelativeOverBound)")
+        #expect(compared > 10_000)
+        #expect(maxRelativeOverBound > 0.99)  // the +1e-8 accounts for the whole difference
+    }
+
+    @Test("the ICLR scale rule λ = mean|w| / mean|dL/dy|")
+    func scaleRule() throws {
+        #expect(try scaleRuleLambda(weights: [1, -3], upstream: [0.5, -0.5]) == 4)
+        #expect(abs(try scaleRuleLambda(weights: [0.2, 0.4, -0.6], upstream: [3, 0, 0]) - 0.4) <= 1e-15)
+        #expect(throws: RamboError.self) { _ = try scaleRuleLambda(weights: [1, 2], upstream: [0, 0]) }
+        #expect(throws: RamboError.self) { _ = try scaleRuleLambda(weights: [0, 0], upstream: [1, 0]) }
+        #expect(throws: RamboError.empty(name: "weights")) { _ = try scaleRuleLambda(weights: [], upstream: []) }
+        #expect(throws: RamboError.lengthMismatch(name: "upstream", expected: 2, actual: 1)) {
+            _ = try scaleRuleLambda(weights: [1, 2], upstream: [1])
+        }
+        do {
+            _ = try scaleRuleLambda(weights: [1, .nan], upstream: [1, 1])
+            Issue.record("NaN weights accepted")
+        } catch let RamboError.nonFinite(name, index, _) {
+            #expect(name == "weights" && index == 1)
+        }
+        #expect(throws: RamboError.outOfRange(name: "lambda", value: -1, allowed: "finite and > 0")) {
+            _ = try checkedOfficialRankBackward(scores: [1, 2], upstream: [1, 1], lambda: -1)
+        }
+    }
+}
