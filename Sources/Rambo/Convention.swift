@@ -49,6 +49,8 @@ public enum OfficialRanking {
     /// `rank_normalised`: (0-based descending rank + 1) / L = rk(y)_i / L, with our stable tie rule.
     ///
     /// - Complexity: O(n log n).
+    ///
+    /// λ conversions between the two conventions are in `LambdaUnits.swift` (`codeLambda`, `paperLambda`).
     public static func normalisedRanks(_ scores: [Double]) -> [Double] {
         let length = Double(scores.count)
         return rank(scores).map { Double($0) / length }
@@ -80,19 +82,5 @@ public enum OfficialRanking {
             gradient[i] = -(Double(forward[i]) / length - Double(backward[i]) / length) / denominator
         }
         return gradient
-    }
-}
-
-extension OfficialRanking {
-    /// λ in the code's normalised units for a list of `length` items: λ_code = λ_paper / L (PAPER.md §2.3).
-    @inlinable
-    public static func lambdaCode(fromPaper lambdaPaper: Double, length: Int) -> Double {
-        lambdaPaper / Double(length)
-    }
-
-    /// λ in the paper's integer-rank units for a list of `length` items: λ_paper = λ_code · L (PAPER.md §2.3).
-    @inlinable
-    public static func lambdaPaper(fromCode lambdaCode: Double, length: Int) -> Double {
-        lambdaCode * Double(length)
     }
 }

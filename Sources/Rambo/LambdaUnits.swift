@@ -39,8 +39,7 @@ public func codeUpstream(fromPaper upstream: [Double]) -> [Double] {
 ///
 /// - Complexity: O(n log n).
 public func normalisedRank(_ scores: [Double]) -> [Double] {
-    let n = Double(scores.count)
-    return rank(scores).map { Double($0) / n }
+    OfficialRanking.normalisedRanks(scores)
 }
 
 /// The official code's backward (`TrueRanker.backward`), quirks included: normalised ranks, λ in code units,
@@ -54,11 +53,7 @@ public func normalisedRank(_ scores: [Double]) -> [Double] {
 /// - Precondition: valid inputs (see `validateRankBackward`).
 /// - Complexity: O(n log n).
 public func officialRankBackward(scores: [Double], upstream: [Double], lambda: Double) -> [Double] {
-    let forward = normalisedRank(scores)
-    var perturbed = scores
-    for i in perturbed.indices { perturbed[i] += lambda * upstream[i] }
-    let backward = normalisedRank(perturbed)
-    return scores.indices.map { -(forward[$0] - backward[$0]) / (lambda + 1e-8) }
+    OfficialRanking.rankBackward(scores: scores, upstream: upstream, lambda: lambda)
 }
 
 /// `officialRankBackward` after validating its inputs.

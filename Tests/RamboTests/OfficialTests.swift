@@ -62,8 +62,8 @@ struct OfficialTests {
         let y = (0..<n).map { _ in rng.nextGaussian() }
         let g = (0..<n).map { _ in rng.nextGaussian() }  // dL/drk in integer-rank units
         let lambdaPaper = 3.0
-        let lambdaCode = OfficialRanking.lambdaCode(fromPaper: lambdaPaper, length: n)
-        #expect(OfficialRanking.lambdaPaper(fromCode: lambdaCode, length: n) == lambdaPaper)
+        let lambdaCode = codeLambda(fromPaper: lambdaPaper, length: n)
+        #expect(paperLambda(fromCode: lambdaCode, length: n) == lambdaPaper)
         let paper = rankBackward(scores: y, upstream: g, lambda: lambdaPaper)
         // The code's upstream is dL/d(rk/n) = n · dL/drk.
         let official = OfficialRanking.rankBackward(scores: y, upstream: g.map { $0 * Double(n) }, lambda: lambdaCode)
