@@ -1,1 +1,0 @@
-// `Datasets`: see DESIGN notes in README.md.
