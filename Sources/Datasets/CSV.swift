@@ -18,7 +18,9 @@ func csvRows(_ bytes: [UInt8], name: String) throws -> [(line: Int, fields: [Sub
 }
 
 func parseNumber(_ field: Substring, name: String, line: Int, column: Int) throws -> Double {
-    let trimmed = field.trimmingCharacters(in: .whitespaces)
+    var trimmed = field
+    while let c = trimmed.first, c == " " || c == "\t" { trimmed = trimmed.dropFirst() }
+    while let c = trimmed.last, c == " " || c == "\t" { trimmed = trimmed.dropLast() }
     guard let v = Double(trimmed), v.isFinite else {
         throw DatasetError(file: name, kind: .malformed,
                            problem: "line \(line), column \(column): '\(field)' is not a finite number")

@@ -57,9 +57,16 @@ public struct HersheyFont: Sendable, Equatable {
     /// The glyphs in file order.
     public var glyphs: [HersheyGlyph]
 
-    /// The 12 distinct Latin styles of `hershey-fonts-data` committed under `Data/hershey/`.
+    /// The 12 Latin styles of `hershey-fonts-data` committed under `Data/hershey/` (the package's other Latin files
+    /// duplicate these). Note that `cursive` and `scripts` share their letters: see `distinctLetterStyles`.
     public static let latinStyles = ["cursive", "rowmans", "rowmand", "rowmant", "gothiceng", "gothicger",
                                      "gothicita", "scriptc", "scripts", "timesi", "timesib", "timesr"]
+
+    /// `latinStyles` without `scripts`, whose 52 letters are identical to `cursive`'s (the two files differ only in
+    /// their digits, which `cursive` shares with `rowmans` and `scripts` with `scriptc`). Use this when each style
+    /// must look different; the digits are shared between several styles in any case (the three gothic fonts
+    /// share theirs, as do `scriptc`, `scripts` and `timesi`).
+    public static let distinctLetterStyles = latinStyles.filter { $0 != "scripts" }
 
     /// The 62 Latin characters used as classes, in class order: A–Z (0–25), a–z (26–51), 0–9 (52–61).
     public static let latinCharacters: [Character] =
