@@ -52,7 +52,8 @@ public enum Gzip {
         if n >= pos + 8 {
             let isize = Int(UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8 | UInt32(bytes[n - 2]) << 16
                 | UInt32(bytes[n - 1]) << 24)
-            if isize > 0 && isize <= 1 << 31 { sizeHint = isize }
+            // DEFLATE expands at most ~1032:1, so a larger claim is a damaged trailer: don't reserve for it.
+            if isize > 0 && isize <= 1032 * n + 1024 { sizeHint = isize }
         }
         let (output, end) = try Deflate.inflate(bytes, from: pos, name: name, sizeHint: sizeHint)
         guard end + 8 <= n else {
