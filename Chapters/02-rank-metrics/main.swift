@@ -3,6 +3,7 @@
 // The metrics RaMBO optimises (paper §3): recall@K, its refined form r̃@K, average precision, mAP, and the
 // retrieval metrics Recall@K and MAP@R. Every one is a function of ranks only. Then the property that makes
 // them hard to train on: they do not decompose over mini-batches (paper Fig. 2).
+import Datasets
 import Foundation
 import Gnuplot
 import Rambo
@@ -89,16 +90,10 @@ chapter.say("R@1 = \(smallRecall[1]!.fixed(4)), R@2 = \(smallRecall[2]!.fixed(4)
 chapter.check("R@1 = 5/6 and R@2 = 5/6 (hand count)", close(smallRecall[1], 5.0 / 6) && close(smallRecall[2], 5.0 / 6))
 chapter.check("MAP@R = 5/6 (hand count)", close(small.mapAtR(), 5.0 / 6), "got \(small.mapAtR()!.fixed(6))")
 
-chapter.say("\nNow 3 Gaussian clusters in the plane, with more spread: Recall@K grows with K, MAP@R stays lower.")
-let perClass = chapter.quick ? 40 : 200
-var points = [[Double]](), pointLabels = [Int]()
-for c in 0..<3 {
-    let centre = [cos(2.0 * Double.pi * Double(c) / 3), sin(2.0 * Double.pi * Double(c) / 3)]
-    for _ in 0..<perClass {
-        points.append([centre[0] + 0.6 * rng.nextGaussian(), centre[1] + 0.6 * rng.nextGaussian()])
-        pointLabels.append(c)
-    }
-}
+chapter.say("\nNow 3 Gaussian clusters in the plane (centres ~ N(0, I), spread 0.3; cosine similarity sees only their direction): Recall@K grows with K, MAP@R stays lower.")
+let toy = Toy.gaussianClusters(classes: 3, perClass: chapter.quick ? 40 : 200, dimensions: 2, spread: 0.3,
+                               seed: chapter.seed)
+let points = toy.points, pointLabels = toy.labels
 let clusters = try! RetrievalRanking(embeddings: points, labels: pointLabels)
 let recall = clusters.recallAtK([1, 2, 4, 8])!
 let mapR = clusters.mapAtR()!
