@@ -17,9 +17,11 @@ public func retrievalDepth(labels: [Int], minimum: Int = 8) -> Int {
 /// 1. The rows are L2-normalised (in `Float`).
 /// 2. Query rows are taken in blocks of `blockRows`; each block's similarities to all N items come from the
 ///    fast `matmul` (the gallery is packed once), so memory is O(blockRows · N) per worker, never O(N²).
-/// 3. Per query, each gallery item j ≠ q becomes one 64-bit key, (similarity descending, index ascending), so
-///    that integer order *is* the ranking order including the tie rule (equal similarity: smaller index
-///    first, as in `Rambo`). A quickselect finds the `depth` smallest keys, which are then sorted.
+/// 3. Per query, a strided sample of the row gives a similarity threshold that about 2·depth items reach;
+///    only those become candidates (all items, if fewer than `depth` pass; exactness never depends on the
+///    sample). Each candidate j ≠ q becomes one 64-bit key, (similarity descending, index ascending), so that
+///    integer order *is* the ranking order including the tie rule (equal similarity: smaller index first, as
+///    in `Rambo`). A quickselect finds the `depth` smallest keys, which are then sorted.
 ///
 /// Agreement with `Rambo.RetrievalRanking(embeddings:labels:depth:)`: identical whenever the ordering does not
 /// hinge on differences below `Float` resolution (≈1e-7 in cosine). Exact ties (e.g. duplicate rows) are
@@ -63,25 +65,51 @@ public func retrievalRanking(embeddings: Matrix, labels: [Int], depth: Int? = ni
                 let queries = packRowBlocks(unit.storage, rows: end - start, depth: d,
                                             rowStride: d, depthStride: 1, firstRow: start)
                 let similarities = multiplyPacked(queries, gallery, m: end - start, n: n, k: d, threads: 1)
-                var keys = [UInt64](repeating: 0, count: n - 1)
-                for q in start..<end {
-                    similarities.storage.withUnsafeBufferPointer { s in
+                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n - 1)
+                defer { keys.deallocate() }
+                similarities.storage.withUnsafeBufferPointer { s in
+                    for q in start..<end {
                         let row = s.baseAddress! + (q - start) * n
+                        // Only items at or above a threshold can be among the `keep` nearest; a threshold that
+                        // still admits ≥ keep items is exact (ties at it are all admitted).
+                        let threshold = candidateThreshold(row, count: n, query: q, keep: keep)
                         var slot = 0
-                        for j in 0..<n where j != q {
+                        for j in 0..<n where j != q && row[j] >= threshold {
                             keys[slot] = rankingKey(similarity: row[j], index: j)
                             slot += 1
                         }
+                        if slot < keep {  // the sample misjudged: fall back to every item
+                            slot = 0
+                            for j in 0..<n where j != q {
+                                keys[slot] = rankingKey(similarity: row[j], index: j)
+                                slot += 1
+                            }
+                        }
+                        selectSmallest(UnsafeMutableBufferPointer(rebasing: keys[0..<slot]), count: keep)
+                        var nearest = Array(keys[0..<keep])
+                        nearest.sort()
+                        (outBase + q).pointee = nearest.map { Int($0 & 0xFFFF_FFFF) }
                     }
-                    keys.withUnsafeMutableBufferPointer { selectSmallest($0, count: keep) }
-                    var nearest = keys[0..<keep]
-                    nearest.sort()
-                    (outBase + q).pointee = nearest.map { Int($0 & 0xFFFF_FFFF) }
                 }
             }
         }
     }
     return RetrievalRanking(neighbours: neighbours, labels: labels)
+}
+
+/// A similarity that about twice `keep` items of `row` reach, estimated from a strided sample of about 128
+/// entries (the query excluded); −∞ (keep every item) for short rows or when `keep` is over a quarter of the row.
+@inline(__always)
+func candidateThreshold(_ row: UnsafePointer<Float>, count n: Int, query q: Int, keep: Int) -> Float {
+    let sampleSize = 128
+    guard n - 1 > 4 * keep, n > 4 * sampleSize else { return -.infinity }
+    var sample = [Float]()
+    sample.reserveCapacity(sampleSize + 8)
+    let step = n / sampleSize
+    for j in stride(from: 0, to: n, by: step) where j != q { sample.append(row[j]) }
+    sample.sort(by: >)
+    let rank = min(sample.count - 1, 2 * keep * sample.count / (n - 1) + 4)
+    return sample[rank]
 }
 
 /// A key whose ascending integer order is (similarity descending, index ascending).

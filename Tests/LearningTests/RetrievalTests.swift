@@ -67,3 +67,43 @@ import Testing
         #expect(keys.prefix(count).sorted() == Array(expected))
     }
 }
+
+@Suite struct RetrievalCandidateFilter {
+    @Test func agreesWithRamboWhenTheThresholdIsUsed() throws {
+        // N large enough (> 512, depth < N/4) for the sampled threshold to be active.
+        let e = randomMatrix(700, 4, seed: 31)
+        let labels = (0..<700).map { $0 % 20 }
+        let depth = retrievalDepth(labels: labels)
+        #expect(depth == 34)
+        let fast = try retrievalRanking(embeddings: e, labels: labels, threads: 2)
+        let reference = try RetrievalRanking(embeddings: e.doubleRows, labels: labels, depth: depth)
+        #expect(fast.neighbours == reference.neighbours)
+    }
+
+    @Test func fallsBackWhenTheSampleIsUnrepresentative() throws {
+        // Every 7th item up to 140 (the strided sample's first 21 entries, 20 besides the query) points along the query 0
+        // direction; all others point away. The sample then sets the threshold among those 20 items, fewer
+        // than the 50 neighbours asked for, so the filter must fall back to scanning every item.
+        var rng = SplitMix64(seed: 5)
+        var rows = [[Double]]()
+        for i in 0..<1000 {
+            if i % 7 == 0 && i <= 140 {
+                rows.append([1, Double(i / 7) * 0.05, 0])  // distinct cosines to row 0, gaps > 1e-4
+            } else {
+                let x: Double = -1 - rng.nextUnit()
+                rows.append([x, rng.nextGaussian(), rng.nextGaussian()])
+            }
+        }
+        let e = Matrix(rows), labels = (0..<1000).map { $0 % 3 }
+        let unit = L2Normalize().forward(e)
+        let row0 = matmul(unit.rows([0]), unit, transposeB: true).storage
+        let threshold = row0.withUnsafeBufferPointer { candidateThreshold($0.baseAddress!, count: 1000, query: 0, keep: 50) }
+        #expect(row0.indices.filter { $0 != 0 && row0[$0] >= threshold }.count < 50, "the fallback path is exercised")
+        // Query 0 is the one that falls back; the near-parallel rows are not compared among themselves, as
+        // their mutual cosines differ by less than Float resolution.
+        let fast = try retrievalRanking(embeddings: e, labels: labels, depth: 50)
+        let reference = try RetrievalRanking(embeddings: rows, labels: labels, depth: 50)
+        #expect(fast.neighbours[0] == reference.neighbours[0])
+        #expect(Array(fast.neighbours[0].prefix(20)) == Array(stride(from: 7, through: 140, by: 7)))
+    }
+}
