@@ -1,1 +1,0 @@
-// `Learning`: see DESIGN notes in README.md.

@@ -1,0 +1,75 @@
+// Optimisers: they read each parameter's accumulated gradient and move the parameter. They do not zero the
+// gradients; call `model.zeroGradients()` before the next backward pass.
+
+/// Adam (Kingma & Ba 2015) with bias correction:
+///
+///     m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
+///     θ ← θ − lr · m̂ / (√v̂ + ε),   m̂ = m / (1 − β1ᵗ),   v̂ = v / (1 − β2ᵗ)
+///
+/// One `Adam` serves one model: its moment estimates are kept per parameter slot.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    /// The number of updates made so far (t in the formulas).
+    public private(set) var step = 0
+    private var beta1Power: Float = 1, beta2Power: Float = 1  // β1ᵗ and β2ᵗ
+    private var firstMoments: [Int: Matrix] = [:]
+    private var secondMoments: [Int: Matrix] = [:]
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// One Adam update of every parameter of `model` from its accumulated gradients. O(parameters).
+    public func update(_ model: Trainable) {
+        step += 1
+        beta1Power *= beta1
+        beta2Power *= beta2
+        let correction1 = 1 - beta1Power, correction2 = 1 - beta2Power
+        let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
+        model.updateParameters { slot, value, gradient in
+            var m = firstMoments[slot] ?? Matrix(rows: value.rows, cols: value.cols)
+            var v = secondMoments[slot] ?? Matrix(rows: value.rows, cols: value.cols)
+            precondition(m.rows == value.rows && m.cols == value.cols, "parameter slot \(slot) changed shape")
+            for k in value.storage.indices {
+                let g = gradient.storage[k]
+                m.storage[k] = b1 * m.storage[k] + (1 - b1) * g
+                v.storage[k] = b2 * v.storage[k] + (1 - b2) * g * g
+                let mHat = m.storage[k] / correction1, vHat = v.storage[k] / correction2
+                value.storage[k] -= lr * mHat / (vHat.squareRoot() + eps)
+            }
+            firstMoments[slot] = m
+            secondMoments[slot] = v
+        }
+    }
+}
+
+/// Stochastic gradient descent with optional (heavy-ball) momentum: u ← μ·u + g, θ ← θ − lr·u.
+public final class SGD {
+    public var learningRate: Float
+    public let momentum: Float
+    private var velocities: [Int: Matrix] = [:]
+
+    public init(learningRate: Float, momentum: Float = 0) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+    }
+
+    /// One update of every parameter of `model`. O(parameters).
+    public func update(_ model: Trainable) {
+        let (mu, lr) = (momentum, learningRate)
+        model.updateParameters { slot, value, gradient in
+            var u = velocities[slot] ?? Matrix(rows: value.rows, cols: value.cols)
+            for k in value.storage.indices {
+                u.storage[k] = mu * u.storage[k] + gradient.storage[k]
+                value.storage[k] -= lr * u.storage[k]
+            }
+            velocities[slot] = u
+        }
+    }
+}

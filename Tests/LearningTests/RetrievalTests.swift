@@ -1,0 +1,109 @@
+@testable import Learning
+import Rambo
+import Testing
+
+@Suite struct Retrieval {
+    func rambo(_ e: Matrix, _ labels: [Int], depth: Int? = nil) throws -> RetrievalRanking {
+        try RetrievalRanking(embeddings: e.doubleRows, labels: labels, depth: depth)
+    }
+
+    @Test(arguments: [(1, 256), (2, 7), (3, 1)])
+    func agreesWithRamboOnRandomEmbeddings(threads: Int, blockRows: Int) throws {
+        let e = randomMatrix(61, 5, seed: 21)
+        let labels = (0..<61).map { ($0 * 7) % 4 }
+        let fast = try retrievalRanking(embeddings: e, labels: labels, blockRows: blockRows, threads: threads)
+        let depth = retrievalDepth(labels: labels)
+        #expect(depth == 15)  // largest class has 16 items
+        #expect(fast.neighbours == (try rambo(e, labels, depth: depth)).neighbours)
+        let full = try retrievalRanking(embeddings: e, labels: labels, depth: 60, blockRows: blockRows, threads: threads)
+        #expect(full.neighbours == (try rambo(e, labels)).neighbours)
+        #expect(fast.mapAtR() == (try rambo(e, labels)).mapAtR())
+        #expect(fast.recallAtK([1, 2, 4, 8]) == (try rambo(e, labels)).recallAtK([1, 2, 4, 8]))
+    }
+
+    @Test func tiesBreakByTheSmallerIndexLikeRambo() throws {
+        // Duplicate rows (exact ties), a row and its multiple (same direction), and mirror-image rows that tie
+        // against the axis-aligned queries; −x rows give negative and zero similarities.
+        let rows: [[Double]] = [[1, 0], [0, 1], [1, 0], [2, 0], [1, 1], [1, -1], [0, 1], [-1, 0], [0, -1], [-1, 1], [1, 1]]
+        let e = Matrix(rows)
+        let labels = [0, 1, 0, 1, 2, 2, 0, 1, 2, 0, 1]
+        let fast = try retrievalRanking(embeddings: e, labels: labels, depth: rows.count - 1)
+        #expect(fast.neighbours == (try rambo(e, labels)).neighbours)
+        // Query 0 = (1, 0): rows 2 and 3 tie at similarity 1 (index order), then 4, 5, 10 tie at 1/√2.
+        #expect(Array(fast.neighbours[0].prefix(5)) == [2, 3, 4, 5, 10])
+    }
+
+    @Test func depthDefaultsAndClamps() throws {
+        #expect(retrievalDepth(labels: [0, 0, 0, 1]) == 3)  // max(2, 8) clamped to N − 1 = 3
+        #expect(retrievalDepth(labels: Array(repeating: 0, count: 20) + [1]) == 19)
+        #expect(retrievalDepth(labels: Array(0..<30), minimum: 0) == 0)
+        let fast = try retrievalRanking(embeddings: randomMatrix(12, 3, seed: 1), labels: Array(repeating: 0, count: 12), depth: 50)
+        #expect(fast.neighbours.allSatisfy { $0.count == 11 })
+        #expect(fast.neighbours.indices.allSatisfy { !fast.neighbours[$0].contains($0) })
+    }
+
+    @Test func rejectsBadInput() {
+        let e = Matrix([[1.0, 0.0], [0.0, 0.0]])
+        #expect(throws: RamboError.self) { try retrievalRanking(embeddings: e, labels: [0, 0]) }
+        #expect(throws: RamboError.self) { try retrievalRanking(embeddings: randomMatrix(3, 2, seed: 1), labels: [0, 0]) }
+        #expect(throws: RamboError.self) { try retrievalRanking(embeddings: Matrix([[Double.nan, 1.0], [1.0, 1.0]]), labels: [0, 0]) }
+        #expect(throws: RamboError.self) { try retrievalRanking(embeddings: Matrix(rows: 0, cols: 3), labels: []) }
+    }
+
+    @Test func rankingKeysOrderBySimilarityThenIndex() {
+        let pairs: [(Float, Int)] = [(0.9, 5), (0.9, 2), (-0.0, 1), (0, 0), (-0.5, 3), (1, 9), (-1, 4), (0.1, 7)]
+        let byKey = pairs.sorted { rankingKey(similarity: $0.0, index: $0.1) < rankingKey(similarity: $1.0, index: $1.1) }
+        let byRule = pairs.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        #expect(byKey.map(\.1) == byRule.map(\.1))
+    }
+
+    @Test(arguments: [0, 1, 7, 99, 100])
+    func quickselectKeepsTheSmallest(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count))
+        var keys = (0..<100).map { _ in rng.next() % 1000 &* 1_000 }
+        for i in keys.indices { keys[i] = keys[i] &+ UInt64(i) }  // distinct, as retrieval keys are
+        let expected = keys.sorted().prefix(count)
+        keys.withUnsafeMutableBufferPointer { selectSmallest($0, count: count) }
+        #expect(keys.prefix(count).sorted() == Array(expected))
+    }
+}
+
+@Suite struct RetrievalCandidateFilter {
+    @Test func agreesWithRamboWhenTheThresholdIsUsed() throws {
+        // N large enough (> 512, depth < N/4) for the sampled threshold to be active.
+        let e = randomMatrix(700, 4, seed: 31)
+        let labels = (0..<700).map { $0 % 20 }
+        let depth = retrievalDepth(labels: labels)
+        #expect(depth == 34)
+        let fast = try retrievalRanking(embeddings: e, labels: labels, threads: 2)
+        let reference = try RetrievalRanking(embeddings: e.doubleRows, labels: labels, depth: depth)
+        #expect(fast.neighbours == reference.neighbours)
+    }
+
+    @Test func fallsBackWhenTheSampleIsUnrepresentative() throws {
+        // Every 7th item up to 140 (the strided sample's first 21 entries, 20 besides the query) points along the query 0
+        // direction; all others point away. The sample then sets the threshold among those 20 items, fewer
+        // than the 50 neighbours asked for, so the filter must fall back to scanning every item.
+        var rng = SplitMix64(seed: 5)
+        var rows = [[Double]]()
+        for i in 0..<1000 {
+            if i % 7 == 0 && i <= 140 {
+                rows.append([1, Double(i / 7) * 0.05, 0])  // distinct cosines to row 0, gaps > 1e-4
+            } else {
+                let x: Double = -1 - rng.nextUnit()
+                rows.append([x, rng.nextGaussian(), rng.nextGaussian()])
+            }
+        }
+        let e = Matrix(rows), labels = (0..<1000).map { $0 % 3 }
+        let unit = L2Normalize().forward(e)
+        let row0 = matmul(unit.rows([0]), unit, transposeB: true).storage
+        let threshold = row0.withUnsafeBufferPointer { candidateThreshold($0.baseAddress!, count: 1000, query: 0, keep: 50) }
+        #expect(row0.indices.filter { $0 != 0 && row0[$0] >= threshold }.count < 50, "the fallback path is exercised")
+        // Query 0 is the one that falls back; the near-parallel rows are not compared among themselves, as
+        // their mutual cosines differ by less than Float resolution.
+        let fast = try retrievalRanking(embeddings: e, labels: labels, depth: 50)
+        let reference = try RetrievalRanking(embeddings: rows, labels: labels, depth: 50)
+        #expect(fast.neighbours[0] == reference.neighbours[0])
+        #expect(Array(fast.neighbours[0].prefix(20)) == Array(stride(from: 7, through: 140, by: 7)))
+    }
+}
