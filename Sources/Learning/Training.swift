@@ -1,0 +1,188 @@
+// The training loops the chapters share: an embedding model trained on batch similarity matrices (retrieval,
+// chapters 07 and 09) and a scoring model trained on batch score matrices (multi-label AP, chapters 08 and 10).
+// Each loss is one small type with the same call shape, so a chapter compares methods by swapping the loss.
+import Rambo
+
+// MARK: - Embedding losses: unit embeddings E (B×d), S = E·Eᵀ → (loss, dL/dS)
+
+/// A loss on one batch of a retrieval model: it sees the batch's cosine similarities S = E·Eᵀ (B×B), the unit
+/// embeddings E they came from and the labels, and returns the loss and dL/dS. `mutating` so that a loss can
+/// keep state across batches (score memory).
+public protocol EmbeddingLoss {
+    mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix)
+}
+
+/// Batch-hard triplet loss (the strongest classic baseline), see `batchHardTripletLoss`.
+public struct TripletEmbeddingLoss: EmbeddingLoss {
+    public var margin: Double
+    public init(margin: Double = 0.2) { self.margin = margin }
+    public mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+        batchHardTripletLoss(similarities: similarities, labels: labels, margin: margin)
+    }
+}
+
+/// Contrastive loss, see `contrastiveLoss`.
+public struct ContrastiveEmbeddingLoss: EmbeddingLoss {
+    public var negativeMargin: Double
+    public init(negativeMargin: Double = 0.5) { self.negativeMargin = negativeMargin }
+    public mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+        contrastiveLoss(similarities: similarities, labels: labels, negativeMargin: negativeMargin)
+    }
+}
+
+/// RaMBO's recall loss (paper §4.5) on the batch, with score memory (§4.3).
+///
+/// Each query's ranked list is its row of S without the self-pair, followed by its similarities to the items of
+/// the last τ batches (their embeddings are kept, detached). Memory columns are constants: the gradient reaches
+/// the current batch only. τ = 0 is the plain batch loss.
+public struct RecallEmbeddingLoss: EmbeddingLoss {
+    public var loss: RecallLoss
+    /// τ: how many earlier batches are remembered.
+    public let memorySize: Int
+    private var stored: [(embeddings: Matrix, labels: [Int])] = []
+
+    public init(loss: RecallLoss, memorySize: Int = 0) {
+        self.loss = loss
+        self.memorySize = max(0, memorySize)
+    }
+
+    public mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+        let memory = stored.map { past -> ScoreBatch in
+            let columns = matmul(embeddings, past.embeddings, transposeB: true)  // B × m similarities
+            return ScoreBatch(scores: columns.doubleRows,
+                              relevance: labels.map { q in past.labels.map { $0 == q } })
+        }
+        let result = loss.retrievalValueAndGradient(similarities: similarities.doubleRows, labels: labels, memory: memory)
+        if memorySize > 0 {
+            stored.append((embeddings, labels))
+            if stored.count > memorySize { stored.removeFirst(stored.count - memorySize) }
+        }
+        return (result.loss, Matrix(result.gradient))
+    }
+}
+
+// MARK: - Embedding trainer
+
+/// An MLP followed by L2 normalisation, trained with Adam on batches through any `EmbeddingLoss`:
+///
+///     E = normalise(MLP(x)),  S = E·Eᵀ,  (L, dS) = loss(S),  dE = (dS + dSᵀ)·E,  back through the MLP, Adam step.
+public final class EmbeddingTrainer {
+    public let model: MLP
+    public let normalise = L2Normalize()
+    public let optimiser: Adam
+
+    /// - Parameters:
+    ///   - sizes: layer sizes, input first (e.g. [784, 256, 64]).
+    ///   - seed: initial weights.
+    public init(sizes: [Int], learningRate: Float = 1e-3, seed: UInt64) {
+        model = MLP(sizes: sizes, seed: seed)
+        optimiser = Adam(learningRate: learningRate)
+    }
+
+    /// One optimisation step on a batch; returns the batch loss before the step.
+    @discardableResult
+    public func step<L: EmbeddingLoss>(inputs: Matrix, labels: [Int], loss: inout L) -> Double {
+        model.zeroGradients()
+        let embeddings = normalise.forward(model.forward(inputs))
+        let (value, dS) = loss.evaluate(similarities: similarityMatrix(embeddings), embeddings: embeddings, labels: labels)
+        _ = model.backward(normalise.backward(similarityMatrixBackward(dS, embeddings: embeddings)))
+        optimiser.update(model)
+        return value
+    }
+
+    /// Unit embeddings of `inputs`, computed in blocks of `blockRows` rows (no gradients kept).
+    public func embed(_ inputs: Matrix, blockRows: Int = 2048) -> Matrix {
+        embedUnit(inputs, blockRows: blockRows) { normalise.forward(model.forward($0)) }
+    }
+}
+
+// MARK: - Score losses: scores Y (B×C), targets → (loss, dL/dY)
+
+/// A loss on one batch of a multi-label scorer: scores Y (B×C) and 0/1 targets → (loss, dL/dY).
+public protocol ScoreLoss {
+    mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix)
+}
+
+/// Binary cross-entropy with logits, the usual multi-label baseline.
+public struct BCEScoreLoss: ScoreLoss {
+    public init() {}
+    public mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
+        binaryCrossEntropyWithLogits(logits: scores, targets: Matrix(targets.map { $0.map { $0 ? 1.0 : 0.0 } }))
+    }
+}
+
+/// RaMBO's mAP loss (paper §4.6): per-class lists over the batch and the last τ batches' scores, plus the
+/// interclass term β on the current batch.
+public struct MAPScoreLoss: ScoreLoss {
+    public var loss: MAPLoss
+    public private(set) var memory: ScoreMemory
+
+    public init(loss: MAPLoss, memorySize: Int = 0) {
+        self.loss = loss
+        memory = ScoreMemory(capacity: max(0, memorySize))
+    }
+
+    public mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
+        let y = scores.doubleRows
+        let result = loss.valueAndGradient(scores: y, targets: targets, memory: memory.batches)
+        memory.append(scores: y, relevance: targets)
+        return (result.loss, Matrix(result.gradient))
+    }
+}
+
+/// A weighted sum of two score losses, (1 − w)·first + w·second (e.g. BCE + AP).
+public struct CombinedScoreLoss<A: ScoreLoss, B: ScoreLoss>: ScoreLoss {
+    public var first: A, second: B
+    public var weight: Double
+    public init(_ first: A, _ second: B, weight: Double) {
+        self.first = first
+        self.second = second
+        self.weight = weight
+    }
+    public mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
+        let a = first.evaluate(scores: scores, targets: targets), b = second.evaluate(scores: scores, targets: targets)
+        let w = Float(weight)
+        return ((1 - weight) * a.loss + weight * b.loss, (1 - w) * a.gradient + w * b.gradient)
+    }
+}
+
+/// An MLP producing one score per class (sizes [features, C] is a linear model), trained with Adam.
+public final class ScoreTrainer {
+    public let model: MLP
+    public let optimiser: Adam
+
+    public init(sizes: [Int], learningRate: Float = 1e-3, seed: UInt64) {
+        model = MLP(sizes: sizes, seed: seed)
+        optimiser = Adam(learningRate: learningRate)
+    }
+
+    /// One optimisation step on a batch; returns the batch loss before the step.
+    @discardableResult
+    public func step<L: ScoreLoss>(inputs: Matrix, targets: [[Bool]], loss: inout L) -> Double {
+        model.zeroGradients()
+        let (value, dY) = loss.evaluate(scores: model.forward(inputs), targets: targets)
+        _ = model.backward(dY)
+        optimiser.update(model)
+        return value
+    }
+
+    /// Scores of `inputs` (B×C), computed in blocks.
+    public func scores(_ inputs: Matrix, blockRows: Int = 4096) -> Matrix {
+        embedUnit(inputs, blockRows: blockRows) { model.forward($0) }
+    }
+}
+
+/// Applies `f` to row blocks of `inputs` and stacks the results.
+func embedUnit(_ inputs: Matrix, blockRows: Int, _ f: (Matrix) -> Matrix) -> Matrix {
+    var storage = [Float]()
+    var cols = 0
+    var start = 0
+    while start < inputs.rows {
+        let end = min(inputs.rows, start + max(1, blockRows))
+        let block = f(inputs.rows(Array(start..<end)))
+        cols = block.cols
+        storage.append(contentsOf: block.storage)
+        start = end
+    }
+    return Matrix(rows: inputs.rows, cols: cols, storage: storage)
+}
