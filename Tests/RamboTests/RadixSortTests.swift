@@ -34,7 +34,8 @@ private func gaussian(_ n: Int, seed: UInt64) -> [Double] {
     return (0..<n).map { _ in rng.nextGaussian() }
 }
 
-/// Sizes at the ends, around the comparison threshold, the insertion-sort cut-off and the 2¹¹-bucket digit.
+/// Sizes at the ends, around the comparison threshold (256, also the bucket count of an 8-bit digit), the
+/// insertion-sort cut-off, and a few more powers of two.
 private let sizes = [0, 1, 2, 3, 7, 31, 32, 33, 64, 255, 256, 257, 1000, 2047, 2048, 2049, 4097]
 
 @Suite("Radix ranking kernel")
@@ -117,15 +118,16 @@ struct RadixSortTests {
 
     @Test("keys that differ only in bits next to digit boundaries")
     func digitBoundaries() {
-        // Every bit of the key on its own and next to the 11-bit digit edges (10|11, 21|22, ...), from a
-        // positive and from a negative base, so single-digit and skipped-digit passes are both exercised.
+        // Every bit of the key on its own, and pairs of bits straddling every digit edge of 8-, 11- and 16-bit
+        // digits, from positive and negative bases, so single-digit and skipped-digit passes are exercised.
         for base in [1.5, -1.5, 1e-300, -1e300] {
             let bits = base.bitPattern
             var scores: [Double] = []
             for b in 0..<63 {
                 scores.append(Double(bitPattern: bits ^ (1 << UInt64(b))))
             }
-            for edge in stride(from: 11, through: 55, by: 11) {
+            for edge in Set(Array(stride(from: 8, through: 56, by: 8)) + Array(stride(from: 11, through: 55, by: 11))
+                            + [16, 32, 48]).sorted() {
                 for b in [edge - 1, edge] {
                     scores.append(Double(bitPattern: bits ^ (3 << UInt64(b - 1))))
                 }
@@ -138,6 +140,17 @@ struct RadixSortTests {
         // Only one digit varies (values in a narrow range): one pass.
         let narrow = (0..<3000).map { 1.0 + Double($0 % 1500) * 0x1p-52 }
         checkAgainstReferences(narrow)
+    }
+
+    @Test("longer lists: the index moves into already-sorted key bits (packed passes)", arguments: [65536, 65537, 70001])
+    func packed(n: Int) {
+        checkAgainstReferences(gaussian(n, seed: 21), counting: false)
+        // Narrow range: only low digits vary, so packing happens late or the last pass is a pair pass.
+        checkAgainstReferences((0..<n).map { 1.0 + Double(($0 &* 7919) % 40000) * 0x1p-52 }, counting: false)
+        // Ties plus a wide range.
+        var rng = SplitMix64(seed: 5)
+        checkAgainstReferences((0..<n).map { _ in Double(Int(rng.next() % 1000)) * 1e200 - 5e202 },
+                               counting: false)
     }
 
     @Test("a workspace is reusable across lengths and gives the same answers")
