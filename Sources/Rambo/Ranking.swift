@@ -13,10 +13,15 @@
 /// `order[k]` is the index of the item at rank `k + 1`: `scores[order[0]]` is the largest score, and among
 /// equal scores the smaller index comes first.
 ///
+/// Implemented by the linear-time radix kernel (`RankingWorkspace`, RadixSort.swift); the readable comparison
+/// sort `RankingKernel.comparisonArgsortDescending` gives the same result and is what the kernel is tested
+/// against. To rank many lists without allocating scratch memory each time, keep a `RankingWorkspace`.
+///
 /// - Precondition: every score is finite (see `validateScores`).
-/// - Complexity: O(n log n) time, O(n) extra memory.
+/// - Complexity: O(n) time (radix sort on 64-bit keys), O(n) extra memory (16 bytes per item of scratch).
 public func argsortDescending(_ scores: [Double]) -> [Int] {
-    RankingKernel.argsortDescending(scores)
+    var workspace = RankingWorkspace()
+    return workspace.argsortDescending(scores)
 }
 
 /// The 1-based descending ranks of `scores`, ties broken stably (earlier index ranks higher).
@@ -26,13 +31,19 @@ public func argsortDescending(_ scores: [Double]) -> [Int] {
 ///
 /// Example: `rank([0.3, 0.9, -0.1, 0.5]) == [3, 1, 4, 2]`; `rank([1, 1, 0]) == [1, 2, 3]`.
 ///
+/// Computed as the inverse of the radix argsort (written straight into the result, no order array); to rank
+/// many lists without allocating, use `RankingWorkspace.rank(_:into:)`.
+///
 /// - Precondition: every score is finite (see `validateScores`).
-/// - Complexity: O(n log n) time, O(n) extra memory.
+/// - Complexity: O(n) time, O(n) extra memory.
 public func rank(_ scores: [Double]) -> [Int] {
-    ranks(fromOrder: argsortDescending(scores))
+    var workspace = RankingWorkspace()
+    return workspace.rank(scores)
 }
 
 /// Inverts a descending order into 1-based ranks: `ranks[order[k]] = k + 1`.
+///
+/// `rank(y) == ranks(fromOrder: RankingKernel.comparisonArgsortDescending(y))` is the reference path.
 ///
 /// - Precondition: `order` is a permutation of `0..<order.count`.
 /// - Complexity: O(n).
@@ -69,11 +80,30 @@ public func validateScores(_ scores: [Double], name: String = "scores") throws {
 }
 
 /// The ranking kernels behind `argsortDescending`.
+///
+/// - `RankingWorkspace` (RadixSort.swift): the fast path every public ranking function uses, a stable LSD
+///   radix sort of order-preserving 64-bit keys, O(n).
+/// - `comparisonArgsortDescending`: the readable reference, a comparison sort with the tie rule spelled out,
+///   O(n log n). The fast path is tested against it and against `rankByCounting`.
 public enum RankingKernel {
     /// A stable descending argsort by comparison (the readable reference path).
     ///
+    /// Same contract as `argsortDescending`: `order[k]` is the index at rank `k + 1`, ties by smaller index.
+    ///
+    /// - Precondition: every score is finite (see `validateScores`).
     /// - Complexity: O(n log n).
+    @available(*, deprecated, renamed: "comparisonArgsortDescending")
     public static func argsortDescending(_ scores: [Double]) -> [Int] {
+        comparisonArgsortDescending(scores)
+    }
+
+    /// A stable descending argsort by comparison (the readable reference path).
+    ///
+    /// Same contract as `argsortDescending`: `order[k]` is the index at rank `k + 1`, ties by smaller index.
+    ///
+    /// - Precondition: every score is finite (see `validateScores`).
+    /// - Complexity: O(n log n).
+    public static func comparisonArgsortDescending(_ scores: [Double]) -> [Int] {
         // Sort indices by (score descending, index ascending): an explicit tie rule, so the result does not
         // depend on the stability of the library sort.
         scores.indices.sorted { a, b in

@@ -1,0 +1,121 @@
+// Command-line options of rambo-bench. Every bad flag or value is one clear line on stderr and exit code 2.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The operations rambo-bench can time.
+enum Operation: String, CaseIterable {
+    case rank, rank_backward, recall_loss, ap_loss, map_loss
+}
+
+struct Options {
+    var op: Operation = .rank
+    var n = 0
+    var rows = 1
+    var repeats = 5
+    var warmup = 1
+    var threads = 1
+    var seed: UInt64 = 1
+    var json = false
+    /// Which clock times the repeats: the monotonic wall clock (default) or the process's CPU time.
+    var cpuClock = false
+
+    static let usage = """
+        usage: rambo-bench --op OP --n N [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S] [--clock wall|cpu] [--json]
+          OP: \(Operation.allCases.map(\.rawValue).joined(separator: " | "))
+          N:  list length, an integer or 1e6-style (1 ≤ N ≤ 4294967295); Q lists of N scores, 10% positives
+          R:  timed repetitions (default 5), after W untimed warm-up runs (default 1)
+          T:  threads (default 1); rows are split between threads
+          --clock cpu  time with process CPU time instead of the monotonic wall clock (steadier on a busy machine;
+                       with T > 1 it adds up the threads)
+          --json  print one JSON object and nothing else
+        """
+
+    /// Parses `arguments` (without the program name), or returns the one-line reason it cannot.
+    static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
+        var options = Options()
+        var sawOp = false, sawN = false
+        var rest = arguments[...]
+        while let flag = rest.popFirst() {
+            if flag == "--json" { options.json = true; continue }
+            if flag == "--help" || flag == "-h" { return .failure(UsageError(message: "help")) }
+            guard let value = rest.popFirst() else {
+                return .failure(UsageError(message: "\(flag) needs a value"))
+            }
+            switch flag {
+            case "--op":
+                guard let op = Operation(rawValue: value) else {
+                    return .failure(UsageError(message: "unknown op '\(value)'; expected one of "
+                        + Operation.allCases.map(\.rawValue).joined(separator: ", ")))
+                }
+                options.op = op
+                sawOp = true
+            case "--n":
+                guard let n = count(value), n >= 1, n <= Int(UInt32.max) else {
+                    return .failure(UsageError(message: "--n '\(value)' must be an integer in 1...4294967295"))
+                }
+                options.n = n
+                sawN = true
+            case "--rows":
+                guard let q = count(value), q >= 1 else {
+                    return .failure(UsageError(message: "--rows '\(value)' must be an integer ≥ 1"))
+                }
+                options.rows = q
+            case "--repeats":
+                guard let r = count(value), r >= 1, r <= 1_000_000 else {
+                    return .failure(UsageError(message: "--repeats '\(value)' must be an integer in 1...1000000"))
+                }
+                options.repeats = r
+            case "--warmup":
+                guard let w = count(value), w <= 1_000_000 else {
+                    return .failure(UsageError(message: "--warmup '\(value)' must be an integer in 0...1000000"))
+                }
+                options.warmup = w
+            case "--threads":
+                guard let t = count(value), t >= 1, t <= 1024 else {
+                    return .failure(UsageError(message: "--threads '\(value)' must be an integer in 1...1024"))
+                }
+                options.threads = t
+            case "--clock":
+                guard value == "wall" || value == "cpu" else {
+                    return .failure(UsageError(message: "--clock '\(value)' must be wall or cpu"))
+                }
+                options.cpuClock = value == "cpu"
+            case "--seed":
+                guard let s = UInt64(value) else {
+                    return .failure(UsageError(message: "--seed '\(value)' must be an unsigned 64-bit integer"))
+                }
+                options.seed = s
+            default:
+                return .failure(UsageError(message: "unknown flag '\(flag)'"))
+            }
+        }
+        guard sawOp else { return .failure(UsageError(message: "missing --op")) }
+        guard sawN else { return .failure(UsageError(message: "missing --n")) }
+        let (total, overflow) = options.n.multipliedReportingOverflow(by: options.rows)
+        guard !overflow, total <= 1 << 36 else {
+            return .failure(UsageError(message: "--n × --rows = \(options.n) × \(options.rows) is too large"))
+        }
+        return .success(options)
+    }
+
+    /// A non-negative integer written as digits (`1000000`, `1_000_000`) or in `1e6` / `2.5e5` form.
+    static func count(_ text: String) -> Int? {
+        let plain = text.replacingUnderscores()
+        if let value = Int(plain) { return value >= 0 ? value : nil }
+        guard plain.contains(where: { $0 == "e" || $0 == "E" }), let value = Double(plain), value.isFinite,
+              value >= 0, value <= 0x1p62, value == value.rounded() else { return nil }
+        return Int(value)
+    }
+}
+
+struct UsageError: Error {
+    let message: String
+}
+
+extension String {
+    func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+}
