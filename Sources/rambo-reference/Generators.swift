@@ -49,7 +49,7 @@ enum FlagNotes {
         "row-count-quirk": "rows ≠ columns: official r_i = (rk − rk⁺)/columns · rows, not the count of negatives ahead",
         "uneven-positives": "rows with different numbers of positives: paper macro average vs official micro average differ",
         "multiple-lists": "several ranked lists in one case",
-        "ap-epsilon": "official AP divides by #positives + 1e-5 (for [1,0,1,0,1]: 1 − AP = 0.2444469 instead of 11/45)",
+        "ap-epsilon": "official AP divides by #positives + 1e-5 (for [1,0,1,0,1]: 1 − AP = 0.24444696 instead of 11/45 = 0.24444444)",
         "singleton-class": "a query whose class has no other member: it is skipped",
         "all-singletons": "no query has a same-class item: the metric is undefined, answered null",
         "k-beyond-gallery": "k larger than the gallery (N − 1): the whole gallery counts",
@@ -259,7 +259,7 @@ enum Generators {
                     required: required)
         }
         for c in Convention.allCases {
-            _ = add(c, c == .official ? ["ap-epsilon"] : [], "1 − AP = 11/45 (paper); 0.2444469 (official)",
+            _ = add(c, c == .official ? ["ap-epsilon"] : [], "1 − AP = 11/45 (paper); 0.24444696 (official)",
                     [[5, 4, 3, 2, 1]], [[1, 0, 1, 0, 1]], lambda: c == .paper ? 1 : 0.2)
             _ = add(c, ["single-item", "single-positive"], "", [[0.5]], [[1]], lambda: 1)
             _ = add(c, ["no-positive"], "loss 0, zero gradient", [[1, 2, 3]], [[0, 0, 0]], lambda: 1)
