@@ -244,7 +244,7 @@ struct Comparison {
                 withinTolerance = false
                 if abs - allowed > worstExcess || worstPath == nil {
                     worstExcess = abs - allowed
-                    worstPath = "\(path) (expected \(JSONWriter.number(e)), got \(JSONWriter.number(a)))"
+                    worstPath = "\(path) (expected \(JSONWriter.compact(expected)), got \(JSONWriter.compact(actual)))"
                 }
             }
         case let .array(e):
