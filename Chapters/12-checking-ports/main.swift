@@ -1,1 +1,306 @@
-print("chapter not written yet")
+// Chapter 12 · Checking ports
+//
+// This package is the yardstick other ports (PyTorch, JAX, Julia, Rust) are checked against. A port can follow
+// the paper's equations or the authors' PyTorch code, and the two differ in small, easy-to-miss ways. This chapter
+// puts each difference side by side on a small case and measures it, then runs the shipped test vectors through
+// the library in-process, exactly as `rambo-reference verify` checks a port, and shows a planted mistake caught.
+import Foundation
+import Gnuplot
+import Rambo
+import Walkthrough
+
+let chapter = Chapter("ch12", title: "Checking ports",
+                      flags: [.string("vectors", default: "Data/reference", help: "folder of the shipped test vectors"),
+                              .int("draws", default: 400_000, help: "samples of the official mAP margin noise")])
+var rng = SplitMix64(seed: chapter.seed)
+let draws = chapter.quick ? 20_000 : chapter.int("draws")
+chapter.require(draws >= 1000, "--draws must be at least 1000, got \(draws)")
+
+/// |paper − official| for each difference, for the figure.
+var differences = [(name: String, value: Double)]()
+
+func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("Two conventions, one reference")
+chapter.say("""
+    Every op of the reference takes "convention": "paper" (the equations, integer ranks; the chapters use it) or
+    "official" (martius-lab/blackbox-backprop, quirks included). A port of the paper checks against the paper
+    vectors; a port of the PyTorch code against the official ones. Each difference below is measured on a small
+    case; the full list is the table at the top of Sources/Rambo/Convention.swift.
+    """)
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("Ranks: 1-based integers vs normalised rk/n")
+let y = [0.3, 0.9, -0.1, 0.5]
+let paperRanks = rank(y).map(Double.init)
+let officialRanks = normalisedRank(y)
+chapter.say("y = \(y)")
+chapter.say("paper    rk(y)   = \(rank(y).listed)     (rank 1 = highest score)")
+chapter.say("official rk(y)/n = \(officialRanks)   (ranking.py: (argsort(argsort(−y)) + 1) / n)")
+let rankGap = maxAbsDifference(paperRanks, officialRanks)
+differences.append(("ranks", rankGap))
+chapter.check("official ranks are paper ranks divided by n", zip(paperRanks, officialRanks).allSatisfy { $0 / 4 == $1 },
+              "max |paper − official| = \(rankGap)")
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("λ units: λ_code = λ_paper / n, and the +1e-8")
+chapter.say("""
+    The official backward perturbs normalised ranks: y' = y + λ_code·dL/d(rk/n), grad = −(rk/n − rk'/n)/(λ_code + 1e-8).
+    Since dL/d(rk/n) = n·dL/drk, it is the paper's rule with λ_paper = n·λ_code, times λ_code/(λ_code + 1e-8).
+    """)
+let n = 16
+let scores = (0..<n).map { _ in (rng.nextGaussian() * 64).rounded() / 64 }
+let upstream = (0..<n).map { _ in (rng.nextGaussian() * 16).rounded() / 16 }
+var unitRows = [[String]]()
+var worstUnits = 0.0
+for lambdaPaper in [0.5, 2.0, 8.0] {
+    let paper = rankBackward(scores: scores, upstream: upstream, lambda: lambdaPaper)
+    let lambdaCode = codeLambda(fromPaper: lambdaPaper, length: n)
+    let official = officialRankBackward(scores: scores, upstream: codeUpstream(fromPaper: upstream), lambda: lambdaCode)
+    let gap = maxAbsDifference(paper, official)
+    let largest = paper.map(abs).max() ?? 0
+    let predicted = largest * 1e-8 / (lambdaCode + 1e-8)
+    worstUnits = max(worstUnits, gap)
+    unitRows.append([lambdaPaper.fixed(1), lambdaCode.fixed(5), largest.fixed(4), gap.sci, predicted.sci])
+    chapter.check("λ_paper = \(lambdaPaper): the gradients agree up to the +1e-8 factor",
+                  abs(gap - predicted) <= 1e-12 * max(1, largest), "max |Δ| \(gap.sci), predicted \(predicted.sci)")
+}
+chapter.table(["λ_paper", "λ_code = λ/n", "max |grad|", "max |paper − official|", "max|grad|·1e-8/(λ_code+1e-8)"], unitRows)
+differences.append(("λ units (+1e-8)", worstUnits))
+let sameLambda = officialRankBackward(scores: scores, upstream: codeUpstream(fromPaper: upstream), lambda: 2)
+let misread = maxAbsDifference(rankBackward(scores: scores, upstream: upstream, lambda: 2), sameLambda)
+chapter.say("Passing λ = 2 to both without converting gives gradients that differ by up to \(misread.fixed(3)).")
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("Margin sign: negatives up, positives down")
+let zeros = [0.0, 0.0, 0.0, 0.0], labels = [true, false, true, false]
+let shifted = marginShifted(zeros, relevance: labels, alpha: 0.5)
+chapter.say("marginShifted(0, relevance [1, 0, 1, 0], α = 0.5) = \(shifted)")
+chapter.check("positives move down by α/2, negatives up by α/2 (Eq. 14; recall.py: y − α·(rel − 0.5))",
+              shifted == [-0.25, 0.25, -0.25, 0.25])
+let apScores = [[0.625, 0.5, 0.0]], apRelevance = [[true, false, true]]
+let withMargin = APLoss(lambda: 1, margin: 0.25).forward(scores: apScores, relevance: apRelevance)
+// A flipped sign: positives up, negatives down (the margin applied as if the labels were swapped).
+let wrongSign = 1 - averagePrecision(
+    scores: marginShifted(apScores[0], relevance: apRelevance[0].map { !$0 }, alpha: 0.25), relevance: apRelevance[0])!
+chapter.say("""
+    On scores [0.625, 0.5, 0] with relevance [1, 0, 1] and α = 0.25 the margin lifts the negative above the first
+    positive: 1 − AP = \(withMargin.fixed(4)). A port with the sign flipped keeps the order: \(wrongSign.fixed(4)).
+    Both conventions use the deterministic ±α/2 here; the vectors flagged margin-reorders catch a flipped sign.
+    """)
+chapter.check("the margin reorders this list and the flipped sign does not", withMargin > wrongSign,
+              "\(withMargin.fixed(4)) vs \(wrongSign.fixed(4))")
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("RecallLoss: the row-count quirk and micro averaging")
+chapter.say("""
+    recall.py normalises ranks by the row length (columns) but "denormalises" r_i by the number of rows, so
+    r_code = r · rows/columns. A 1×6 row whose positives have 2 negatives ahead each (mean r = 2), with ℓ = identity:
+    """)
+let quirkRow = [[6.0, 5, 4, 3, 2, 1]], quirkRelevance = [[false, false, true, true, false, false]]
+let quirkPaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: quirkRow, relevance: quirkRelevance)
+let quirkOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
+    .forward(scores: quirkRow, relevance: quirkRelevance)
+chapter.say("paper \(quirkPaper.fixed(6)), official \(quirkOfficial.fixed(6)) = 2 · 1/6")
+chapter.check("1×6 list, mean r = 2: paper 2, official 1/3", quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-15,
+              "|paper − official| = \((quirkPaper - quirkOfficial).fixed(4))")
+differences.append(("recall rows/cols", abs(quirkPaper - quirkOfficial)))
+var square = [[Double]](), squareRelevance = [[Bool]]()
+for q in 0..<6 {
+    square.append((0..<6).map { _ in (rng.nextGaussian() * 64).rounded() / 64 })
+    squareRelevance.append((0..<6).map { ($0 + q) % 3 == 0 })
+}
+let squarePaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: square, relevance: squareRelevance)
+let squareOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
+    .forward(scores: square, relevance: squareRelevance)
+chapter.check("a square 6×6 input with two positives per row: the conventions agree",
+              abs(squarePaper - squareOfficial) < 1e-12, "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
+chapter.say("""
+    The code also averages over all positive (row, item) pairs (micro), the paper over rows (macro). They differ as
+    soon as rows have different numbers of positives, even for square inputs:
+    """)
+let uneven = [[0.5, 1, 0], [2, 1.5, -1], [1, 0.25, 0.75]]
+let unevenRelevance = [[true, false, false], [false, true, true], [false, true, false]]
+let macro = RecallLoss(lambda: 1, weighting: .identity).forward(scores: uneven, relevance: unevenRelevance)
+let micro = RecallLoss(lambda: 1.0 / 3, weighting: .identity, convention: .official)
+    .forward(scores: uneven, relevance: unevenRelevance)
+chapter.say("3×3, positives per row 1, 2, 1: paper (macro) \(macro.fixed(6)), official (micro) \(micro.fixed(6))")
+chapter.check("macro and micro averages differ when positives per row differ", abs(macro - micro) > 1e-3,
+              "|Δ| = \(abs(macro - micro).fixed(4))")
+differences.append(("recall averaging", abs(macro - micro)))
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("Recall memory: extra columns (paper) vs extra rows (official)")
+chapter.say("""
+    The paper appends stored scores to each ranked list. BatchMemoryRecallLoss concatenates stored score matrices
+    as extra rows (queries): they never enter the current rankings, they only add constant terms and rows (which
+    also scales r_i by 1 + stored rows/current rows). The same stored 4×4 block, read both ways:
+    """)
+let current = (0..<4).map { _ in (0..<4).map { _ in (rng.nextGaussian() * 64).rounded() / 64 } }
+let currentRelevance = (0..<4).map { q in (0..<4).map { ($0 + q) % 2 == 0 } }
+let stored = (0..<4).map { _ in (0..<4).map { _ in (rng.nextGaussian() * 64).rounded() / 64 } }
+let storedRelevance = (0..<4).map { q in (0..<4).map { ($0 + q) % 2 == 1 } }
+let batch = ScoreBatch(scores: stored, relevance: storedRelevance)
+let memoryPaper = RecallLoss(lambda: 1).valueAndGradient(scores: current, relevance: currentRelevance, memory: [batch])
+let memoryOfficial = RecallLoss(lambda: 0.25, convention: .official)
+    .valueAndGradient(scores: current, relevance: currentRelevance, memory: [batch])
+let noMemoryOfficial = RecallLoss(lambda: 0.25, convention: .official)
+    .valueAndGradient(scores: current, relevance: currentRelevance)
+chapter.table(["", "loss"], [
+    ["paper, memory as columns (4 rows × 8 items)", memoryPaper.loss.fixed(6)],
+    ["official, memory as rows (8 rows × 4 items)", memoryOfficial.loss.fixed(6)],
+    ["official, no memory", noMemoryOfficial.loss.fixed(6)],
+])
+chapter.check("the two readings of memory give different losses", abs(memoryPaper.loss - memoryOfficial.loss) > 1e-3,
+              "|Δ| = \(abs(memoryPaper.loss - memoryOfficial.loss).fixed(4))")
+differences.append(("recall memory", abs(memoryPaper.loss - memoryOfficial.loss)))
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("MapLoss: a random half-normal margin")
+chapter.say("""
+    mAP.py shifts each entry by −α·|ξ|·(t − 0.5), ξ ~ N(0, 1) drawn afresh per entry and call: the margin is random
+    and its mean is α·E|ξ|/2 = α·√(2/π)/2 ≈ 0.399·α, not α/2. The reference fixes |ξ| ≡ 1 (the paper's margin) in
+    both conventions, so its vectors are deterministic; a port of mAP.py must switch the noise off to check
+    against them. \(draws) draws of the shift of a negative, in units of α:
+    """)
+let alpha = 0.15
+var shifts = [Double]()
+shifts.reserveCapacity(draws)
+for _ in 0..<draws {
+    shifts.append(noisyMarginShifted([0], relevance: [false], alpha: alpha, using: &rng)[0] / alpha)
+}
+let meanShift = shifts.reduce(0, +) / Double(draws)
+let sdShift = (shifts.reduce(0) { $0 + ($1 - meanShift) * ($1 - meanShift) } / Double(draws - 1)).squareRoot()
+let expected = (2 / Double.pi).squareRoot() / 2
+let standardError = sdShift / Double(draws).squareRoot()
+chapter.say("mean shift / α = \(meanShift.fixed(4)) ± \(standardError.fixed(4)), theory √(2/π)/2 = \(expected.fixed(4)); paper 0.5")
+chapter.check("the mean shift of the official margin is ≈ 0.399·α", abs(meanShift - expected) < 5 * standardError,
+              "\(meanShift.fixed(4)) vs \(expected.fixed(4)), |Δ| = \(abs(meanShift - expected).sci)")
+let mapScores = (0..<6).map { _ in (0..<3).map { _ in (rng.nextGaussian() * 8).rounded() / 32 } }
+let mapTargets = (0..<6).map { b in (0..<3).map { (b + $0) % 3 == 0 } }
+let mapLoss = MAPLoss(lambda: 0.5, margin: alpha, interclass: 1.0 / 3)
+let deterministic = mapLoss.valueAndGradient(scores: mapScores, targets: mapTargets).loss
+let lossDraws = chapter.quick ? 500 : 5000
+var noisyMean = 0.0
+for _ in 0..<lossDraws {
+    noisyMean += mapLoss.valueAndGradient(scores: mapScores, targets: mapTargets, using: &rng).loss / Double(lossDraws)
+}
+chapter.say("6×3 batch, α = \(alpha), β = 1/3: deterministic loss \(deterministic.fixed(4)), mean over \(lossDraws) noisy draws \(noisyMean.fixed(4))")
+differences.append(("mAP margin noise", abs(noisyMean - deterministic)))
+chapter.plot(Figure(name: "margin-noise", panel: Panel(
+    title: "Official mAP margin: shift of a negative in units of α", xLabel: "shift / α", yLabel: "density",
+    xRange: 0...2, key: .topRight,
+    series: [.histogram(shifts, bins: 60, range: 0...2, title: "|ξ|/2, ξ standard normal", normalised: true),
+             .lines(x: [expected, expected], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: "#d62728"),
+             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: α/2", color: "#2ca02c", dash: 2)])))
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("AP: #positives + 1e-5")
+let apList = [[5.0, 4, 3, 2, 1]], apList01 = [[true, false, true, false, true]]
+let apPaper = APLoss(lambda: 1).forward(scores: apList, relevance: apList01)
+let apOfficial = APLoss(lambda: 0.2, convention: .official).forward(scores: apList, relevance: apList01)
+chapter.say("relevance [1, 0, 1, 0, 1]: paper 1 − AP = \(apPaper.fixed(8)) = 11/45, official \(apOfficial.fixed(8))")
+chapter.check("paper gives 11/45 exactly, official 0.2444470 (AP divided by #pos + 1e-5)",
+              abs(apPaper - 11.0 / 45) < 1e-15 && abs(apOfficial - 0.244447) < 5e-7,
+              "|Δ| = \(abs(apOfficial - apPaper).sci)")
+differences.append(("AP epsilon", abs(apOfficial - apPaper)))
+
+chapter.table(["difference", "|paper − official|"], differences.map { [$0.name, $0.value.sci] })
+chapter.plot(Figure(name: "convention-differences", width: 900, height: 500, panel: Panel(
+    title: "How far the conventions are apart on each small case", xLabel: "difference (see the labels)",
+    yLabel: "|paper − official|", logY: true, xRange: 0.3...(Double(differences.count) + 0.7), yRange: 1e-7...30,
+    key: .none,
+    annotations: differences.enumerated().map { k, d in Annotation(d.name, x: Double(k + 1) - 0.4, y: d.value * 3) },
+    series: [Series(style: .impulses, title: "|paper − official|", columns: [
+        differences.indices.map { Double($0 + 1) }, differences.map(\.value)], color: "#1f77b4", lineWidth: 40)])),
+    key: true)
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("The shipped vectors, checked in-process")
+chapter.say("""
+    Data/reference holds one file per op (`swift run rambo-reference generate --out Data/reference` rewrites them
+    byte for byte). Here every test is answered by the library and compared the way `verify` compares a port:
+    |answer − expected| ≤ atol + rtol·|expected|, 0 for ranks, 1e-12 for the rest; invalid inputs must give an error.
+    """)
+let vectorsFolder: URL = {
+    let flag = chapter.string("vectors")
+    let given = URL(fileURLWithPath: flag)
+    if FileManager.default.fileExists(atPath: given.path) { return given }
+    // Run from elsewhere: the folder beside this source file's package.
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Data/reference")
+}()
+var tests = [ReferenceVector]()
+var loadProblem: String?
+for op in ReferenceOp.allCases {
+    let url = vectorsFolder.appendingPathComponent("\(op.rawValue).json")
+    do {
+        let file = try JSONParser.parse(bytes: [UInt8](try Data(contentsOf: url)))
+        tests += try ReferenceVectors.tests(in: file, name: url.lastPathComponent)
+    } catch {
+        loadProblem = "\(url.path): \(error)"
+        break
+    }
+}
+chapter.check("the vector files load", loadProblem == nil && !tests.isEmpty, loadProblem ?? "\(tests.count) tests")
+let answers = tests.map { Reference.answer(case: $0.caseValue) }
+/// `verify` on in-memory results (they are always an object with a "results" list, so it cannot throw here).
+func verify(_ answers: [JSONValue]) -> ReferenceVectors.Report? {
+    try? ReferenceVectors.verify(tests, results: .object(["results": .array(answers)]))
+}
+guard let report = verify(answers) else { fatalError("verify rejected an in-memory results list") }
+var opRows = [[String]]()
+for op in ReferenceOp.allCases {
+    let mine = tests.filter { $0.op == op }
+    opRows.append([op.rawValue, "\(mine.filter { $0.convention == .paper }.count)",
+                   "\(mine.filter { $0.convention == .official }.count)", "\(mine.filter { !$0.valid }.count)"])
+}
+chapter.table(["op", "paper", "official", "of which invalid"], opRows)
+chapter.check("every shipped vector passes", report.failed == 0 && report.passed == tests.count,
+              report.summary + (report.lines.first.map { "; first: \($0)" } ?? ""))
+
+chapter.say("Now a port with three typical mistakes:")
+var planted = answers
+// 1. A gradient entry off by 1e-9.
+let gradIndex = tests.firstIndex { $0.op == .apLoss && $0.valid && ($0.expected["grad"]?.arrayValue?.first?.arrayValue?.count ?? 0) > 1 }!
+var gradAnswer = planted[gradIndex].objectValue!
+var rows = gradAnswer["grad"]!.arrayValue!
+var row0 = rows[0].arrayValue!
+row0[0] = .number(row0[0].doubleValue! + 1e-9)
+rows[0] = .array(row0)
+gradAnswer["grad"] = .array(rows)
+planted[gradIndex] = .object(gradAnswer)
+// 2. Ties broken towards the later index (as an unstable argsort may do) in every rank answer.
+for (k, test) in tests.enumerated() where test.op == .rank && test.valid && test.convention == .paper {
+    let s = test.inputs["scores"]!.arrayValue!.map { $0.doubleValue! }
+    let later = s.indices.map { i in 1 + s.indices.filter { j in s[j] > s[i] || (s[j] == s[i] && j > i) }.count }
+    planted[k] = .object(["id": .string(test.id), "ranks": .array(later.map(JSONValue.integer))])
+}
+// 3. No answer at all for the last map_at_r test.
+let dropped = tests.lastIndex { $0.op == .mapAtR }!
+planted.remove(at: dropped)
+guard let plantedReport = verify(planted) else { fatalError("verify rejected an in-memory results list") }
+for line in plantedReport.lines.prefix(4) { chapter.say("  " + line) }
+if plantedReport.lines.count > 4 { chapter.say("  … \(plantedReport.lines.count - 4) more") }
+chapter.say("  " + plantedReport.summary)
+let tiedRankTests = tests.filter { $0.op == .rank && $0.convention == .paper && $0.valid && $0.flags.contains("ties") }.count
+chapter.check("verify catches the 1e-9 gradient error", plantedReport.lines.contains { $0.contains(tests[gradIndex].id) })
+chapter.check("verify catches the later-index tie rule on the tied rank vectors",
+              plantedReport.lines.filter { $0.hasPrefix("FAIL rank ") }.count == tiedRankTests,
+              "\(tiedRankTests) tied rank vectors fail")
+chapter.check("verify reports the missing answer", plantedReport.lines.contains { $0.contains(tests[dropped].id) && $0.contains("no answer") })
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("Checking your port")
+chapter.say("""
+    swift run rambo-reference cases --vectors Data/reference > cases.json      # the inputs, no answers
+    python my_port.py cases.json > results.json                              # {"results": [{"id", ...}]}
+    swift run rambo-reference verify --vectors Data/reference --results results.json
+    One line per failing test, then "N passed, M failed"; exit 0 only when all pass. `--op rank` checks one op;
+    `rambo-reference eval CASES.json` answers your own cases. The README beside this chapter has a Python example.
+    """)
+
+chapter.finish()

@@ -1,0 +1,278 @@
+// The shipped test vectors (`Data/reference/*.json`) and the comparison `rambo-reference verify` makes.
+//
+// A vector file (Wycheproof-style):
+//   {"schema_version": 1, "generator": "...", "op": "...", "notes": {flag: explanation}, "number_of_tests": N,
+//    "test_groups": [{"op", "convention", "tests": [{"id", "flags", "comment", "result": "valid" | "invalid",
+//                                                    "inputs": {...}, "expected": {...}, "rtol", "atol"}]}]}
+// A valid test passes when the port's answer has every expected field and every number e' of it satisfies
+//     |e' − e| ≤ atol + rtol · |e|
+// (shapes equal, nulls where null is expected, no "error"). An invalid test passes when the port answers with an
+// "error" field (any message; the expected one is shown for reference).
+
+/// One test of a vector file.
+public struct ReferenceVector: Sendable, Equatable {
+    public var id: String
+    public var op: ReferenceOp
+    public var convention: Convention
+    public var flags: [String]
+    public var comment: String
+    /// `false` for inputs a port must reject with an error.
+    public var valid: Bool
+    public var inputs: [String: JSONValue]
+    public var expected: [String: JSONValue]
+    public var rtol: Double
+    public var atol: Double
+
+    public init(id: String, op: ReferenceOp, convention: Convention, flags: [String], comment: String = "",
+                valid: Bool = true, inputs: [String: JSONValue], expected: [String: JSONValue],
+                rtol: Double, atol: Double) {
+        self.id = id
+        self.op = op
+        self.convention = convention
+        self.flags = flags
+        self.comment = comment
+        self.valid = valid
+        self.inputs = inputs
+        self.expected = expected
+        self.rtol = rtol
+        self.atol = atol
+    }
+
+    /// The test as a case for `eval`: its inputs with id, op and convention, without the expected answer.
+    public var caseValue: JSONValue {
+        var o = inputs
+        o["id"] = .string(id)
+        o["op"] = .string(op.rawValue)
+        o["convention"] = .string(convention.rawValue)
+        return .object(o)
+    }
+
+    /// The test as it is stored in a vector file.
+    public var testValue: JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(id), "flags": .array(flags.map(JSONValue.string)), "result": .string(valid ? "valid" : "invalid"),
+            "inputs": .object(inputs), "expected": .object(expected), "rtol": .number(rtol), "atol": .number(atol),
+        ]
+        if !comment.isEmpty { o["comment"] = .string(comment) }
+        return .object(o)
+    }
+}
+
+/// Why a vector file or a results file cannot be used, in one line.
+public struct ReferenceFileError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reading vector files and comparing a port's answers with them.
+public enum ReferenceVectors {
+    /// The schema version `generate` writes and `verify` reads.
+    public static let schemaVersion = 1
+
+    /// The tests of one vector file.
+    ///
+    /// - Parameter name: the file's name, used in errors.
+    /// - Throws: `ReferenceFileError` naming the file and the test that is malformed.
+    public static func tests(in file: JSONValue, name: String) throws -> [ReferenceVector] {
+        func fail(_ message: String) -> ReferenceFileError { ReferenceFileError("\(name): \(message)") }
+        guard let o = file.objectValue else { throw fail("not a vector file (expected an object with \"test_groups\")") }
+        guard let version = o["schema_version"]?.doubleValue else { throw fail("no \"schema_version\"") }
+        guard version == Double(schemaVersion) else {
+            throw fail("schema_version \(JSONWriter.number(version)) is not supported (this tool reads \(schemaVersion))")
+        }
+        guard let groups = o["test_groups"]?.arrayValue else { throw fail("no \"test_groups\" list") }
+        var result = [ReferenceVector]()
+        for (g, group) in groups.enumerated() {
+            guard let opName = group["op"]?.stringValue, let op = ReferenceOp(rawValue: opName) else {
+                throw fail("test_groups[\(g)] has no known \"op\"")
+            }
+            guard let cName = group["convention"]?.stringValue, let convention = Convention(rawValue: cName) else {
+                throw fail("test_groups[\(g)] has no known \"convention\"")
+            }
+            guard let tests = group["tests"]?.arrayValue else { throw fail("test_groups[\(g)] has no \"tests\" list") }
+            for (t, test) in tests.enumerated() {
+                let at = "test_groups[\(g)].tests[\(t)]"
+                guard let id = test["id"]?.stringValue else { throw fail("\(at) has no string \"id\"") }
+                guard let inputs = test["inputs"]?.objectValue, let expected = test["expected"]?.objectValue else {
+                    throw fail("test \(id) needs \"inputs\" and \"expected\" objects")
+                }
+                guard let rtol = test["rtol"]?.doubleValue, let atol = test["atol"]?.doubleValue,
+                      rtol >= 0, atol >= 0, rtol.isFinite, atol.isFinite
+                else { throw fail("test \(id) needs finite \"rtol\" and \"atol\" ≥ 0") }
+                let flags = (test["flags"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let valid = test["result"]?.stringValue != "invalid"
+                result.append(ReferenceVector(
+                    id: id, op: op, convention: convention, flags: flags, comment: test["comment"]?.stringValue ?? "",
+                    valid: valid, inputs: inputs, expected: expected, rtol: rtol, atol: atol))
+            }
+        }
+        return result
+    }
+
+    /// The result of checking one answer against one test.
+    public struct Outcome: Sendable, Equatable {
+        public var passed: Bool
+        /// Why it failed (empty when it passed).
+        public var reason: String
+        /// The largest |answer − expected| and |answer − expected| / |expected| over the compared numbers.
+        public var maxAbsoluteError: Double
+        public var maxRelativeError: Double
+    }
+
+    /// Compares one answer (`nil` when the port gave none) with a test.
+    public static func compare(_ test: ReferenceVector, answer: JSONValue?) -> Outcome {
+        func failed(_ reason: String) -> Outcome {
+            Outcome(passed: false, reason: reason, maxAbsoluteError: 0, maxRelativeError: 0)
+        }
+        guard let answer else { return failed("no answer with this id in the results") }
+        guard let fields = answer.objectValue else { return failed("the answer is \(answer.kindName), not an object") }
+        if !test.valid {
+            return fields["error"] != nil
+                ? Outcome(passed: true, reason: "", maxAbsoluteError: 0, maxRelativeError: 0)
+                : failed("these inputs are invalid and must be answered with an \"error\" (expected: "
+                    + "\(test.expected["error"]?.stringValue ?? "an error"))")
+        }
+        if let error = fields["error"] { return failed("the port answered an error: \(JSONWriter.compact(error))") }
+        var state = Comparison(rtol: test.rtol, atol: test.atol)
+        for key in test.expected.keys.sorted() {
+            guard let actual = fields[key] else { return failed("the answer has no \"\(key)\"") }
+            state.compare(test.expected[key]!, actual, path: key)
+            if let mismatch = state.mismatch { return failed(mismatch) }
+        }
+        let worst = state.worstPath.map { " at \($0)" } ?? ""
+        return Outcome(
+            passed: state.withinTolerance,
+            reason: state.withinTolerance ? "" : "outside tolerance rtol \(JSONWriter.number(test.rtol)), "
+                + "atol \(JSONWriter.number(test.atol))\(worst)",
+            maxAbsoluteError: state.maxAbs, maxRelativeError: state.maxRel)
+    }
+
+    /// The one-line report of a failed test: op, id, errors and tolerance or the reason.
+    public static func failureLine(_ test: ReferenceVector, _ outcome: Outcome) -> String {
+        let errors = outcome.maxAbsoluteError > 0 || outcome.maxRelativeError > 0
+            ? "max abs error \(JSONWriter.number(outcome.maxAbsoluteError)), max rel error "
+                + "\(JSONWriter.number(outcome.maxRelativeError)), " : ""
+        return "FAIL \(test.op.rawValue) \(test.id) (\(test.convention.rawValue)): \(errors)\(outcome.reason)"
+    }
+
+    /// What `verify` found.
+    public struct Report: Sendable {
+        /// One line per failed test, in vector order, then notes (results with unknown ids).
+        public var lines: [String]
+        public var passed: Int
+        public var failed: Int
+        /// "312 passed, 0 failed".
+        public var summary: String { "\(passed) passed, \(failed) failed" }
+    }
+
+    /// Checks a port's results file `{"results": [...]}` (any order, matched by id) against the tests.
+    ///
+    /// - Throws: `ReferenceFileError` when the results are not an object with a "results" list.
+    public static func verify(_ tests: [ReferenceVector], results: JSONValue) throws -> Report {
+        guard let list = results["results"]?.arrayValue else {
+            throw ReferenceFileError(results.objectValue == nil
+                ? "the results file holds \(results.kindName); expected an object {\"results\": [...]}"
+                : "the results file has no \"results\" list")
+        }
+        var byID = [String: [JSONValue]]()
+        var unnamed = 0
+        for answer in list {
+            switch answer["id"] {
+            case let .string(s)?: byID[s, default: []].append(answer)
+            case let .integer(i)?: byID[String(i), default: []].append(answer)
+            default: unnamed += 1
+            }
+        }
+        var report = Report(lines: [], passed: 0, failed: 0)
+        let known = Set(tests.map(\.id))
+        for test in tests {
+            let answers = byID[test.id] ?? []
+            let outcome = answers.count > 1
+                ? Outcome(passed: false, reason: "answered \(answers.count) times", maxAbsoluteError: 0, maxRelativeError: 0)
+                : compare(test, answer: answers.first)
+            if outcome.passed {
+                report.passed += 1
+            } else {
+                report.failed += 1
+                report.lines.append(failureLine(test, outcome))
+            }
+        }
+        let unknown = byID.keys.filter { !known.contains($0) }.count
+        if unknown > 0 { report.lines.append("note: \(unknown) results have ids that are not in the vectors (ignored)") }
+        if unnamed > 0 { report.lines.append("note: \(unnamed) results have no string id (ignored)") }
+        return report
+    }
+}
+
+/// A running comparison of an expected value with an answer: shapes first, then numbers within tolerance.
+struct Comparison {
+    let rtol: Double
+    let atol: Double
+    var maxAbs = 0.0
+    var maxRel = 0.0
+    var withinTolerance = true
+    var worstPath: String?
+    var worstExcess = 0.0
+    var mismatch: String?
+
+    init(rtol: Double, atol: Double) {
+        self.rtol = rtol
+        self.atol = atol
+    }
+
+    mutating func compare(_ expected: JSONValue, _ actual: JSONValue, path: String) {
+        guard mismatch == nil else { return }
+        switch expected {
+        case .null:
+            if actual != .null { mismatch = "\(path) should be null (undefined), got \(JSONWriter.compact(actual))" }
+        case .integer, .number:
+            let e = expected.doubleValue!
+            guard let a = actual.doubleValue else {
+                mismatch = "\(path) should be a number, got \(actual.kindName)"
+                return
+            }
+            guard a.isFinite else {
+                mismatch = "\(path) is \(JSONWriter.number(a)), expected \(JSONWriter.number(e))"
+                return
+            }
+            let abs = (a - e).magnitude
+            let rel = e == 0 ? (abs == 0 ? 0 : .infinity) : abs / e.magnitude
+            maxAbs = max(maxAbs, abs)
+            maxRel = max(maxRel, rel)
+            let allowed = atol + rtol * e.magnitude
+            if abs > allowed {
+                withinTolerance = false
+                if abs - allowed > worstExcess || worstPath == nil {
+                    worstExcess = abs - allowed
+                    worstPath = "\(path) (expected \(JSONWriter.compact(expected)), got \(JSONWriter.compact(actual)))"
+                }
+            }
+        case let .array(e):
+            guard let a = actual.arrayValue else {
+                mismatch = "\(path) should be a list of \(e.count), got \(actual.kindName)"
+                return
+            }
+            guard a.count == e.count else {
+                mismatch = "\(path) has \(a.count) entries, expected \(e.count)"
+                return
+            }
+            for i in e.indices { compare(e[i], a[i], path: "\(path)[\(i)]") }
+        case let .object(e):
+            guard let a = actual.objectValue else {
+                mismatch = "\(path) should be an object, got \(actual.kindName)"
+                return
+            }
+            for key in e.keys.sorted() {
+                guard let v = a[key] else {
+                    mismatch = "\(path) has no \"\(key)\""
+                    return
+                }
+                compare(e[key]!, v, path: "\(path).\(key)")
+            }
+        case .bool, .string:
+            if actual != expected {
+                mismatch = "\(path) should be \(JSONWriter.compact(expected)), got \(JSONWriter.compact(actual))"
+            }
+        }
+    }
+}
