@@ -17,7 +17,7 @@
 /// `official` (mAP.py `MapLoss.raw_map_computation` applied to each list, its margin noise fixed to 1):
 /// - ranks normalised by the list length L, and λ in those units (λ_code = λ_paper/L) with +1e-8 in the backward;
 /// - AP = Σ_pos (rk⁺/L)/(rk/L) / (#pos + 1e-5), so 1 − AP exceeds the exact value by AP·1e-5/#pos
-///   (for relevance [1,0,1,0,1]: 0.2444469 instead of 11/45 = 0.2444444);
+///   (for relevance [1,0,1,0,1]: 0.24444696 instead of 11/45 = 0.24444444);
 /// - no positive anywhere: the code returns NaN (mean of nothing); here 0 with a zero gradient, as in `paper`.
 ///
 /// Cost on one list of n items: forward = one argsort + O(n); forward + backward = two argsorts + O(n) (the rank
