@@ -120,6 +120,10 @@ for l in pictureLambdas {
     slicePanels.append(Panel(title: "f_λ, λ = \(label(l))", xLabel: "s", yLabel: "t", key: .none, grid: false,
                              square: true, series: [.heatMap(x: axis, y: axis, values: values)]))
 }
+// One colour scale for the four panels, so the plateaus of f and the ramps of f_λ compare by colour.
+let sliceValues = slicePanels.flatMap { $0.series[0].columns[2] }
+let sliceRange = sliceValues.min()!...max(sliceValues.max()!, sliceValues.min()! + 1e-12)
+for p in slicePanels.indices { slicePanels[p].colorRange = sliceRange }
 var sliceWalls = 0.0
 for r in 0..<gridSize { for c in 0..<(gridSize - 1) { sliceWalls = max(sliceWalls, abs(sliceF[r][c + 1] - sliceF[r][c])) } }
 let slicePointCount = 3 * gridSize * gridSize

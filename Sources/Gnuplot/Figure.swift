@@ -80,6 +80,8 @@ public struct Panel: Sendable {
     public var palette: Palette
     /// Label of the colour box for heat maps; the box is hidden for `.grey`/`.ink` pictures.
     public var colorLabel: String?
+    /// Values mapped to the ends of the palette (gnuplot `cbrange`); set it to compare heat maps across panels.
+    public var colorRange: ClosedRange<Double>?
     public var annotations: [Annotation]
     public var series: [Series]
 
@@ -87,7 +89,7 @@ public struct Panel: Sendable {
                 logX: Bool = false, logY: Bool = false,
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
                 key: KeyPosition = .topRight, grid: Bool = true, square: Bool = false,
-                palette: Palette = .viridis, colorLabel: String? = nil,
+                palette: Palette = .viridis, colorLabel: String? = nil, colorRange: ClosedRange<Double>? = nil,
                 annotations: [Annotation] = [], series: [Series]) {
         self.title = title
         self.xLabel = xLabel
@@ -101,6 +103,7 @@ public struct Panel: Sendable {
         self.square = square
         self.palette = palette
         self.colorLabel = colorLabel
+        self.colorRange = colorRange
         self.annotations = annotations
         self.series = series
     }

@@ -143,7 +143,8 @@ public enum GnuplotScript {
     static func paletteScript(_ panel: Panel) -> String {
         guard panel.series.contains(where: { $0.style == .image }) else { return "" }
         // Pictures and heat maps: opaque pixels, axes that end where the data ends.
-        let base = "set style fill solid 1.0\nset autoscale xfix\nset autoscale yfix\n"
+        var base = "set style fill solid 1.0\nset autoscale xfix\nset autoscale yfix\n"
+        if let r = panel.colorRange { base += "set cbrange [\(format(r.lowerBound)):\(format(r.upperBound))]\n" }
         return base + paletteColours(panel)
     }
 

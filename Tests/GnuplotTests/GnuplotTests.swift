@@ -42,11 +42,12 @@ import Testing
 
     @Test func heatMapsWriteScanLinesAndImagesHideAxes() {
         let map = Series.heatMap(x: [0, 1], y: [5, 6, 7], values: [[1, 2], [3, 4], [5, 6]])
-        let fig = Figure(name: "heat", panel: Panel(palette: .grey, series: [map]))
+        let fig = Figure(name: "heat", panel: Panel(palette: .grey, colorRange: 0...6, series: [map]))
         #expect(GnuplotScript.data(for: fig).contains("0.0 5.0 1.0\n0.0 6.0 3.0\n0.0 7.0 5.0\n\n1.0 5.0 2.0\n"))
         let script = GnuplotScript.script(for: fig)
         #expect(script.contains("with image"))
         #expect(script.contains("set palette gray\nunset colorbox"))
+        #expect(script.contains("set cbrange [0.0:6.0]"))
     }
 
     @Test func malformedFiguresAreRejectedWithTheirPlace() {
