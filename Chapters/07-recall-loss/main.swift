@@ -156,6 +156,8 @@ chapter.say("""
     The top positive (r = 0) gets the largest pull on its rank, but it has no negative ahead to jump over, so
     its dL/dy is 0: the rank loss spends its signal on the positives that are actually behind negatives.
     """)
+chapter.check("the top positive (r = 0) gets dL/dy = 0 under both weightings",
+              gradients[.log]![0] == 0 && gradients[.loglog]![0] == 0)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A toy retrieval task with held-out classes")
