@@ -29,8 +29,6 @@ chapter.require(memory >= 0, "--memory must be ≥ 0, got \(memory)")
 chapter.require(steps >= 20, "--steps must be at least 20, got \(steps)")
 chapter.require(seeds >= 1, "--seeds must be at least 1, got \(seeds)")
 
-/// Figure text: gnuplot's enhanced mode reads `@` as a command, so write it as `\@`.
-func gp(_ text: String) -> String { text.replacingOccurrences(of: "@", with: "\\@") }
 /// Fixed-point text without a minus sign on zero.
 func signed(_ v: Double) -> String { (v + 0.0 == 0 ? 0.0 : v).fixed(3) }
 
@@ -115,7 +113,7 @@ chapter.check("log: K·w_K → 1 (≈ 1/K)", abs(10_000 * RecallWeighting.log.we
 chapter.check("loglog puts a larger share of its weight on K ≤ 8 than log", shareTop8(.loglog) > shareTop8(.log))
 let kAxis = kGrid.map(Double.init)
 chapter.plot(Figure(name: "recall-weights", panel: Panel(
-    title: gp("Weights w_K = ℓ(K) − ℓ(K−1) of 1 − r̃@K in the recall loss"), xLabel: "K", yLabel: "w_K",
+    title: "Weights w_K = ℓ(K) − ℓ(K−1) of 1 − r̃@K in the recall loss", xLabel: "K", yLabel: "w_K",
     logX: true, logY: true, key: .topRight,
     series: [.linesPoints(x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", color: "#1f77b4"),
              .linesPoints(x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))", color: "#d62728"),
@@ -256,7 +254,7 @@ chapter.say("""
     Each method trains the same MLP from the same initial weights on the same batches for \(steps) steps, \(seeds) run\(seeds > 1 ? "s" : "")
     (seed = data, weights and batches). RaMBO: λ = \(lambda.fixed(1)), margin α = \(margin.fixed(2)), score memory τ = \(memory)
     batches of stored embeddings, whose similarities to the current queries pass their gradient to the queries
-    (`RecallMemoryEmbeddingLoss`; §7 shows why). Triplet: batch-hard, margin 0.2. Contrastive: negatives pushed
+    (`RecallEmbeddingLoss`, its default reading; §7 shows why). Triplet: batch-hard, margin 0.2. Contrastive: negatives pushed
     below cosine 0.5. Test metrics on the held-out classes.
     """)
 
@@ -266,7 +264,7 @@ func train(method: String, task: TaskData, seed: UInt64, lambda: Double = lambda
            memoryGradient: MemoryGradient = .query, curve: Bool) -> Run {
     let trainer = EmbeddingTrainer(sizes: [signalDims + noiseDims, 128, 32], learningRate: 2e-3, seed: seed &+ 7)
     var sampler = PKSampler(labels: task.trainY, p: 8, k: 4, seed: seed &+ 9)
-    var recallLoss = RecallMemoryEmbeddingLoss(
+    var recallLoss = RecallEmbeddingLoss(
         loss: RecallLoss(lambda: lambda, margin: margin, weighting: method == "rambo-recall-loglog" ? .loglog : .log),
         memorySize: memorySize, memoryGradient: memoryGradient)
     var triplet = TripletEmbeddingLoss(margin: 0.2)
@@ -284,7 +282,7 @@ func train(method: String, task: TaskData, seed: UInt64, lambda: Double = lambda
         switch method {
         case "triplet": value = trainer.step(inputs: inputs, labels: labels, loss: &triplet)
         case "contrastive": value = trainer.step(inputs: inputs, labels: labels, loss: &contrastive)
-        default: value = trainer.step(inputs: inputs, labels: labels, unitLoss: &recallLoss)
+        default: value = trainer.step(inputs: inputs, labels: labels, loss: &recallLoss)
         }
         run.losses.append(value)
         if curve && step % every == 0 {
@@ -367,7 +365,7 @@ let lossPanel = Panel(title: "training loss (moving average, ÷ its first value)
     let l = smoothed(firstRuns[methods[m]]!.losses, window: 25)
     return .lines(x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], color: colours[m])
 })
-let curvePanel = Panel(title: gp("test R@1 (held-out classes)"), xLabel: "step", yLabel: gp("R@1"), yRange: 0...1, key: .bottomRight,
+let curvePanel = Panel(title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1, key: .bottomRight,
                        series: methods.indices.map { m in
     .linesPoints(x: firstRuns[methods[m]]!.curveSteps, y: firstRuns[methods[m]]!.curveR1, title: titles[m], color: colours[m])
 } + [.constant(raw1.recall[1]!, title: "raw inputs", color: "gray"),
@@ -392,8 +390,8 @@ let barSeries: [Series] = allMethods.indices.map { m in
     return .bars(x: x, height: h, title: barTitles[m], color: barColours[m], opacity: 0.85)
 }
 chapter.plot(Figure(name: "recall-at-k", width: 1000, height: 500, panel: Panel(
-    title: gp("Recall@K on the held-out classes (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))"),
-    xLabel: "log₂ K", yLabel: gp("Recall@K"), xRange: -0.5...3.5, yRange: 0...1.1, key: .outside,
+    title: "Recall@K on the held-out classes (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))",
+    xLabel: "log₂ K", yLabel: "Recall@K", xRange: -0.5...3.5, yRange: 0...1.1, key: .outside,
     annotations: ks.enumerated().map { g, k in Annotation("K = \(k)", x: Double(g) - 0.15, y: 1.04) },
     series: barSeries)), key: true)
 
@@ -409,9 +407,9 @@ func pcaPanel(_ embedding: Matrix, title: String) -> Panel {
 }
 chapter.plot(Figure(name: "test-embeddings", title: "8 held-out classes, first two principal components",
                     width: 1500, height: 540, columns: 3, panels: [
-    pcaPanel(L2Normalize().forward(task1.testX), title: gp("raw inputs (R@1 \(raw1.recall[1]!.fixed(2)))")),
-    pcaPanel(firstRuns["triplet"]!.embedding, title: gp("triplet (R@1 \(firstRuns["triplet"]!.final.recall[1]!.fixed(2)))")),
-    pcaPanel(firstRuns["rambo-recall"]!.embedding, title: gp("RaMBO recall (R@1 \(firstRuns["rambo-recall"]!.final.recall[1]!.fixed(2)))")),
+    pcaPanel(L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.recall[1]!.fixed(2)))"),
+    pcaPanel(firstRuns["triplet"]!.embedding, title: "triplet (R@1 \(firstRuns["triplet"]!.final.recall[1]!.fixed(2)))"),
+    pcaPanel(firstRuns["rambo-recall"]!.embedding, title: "RaMBO recall (R@1 \(firstRuns["rambo-recall"]!.final.recall[1]!.fixed(2)))"),
 ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -423,7 +421,7 @@ chapter.say("""
       query:     dL/de_q += dL/ds_qm · m   (a stored negative that a positive jumped over pushes the query away)
       detached:  dL/ds_qm is dropped      (the positives still feel the memory negatives they pass, but the
                                             matching push is lost: the batch is pulled together more than apart)
-    `RecallEmbeddingLoss` does the second; `RecallMemoryEmbeddingLoss` does either. RaMBO (log), run 1, τ = \(taus.map(String.init).joined(separator: ", ")):
+    `RecallEmbeddingLoss(memoryGradient:)` does either; `.query` is its default. RaMBO (log), run 1, τ = \(taus.map(String.init).joined(separator: ", ")):
     """)
 var memoryRows = [[String]]()
 var memoryR1 = [MemoryGradient: [Int: Double]]()

@@ -183,9 +183,11 @@ public enum GnuplotScript {
         series.title.map { "title \(quote($0))" } ?? "notitle"
     }
 
-    /// A gnuplot single-quoted string: no escapes are processed inside, a quote is written twice.
+    /// A gnuplot single-quoted string: no escapes are processed inside, a quote is written twice. Text is drawn
+    /// in enhanced mode, so `_` and `^` make sub- and superscripts (f_λ, x^2); `@`, which enhanced mode reads as
+    /// a command, is escaped so "R@1" reads as written.
     public static func quote(_ text: String) -> String {
-        "'" + text.replacingAll("'", with: "''") + "'"
+        "'" + text.replacingAll("'", with: "''").replacingAll("@", with: "\\@") + "'"
     }
 
     /// Shortest round-trip decimal for finite values, `NaN` otherwise.

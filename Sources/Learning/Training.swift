@@ -3,61 +3,43 @@
 // Each loss is one small type with the same call shape, so a chapter compares methods by swapping the loss.
 import Rambo
 
-// MARK: - Embedding losses: unit embeddings E (B×d), S = E·Eᵀ → (loss, dL/dS)
+// MARK: - Embedding losses: unit embeddings E (B×d) → (loss, dL/dE)
 
-/// A loss on one batch of a retrieval model: it sees the batch's cosine similarities S = E·Eᵀ (B×B), the unit
-/// embeddings E they came from and the labels, and returns the loss and dL/dS. `mutating` so that a loss can
-/// keep state across batches (score memory).
+/// A loss on one batch of a retrieval model: it sees the batch's unit embeddings E (B×d) and labels and returns
+/// the loss and dL/dE. `mutating` so that a loss can keep state across batches (score memory) and rank batch
+/// items against items outside the batch.
 public protocol EmbeddingLoss {
-    mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix)
+    mutating func evaluate(embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix)
+}
+
+/// An embedding loss that depends on the batch only through its cosine similarities S = E·Eᵀ (B×B): it returns
+/// dL/dS and gets dL/dE = (dS + dSᵀ)·E for free.
+public protocol SimilarityLoss: EmbeddingLoss {
+    mutating func evaluate(similarities: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix)
+}
+
+extension SimilarityLoss {
+    public mutating func evaluate(embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+        let (loss, dS) = evaluate(similarities: similarityMatrix(embeddings), labels: labels)
+        return (loss, similarityMatrixBackward(dS, embeddings: embeddings))
+    }
 }
 
 /// Batch-hard triplet loss (the strongest classic baseline), see `batchHardTripletLoss`.
-public struct TripletEmbeddingLoss: EmbeddingLoss {
+public struct TripletEmbeddingLoss: SimilarityLoss {
     public var margin: Double
     public init(margin: Double = 0.2) { self.margin = margin }
-    public mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+    public mutating func evaluate(similarities: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
         batchHardTripletLoss(similarities: similarities, labels: labels, margin: margin)
     }
 }
 
 /// Contrastive loss, see `contrastiveLoss`.
-public struct ContrastiveEmbeddingLoss: EmbeddingLoss {
+public struct ContrastiveEmbeddingLoss: SimilarityLoss {
     public var negativeMargin: Double
     public init(negativeMargin: Double = 0.5) { self.negativeMargin = negativeMargin }
-    public mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
+    public mutating func evaluate(similarities: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
         contrastiveLoss(similarities: similarities, labels: labels, negativeMargin: negativeMargin)
-    }
-}
-
-/// RaMBO's recall loss (paper §4.5) on the batch, with score memory (§4.3).
-///
-/// Each query's ranked list is its row of S without the self-pair, followed by its similarities to the items of
-/// the last τ batches (their embeddings are kept, detached). Memory columns are constants: the gradient reaches
-/// the current batch only. τ = 0 is the plain batch loss.
-public struct RecallEmbeddingLoss: EmbeddingLoss {
-    public var loss: RecallLoss
-    /// τ: how many earlier batches are remembered.
-    public let memorySize: Int
-    private var stored: [(embeddings: Matrix, labels: [Int])] = []
-
-    public init(loss: RecallLoss, memorySize: Int = 0) {
-        self.loss = loss
-        self.memorySize = max(0, memorySize)
-    }
-
-    public mutating func evaluate(similarities: Matrix, embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
-        let memory = stored.map { past -> ScoreBatch in
-            let columns = matmul(embeddings, past.embeddings, transposeB: true)  // B × m similarities
-            return ScoreBatch(scores: columns.doubleRows,
-                              relevance: labels.map { q in past.labels.map { $0 == q } })
-        }
-        let result = loss.retrievalValueAndGradient(similarities: similarities.doubleRows, labels: labels, memory: memory)
-        if memorySize > 0 {
-            stored.append((embeddings, labels))
-            if stored.count > memorySize { stored.removeFirst(stored.count - memorySize) }
-        }
-        return (result.loss, Matrix(result.gradient))
     }
 }
 
@@ -65,7 +47,7 @@ public struct RecallEmbeddingLoss: EmbeddingLoss {
 
 /// An MLP followed by L2 normalisation, trained with Adam on batches through any `EmbeddingLoss`:
 ///
-///     E = normalise(MLP(x)),  S = E·Eᵀ,  (L, dS) = loss(S),  dE = (dS + dSᵀ)·E,  back through the MLP, Adam step.
+///     E = normalise(MLP(x)),  (L, dE) = loss(E),  back through the normalisation and the MLP, Adam step.
 public final class EmbeddingTrainer {
     public let model: MLP
     public let normalise = L2Normalize()
@@ -84,8 +66,8 @@ public final class EmbeddingTrainer {
     public func step<L: EmbeddingLoss>(inputs: Matrix, labels: [Int], loss: inout L) -> Double {
         model.zeroGradients()
         let embeddings = normalise.forward(model.forward(inputs))
-        let (value, dS) = loss.evaluate(similarities: similarityMatrix(embeddings), embeddings: embeddings, labels: labels)
-        _ = model.backward(normalise.backward(similarityMatrixBackward(dS, embeddings: embeddings)))
+        let (value, dE) = loss.evaluate(embeddings: embeddings, labels: labels)
+        _ = model.backward(normalise.backward(dE))
         optimiser.update(model)
         return value
     }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ScriptTests {
     let figure = Figure(name: "demo", panel: Panel(
-        title: "It's a demo", xLabel: "x", yLabel: "y", logY: true, key: .bottomLeft,
+        title: "It's a demo", xLabel: "x", yLabel: "R@1", logY: true, key: .bottomLeft,
         series: [.lines(x: [1, 2, 3], y: [10, 100, 1000], title: "growth"),
                  .points(x: [1.5], y: [.nan], title: "missing"),
                  .constant(50, title: "level")]))
@@ -19,6 +19,7 @@ import Testing
     @Test func scriptSelectsBlocksQuotesTextAndSetsAxes() {
         let script = GnuplotScript.script(for: figure)
         #expect(script.contains("set title 'It''s a demo'"))
+        #expect(script.contains("set ylabel 'R\\@1'"))
         #expect(script.contains("set logscale y\n"))
         #expect(script.contains("set key bottom left box opaque"))
         #expect(script.contains("datafile index 0 using 1:2 with lines lw 2.0 dt 1 title 'growth'"))

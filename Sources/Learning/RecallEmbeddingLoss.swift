@@ -1,21 +1,18 @@
-// Score memory for the retrieval recall loss, with the gradient of every memory similarity reaching the live query.
+// RaMBO's recall loss for an embedding model, with score memory (paper §4.3–4.5).
 import Rambo
 
 /// What the gradient of a memory similarity s_qm = ⟨e_q, m⟩ does, m a stored (constant) embedding.
+///
+/// The paper (§4.3) stores scores and lets gradients flow only through the current batch. In retrieval the score
+/// s_qm of a live query against a stored item still depends on the query, so there are two readings.
 public enum MemoryGradient: Sendable {
     /// dL/ds_qm reaches the current query: dL/de_q += dL/ds_qm · m. The stored embedding m stays a constant, so
     /// gradients still flow only through the current batch (paper §4.3).
     case query
-    /// dL/ds_qm is dropped: memory items only shift the ranks of the batch items. This is what
-    /// `RecallEmbeddingLoss` does. The positives' pull (−(rk − rk_λ)/λ) still counts the memory negatives they
+    /// dL/ds_qm is dropped: memory items only shift the ranks of the batch items (scores stored and reused as
+    /// constants, the most literal reading). The positives' pull (−(rk − rk_λ)/λ) still counts the memory negatives they
     /// pass, but the matching push on those negatives is lost, so the batch is pulled together more than apart.
     case detached
-}
-
-/// A retrieval loss that returns dL/dE for the batch's unit embeddings E (B×d) directly, so that it can use
-/// items outside the batch. `mutating` so that it can keep state across batches.
-public protocol UnitEmbeddingLoss {
-    mutating func evaluate(embeddings: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix)
 }
 
 /// RaMBO's recall loss (paper §4.5) on a batch, with a score memory (§4.3) of the last τ batches' embeddings.
@@ -26,10 +23,12 @@ public protocol UnitEmbeddingLoss {
 ///     S = E·Eᵀ (B×B),  T = E·Mᵀ (B×M),  row q = [S_q without S_qq, T_q],  L = RecallLoss over the B rows
 ///
 /// Backward: dL/dE = (G_S + G_Sᵀ)·E + G_T·M with `.query`, or (G_S + G_Sᵀ)·E with `.detached`; the stored M get
-/// no gradient either way. With `.detached` (or τ = 0) the loss and gradient equal `RecallEmbeddingLoss`'s.
+/// no gradient either way. With τ = 0 both readings are the plain batch loss. `.query` is the default: with
+/// `.detached` the positives are pulled past memory negatives that are never pushed back, and retrieval gets
+/// worse as τ grows (chapter 07 measures both).
 ///
 /// - Complexity: per batch O(B²d + BMd) for the products and 2 argsorts of B − 1 + M items per query.
-public struct RecallMemoryEmbeddingLoss: UnitEmbeddingLoss {
+public struct RecallEmbeddingLoss: EmbeddingLoss {
     public var loss: RecallLoss
     /// τ: how many earlier batches are remembered.
     public let memorySize: Int
@@ -38,7 +37,7 @@ public struct RecallMemoryEmbeddingLoss: UnitEmbeddingLoss {
 
     /// - Parameter loss: the recall loss in the `paper` convention (memory is passed as ordinary columns).
     public init(loss: RecallLoss, memorySize: Int = 0, memoryGradient: MemoryGradient = .query) {
-        precondition(loss.convention == .paper, "RecallMemoryEmbeddingLoss needs the paper convention")
+        precondition(loss.convention == .paper, "RecallEmbeddingLoss needs the paper convention")
         self.loss = loss
         self.memorySize = max(0, memorySize)
         self.memoryGradient = memoryGradient
@@ -49,7 +48,7 @@ public struct RecallMemoryEmbeddingLoss: UnitEmbeddingLoss {
 
     public mutating func evaluate(embeddings e: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
         let b = e.rows
-        precondition(labels.count == b && b >= 2, "RecallMemoryEmbeddingLoss: \(b) embeddings with \(labels.count) labels")
+        precondition(labels.count == b && b >= 2, "RecallEmbeddingLoss: \(b) embeddings with \(labels.count) labels")
         let memoryLabels = stored.flatMap(\.labels)
         let m = memoryLabels.count
         let s = similarityMatrix(e)
@@ -100,18 +99,5 @@ public struct RecallMemoryEmbeddingLoss: UnitEmbeddingLoss {
             if stored.count > memorySize { stored.removeFirst(stored.count - memorySize) }
         }
         return (result.loss, gradient)
-    }
-}
-
-extension EmbeddingTrainer {
-    /// One optimisation step with a loss that returns dL/dE itself; returns the batch loss before the step.
-    @discardableResult
-    public func step<L: UnitEmbeddingLoss>(inputs: Matrix, labels: [Int], unitLoss loss: inout L) -> Double {
-        model.zeroGradients()
-        let embeddings = normalise.forward(model.forward(inputs))
-        let (value, gradient) = loss.evaluate(embeddings: embeddings, labels: labels)
-        _ = model.backward(normalise.backward(gradient))
-        optimiser.update(model)
-        return value
     }
 }

@@ -2,33 +2,41 @@ import Testing
 import Rambo
 @testable import Learning
 
-/// The recall loss with a score memory whose similarities pass their gradient to the live query.
-@Suite struct RecallMemoryTests {
+/// The recall loss of an embedding batch with score memory, in both gradient readings.
+@Suite struct RecallEmbeddingLossTests {
     func unitBatch(_ rows: Int, seed: UInt64) -> Matrix {
         L2Normalize().forward(randomMatrix(rows, 6, seed: seed))
     }
 
     func labels(_ rows: Int, offset: Int) -> [Int] { (0..<rows).map { ($0 / 3 + offset) % 4 } }
 
-    /// `.detached` reproduces `RecallEmbeddingLoss` exactly, batch after batch, memory included.
+    /// `.detached` is the recall loss on [batch row without the self-pair, memory columns] chained through
+    /// S = E·Eᵀ, batch after batch, memory included; `.query` has the same value and adds only memory terms.
     @Test(arguments: [0, 2])
-    func detachedEqualsRecallEmbeddingLoss(memory: Int) {
+    func detachedIsTheRetrievalLossWithConstantMemoryColumns(memory: Int) {
         let recall = RecallLoss(lambda: 3, margin: 0.1)
-        var reference = RecallEmbeddingLoss(loss: recall, memorySize: memory)
-        var detached = RecallMemoryEmbeddingLoss(loss: recall, memorySize: memory, memoryGradient: .detached)
-        var query = RecallMemoryEmbeddingLoss(loss: recall, memorySize: memory, memoryGradient: .query)
+        var detached = RecallEmbeddingLoss(loss: recall, memorySize: memory, memoryGradient: .detached)
+        var query = RecallEmbeddingLoss(loss: recall, memorySize: memory, memoryGradient: .query)
+        var past = [(e: Matrix, y: [Int])]()
         for step in 0..<4 {
             let e = unitBatch(12, seed: UInt64(step)), y = labels(12, offset: step)
-            let (value, dS) = reference.evaluate(similarities: similarityMatrix(e), embeddings: e, labels: y)
-            let expected = similarityMatrixBackward(dS, embeddings: e)
+            // The oracle: the library's retrieval form with the memory similarities as constant columns.
+            let columns = past.map { old in
+                ScoreBatch(scores: matmul(e, old.e, transposeB: true).doubleRows,
+                           relevance: y.map { q in old.y.map { $0 == q } })
+            }
+            let reference = recall.retrievalValueAndGradient(similarities: similarityMatrix(e).doubleRows,
+                                                             labels: y, memory: columns)
+            let expected = similarityMatrixBackward(Matrix(reference.gradient), embeddings: e)
             let got = detached.evaluate(embeddings: e, labels: y)
-            #expect(abs(got.loss - value) <= 1e-12)
+            #expect(abs(got.loss - reference.loss) <= 1e-12)
             #expect(zip(got.gradient.storage, expected.storage).allSatisfy { abs($0 - $1) <= 1e-6 })
             let withQuery = query.evaluate(embeddings: e, labels: y)
-            #expect(abs(withQuery.loss - value) <= 1e-12, "the forward pass does not depend on the gradient mode")
+            #expect(abs(withQuery.loss - reference.loss) <= 1e-12, "the forward pass does not depend on the gradient mode")
             if memory == 0 || step == 0 {
                 #expect(zip(withQuery.gradient.storage, expected.storage).allSatisfy { abs($0 - $1) <= 1e-6 })
             }
+            if memory > 0 { past = Array((past + [(e, y)]).suffix(memory)) }
         }
         #expect(detached.storedBatches == min(4, memory))
     }
@@ -41,8 +49,8 @@ import Rambo
         let e = Matrix([[1, 0, 0], [0.6, 0.8, 0], [0, 0, 1]] as [[Double]])
         let stored = Matrix([[0.9, 0, 0.435889894354], [0, -1, 0]] as [[Double]])
         let recall = RecallLoss(lambda: 2)
-        var query = RecallMemoryEmbeddingLoss(loss: recall, memorySize: 1, memoryGradient: .query)
-        var detached = RecallMemoryEmbeddingLoss(loss: recall, memorySize: 1, memoryGradient: .detached)
+        var query = RecallEmbeddingLoss(loss: recall, memorySize: 1, memoryGradient: .query)
+        var detached = RecallEmbeddingLoss(loss: recall, memorySize: 1, memoryGradient: .detached)
         _ = query.evaluate(embeddings: stored, labels: [9, 8])  // fills the memory
         _ = detached.evaluate(embeddings: stored, labels: [9, 8])
         let withQuery = query.evaluate(embeddings: e, labels: [0, 0, 1])
@@ -67,12 +75,12 @@ import Rambo
             try RetrievalRanking(embeddings: e.doubleRows, labels: y).recallAtK([1])![1]!
         }
         let trainer = EmbeddingTrainer(sizes: [16, 32, 8], learningRate: 3e-3, seed: 5)
-        var loss = RecallMemoryEmbeddingLoss(loss: RecallLoss(lambda: 4, margin: 0.1), memorySize: 4)
+        var loss = RecallEmbeddingLoss(loss: RecallLoss(lambda: 4, margin: 0.1), memorySize: 4)
         var sampler = PKSampler(labels: y, p: 4, k: 4, seed: 9)
         let before = try recallAt1(trainer.embed(x))
         for _ in 0..<150 {
             let batch = sampler.nextBatch()
-            trainer.step(inputs: x.rows(batch), labels: batch.map { y[$0] }, unitLoss: &loss)
+            trainer.step(inputs: x.rows(batch), labels: batch.map { y[$0] }, loss: &loss)
         }
         let after = try recallAt1(trainer.embed(x))
         #expect(after > before, "R@1 \(before) → \(after)")
