@@ -337,11 +337,6 @@ for model in models {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Choosing λ, α, β, τ on the validation split")
-chapter.say("""
-    λ and α are both in score units: λ·dL/drk is how far the blackbox perturbation moves a score, α how far the
-    margin moves it. So they are searched together; β and τ after. Starting from the flags
-    (\(flagSettings.text)), keeping the best so far:
-    """)
 /// Every selection run of the search, per model, and the settings of each stage.
 var searchRuns = [String: [Selection]]()
 var stageScale = [String: [[Settings]]](), stageBeta = [String: [[Settings]]](), stageMemory = [String: [Settings]]()
@@ -360,6 +355,9 @@ func gridTable(_ model: Model, _ grid: [[Settings]], rows: String, columns: Stri
 }
 if search == "on" {
     chapter.say("""
+        λ and α are both in score units: λ·dL/drk is how far the blackbox perturbation moves a score, α how far the
+        margin moves it. So they are searched together; β and τ after. Starting from the flags
+        (\(flagSettings.text)), keeping the best so far:
           1. λ_code ∈ \(lambdaGrid) × α ∈ \(marginGrid),
           2. λ_code ∈ \(lambdaGrid) × β ∈ \(betaGrid.fixed(2)),
           3. τ ∈ \(memoryGrid).
