@@ -370,8 +370,8 @@ chapter.check("with the margin the scale holds: it ends above 1/2 of its start i
               overlapMargin.allSatisfy { ratio($0) > 0.5 }, "end/start = \(overlapMargin.map(ratio).fixed(3))")
 chapter.check("the collapsed scorer ranks held-out points worse: mean test AP lower by more than 0.02",
               marginTestAP > plainTestAP + 0.02, "\(plainTestAP.fixed(4)) without, \(marginTestAP.fixed(4)) with the margin")
-chapter.metric("toy-overlapping", "rambo-ap", "AP", plainTestAP)
-chapter.metric("toy-overlapping", "rambo-ap-margin", "AP", marginTestAP)
+chapter.metric("toy-overlapping", "rambo-ap", "mAP", plainTestAP)
+chapter.metric("toy-overlapping", "rambo-ap-margin", "mAP", marginTestAP)
 
 // Figure 3: histograms at four steps, one row per run (first seed), on a common score axis.
 func histogramPanels(_ run: Run, label: String) -> [Panel] {
