@@ -399,7 +399,7 @@ let shownClasses = Array(Set(task1.testY)).sorted().prefix(8)
 let shown = task1.testY.indices.filter { shownClasses.contains(task1.testY[$0]) }
 func pcaPanel(_ embedding: Matrix, title: String) -> Panel {
     let sub = embedding.rows(shown)
-    let xy = PrincipalComponents.fit(sub, count: 2).project(sub)
+    let xy = PrincipalComponents(fitting: sub, count: 2, seed: chapter.seed).project(sub).doubleRows
     return Panel(title: title, xLabel: "PC 1", yLabel: "PC 2", key: .none, square: true, series: shownClasses.map { c in
         let idx = shown.indices.filter { task1.testY[shown[$0]] == c }
         return .points(x: idx.map { xy[$0][0] }, y: idx.map { xy[$0][1] }, title: "class \(c)", pointSize: 0.9)

@@ -87,12 +87,12 @@ chapter.check("every label has a positive in the validation and test rows",
               validationData.labelCounts.allSatisfy { $0 > 0 } && testData.labelCounts.allSatisfy { $0 > 0 },
               "fewest: \(validationData.labelCounts.min()!) validation, \(testData.labelCounts.min()!) test")
 
-let fitScaler = Standardiser(fitting: fitData.features)
-let refitScaler = Standardiser(fitting: trainData.features)
-let xFit = Matrix(fitScaler.transform(fitData.features)), yFit = fitData.labels
-let xValidation = Matrix(fitScaler.transform(validationData.features)), yValidation = validationData.labels
-let xTrain = Matrix(refitScaler.transform(trainData.features)), yTrain = trainData.labels
-let xTest = Matrix(refitScaler.transform(testData.features)), yTest = testData.labels
+let fitScaler = Standardizer(fitting: Matrix(fitData.features))
+let refitScaler = Standardizer(fitting: Matrix(trainData.features))
+let xFit = fitScaler.apply(Matrix(fitData.features)), yFit = fitData.labels
+let xValidation = fitScaler.apply(Matrix(validationData.features)), yValidation = validationData.labels
+let xTrain = refitScaler.apply(Matrix(trainData.features)), yTrain = trainData.labels
+let xTest = refitScaler.apply(Matrix(testData.features)), yTest = testData.labels
 func columnMoments(_ rows: [[Double]]) -> (mean: [Double], sd: [Double]) {
     let n = Double(rows.count), d = rows[0].count
     let mean = (0..<d).map { j in rows.reduce(0) { $0 + $1[j] } / n }
@@ -104,11 +104,11 @@ chapter.say("""
 
     The file's features come pre-scaled: centred, with σ ≈ 0.1 each. The initial weights (He, Glorot) and the
     learning rates assume inputs of σ ≈ 1, so each feature is standardised, z = (x − μ)/σ, with μ and σ measured
-    on the rows the model is fitted on (Learning.Standardiser); validation and test rows reuse those statistics.
+    on the rows the model is fitted on (Learning.Standardizer); validation and test rows reuse those statistics.
     """)
 chapter.check("raw features: |μ| < 0.02 and σ within 0.08…0.12 on the fit rows",
-              fitScaler.means.allSatisfy { abs($0) < 0.02 } && fitScaler.deviations.allSatisfy { (0.08...0.12).contains($0) },
-              "max |μ| \(fitScaler.means.map(abs).max()!.fixed(4)), σ \(fitScaler.deviations.min()!.fixed(3))…\(fitScaler.deviations.max()!.fixed(3))")
+              fitScaler.mean.allSatisfy { abs($0) < 0.02 } && fitScaler.scale.allSatisfy { (0.08...0.12).contains($0) },
+              "max |μ| \(Double(fitScaler.mean.map(abs).max()!).fixed(4)), σ \(Double(fitScaler.scale.min()!).fixed(3))…\(Double(fitScaler.scale.max()!).fixed(3))")
 chapter.check("fit rows: every feature has mean 0 and σ 1 (Float storage)",
               fitMoments.mean.allSatisfy { abs($0) < 1e-5 } && fitMoments.sd.allSatisfy { abs($0 - 1) < 1e-5 },
               "max |mean| \(fitMoments.mean.map(abs).max()!.sci), max |σ − 1| \(fitMoments.sd.map { abs($0 - 1) }.max()!.sci)")
