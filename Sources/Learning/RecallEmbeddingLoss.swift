@@ -23,9 +23,10 @@ public enum MemoryGradient: Sendable {
 ///     S = E·Eᵀ (B×B),  T = E·Mᵀ (B×M),  row q = [S_q without S_qq, T_q],  L = RecallLoss over the B rows
 ///
 /// Backward: dL/dE = (G_S + G_Sᵀ)·E + G_T·M with `.query`, or (G_S + G_Sᵀ)·E with `.detached`; the stored M get
-/// no gradient either way. With τ = 0 both readings are the plain batch loss. `.query` is the default: with
-/// `.detached` the positives are pulled past memory negatives that are never pushed back, and retrieval gets
-/// worse as τ grows (chapter 07 measures both).
+/// no gradient either way. With τ = 0 both readings are the plain batch loss. Which reading trains better depends
+/// on the task, so it is a parameter: on chapter 07's toy clusters `.detached` pulls positives past memory
+/// negatives that are never pushed back and retrieval gets worse as τ grows, so `.query` is the default; on
+/// Fashion-MNIST (chapter 09) `.detached` is the better of the two.
 ///
 /// - Complexity: per batch O(B²d + BMd) for the products and 2 argsorts of B − 1 + M items per query.
 public struct RecallEmbeddingLoss: EmbeddingLoss {
