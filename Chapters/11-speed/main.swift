@@ -267,8 +267,8 @@ func fitted(_ n: [Int], _ t: [Double], from: Int) -> Double {
 let rankSlope = fitted(sizes, rankTimes, from: 10_000)
 let apSlope = fitted(sizes, apTimes, from: 10_000)
 let comparisonSlope = fitted(comparisonSizes, comparisonTimes, from: 10_000)
-let pairwiseSlope = fitted(pairwiseSizes, pairwiseTimes,
-                           from: pairwiseSizes.filter { $0 >= 1000 }.count >= 2 ? 1000 : pairwiseSizes.dropFirst().first ?? 0)
+let pairwiseFrom = pairwiseSizes.filter { $0 >= 1000 }.count >= 2 ? 1000 : pairwiseSizes.dropFirst().first ?? 0
+let pairwiseSlope = fitted(pairwiseSizes, pairwiseTimes, from: pairwiseFrom)
 let paperCPUSlope = logLogSlope(paperLengths, paperCPU), paperGPUSlope = logLogSlope(paperLengths, paperGPU)
 chapter.table(["curve", "slope"], [
     ["rank, radix", rankSlope.fixed(2)],
@@ -292,9 +292,10 @@ if let k = comparisonSizes.indices.last, let i = sizes.firstIndex(of: comparison
                   speedup >= 2, "\(speedup.fixed(1))× faster")
 }
 if let k = pairwiseSizes.indices.last, let i = sizes.firstIndex(where: { $0 >= pairwiseSizes[k] }) {
-    chapter.say("At n = \(pairwiseSizes[k]) the pairwise surrogate takes \(milliseconds(pairwiseTimes[k])), the radix AP loss "
-        + "\(milliseconds(apTimes[i]))\(sizes[i] == pairwiseSizes[k] ? "" : " (at n = \(sizes[i]))"); at n = 10⁷ the "
-        + "surrogate would need about \(milliseconds(pairwiseTimes[k] * pow(1e7 / Double(pairwiseSizes[k]), 2))).")
+    let at = sizes[i] == pairwiseSizes[k] ? "" : " (at n = \(sizes[i]))"
+    let projected = pairwiseTimes[k] * pow(1e7 / Double(pairwiseSizes[k]), 2)
+    chapter.say("At n = \(pairwiseSizes[k]) the pairwise surrogate takes \(milliseconds(pairwiseTimes[k])), the radix "
+        + "AP loss \(milliseconds(apTimes[i]))\(at); at n = 10⁷ the surrogate would need about \(milliseconds(projected)).")
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -320,8 +321,8 @@ chapter.table(["length", "AP fwd+bwd here (1 core)", "paper CPU (1 core)", "rati
 chapter.say("""
     Different machines, so compare shapes more than numbers: the paper's CPU curve has slope
     \(paperCPUSlope.fixed(2)) (torch.argsort, O(n log n)); its GPU curve is flat until the GPU fills up. The
-    paper's detection lists have 320k items; there the loss costs about \(milliseconds(interpolate(320_000))) on one core here (the paper: under 5 ms
-    on the GPU).
+    paper's detection lists have 320k items; there the loss costs about \(milliseconds(interpolate(320_000)))
+    on one core here (the paper: under 5 ms on the GPU).
     """)
 var usage = rusage()
 getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -329,7 +330,8 @@ chapter.say("Peak resident memory of this run: \((Double(usage.ru_maxrss) / 1024
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Figures")
-let colors = (rank: "#7f7f7f", ap: "#1f77b4", comparison: "#ff7f0e", pairwise: "#d62728", cpu: "#2ca02c", gpu: "#9467bd")
+let colors = (rank: "#7f7f7f", ap: "#1f77b4", comparison: "#ff7f0e", pairwise: "#d62728", cpu: "#2ca02c",
+              gpu: "#9467bd")
 chapter.plot(Figure(name: "time-vs-n", width: 900, height: 620, panel: Panel(
     title: "AP loss, forward + backward, one list with 10 % positives (one CPU thread, median CPU time)",
     xLabel: "list length n", yLabel: "time (ms)", logX: true, logY: true, key: .topLeft,
@@ -357,7 +359,8 @@ chapter.plot(Figure(name: "ns-per-item", width: 900, height: 500, panel: Panel(
     xLabel: "list length n", yLabel: "ns per item (log scale)", logX: true, logY: true,
     xRange: 0.8 * Double(sizes.first ?? 1000)...1.25 * Double(sizes.last ?? 1000), key: .topLeft,
     series: [
-        .linesPoints(x: sizes.map(Double.init), y: perItem.ap, title: "AP loss fwd+bwd, radix kernel", color: colors.ap),
+        .linesPoints(x: sizes.map(Double.init), y: perItem.ap, title: "AP loss fwd+bwd, radix kernel",
+                     color: colors.ap),
         .linesPoints(x: sizes.map(Double.init), y: perItem.rank, title: "rank only, radix", color: colors.rank,
                      dash: 2, pointType: 6),
         .linesPoints(x: comparisonSizes.map(Double.init), y: perItem.comparison,

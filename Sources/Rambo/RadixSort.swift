@@ -9,14 +9,15 @@
 // (`scoreFromDescendingRadixKey`). Every pass below is a stable counting sort and the items enter in index
 // order, so among equal scores the smaller index comes first — exactly the tie rule of `rank` (Ranking.swift).
 //
-// How it is fast on long lists. An LSD radix sort of 64-bit keys makes eight passes over the whole list, and
-// beyond a few million items every pass runs from main memory. Here the top bits go first (MSD): one pass
-// reads the source and splits the items by their top byte, and buckets bigger than `leafSize` are split again
-// by the next byte, until every bucket fits in the per-core cache; each bucket is then sorted by an LSD radix
-// sort on its remaining low bits entirely in cache. Digits that are the same for every key of a bucket are
-// skipped. The result is the sorted keys and a 32-bit payload per item (its index, or the index with a flag
-// bit, see `SortSource`), in two flat arrays that the consumers walk in order: the AP loss reads the relevance
-// bit and the score from them without touching the inputs again.
+// How it is fast on long lists. An LSD radix sort of 64-bit keys makes up to eight passes over the whole list,
+// which is right while the list fits the last-level cache (up to `lsdSize` items). Beyond that every pass would
+// run from main memory, so the top bits go first (MSD): one pass reads the source and splits the items by their
+// top varying byte, and buckets bigger than `leafSize` are split again by the next byte, until every bucket fits
+// in the per-core cache; each bucket is then sorted by LSD passes on its remaining low bits entirely in cache.
+// Digits that are the same for every key of a bucket are skipped. The result is the sorted keys and a 32-bit
+// payload per item (its index, or the index with a flag bit, see `SortSource`), in two flat arrays that the
+// consumers walk in order: the AP loss reads the relevance bit and the score from them without touching the
+// inputs again.
 //
 // Writing ranks or gradients means writing item `index` of an n-long array in sorted order, a random write
 // per item. Above `windowThreshold` items the writes are first grouped by the high bits of the index into
@@ -427,7 +428,8 @@ public struct RankingWorkspace: Sendable {
         // Pass 2 reads the source again and splits it by its top varying byte into the B buffers.
         let shift = topBit >= 56 ? 56 : 48
         let offsets = shift == 56 ? top : next
-        // (Heap scratch: with `withUnsafeTemporaryAllocation` here, release builds crashed on a misaligned stack store.)
+        // (Heap scratch: with `withUnsafeTemporaryAllocation` here, release builds crashed on a misaligned
+        // stack store.)
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: 257)
         defer { starts.deallocate() }
         do {
