@@ -252,9 +252,30 @@ struct RadixSortTests {
 
     @Test("the general kernel hands every position to the sink exactly once")
     func generalKernel() {
+        final class Calls {
+            var positions: [Int] = []
+            var indices: [Int] = []
+        }
         struct Collect: RadixSink {
-            var pairs: [(Int, Int)] = []
-            mutating func put(position: Int, index: Int) { pairs.append((position, index)) }
+            let calls: Calls
+            mutating func put(position: Int, index: Int) {
+                calls.positions.append(position)
+                calls.indices.append(index)
+            }
+        }
+        for n in [1000, 200_000] {  // one LSD sort; split by top bytes first
+            let scores = gaussian(n, seed: UInt64(n))
+            let calls = Calls()
+            var workspace = RankingWorkspace()
+            var unused: [Int] = []
+            scores.withUnsafeBufferPointer { y in
+                unused.withUnsafeMutableBufferPointer { s in
+                    workspace.run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: Collect(calls: calls),
+                                  scratch: s)
+                }
+            }
+            #expect(calls.positions == Array(0..<n), "positions in increasing order, each once")
+            #expect(calls.indices == RankingKernel.comparisonArgsortDescending(scores))
         }
         let scores = gaussian(1000, seed: 11)
         var scratch = [Int](repeating: 0, count: 1000)
