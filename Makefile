@@ -31,8 +31,10 @@ BENCH_SIZES ?= 1000 10000 100000 1000000 10000000 100000000
 BENCH_MAX   ?= 100000000
 bench: build
 	@printf '%-12s %10s %6s %12s %12s %12s %9s %10s\n' op n rows median_ms min_ms max_ms ns/item peak_MB
-	@run() { $(BENCH) --clock cpu --json "$$@" | awk -F'[:,{}]' '{ for (i = 2; i < NF; i += 2) { k = $$i; gsub(/[" ]/, "", k); v[k] = $$(i+1); gsub(/[" ]/, "", v[k]) } \
-	  printf "%-12s %10d %6d %12.3f %12.3f %12.3f %9.2f %10.1f\n", v["op"], v["n"], v["rows"], v["median_ms"], v["min_ms"], v["max_ms"], v["ns_per_item"], v["peak_rss_mb"] }' || exit 1; }; \
+	@run() { json=$$($(BENCH) --clock cpu --json "$$@") || exit 1; echo "$$json" | awk -F'[:,{}]' \
+	  '{ for (i = 2; i < NF; i += 2) { k = $$i; gsub(/[" ]/, "", k); v[k] = $$(i+1); gsub(/[" ]/, "", v[k]) } \
+	  printf "%-12s %10d %6d %12.3f %12.3f %12.3f %9.2f %10.1f\n", v["op"], v["n"], v["rows"], v["median_ms"], \
+	  v["min_ms"], v["max_ms"], v["ns_per_item"], v["peak_rss_mb"] }'; }; \
 	for op in rank rank_backward ap_loss; do \
 	  for n in $(BENCH_SIZES); do \
 	    if awk "BEGIN { exit !($$n <= $(BENCH_MAX)) }"; then run --op $$op --n $$n --repeats $$( [ $$n -ge 100000000 ] && echo 5 || echo 9 ); fi; \
