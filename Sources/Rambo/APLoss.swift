@@ -57,17 +57,56 @@ public struct APLoss: Sendable {
         return (result.loss, result.gradient[0])
     }
 
+    /// The loss of one list and dL/dy, reusing `workspace` and `gradient`'s storage: the same loss and gradient,
+    /// bit for bit, as `valueAndGradient(scores:relevance:upstream:)`, and no allocation once both have grown to
+    /// the list's length. The way to train on, or time, long lists.
+    ///
+    /// - Parameters:
+    ///   - workspace: scratch memory, 24 bytes per item plus 12 per positive; keep one per thread.
+    ///   - gradient: receives dL/dy (resized to `scores.count` if needed).
+    /// - Returns: the loss 1 − AP (0 when the list has no positive, with a zero gradient).
+    /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
+    /// - Complexity: O(n): one radix sort of the list, one of its positives, and linear passes.
+    public func valueAndGradient(
+        scores: [Double], relevance: [Bool], upstream: Double = 1, workspace: inout RankingWorkspace,
+        gradient: inout [Double]
+    ) -> Double {
+        precondition(relevance.count == scores.count,
+                     "relevance has \(relevance.count) entries, expected \(scores.count)")
+        gradient.resizeUninitialized(to: scores.count)
+        guard relevance.contains(true) else {
+            gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            return 0
+        }
+        let precision = APCore.backward(
+            scores: scores, relevance: relevance, half: margin / 2, weight: upstream, lambda: lambda,
+            convention: convention, workspace: &workspace, gradient: &gradient)
+        return 1 - precision
+    }
+
+    /// The loss 1 − AP of one list, reusing `workspace`: the same value as `forward(scores:relevance:)`.
+    ///
+    /// - Complexity: O(n), one radix sort.
+    public func forward(scores: [Double], relevance: [Bool], workspace: inout RankingWorkspace) -> Double {
+        precondition(relevance.count == scores.count,
+                     "relevance has \(relevance.count) entries, expected \(scores.count)")
+        guard let precision = APCore.precision(scores: scores, relevance: relevance, half: margin / 2,
+                                               convention: convention, workspace: &workspace) else { return 0 }
+        return 1 - precision
+    }
+
     // MARK: Several lists
 
     /// The loss over several lists: 1 − mean AP over the lists with a positive; 0 when none has one.
     ///
     /// - Complexity: O(Σ n log n).
     public func forward(scores: [[Double]], relevance: [[Bool]]) -> Double {
+        var workspace = RankingWorkspace()
         var sum = 0.0
         var valid = 0
         for l in scores.indices {
-            let shifted = marginShifted(scores[l], relevance: relevance[l], alpha: margin)
-            if let precision = APCore.precision(shifted: shifted, relevance: relevance[l], convention: convention) {
+            if let precision = APCore.precision(scores: scores[l], relevance: relevance[l], half: margin / 2,
+                                                convention: convention, workspace: &workspace) {
                 sum += precision
                 valid += 1
             }
@@ -81,13 +120,12 @@ public struct APLoss: Sendable {
         var gradient = scores.zerosLike
         guard valid > 0 else { return LossResult(loss: 0, gradient: gradient) }
         let weight = upstream / Double(valid)
+        var workspace = RankingWorkspace()
         var sum = 0.0
         for l in scores.indices where relevance[l].contains(true) {
-            let shifted = marginShifted(scores[l], relevance: relevance[l], alpha: margin)
-            let list = APCore.backward(
-                shifted: shifted, relevance: relevance[l], weight: weight, lambda: lambda, convention: convention)
-            sum += list.precision
-            gradient[l] = list.gradient
+            sum += APCore.backward(
+                scores: scores[l], relevance: relevance[l], half: margin / 2, weight: weight, lambda: lambda,
+                convention: convention, workspace: &workspace, gradient: &gradient[l])
         }
         return LossResult(loss: 1 - sum / Double(valid), gradient: gradient)
     }
@@ -117,11 +155,78 @@ public struct APLoss: Sendable {
     }
 }
 
-/// The per-list AP computation shared by `APLoss` and `MAPLoss`. Works on margin-shifted scores.
+/// The per-list AP computation shared by `APLoss` and `MAPLoss`.
+///
+/// The fast path is `RankingWorkspace.averagePrecisionKernel` (FastAPKernel.swift): one radix sort, a sort of
+/// the positives and linear passes. `referencePrecision` and `referenceBackward` are the textbook route (two
+/// full rankings) that it reproduces bit for bit; they serve lists too long for the kernel and the tests.
 enum APCore {
-    /// Σ_pos rk⁺/rk divided by #pos (`paper`) or by #pos + 1e-5 (`official`, normalised ranks); nil without a
-    /// positive. One argsort.
+    /// Σ_pos rk⁺/rk divided by #pos (`paper`) or by #pos + 1e-5 (`official`, normalised ranks) of
+    /// `scores` shifted by the margin ±`half`; nil without a positive.
+    static func precision(
+        scores: [Double], relevance: [Bool], half: Double, convention: Convention, workspace: inout RankingWorkspace
+    ) -> Double? {
+        guard scores.count <= RankingWorkspace.maximumAPCount else {
+            let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
+            return referencePrecision(shifted: shifted, relevance: relevance, convention: convention)
+        }
+        return scores.withUnsafeBufferPointer { y in
+            relevance.withUnsafeBufferPointer { rel in
+                workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: 0, lambda: 1,
+                                                 convention: convention, gradient: nil)
+            }
+        }
+    }
+
+    /// The list's precision term, and dL/dy for L = −weight · precision (+ constants) written into `gradient`
+    /// (resized), for `scores` shifted by the margin ±`half`.
+    ///
+    /// - Precondition: the list has a positive.
+    static func backward(
+        scores: [Double], relevance: [Bool], half: Double, weight: Double, lambda: Double, convention: Convention,
+        workspace: inout RankingWorkspace, gradient: inout [Double]
+    ) -> Double {
+        guard scores.count <= RankingWorkspace.maximumAPCount else {
+            let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
+            let result = referenceBackward(shifted: shifted, relevance: relevance, weight: weight, lambda: lambda,
+                                           convention: convention)
+            gradient = result.gradient
+            return result.precision
+        }
+        gradient.resizeUninitialized(to: scores.count)
+        return scores.withUnsafeBufferPointer { y in
+            relevance.withUnsafeBufferPointer { rel in
+                gradient.withUnsafeMutableBufferPointer { out in
+                    workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: weight,
+                                                     lambda: lambda, convention: convention,
+                                                     gradient: out.baseAddress)!
+                }
+            }
+        }
+    }
+
+    /// `precision` of scores that are already shifted (MAPLoss applies its own margin).
     static func precision(shifted: [Double], relevance: [Bool], convention: Convention) -> Double? {
+        var workspace = RankingWorkspace()
+        return precision(scores: shifted, relevance: relevance, half: 0, convention: convention,
+                         workspace: &workspace)
+    }
+
+    /// `backward` of scores that are already shifted (MAPLoss applies its own margin).
+    ///
+    /// - Precondition: the list has a positive.
+    static func backward(shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention)
+        -> (precision: Double, gradient: [Double])
+    {
+        var workspace = RankingWorkspace()
+        var gradient: [Double] = []
+        let precision = backward(scores: shifted, relevance: relevance, half: 0, weight: weight, lambda: lambda,
+                                 convention: convention, workspace: &workspace, gradient: &gradient)
+        return (precision, gradient)
+    }
+
+    /// The reference `precision` on shifted scores: argsort, then a walk in sorted order. One argsort.
+    static func referencePrecision(shifted: [Double], relevance: [Bool], convention: Convention) -> Double? {
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard positives > 0 else { return nil }
         let order = argsortDescending(shifted)
@@ -138,14 +243,15 @@ enum APCore {
         return divide(sum, positives: positives, convention: convention)
     }
 
-    /// The list's precision term and dL/dỹ for L = −weight · precision (+ constants): the upstream on ranks is
+    /// The reference `backward`: the list's precision term and dL/dỹ for L = −weight · precision (+ constants),
+    /// by two full rankings. The upstream on ranks is
     /// weight · rk⁺/(rk² · #pos) (`paper`) or weight · (rk⁺/L)/((rk/L)² · (#pos + 1e-5)) on normalised ranks
     /// (`official`), then the blackbox backward of the convention. Two argsorts in all.
     ///
     /// - Precondition: the list has a positive.
-    static func backward(shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention)
-        -> (precision: Double, gradient: [Double])
-    {
+    static func referenceBackward(
+        shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention
+    ) -> (precision: Double, gradient: [Double]) {
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
         let order = argsortDescending(shifted)
         let length = Double(shifted.count)

@@ -20,11 +20,10 @@
 /// - Precondition: the inputs are valid (see `validateRankBackward`).
 /// - Complexity: one extra ranking, O(n log n).
 public func rankBackward(scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double) -> [Double] {
-    let forward = ranks ?? rank(scores)
-    var perturbed = scores
-    for i in perturbed.indices { perturbed[i] += lambda * upstream[i] }
-    let backward = rank(perturbed)
-    return scores.indices.map { -Double(forward[$0] - backward[$0]) / lambda }
+    // The radix kernel computes the perturbed keys y + λ·upstream on the fly and writes
+    // −(rk(y) − rk(y_λ))/λ with the same arithmetic (RadixSort.swift).
+    var workspace = RankingWorkspace()
+    return workspace.rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: lambda)
 }
 
 /// Checks the inputs of `rankBackward`: equal lengths, finite values, λ > 0 and finite.

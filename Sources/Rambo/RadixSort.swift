@@ -1,21 +1,27 @@
-// The fast ranking kernel: a stable LSD radix argsort specialised for Double keys.
+// The fast ranking kernel: a stable radix sort specialised for Double keys, O(n).
 //
 // Why it is exact. Ranking only compares scores, so any strictly order-preserving map of the scores to
 // unsigned integers gives the same ranking. The map used here (`descendingRadixKey`) is the classic IEEE trick:
 // canonicalise −0.0 to +0.0 (they are equal scores, so they must tie), then, for a non-negative double flip
-// the sign bit and for a negative double flip every bit; this image is increasing in the score. Taking the
-// complement makes it decreasing, so an ascending sort of the keys is a descending sort of the scores.
-// LSD radix sort is stable, and it starts from the indices 0..<n in order, so among equal scores the smaller
-// index comes first — exactly the tie rule of `rank` (see Ranking.swift).
+// every bit but the sign and for a negative double keep the bits; the image is decreasing in the score, so an
+// ascending sort of the keys is a descending sort of the scores. The map is a bijection between the doubles
+// (with the two zeros identified) and its image, so the sorted keys also give back the sorted scores
+// (`scoreFromDescendingRadixKey`). Every pass below is a stable counting sort and the items enter in index
+// order, so among equal scores the smaller index comes first — exactly the tie rule of `rank` (Ranking.swift).
 //
-// How it is fast. One read pass computes the histograms of every digit at once; digits that are the same
-// for every key (common when scores live in a narrow range, or when there are few distinct values) are
-// skipped; each remaining digit costs one stable scatter of (key, index) pairs. The first scatter computes
-// keys from the scores on the fly and the last one writes straight into the caller's result (an order, ranks
-// or a gradient), so no key array has to be built or copied out. Keys and 32-bit indices live in separate
-// buffers owned by a `RankingWorkspace`; one of the two key buffers is the caller's result array, reused as
-// scratch before the final scatter fills it. Below `RankingWorkspace.comparisonThreshold` items a comparison
-// sort of the same keys is used instead.
+// How it is fast on long lists. An LSD radix sort of 64-bit keys makes up to eight passes over the whole list,
+// which is right while the list fits the last-level cache (up to `lsdSize` items). Beyond that every pass would
+// run from main memory, so the top bits go first (MSD): one pass reads the source and splits the items by their
+// top varying byte, and buckets bigger than `leafSize` are split again by the next byte, until every bucket fits
+// in the per-core cache; each bucket is then sorted by LSD passes on its remaining low bits entirely in cache.
+// Digits that are the same for every key of a bucket are skipped. The result is the sorted keys and a 32-bit
+// payload per item (its index, or the index with a flag bit, see `SortSource`), in two flat arrays that the
+// consumers walk in order: the AP loss reads the relevance bit and the score from them without touching the
+// inputs again.
+//
+// Writing ranks or gradients means writing item `index` of an n-long array in sorted order, a random write
+// per item. Above `windowThreshold` items the writes are first grouped by the high bits of the index into
+// windows that fit in cache (one sequential pass), then written window by window (`IndexWindows`).
 //
 // Precondition everywhere: scores (and perturbed scores) are not NaN. `validateScores` rejects NaN and ±∞
 // before any ranking; the kernel itself does not check (an infinite perturbed score from a huge λ·upstream
@@ -34,13 +40,23 @@ public func descendingRadixKey(_ score: Double) -> UInt64 {
     return bits ^ (~negative >> 1)
 }
 
+/// The inverse of `descendingRadixKey`: the score whose key is `key` (+0.0 for the key of both zeros).
+///
+/// `scoreFromDescendingRadixKey(descendingRadixKey(y)) == y` for every non-NaN `y`, bit for bit except that
+/// −0.0 comes back as +0.0.
+@inlinable @inline(__always)
+public func scoreFromDescendingRadixKey(_ key: UInt64) -> Double {
+    // Keys of non-negative scores have the top bit clear (their sign bit was 0 and is kept).
+    Double(bitPattern: key >> 63 == 0 ? key ^ 0x7FFF_FFFF_FFFF_FFFF : key)
+}
+
 /// Scratch memory for the radix ranking kernel, so that repeated rankings of lists of the same length
 /// allocate nothing.
 ///
 /// Every method gives the same result as the free function of the same name (`argsortDescending`, `rank`,
 /// `rankBackward`); only the speed and the memory differ. A workspace grows to the largest list it has seen
-/// (16 bytes per item: one 64-bit key buffer and two 32-bit index buffers; the caller's result array is the
-/// second key buffer) and keeps that memory until it is released or destroyed; `releaseMemory()` frees it.
+/// (24 bytes per item: two 64-bit key buffers and two 32-bit payload buffers; the AP loss adds 12 bytes per
+/// positive) and keeps that memory until it is released or destroyed; `releaseMemory()` frees it.
 ///
 /// Use one workspace per thread: the methods are `mutating`.
 ///
@@ -55,21 +71,33 @@ public func descendingRadixKey(_ score: Double) -> UInt64 {
 ///
 /// - Precondition (all methods): no score is NaN (see `validateScores`).
 public struct RankingWorkspace: Sendable {
-    /// Lists shorter than this are sorted by comparison (on the same keys), where that is faster than radix
-    /// passes over 256-bucket histograms.
-    public static let comparisonThreshold = 256
+    /// Buckets of at most this many items are sorted by insertion instead of radix passes over 256-bucket
+    /// histograms.
+    public static let comparisonThreshold = 48
 
-    /// Bits per radix digit. 8 bits: 8 passes for keys whose every digit varies, but the 256 write streams of a
-    /// scatter stay in L1, which measured faster from 1e6 items up than 10-, 11-, 13- or 16-bit digits (fewer
-    /// passes, more streams) on a 2-core EPYC with 32 KiB L1d.
-    @usableFromInline static let digitBits = 8
-    @usableFromInline static let radix = 1 << digitBits
-    @usableFromInline static let digitCount = (64 + digitBits - 1) / digitBits
+    /// Buckets of at most this many items are sorted by LSD passes in cache; bigger ones are split by their
+    /// next most significant byte first. 2¹⁶ items × 24 bytes fits the per-core L2 cache of the machines this
+    /// was tuned on (1 MiB) with room to spare.
+    @usableFromInline static let leafSize = 1 << 16
 
-    @usableFromInline var keys: [UInt64] = []
-    @usableFromInline var indicesA: [UInt32] = []
-    @usableFromInline var indicesB: [UInt32] = []
+    /// Lists of at most this many items skip the split by top bytes: one LSD sort of the whole list, whose
+    /// buffers still fit the shared last-level cache.
+    @usableFromInline static let lsdSize = 1 << 20
+
+    /// From this many items on, index-ordered writes go through cache-sized windows (`IndexWindows`).
+    @usableFromInline static let windowThreshold = 1 << 21
+
+    /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
+    @usableFromInline static let maximumRadixCount = Int(UInt32.max)
+
+    @usableFromInline var keysA: [UInt64] = []
+    @usableFromInline var keysB: [UInt64] = []
+    @usableFromInline var payloadsA: [UInt32] = []
+    @usableFromInline var payloadsB: [UInt32] = []
     @usableFromInline var counts: [Int] = []
+    /// The AP loss's positives: perturbed keys and forward positions (see FastAPKernel.swift).
+    @usableFromInline var positiveKeys: [UInt64] = []
+    @usableFromInline var positivePositions: [UInt32] = []
 
     /// An empty workspace; it allocates on first use.
     public init() {}
@@ -80,32 +108,36 @@ public struct RankingWorkspace: Sendable {
     }
 
     /// The longest list this workspace can rank without allocating.
-    public var capacity: Int { Swift.min(keys.count, indicesA.count, indicesB.count) }
+    public var capacity: Int { Swift.min(keysA.count, keysB.count, payloadsA.count, payloadsB.count) }
 
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
-        if counts.count < Self.digitCount * Self.radix {
-            counts = [Int](repeating: 0, count: Self.digitCount * Self.radix)
-        }
+        if counts.count < 8 * 256 { counts = [Int](repeating: 0, count: 8 * 256) }
         guard count > capacity else { return }
-        keys = .uninitialized(count: count)
-        indicesA = .uninitialized(count: count)
-        indicesB = .uninitialized(count: count)
+        // Free before allocating, so that growing never holds both generations at once.
+        keysA = []; keysB = []; payloadsA = []; payloadsB = []
+        keysA = .uninitialized(count: count)
+        keysB = .uninitialized(count: count)
+        payloadsA = .uninitialized(count: count)
+        payloadsB = .uninitialized(count: count)
     }
 
     /// Frees the scratch buffers (they are allocated again on the next call).
     public mutating func releaseMemory() {
-        keys = []
-        indicesA = []
-        indicesB = []
+        keysA = []
+        keysB = []
+        payloadsA = []
+        payloadsB = []
         counts = []
+        positiveKeys = []
+        positivePositions = []
     }
 
     // MARK: Public kernels
 
     /// `argsortDescending(scores)`, written into `order` (resized to `scores.count` if needed).
     ///
-    /// - Complexity: O(n) time (at most 8 passes over the data, plus one to build histograms).
+    /// - Complexity: O(n) time.
     public mutating func argsortDescending(_ scores: [Double], into order: inout [Int]) {
         let n = scores.count
         order.resizeUninitialized(to: n)
@@ -128,12 +160,27 @@ public struct RankingWorkspace: Sendable {
     ///
     /// - Complexity: O(n) time.
     public mutating func rank(_ scores: [Double], into ranks: inout [Int]) {
+        rank(scores, into: &ranks, windowThreshold: Self.windowThreshold)
+    }
+
+    /// `rank(_:into:)` with the window threshold as a parameter (tests take the windowed path on short lists).
+    mutating func rank(_ scores: [Double], into ranks: inout [Int], windowThreshold: Int) {
         let n = scores.count
         ranks.resizeUninitialized(to: n)
+        guard n > 0 else { return }
+        guard n <= Self.maximumRadixCount else {
+            ranks = Rambo.ranks(fromOrder: RankingKernel.comparisonArgsortDescending(scores))
+            return
+        }
         scores.withUnsafeBufferPointer { y in
             ranks.withUnsafeMutableBufferPointer { out in
-                run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: RankSink(ranks: out.baseAddress),
-                    scratch: out)
+                withBuffers(count: n) { buffers in
+                    buffers.sort(n: n, source: IndexedKeys(ScoreKeys(scores: y.baseAddress)), keepKeys: false)
+                    let r = out.baseAddress!
+                    buffers.scatterByIndex(n: n, windowThreshold: windowThreshold) { index, position in
+                        r[index] = position &+ 1
+                    }
+                }
             }
         }
     }
@@ -149,9 +196,8 @@ public struct RankingWorkspace: Sendable {
     ///
     ///     y_λ = y + λ · upstream,   gradient = −(ranks − rk(y_λ)) / λ
     ///
-    /// The perturbed scores are never stored: their keys are computed on the fly in the first radix pass,
-    /// and the last pass writes the gradient directly, so the only memory beyond the workspace is `gradient`.
-    /// The arithmetic is the same as `rankBackward`'s, so the results are identical.
+    /// The perturbed scores are never stored: their keys are computed on the fly in the first pass. The
+    /// arithmetic is the same as `rankBackward`'s, so the results are identical.
     ///
     /// - Parameters:
     ///   - ranks: `rank(scores)` from the forward pass; computed here (into a temporary array) when `nil`.
@@ -161,6 +207,15 @@ public struct RankingWorkspace: Sendable {
     public mutating func rankBackward(
         scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double, into gradient: inout [Double]
     ) {
+        rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: lambda, into: &gradient,
+                     windowThreshold: Self.windowThreshold)
+    }
+
+    /// `rankBackward(scores:ranks:upstream:lambda:into:)` with the window threshold as a parameter.
+    mutating func rankBackward(
+        scores: [Double], ranks: [Int]?, upstream: [Double], lambda: Double, into gradient: inout [Double],
+        windowThreshold: Int
+    ) {
         let n = scores.count
         precondition(upstream.count == n, "upstream has \(upstream.count) entries, expected \(n)")
         let forward: [Int]
@@ -168,18 +223,29 @@ public struct RankingWorkspace: Sendable {
             precondition(ranks.count == n, "ranks has \(ranks.count) entries, expected \(n)")
             forward = ranks
         } else {
-            forward = rank(scores)
+            var computed: [Int] = []
+            rank(scores, into: &computed, windowThreshold: windowThreshold)
+            forward = computed
         }
         gradient.resizeUninitialized(to: n)
+        guard n > 0 else { return }
         scores.withUnsafeBufferPointer { y in
             upstream.withUnsafeBufferPointer { g in
                 forward.withUnsafeBufferPointer { rk in
                     gradient.withUnsafeMutableBufferPointer { out in
-                        out.withMemoryRebound(to: UInt64.self) { scratch in
-                            run(n: n,
-                                source: PerturbedKeys(scores: y.baseAddress, upstream: g.baseAddress, lambda: lambda),
-                                sink: GradientSink(gradient: out.baseAddress, ranks: rk.baseAddress, lambda: lambda),
-                                scratch: scratch)
+                        let perturbed = PerturbedKeys(scores: y.baseAddress, upstream: g.baseAddress, lambda: lambda)
+                        let sink = GradientSink(gradient: out.baseAddress, ranks: rk.baseAddress, lambda: lambda)
+                        if n > Self.maximumRadixCount {
+                            var sink = sink
+                            Self.comparisonRun(n: n, source: perturbed, sink: &sink)
+                            return
+                        }
+                        withBuffers(count: n) { buffers in
+                            buffers.sort(n: n, source: IndexedKeys(perturbed), keepKeys: false)
+                            buffers.scatterByIndex(n: n, windowThreshold: windowThreshold) { index, position in
+                                var s = sink
+                                s.put(position: position, index: index)
+                            }
                         }
                     }
                 }
@@ -197,273 +263,532 @@ public struct RankingWorkspace: Sendable {
     }
 
     /// The general kernel: stable descending argsort of the keys `source` yields for `0..<n`, handing every
-    /// (position, index) pair of the sorted order to `sink` exactly once.
+    /// (position, index) pair of the sorted order to `sink` exactly once, in increasing order of position.
     ///
-    /// This is the building block for losses that need more than an order or ranks (for example the rank
-    /// among positives of the AP loss, accumulated in sorted order): write a `RadixSink` and get its positions
-    /// in increasing order of position *within each digit bucket* — not globally; use the order or ranks if
-    /// the sink needs global order.
+    /// This is the building block for losses that need more than an order or ranks: write a `RadixSink`.
+    /// The sink's writes follow the sorted order, so a sink that writes `out[index]` writes at random; for
+    /// long lists `rank(_:into:)` and `rankBackward` are faster than the equivalent sinks.
     ///
-    /// - Parameter scratch: a buffer of at least `n` words that the kernel may overwrite before the first
-    ///   call to `sink` (typically the sink's own output); the sink must not read it.
+    /// - Parameter scratch: kept for source compatibility; the kernel no longer writes it.
     @inlinable
     public mutating func run<Source: RadixKeySource, Sink: RadixSink>(
         n: Int, source: Source, sink: Sink, scratch: UnsafeMutableBufferPointer<Int>
     ) {
-        scratch.withMemoryRebound(to: UInt64.self) { run(n: n, source: source, sink: sink, scratch: $0) }
-    }
-
-    @inlinable
-    mutating func run<Source: RadixKeySource, Sink: RadixSink>(
-        n: Int, source: Source, sink: Sink, scratch: UnsafeMutableBufferPointer<UInt64>
-    ) {
-        precondition(scratch.count >= n, "scratch has \(scratch.count) words, need \(n)")
         var sink = sink
         if n == 0 { return }
-        guard n <= Int(UInt32.max) else {
-            // 32-bit indices cannot address the list: fall back to a comparison sort.
-            let order = (0..<n).sorted { a, b in
-                let ka = source.key(a), kb = source.key(b)
-                return ka < kb || (ka == kb && a < b)
-            }
-            for (position, index) in order.enumerated() { sink.put(position: position, index: index) }
+        guard n <= Self.maximumRadixCount else {
+            Self.comparisonRun(n: n, source: source, sink: &sink)
             return
         }
-        reserve(n)
-        keys.withUnsafeMutableBufferPointer { keysWS in
-            indicesA.withUnsafeMutableBufferPointer { idxA in
-                indicesB.withUnsafeMutableBufferPointer { idxB in
-                    counts.withUnsafeMutableBufferPointer { histogram in
-                        if n < Self.comparisonThreshold {
-                            Self.comparisonSort(n: n, source: source, sink: &sink, keys: keysWS.baseAddress!,
-                                                indices: idxA.baseAddress!)
-                        } else {
-                            Self.radixSort(n: n, source: source, sink: &sink, keysWS: keysWS.baseAddress!,
-                                           keysOut: scratch.baseAddress!, idxA: idxA.baseAddress!,
-                                           idxB: idxB.baseAddress!, histogram: histogram.baseAddress!)
+        withBuffers(count: n) { buffers in
+            buffers.sort(n: n, source: IndexedKeys(source), keepKeys: false)
+            let payloads = buffers.payloadsA
+            for position in 0..<n { sink.put(position: position, index: Int(payloads[position])) }
+        }
+    }
+
+    /// The fallback for lists too long for 32-bit payloads: a comparison sort of the same keys.
+    @inlinable
+    static func comparisonRun<Source: RadixKeySource, Sink: RadixSink>(n: Int, source: Source, sink: inout Sink) {
+        let order = (0..<n).sorted { a, b in
+            let ka = source.key(a), kb = source.key(b)
+            return ka < kb || (ka == kb && a < b)
+        }
+        for (position, index) in order.enumerated() { sink.put(position: position, index: index) }
+    }
+
+    /// Grows the buffers to `count` and lends them out.
+    @inlinable
+    mutating func withBuffers<Result>(count: Int, _ body: (SortBuffers) -> Result) -> Result {
+        reserve(count)
+        return keysA.withUnsafeMutableBufferPointer { keysA in
+            keysB.withUnsafeMutableBufferPointer { keysB in
+                payloadsA.withUnsafeMutableBufferPointer { payloadsA in
+                    payloadsB.withUnsafeMutableBufferPointer { payloadsB in
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
+                                             payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
+                                             counts: counts.baseAddress!))
                         }
                     }
                 }
             }
         }
     }
+}
+
+// MARK: The sort engine (internal)
+
+/// What the engine sorts: item `i` has a 64-bit key and a 32-bit payload that travels with it. Payloads must
+/// increase with `i` (the index, or the index shifted left with flag bits below it), so that ties in the key
+/// come out in index order and the payload identifies the item.
+@usableFromInline protocol SortSource {
+    func key(_ i: Int) -> UInt64
+    func payload(_ i: Int) -> UInt32
+}
+
+/// The keys of a `RadixKeySource` with the index as payload.
+@usableFromInline @frozen struct IndexedKeys<Source: RadixKeySource>: SortSource {
+    @usableFromInline let source: Source
+    @inlinable init(_ source: Source) { self.source = source }
+    @inlinable @inline(__always) func key(_ i: Int) -> UInt64 { source.key(i) }
+    @inlinable @inline(__always) func payload(_ i: Int) -> UInt32 { UInt32(truncatingIfNeeded: i) }
+}
+
+/// Keys and payloads already in memory.
+@usableFromInline @frozen struct StoredItems: SortSource {
+    @usableFromInline let keys: UnsafePointer<UInt64>
+    @usableFromInline let payloads: UnsafePointer<UInt32>
+    @inlinable init(keys: UnsafePointer<UInt64>, payloads: UnsafePointer<UInt32>) {
+        self.keys = keys
+        self.payloads = payloads
+    }
+    @inlinable @inline(__always) func key(_ i: Int) -> UInt64 { keys[i] }
+    @inlinable @inline(__always) func payload(_ i: Int) -> UInt32 { payloads[i] }
+}
+
+/// The four buffers of a sort and its histogram space. After `sort`, items `0..<n` of `keysA`/`payloadsA`
+/// hold the keys in ascending order (descending scores) with their payloads; `keysB`/`payloadsB` are free.
+@usableFromInline @frozen struct SortBuffers {
+    @usableFromInline let keysA: UnsafeMutablePointer<UInt64>
+    @usableFromInline let keysB: UnsafeMutablePointer<UInt64>
+    @usableFromInline let payloadsA: UnsafeMutablePointer<UInt32>
+    @usableFromInline let payloadsB: UnsafeMutablePointer<UInt32>
+    /// At least 8 × 256 counters.
+    @usableFromInline let counts: UnsafeMutablePointer<Int>
 
     @inlinable
-    static func comparisonSort<Source: RadixKeySource, Sink: RadixSink>(
-        n: Int, source: Source, sink: inout Sink, keys: UnsafeMutablePointer<UInt64>,
-        indices: UnsafeMutablePointer<UInt32>
-    ) {
-        for i in 0..<n {
-            keys[i] = source.key(i)
-            indices[i] = UInt32(truncatingIfNeeded: i)
-        }
-        // Insertion sort of (key, index) ascending; stable because it only moves an item past strictly
-        // larger keys, and the indices start in order.
-        var items = UnsafeMutableBufferPointer(start: indices, count: n)
-        if n <= 32 {
-            for i in 1..<Swift.max(n, 1) {
-                let index = items[i]
-                let key = keys[Int(index)]
-                var j = i
-                while j > 0, keys[Int(items[j - 1])] > key {
-                    items[j] = items[j - 1]
-                    j -= 1
-                }
-                items[j] = index
-            }
-        } else {
-            items.sort { a, b in
-                let ka = keys[Int(a)], kb = keys[Int(b)]
-                return ka < kb || (ka == kb && a < b)
-            }
-        }
-        for position in 0..<n { sink.put(position: position, index: Int(items[position])) }
+    init(keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
+         payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
+         counts: UnsafeMutablePointer<Int>) {
+        self.keysA = keysA
+        self.keysB = keysB
+        self.payloadsA = payloadsA
+        self.payloadsB = payloadsB
+        self.counts = counts
     }
 
+    /// Sorts items `0..<n` of `source` by key, stably, into `keysA`/`payloadsA`.
+    ///
+    /// With `keepKeys == false` only `payloadsA` is the result (`keysA` is left with scratch): the payloads must
+    /// then be below n, and once a bucket's low key bits are sorted its payloads move into them, so that the
+    /// remaining passes move one word per item instead of a key and a payload.
+    ///
+    /// `source` may read `keysA`/`payloadsA` themselves (sorting stored items in place): it is read completely
+    /// before anything is written there, or copied item by item onto itself.
     @inlinable
-    static func radixSort<Source: RadixKeySource, Sink: RadixSink>(
-        n: Int, source: Source, sink: inout Sink,
-        keysWS: UnsafeMutablePointer<UInt64>, keysOut: UnsafeMutablePointer<UInt64>,
-        idxA: UnsafeMutablePointer<UInt32>, idxB: UnsafeMutablePointer<UInt32>,
-        histogram: UnsafeMutablePointer<Int>
-    ) {
-        let bits = Self.digitBits, radix = Self.radix, digits = Self.digitCount
-        let mask = UInt64(radix - 1)
-        histogram.update(repeating: 0, count: digits * radix)
-
-        // One read pass: every digit's histogram at once.
+    func sort<Source: SortSource>(n: Int, source: Source, keepKeys: Bool = true) {
+        if n == 0 { return }
+        let payloadBits = keepKeys ? 0 : Swift.max(1, Int.bitWidth - (n - 1).leadingZeroBitCount)
+        if n <= RankingWorkspace.lsdSize {
+            // One pass: keys, payloads, which bits vary, and the histograms of all eight digits.
+            counts.update(repeating: 0, count: 8 * 256)
+            var any: UInt64 = 0, all: UInt64 = ~0
+            for i in 0..<n {
+                let key = source.key(i)
+                keysA[i] = key
+                payloadsA[i] = source.payload(i)
+                any |= key
+                all &= key
+                var d = 0
+                while d < 8 {
+                    counts[d &* 256 &+ Int(truncatingIfNeeded: (key &>> UInt64(d &* 8)) & 0xFF)] &+= 1
+                    d &+= 1
+                }
+            }
+            let varying = any ^ all
+            if varying != 0 {
+                leaf(lo: 0, hi: n, inA: true, topBit: 63 - varying.leadingZeroBitCount, payloadBits: payloadBits,
+                     varying: varying, histogramsKnown: true)
+            }
+            return
+        }
+        // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
+        let top = counts, next = counts + 256
+        top.update(repeating: 0, count: 512)
+        var any: UInt64 = 0, all: UInt64 = ~0
         for i in 0..<n {
             let key = source.key(i)
-            var d = 0
-            while d < digits {
-                histogram[d &* radix &+ Int(truncatingIfNeeded: (key &>> UInt64(d &* bits)) & mask)] &+= 1
-                d &+= 1
+            any |= key
+            all &= key
+            top[Int(truncatingIfNeeded: key &>> 56)] &+= 1
+            next[Int(truncatingIfNeeded: (key &>> 48) & 0xFF)] &+= 1
+        }
+        let varying = any ^ all
+        let topBit = 63 - varying.leadingZeroBitCount
+        guard varying != 0, topBit >= 48 else {
+            // All keys equal, or only the low 48 bits vary: copy, then split on the bits that vary.
+            for i in 0..<n {
+                keysA[i] = source.key(i)
+                payloadsA[i] = source.payload(i)
+            }
+            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits) }
+            return
+        }
+        // Pass 2 reads the source again and splits it by its top varying byte into the B buffers.
+        let shift = topBit >= 56 ? 56 : 48
+        let offsets = shift == 56 ? top : next
+        // (Heap scratch: with `withUnsafeTemporaryAllocation` here, release builds crashed on a misaligned
+        // stack store.)
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: 257)
+        defer { starts.deallocate() }
+        do {
+            var sum = 0
+            for b in 0..<256 {
+                let c = offsets[b]
+                offsets[b] = sum
+                starts[b] = sum
+                sum &+= c
+            }
+            starts[256] = n
+            for i in 0..<n {
+                let key = source.key(i)
+                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & 0xFF)
+                let at = offsets[b]
+                offsets[b] = at &+ 1
+                keysB[at] = key
+                payloadsB[at] = source.payload(i)
+            }
+            for b in 0..<256 where starts[b + 1] > starts[b] {
+                msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits)
             }
         }
+    }
 
-        // Keep only the digits that differ between keys.
-        var active: [Int] = []
-        active.reserveCapacity(digits)
-        for d in 0..<digits {
-            let h = histogram + d * radix
-            var constant = false
-            for b in 0..<radix where h[b] != 0 {
-                constant = h[b] == n
-                break
+    /// Sorts items `lo..<hi`, which sit in the A buffers (`inA`) or the B buffers and agree on every key bit
+    /// above `topBit`, into the same positions of the A buffers.
+    @usableFromInline
+    func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int) {
+        let m = hi - lo
+        if m <= RankingWorkspace.leafSize || topBit < 0 {
+            leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
+            return
+        }
+        let sourceKeys = inA ? keysA : keysB, sourcePayloads = inA ? payloadsA : payloadsB
+        let targetKeys = inA ? keysB : keysA, targetPayloads = inA ? payloadsB : payloadsA
+        let scratch = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 256 + 1)
+        defer { scratch.deallocate() }
+        do {
+            let offsets = scratch, starts = offsets + 256
+            var topBit = topBit
+            var shift = 0, mask: UInt64 = 0
+            while true {
+                let bits = Swift.min(8, topBit + 1)
+                shift = topBit + 1 - bits
+                mask = UInt64((1 << bits) - 1)
+                offsets.update(repeating: 0, count: 256)
+                var any: UInt64 = 0, all: UInt64 = ~0
+                for i in lo..<hi {
+                    let key = sourceKeys[i]
+                    any |= key
+                    all &= key
+                    offsets[Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)] &+= 1
+                }
+                var nonEmpty = 0
+                for b in 0..<(1 << bits) where offsets[b] != 0 { nonEmpty &+= 1 }
+                if nonEmpty > 1 { break }
+                // One bucket: these bits are constant here. Jump to the highest bit that varies, if any.
+                let varying = any ^ all
+                if varying == 0 {
+                    leaf(lo: lo, hi: hi, inA: inA, topBit: -1, payloadBits: payloadBits)
+                    return
+                }
+                topBit = 63 - varying.leadingZeroBitCount
             }
-            if !constant { active.append(d) }
-            // Exclusive prefix sums: the first output position of every bucket.
+            var sum = lo
+            for b in 0..<256 {
+                let c = offsets[b]
+                offsets[b] = sum
+                starts[b] = sum
+                sum &+= c
+            }
+            starts[256] = hi
+            for i in lo..<hi {
+                let key = sourceKeys[i]
+                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
+                let at = offsets[b]
+                offsets[b] = at &+ 1
+                targetKeys[at] = key
+                targetPayloads[at] = sourcePayloads[i]
+            }
+            for b in 0..<256 where starts[b + 1] > starts[b] {
+                msd(lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits)
+            }
+        }
+    }
+
+    /// Sorts items `lo..<hi` on key bits `topBit...0` by LSD passes (8-bit digits, constant digits skipped),
+    /// or by insertion when there are few, into the same positions of the A buffers (only `payloadsA` when
+    /// `payloadBits > 0`: the payloads take the place of the low `payloadBits` key bits once those are sorted).
+    ///
+    /// - Parameters:
+    ///   - varying: the key bits that differ between the items, when the caller knows them.
+    ///   - histogramsKnown: `counts` already holds the histograms of all eight digits of these items.
+    @usableFromInline
+    func leaf(
+        lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int, varying knownVarying: UInt64? = nil,
+        histogramsKnown: Bool = false
+    ) {
+        let m = hi - lo
+        var sourceKeys = (inA ? keysA : keysB) + lo, sourcePayloads = (inA ? payloadsA : payloadsB) + lo
+        var targetKeys = (inA ? keysB : keysA) + lo, targetPayloads = (inA ? payloadsB : payloadsA) + lo
+        if topBit < 0 || m <= RankingWorkspace.comparisonThreshold {
+            if topBit >= 0 {
+                // Insertion sort: stable, since an item only moves past strictly larger keys.
+                for i in 1..<Swift.max(m, 1) {
+                    let key = sourceKeys[i], payload = sourcePayloads[i]
+                    var j = i
+                    while j > 0, sourceKeys[j - 1] > key {
+                        sourceKeys[j] = sourceKeys[j - 1]
+                        sourcePayloads[j] = sourcePayloads[j - 1]
+                        j -= 1
+                    }
+                    sourceKeys[j] = key
+                    sourcePayloads[j] = payload
+                }
+            }
+            if !inA {
+                targetKeys.update(from: sourceKeys, count: m)
+                targetPayloads.update(from: sourcePayloads, count: m)
+            }
+            return
+        }
+        // The digits that vary in this bucket (a digit is constant iff its bits agree in every key).
+        let varying: UInt64
+        if let knownVarying {
+            varying = knownVarying
+        } else {
+            var any: UInt64 = 0, all: UInt64 = ~0
+            for i in 0..<m {
+                let key = sourceKeys[i]
+                any |= key
+                all &= key
+            }
+            varying = any ^ all
+        }
+        if varying == 0 {  // all keys equal: the stable order is the current one
+            if !inA {
+                targetKeys.update(from: sourceKeys, count: m)
+                targetPayloads.update(from: sourcePayloads, count: m)
+            }
+            return
+        }
+        var shifts: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var passes = 0
+        withUnsafeMutableBytes(of: &shifts) { raw in
+            let shift = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+            for d in 0..<8 where (varying &>> UInt64(8 * d)) & 0xFF != 0 {
+                shift[passes] = UInt64(8 * d)
+                passes += 1
+            }
+        }
+        // Histograms of the varying digits only (digit d at counts + 32·shift = counts + 256·d), unless the
+        // caller computed all of them; then the passes, which alternate between the two buffers; the last must
+        // write the A buffers.
+        if !histogramsKnown {
+            withUnsafeBytes(of: shifts) { raw in
+                let shift = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                for j in 0..<passes { (counts + 32 * Int(shift[j])).update(repeating: 0, count: 256) }
+                for i in 0..<m {
+                    let key = sourceKeys[i]
+                    var j = 0
+                    while j < passes {
+                        let s = shift[j]
+                        counts[32 &* Int(truncatingIfNeeded: s) &+ Int(truncatingIfNeeded: (key &>> s) & 0xFF)] &+= 1
+                        j &+= 1
+                    }
+                }
+            }
+        }
+        for j in 0..<passes {
+            let histogram = counts + 32 * Int(withUnsafeBytes(of: shifts) {
+                $0.load(fromByteOffset: 8 * j, as: UInt64.self)
+            })
             var sum = 0
-            for b in 0..<radix {
-                let c = h[b]
-                h[b] = sum
+            for b in 0..<256 {
+                let c = histogram[b]
+                histogram[b] = sum
                 sum &+= c
             }
         }
-
-        let passes = active.count
-        if passes == 0 {  // every key is equal: the stable order is the identity
-            for i in 0..<n { sink.put(position: i, index: i) }
+        if payloadBits > 0 {
+            withUnsafeBytes(of: shifts) { raw in
+                packedPasses(m: m, passes: passes, shifts: raw.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                             payloadBits: payloadBits, inA: inA, sourceKeys: sourceKeys,
+                             sourcePayloads: sourcePayloads, targetKeys: targetKeys, targetPayloads: targetPayloads,
+                             result: payloadsA + lo)
+            }
             return
         }
-
-        // Packing. Once every digit that overlaps the low `indexBits` bits of the key has been sorted on, those
-        // bits are no longer needed: the index moves into them, and the remaining passes move one 64-bit word
-        // per item instead of a key and an index (one write stream per bucket instead of two).
-        let indexBits = UInt64.bitWidth - UInt64(n - 1).leadingZeroBitCount
-        let lowMask: UInt64 = (1 << UInt64(indexBits)) - 1
-        // Passes 0..<packedFrom move (key, index) pairs; pass packedFrom - 1 (or the source read, if
-        // packedFrom == 0) writes packed words; later passes read packed words.
-        var packedFrom = 0
-        for (p, d) in active.enumerated() where d * bits < indexBits { packedFrom = p + 1 }
-
-        // Buffers: every pass but the last writes to the workspace's buffers or to the caller's scratch; the
-        // last pass hands its output to the sink and must read from the workspace (the sink writes the
-        // caller's buffer), so the destinations alternate backwards from pass `passes - 2`.
-        func writesWorkspace(_ p: Int) -> Bool { (passes - 2 - p) % 2 == 0 }
-
-        var srcKeys: UnsafeMutablePointer<UInt64> = keysWS
-        var srcIdx: UnsafeMutablePointer<UInt32> = idxA
-        for (p, d) in active.enumerated() {
-            let offsets = histogram + d * radix
-            let shift = UInt64(d * bits)
-            let last = p == passes - 1
-            let dstKeys = writesWorkspace(p) ? keysWS : keysOut
-            let dstIdx = srcIdx == idxA ? idxB : idxA
-            let readsPacked = p >= packedFrom, writesPacked = p + 1 >= packedFrom
-            let pairs = PairBuffers(keys: srcKeys, indices: srcIdx)
-            let packed = PackedBuffer(words: srcKeys, lowMask: lowMask)
-            let toPairs = PairBuffers(keys: dstKeys, indices: dstIdx)
-            let toPacked = PackedBuffer(words: dstKeys, lowMask: lowMask)
-            var toSink = SinkOutput(sink: sink)
-            switch (p == 0, readsPacked, last, writesPacked) {
-            case (true, _, true, _):
-                scatter(n: n, from: SourceInput(source: source), to: &toSink, offsets: offsets, shift: shift)
-            case (true, _, false, false):
-                var out = toPairs
-                scatter(n: n, from: SourceInput(source: source), to: &out, offsets: offsets, shift: shift)
-            case (true, _, false, true):
-                var out = toPacked
-                scatter(n: n, from: SourceInput(source: source), to: &out, offsets: offsets, shift: shift)
-            case (false, false, true, _):
-                scatter(n: n, from: pairs, to: &toSink, offsets: offsets, shift: shift)
-            case (false, false, false, false):
-                var out = toPairs
-                scatter(n: n, from: pairs, to: &out, offsets: offsets, shift: shift)
-            case (false, false, false, true):
-                var out = toPacked
-                scatter(n: n, from: pairs, to: &out, offsets: offsets, shift: shift)
-            case (false, true, true, _):
-                scatter(n: n, from: packed, to: &toSink, offsets: offsets, shift: shift)
-            case (false, true, false, _):
-                var out = toPacked
-                scatter(n: n, from: packed, to: &out, offsets: offsets, shift: shift)
+        let endsInA = (passes % 2 == 0) == inA
+        if !endsInA {
+            targetKeys.update(from: sourceKeys, count: m)
+            targetPayloads.update(from: sourcePayloads, count: m)
+            swap(&sourceKeys, &targetKeys)
+            swap(&sourcePayloads, &targetPayloads)
+        }
+        for j in 0..<passes {
+            let shift = withUnsafeBytes(of: shifts) { $0.load(fromByteOffset: 8 * j, as: UInt64.self) }
+            let offsets = counts + 32 * Int(shift)
+            for i in 0..<m {
+                let key = sourceKeys[i]
+                let b = Int(truncatingIfNeeded: (key &>> shift) & 0xFF)
+                let at = offsets[b]
+                offsets[b] = at &+ 1
+                targetKeys[at] = key
+                targetPayloads[at] = sourcePayloads[i]
             }
-            if last { sink = toSink.sink }
-            srcKeys = dstKeys
-            srcIdx = dstIdx
+            swap(&sourceKeys, &targetKeys)
+            swap(&sourcePayloads, &targetPayloads)
         }
     }
 
-    /// One stable counting-sort pass: item `i` of `input` goes to `offsets[digit]`, which then moves on.
-    @inlinable @inline(__always)
-    static func scatter<Input: PassInput, Output: PassOutput>(
-        n: Int, from input: Input, to output: inout Output, offsets: UnsafeMutablePointer<Int>, shift: UInt64
+    /// The LSD passes of a leaf when only the payloads are wanted. Passes on digits that overlap the low
+    /// `payloadBits` bits move (key, payload) pairs; the pass after which those bits are sorted writes one word
+    /// per item, `key & ~lowMask | payload`; later passes move words; the last pass writes only the payloads, into
+    /// `result`.
+    func packedPasses(
+        m: Int, passes: Int, shifts: UnsafePointer<UInt64>, payloadBits: Int, inA: Bool,
+        sourceKeys: UnsafeMutablePointer<UInt64>, sourcePayloads: UnsafeMutablePointer<UInt32>,
+        targetKeys: UnsafeMutablePointer<UInt64>, targetPayloads: UnsafeMutablePointer<UInt32>,
+        result: UnsafeMutablePointer<UInt32>
     ) {
-        let mask = UInt64(radix - 1)
-        for i in 0..<n {
-            let (key, index) = input.read(i)
-            let b = Int(truncatingIfNeeded: (key &>> shift) & mask)
-            let position = offsets[b]
-            offsets[b] = position &+ 1
-            output.write(position: position, key: key, index: index)
+        var sourceKeys = sourceKeys, sourcePayloads = sourcePayloads
+        var targetKeys = targetKeys, targetPayloads = targetPayloads
+        let lowMask: UInt64 = (1 << UInt64(payloadBits)) &- 1
+        var pairPasses = 0
+        for j in 0..<passes where shifts[j] < UInt64(payloadBits) { pairPasses += 1 }
+        let firstPackedRead = Swift.max(pairPasses, 1)
+        // A last pass that reads pairs must not read the payloads it writes: its input must be in B.
+        let lastReadsPairs = passes - 1 < firstPackedRead
+        let lastInputInA = ((passes - 1) % 2 == 0) == inA
+        if lastReadsPairs && lastInputInA {
+            targetKeys.update(from: sourceKeys, count: m)
+            targetPayloads.update(from: sourcePayloads, count: m)
+            swap(&sourceKeys, &targetKeys)
+            swap(&sourcePayloads, &targetPayloads)
+        }
+        for j in 0..<passes {
+            let shift = shifts[j]
+            let offsets = counts + 32 * Int(shift)
+            let readsPairs = j < firstPackedRead
+            if j == passes - 1 {
+                if readsPairs {
+                    for i in 0..<m {
+                        let b = Int(truncatingIfNeeded: (sourceKeys[i] &>> shift) & 0xFF)
+                        let at = offsets[b]
+                        offsets[b] = at &+ 1
+                        result[at] = sourcePayloads[i]
+                    }
+                } else {
+                    for i in 0..<m {
+                        let word = sourceKeys[i]
+                        let b = Int(truncatingIfNeeded: (word &>> shift) & 0xFF)
+                        let at = offsets[b]
+                        offsets[b] = at &+ 1
+                        result[at] = UInt32(truncatingIfNeeded: word & lowMask)
+                    }
+                }
+                return
+            }
+            if readsPairs && j + 1 < firstPackedRead {
+                for i in 0..<m {
+                    let key = sourceKeys[i]
+                    let b = Int(truncatingIfNeeded: (key &>> shift) & 0xFF)
+                    let at = offsets[b]
+                    offsets[b] = at &+ 1
+                    targetKeys[at] = key
+                    targetPayloads[at] = sourcePayloads[i]
+                }
+            } else if readsPairs {
+                for i in 0..<m {
+                    let key = sourceKeys[i]
+                    let b = Int(truncatingIfNeeded: (key &>> shift) & 0xFF)
+                    let at = offsets[b]
+                    offsets[b] = at &+ 1
+                    targetKeys[at] = key & ~lowMask | UInt64(sourcePayloads[i])
+                }
+            } else {
+                for i in 0..<m {
+                    let word = sourceKeys[i]
+                    let b = Int(truncatingIfNeeded: (word &>> shift) & 0xFF)
+                    let at = offsets[b]
+                    offsets[b] = at &+ 1
+                    targetKeys[at] = word
+                }
+            }
+            swap(&sourceKeys, &targetKeys)
+            swap(&sourcePayloads, &targetPayloads)
+        }
+    }
+
+    /// Calls `write(index, position)` for every position `0..<n` of the sorted order, where `index` is the
+    /// payload at that position (it must be an index in `0..<n`). Uses `keysB` as scratch.
+    ///
+    /// The calls come in an order that keeps the writes `out[index]` inside a cache-sized window of `out`
+    /// (`IndexWindows`); below `windowThreshold` items they come in sorted order.
+    @inlinable
+    func scatterByIndex(n: Int, windowThreshold: Int = RankingWorkspace.windowThreshold, _ write: (Int, Int) -> Void) {
+        if n < windowThreshold {
+            for position in 0..<n { write(Int(payloadsA[position]), position) }
+            return
+        }
+        var windows = IndexWindows(count: n)
+        windows.withCursors { cursors in
+            for position in 0..<n {
+                let index = payloadsA[position]
+                let at = cursors.next(for: Int(index))
+                keysB[at] = UInt64(index) &<< 32 | UInt64(truncatingIfNeeded: position)
+            }
+        }
+        for t in 0..<n {
+            let word = keysB[t]
+            write(Int(truncatingIfNeeded: word &>> 32), Int(truncatingIfNeeded: word & 0xFFFF_FFFF))
         }
     }
 }
 
-// MARK: Radix pass plumbing (internal)
+/// Groups writes `out[index]` by the high bits of `index`: window `w` holds the indices
+/// `w·2^shift ..< (w+1)·2^shift`. Since every index `0..<n` is written exactly once, window `w`'s records start at
+/// `w·2^shift` in a scratch array of n records, so no histogram is needed: one pass appends each record to its
+/// window (a few hundred sequential streams), a second pass reads the scratch in order and writes `out`, one
+/// window (a few MB) at a time, instead of n writes spread over the whole array.
+@usableFromInline struct IndexWindows {
+    @usableFromInline let shift: Int
+    @usableFromInline let windowCount: Int
+    @usableFromInline var cursors: [Int]
 
-/// What a radix pass reads: the digit's key bits and the item's index.
-@usableFromInline protocol PassInput {
-    func read(_ i: Int) -> (key: UInt64, index: UInt64)
-}
-
-/// What a radix pass writes.
-@usableFromInline protocol PassOutput {
-    mutating func write(position: Int, key: UInt64, index: UInt64)
-}
-
-/// The first pass: keys from the source, indices in order.
-@usableFromInline @frozen struct SourceInput<Source: RadixKeySource>: PassInput {
-    @usableFromInline let source: Source
-    @inlinable init(source: Source) { self.source = source }
-    @inlinable @inline(__always)
-    func read(_ i: Int) -> (key: UInt64, index: UInt64) { (source.key(i), UInt64(truncatingIfNeeded: i)) }
-}
-
-/// Keys and 32-bit indices in two buffers.
-@usableFromInline @frozen struct PairBuffers: PassInput, PassOutput {
-    @usableFromInline let keys: UnsafeMutablePointer<UInt64>
-    @usableFromInline let indices: UnsafeMutablePointer<UInt32>
-    @inlinable init(keys: UnsafeMutablePointer<UInt64>, indices: UnsafeMutablePointer<UInt32>) {
-        self.keys = keys
-        self.indices = indices
+    /// Windows of at least 2¹⁷ items, at most about 256 of them.
+    @inlinable
+    init(count n: Int) {
+        let indexBits = Int.bitWidth - Swift.max(n - 1, 1).leadingZeroBitCount
+        let shift = Swift.max(17, indexBits - 8)
+        self.shift = shift
+        windowCount = ((n - 1) >> shift) + 1
+        cursors = (0..<windowCount).map { $0 << shift }
     }
-    @inlinable @inline(__always)
-    func read(_ i: Int) -> (key: UInt64, index: UInt64) { (keys[i], UInt64(indices[i])) }
-    @inlinable @inline(__always)
-    mutating func write(position: Int, key: UInt64, index: UInt64) {
-        keys[position] = key
-        indices[position] = UInt32(truncatingIfNeeded: index)
-    }
-}
 
-/// One word per item: the key's high bits with the index in the low bits (already sorted on).
-@usableFromInline @frozen struct PackedBuffer: PassInput, PassOutput {
-    @usableFromInline let words: UnsafeMutablePointer<UInt64>
-    @usableFromInline let lowMask: UInt64
-    @inlinable init(words: UnsafeMutablePointer<UInt64>, lowMask: UInt64) {
-        self.words = words
-        self.lowMask = lowMask
+    @usableFromInline @frozen struct Cursors {
+        @usableFromInline let base: UnsafeMutablePointer<Int>
+        @usableFromInline let shift: Int
+        @inlinable init(base: UnsafeMutablePointer<Int>, shift: Int) {
+            self.base = base
+            self.shift = shift
+        }
+        /// The scratch slot of the next record for `index`.
+        @inlinable @inline(__always)
+        func next(for index: Int) -> Int {
+            let w = index &>> shift
+            let at = base[w]
+            base[w] = at &+ 1
+            return at
+        }
     }
-    @inlinable @inline(__always)
-    func read(_ i: Int) -> (key: UInt64, index: UInt64) {
-        let word = words[i]
-        return (word, word & lowMask)
-    }
-    @inlinable @inline(__always)
-    mutating func write(position: Int, key: UInt64, index: UInt64) {
-        words[position] = (key & ~lowMask) | index
-    }
-}
 
-/// The last pass: hand (position, index) to the caller's sink.
-@usableFromInline @frozen struct SinkOutput<Sink: RadixSink>: PassOutput {
-    @usableFromInline var sink: Sink
-    @inlinable init(sink: Sink) { self.sink = sink }
-    @inlinable @inline(__always)
-    mutating func write(position: Int, key: UInt64, index: UInt64) {
-        sink.put(position: position, index: Int(truncatingIfNeeded: index))
+    @inlinable
+    mutating func withCursors<Result>(_ body: (Cursors) -> Result) -> Result {
+        let shift = self.shift
+        return cursors.withUnsafeMutableBufferPointer { body(Cursors(base: $0.baseAddress!, shift: shift)) }
     }
 }
 

@@ -18,7 +18,7 @@
 /// against. To rank many lists without allocating scratch memory each time, keep a `RankingWorkspace`.
 ///
 /// - Precondition: every score is finite (see `validateScores`).
-/// - Complexity: O(n) time (radix sort on 64-bit keys), O(n) extra memory (16 bytes per item of scratch).
+/// - Complexity: O(n) time (radix sort on 64-bit keys), O(n) extra memory (24 bytes per item of scratch).
 public func argsortDescending(_ scores: [Double]) -> [Int] {
     var workspace = RankingWorkspace()
     return workspace.argsortDescending(scores)
@@ -81,8 +81,9 @@ public func validateScores(_ scores: [Double], name: String = "scores") throws {
 
 /// The ranking kernels behind `argsortDescending`.
 ///
-/// - `RankingWorkspace` (RadixSort.swift): the fast path every public ranking function uses, a stable LSD
-///   radix sort of order-preserving 64-bit keys, O(n).
+/// - `RankingWorkspace` (RadixSort.swift): the fast path every public ranking function uses, a stable radix
+///   sort of order-preserving 64-bit keys (long lists split by their top bytes first, then LSD passes in cache),
+///   O(n).
 /// - `comparisonArgsortDescending`: the readable reference, a comparison sort with the tie rule spelled out,
 ///   O(n log n). The fast path is tested against it and against `rankByCounting`.
 public enum RankingKernel {

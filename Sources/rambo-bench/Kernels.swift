@@ -1,5 +1,7 @@
-// What rambo-bench times, one list ("row") at a time. Every kernel owns its scratch memory (a
-// `RankingWorkspace` and its output buffers), allocated on the first call, so the timed repeats allocate nothing.
+// What rambo-bench times. Every kernel is built for one thread and a range of rows before the clock starts,
+// and owns its scratch memory (a `RankingWorkspace` and its output buffers, allocated in the warm-up), so the
+// timed repeats allocate nothing in rank, rank_backward and ap_loss. recall_loss and map_loss call the library's
+// matrix losses as a training step would (they return new gradient matrices).
 
 import Rambo
 
@@ -24,53 +26,121 @@ final class BenchData: @unchecked Sendable {
     }
 }
 
-/// One thread's worth of work for an op.
+/// One thread's worth of work for an op: forward (+ backward) on its rows.
 protocol BenchKernel {
-    /// Forward (+ backward) on row `row`; returns something derived from the result so the work cannot be
+    /// Runs once over the kernel's rows; returns something derived from the results so the work cannot be
     /// optimised away.
-    mutating func run(row: Int) -> Double
+    mutating func run() -> Double
 }
 
-/// `rank`: the forward ranking only.
-struct RankKernel: BenchKernel {
-    let data: BenchData
-    var workspace = RankingWorkspace()
-    var ranks: [Int] = []
-
-    init(data: BenchData) { self.data = data }
-
-    mutating func run(row: Int) -> Double {
-        workspace.rank(data.scores[row], into: &ranks)
-        return Double(ranks[0])
+/// Builds the kernel of `options.op` for `rows` of `data`.
+func makeKernel(_ options: Options, data: BenchData, rows: Range<Int>) -> any BenchKernel {
+    switch options.op {
+    case .rank: return RankKernel(data: data, rows: rows)
+    case .rank_backward: return RankBackwardKernel(data: data, rows: rows, lambda: options.lambda)
+    case .ap_loss:
+        return APLossKernel(data: data, rows: rows, loss: APLoss(lambda: options.lambda, margin: options.margin))
+    case .recall_loss:
+        return RecallLossKernel(data: data, rows: rows,
+                                loss: RecallLoss(lambda: options.lambda, margin: options.margin))
+    case .map_loss:
+        return MAPLossKernel(data: data, rows: rows, loss: MAPLoss(lambda: options.lambda, margin: options.margin))
     }
 }
 
-/// `rank_backward`: forward ranking, then the blackbox backward pass with a random upstream and λ = 1.
+/// `rank`: the forward ranking of each row.
+struct RankKernel: BenchKernel {
+    let data: BenchData
+    let rows: Range<Int>
+    var workspace = RankingWorkspace()
+    var ranks: [Int] = []
+
+    mutating func run() -> Double {
+        var sink = 0.0
+        for row in rows {
+            workspace.rank(data.scores[row], into: &ranks)
+            sink += Double(ranks[0])
+        }
+        return sink
+    }
+}
+
+/// `rank_backward`: forward ranking, then the blackbox backward pass with a random upstream dL/drk.
 struct RankBackwardKernel: BenchKernel {
     let data: BenchData
-    let lambda = 1.0
+    let rows: Range<Int>
+    let lambda: Double
     var workspace = RankingWorkspace()
     var ranks: [Int] = []
     var gradient: [Double] = []
 
-    init(data: BenchData) { self.data = data }
-
-    mutating func run(row: Int) -> Double {
-        workspace.rank(data.scores[row], into: &ranks)
-        workspace.rankBackward(scores: data.scores[row], ranks: ranks, upstream: data.upstream[row],
-                               lambda: lambda, into: &gradient)
-        return gradient[0]
+    mutating func run() -> Double {
+        var sink = 0.0
+        for row in rows {
+            workspace.rank(data.scores[row], into: &ranks)
+            workspace.rankBackward(scores: data.scores[row], ranks: ranks, upstream: data.upstream[row],
+                                   lambda: lambda, into: &gradient)
+            sink += gradient[0]
+        }
+        return sink
     }
 }
 
-/// `ap_loss`: AP loss forward + backward on one list, through `LossAdapter`.
+/// `ap_loss`: `Rambo.APLoss` forward + backward on each row as one list (1 − AP and dL/dy), through the
+/// single-list entry point that reuses its workspace and gradient buffer.
 struct APLossKernel: BenchKernel {
     let data: BenchData
-    var loss = LossAdapter.AP()
+    let rows: Range<Int>
+    let loss: APLoss
+    var workspace = RankingWorkspace()
+    var gradient: [Double] = []
 
-    init(data: BenchData) { self.data = data }
+    mutating func run() -> Double {
+        var sink = 0.0
+        for row in rows {
+            sink += loss.valueAndGradient(scores: data.scores[row], relevance: data.relevance[row],
+                                          workspace: &workspace, gradient: &gradient)
+            sink += gradient[0]
+        }
+        return sink
+    }
+}
 
-    mutating func run(row: Int) -> Double {
-        loss.forwardBackward(scores: data.scores[row], relevance: data.relevance[row], lambda: 1)
+/// `recall_loss`: `Rambo.RecallLoss` (log weighting) forward + backward on the rows × n matrix of this thread's
+/// rows (one query per row).
+struct RecallLossKernel: BenchKernel {
+    let scores: [[Double]]
+    let relevance: [[Bool]]
+    let loss: RecallLoss
+
+    init(data: BenchData, rows: Range<Int>, loss: RecallLoss) {
+        scores = Array(data.scores[rows])
+        relevance = Array(data.relevance[rows])
+        self.loss = loss
+    }
+
+    mutating func run() -> Double {
+        let result = loss.valueAndGradient(scores: scores, relevance: relevance)
+        return result.loss + result.gradient[0][0]
+    }
+}
+
+/// `map_loss`: `Rambo.MAPLoss` forward + backward on a batch of n items × (this thread's rows) classes: row r of
+/// the data is the score list of class r, so each class ranks n items, as each row does in the other ops.
+struct MAPLossKernel: BenchKernel {
+    let scores: [[Double]]  // [n][classes]
+    let targets: [[Bool]]
+    let loss: MAPLoss
+
+    init(data: BenchData, rows: Range<Int>, loss: MAPLoss) {
+        let n = data.scores[rows.lowerBound].count
+        scores = (0..<n).map { b in rows.map { data.scores[$0][b] } }
+        targets = (0..<n).map { b in rows.map { data.relevance[$0][b] } }
+        self.loss = loss
+    }
+
+    mutating func run() -> Double {
+        let result = loss.valueAndGradient(scores: scores, targets: targets)
+        return result.loss + result.gradient[0][0]
     }
 }

@@ -22,13 +22,22 @@ struct Options {
     var json = false
     /// Which clock times the repeats: the monotonic wall clock (default) or the process's CPU time.
     var cpuClock = false
+    /// λ of the blackbox backward (rank_backward and the losses), paper units.
+    var lambda = 1.0
+    /// α, the score margin of the losses.
+    var margin = 0.0
 
     static let usage = """
-        usage: rambo-bench --op OP --n N [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S] [--clock wall|cpu] [--json]
+        usage: rambo-bench --op OP --n N [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S]
+                           [--lambda L] [--margin A] [--clock wall|cpu] [--json]
           OP: \(Operation.allCases.map(\.rawValue).joined(separator: " | "))
-          N:  list length, an integer or 1e6-style (1 ≤ N ≤ 4294967295); Q lists of N scores, 10% positives
+              rank, rank_backward, ap_loss: each of the Q rows is one list of N scores (ap_loss: Rambo.APLoss
+              forward + backward on one list); recall_loss: Rambo.RecallLoss on the Q × N matrix (Q queries);
+              map_loss: Rambo.MAPLoss on a batch of N items × Q classes (each class ranks N items)
+          N:  list length, an integer or 1e6-style (1 ≤ N ≤ 4294967295); scores ~ N(0, 1), 10% positives
           R:  timed repetitions (default 5), after W untimed warm-up runs (default 1)
           T:  threads (default 1); rows are split between threads
+          L:  λ of the blackbox backward, paper units (default 1); A: the losses' margin α (default 0)
           --clock cpu  time with process CPU time instead of the monotonic wall clock (steadier on a busy machine;
                        with T > 1 it adds up the threads)
           --json  print one JSON object and nothing else
@@ -84,6 +93,16 @@ struct Options {
                     return .failure(UsageError(message: "--clock '\(value)' must be wall or cpu"))
                 }
                 options.cpuClock = value == "cpu"
+            case "--lambda":
+                guard let l = Double(value), l.isFinite, l > 0 else {
+                    return .failure(UsageError(message: "--lambda '\(value)' must be a finite number > 0"))
+                }
+                options.lambda = l
+            case "--margin":
+                guard let a = Double(value), a.isFinite, a >= 0 else {
+                    return .failure(UsageError(message: "--margin '\(value)' must be a finite number ≥ 0"))
+                }
+                options.margin = a
             case "--seed":
                 guard let s = UInt64(value) else {
                     return .failure(UsageError(message: "--seed '\(value)' must be an unsigned 64-bit integer"))

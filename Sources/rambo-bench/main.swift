@@ -1,14 +1,15 @@
 // rambo-bench: times forward + backward of the ranking kernels and losses at a given list length.
 //
 //     rambo-bench --op OP --n N [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S]
-//                 [--clock wall|cpu] [--json]
+//                 [--lambda L] [--margin A] [--clock wall|cpu] [--json]
 //
 // Prints one line: readable by default, or with --json exactly one JSON object
-//     {"op", "n", "rows", "threads", "repeats", "clock", "median_ms", "min_ms", "max_ms", "ns_per_item",
-//      "peak_rss_mb"}
-// and nothing else. Timings use the monotonic clock (or process CPU time with --clock cpu); each repeat times all rows (forward + backward), after W
-// untimed warm-up repeats that also allocate every scratch buffer. Bad flags or values: one line on stderr,
-// exit 2. An op that is not available yet: one line on stderr, exit 1.
+//     {"op", "n", "rows", "threads", "repeats", "clock", "lambda", "margin", "median_ms", "min_ms", "max_ms",
+//      "ns_per_item", "peak_rss_mb"}
+// and nothing else. Timings use the monotonic clock (or process CPU time with --clock cpu); each repeat times
+// all rows (forward + backward), after W untimed warm-up repeats that also allocate every scratch buffer.
+// peak_rss_mb is the process's peak resident memory, inputs included. Bad flags or values: one line on stderr,
+// exit 2.
 
 import Dispatch
 import Rambo
@@ -33,27 +34,19 @@ case .failure(let error) where error.message == "help":
     exit(0)
 case .failure(let error): fail(error.message + " (try --help)", code: 2)
 }
-guard LossAdapter.available(options.op) else { fail(LossAdapter.unavailableReason(options.op), code: 1) }
 
 let data = BenchData(n: options.n, rows: options.rows, seed: options.seed,
                      withUpstream: options.op == .rank_backward)
 
-/// One kernel per thread; thread t takes rows t, t + T, t + 2T, ...
-func makeKernel() -> any BenchKernel {
-    switch options.op {
-    case .rank: return RankKernel(data: data)
-    case .rank_backward: return RankBackwardKernel(data: data)
-    case .ap_loss: return APLossKernel(data: data)
-    case .recall_loss, .map_loss: fail(LossAdapter.unavailableReason(options.op), code: 1)
-    }
-}
-
+/// One kernel per thread; thread t takes a contiguous block of rows.
 let threads = min(options.threads, options.rows)
 final class Box: @unchecked Sendable {  // each thread touches only its own slot
     var kernels: [any BenchKernel]
     var sinks: [Double]
     init(count: Int) {
-        kernels = (0..<count).map { _ in makeKernel() }
+        kernels = (0..<count).map { t in
+            makeKernel(options, data: data, rows: (t * options.rows / count)..<((t + 1) * options.rows / count))
+        }
         sinks = [Double](repeating: 0, count: count)
     }
 }
@@ -63,16 +56,12 @@ func runOnce() -> Double {
     let now = options.cpuClock ? processCPUNanoseconds : monotonicNanoseconds
     let start = now()
     if threads == 1 {
-        for row in 0..<options.rows { box.sinks[0] += box.kernels[0].run(row: row) }
+        box.sinks[0] += box.kernels[0].run()
     } else {
         box.kernels.withUnsafeMutableBufferPointer { kernels in
             box.sinks.withUnsafeMutableBufferPointer { sinks in
                 let k = kernels, s = sinks
-                DispatchQueue.concurrentPerform(iterations: threads) { t in
-                    for row in stride(from: t, to: options.rows, by: threads) {
-                        s[t] += k[t].run(row: row)
-                    }
-                }
+                DispatchQueue.concurrentPerform(iterations: threads) { t in s[t] += k[t].run() }
             }
         }
     }
@@ -108,6 +97,7 @@ let clock = options.cpuClock ? "cpu" : "wall"
 if options.json {
     print("{\"op\": \"\(options.op.rawValue)\", \"n\": \(options.n), \"rows\": \(options.rows), "
         + "\"threads\": \(threads), \"repeats\": \(options.repeats), \"clock\": \"\(clock)\", "
+        + "\"lambda\": \(options.lambda), \"margin\": \(options.margin), "
         + "\"median_ms\": \(fixed(summary.median, 3)), \"min_ms\": \(fixed(summary.min, 3)), "
         + "\"max_ms\": \(fixed(summary.max, 3)), \"ns_per_item\": \(fixed(nsPerItem, 2)), "
         + "\"peak_rss_mb\": \(fixed(peakMB, 1))}")

@@ -191,11 +191,91 @@ struct RadixSortTests {
         }
     }
 
+    @Test("long lists through every first split: top byte, second byte, low bits only, heavy ties")
+    func longListSplits() {
+        let n = 200_003
+        var rng = SplitMix64(seed: 31)
+        // Mixed signs: the top byte of the key varies.
+        checkAgainstReferences((0..<n).map { _ in rng.nextGaussian() }, counting: false)
+        // Positive scores in [0, 1): the top byte is constant, the second varies.
+        checkAgainstReferences((0..<n).map { _ in rng.nextUnit() }, counting: false)
+        // A narrow range: only the low 40 bits vary, so the split starts below the top two bytes.
+        checkAgainstReferences((0..<n).map { _ in 1.0 + Double(rng.next() % (1 << 40)) * 0x1p-52 }, counting: false)
+        // Three distinct values: buckets whose keys are all equal.
+        checkAgainstReferences((0..<n).map { _ in [-2.5, 0.0, 7.0][Int(rng.next() % 3)] }, counting: false)
+        // One value.
+        checkAgainstReferences([Double](repeating: -1, count: n), counting: false)
+        // Values that share long prefixes: every byte of the key below the top one differs somewhere.
+        checkAgainstReferences((0..<n).map { i in Double(bitPattern: 0x3FF0_0000_0000_0000 | UInt64(i) &* 0x9E37_79B9) },
+                               counting: false)
+    }
+
+    @Test("windowed index writes (rank, rankBackward) equal the direct ones", arguments: [1000, 300_001])
+    func windowedWrites(n: Int) {
+        var rng = SplitMix64(seed: UInt64(n))
+        let scores = (0..<n).map { _ in (rng.nextGaussian() * 64).rounded() / 64 }
+        let upstream = (0..<n).map { i in i % 4 == 0 ? 0 : rng.nextGaussian() }
+        let expected = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(scores))
+        var workspace = RankingWorkspace()
+        var windowed: [Int] = []
+        workspace.rank(scores, into: &windowed, windowThreshold: 0)
+        #expect(windowed == expected)
+        var perturbed = scores
+        for i in perturbed.indices { perturbed[i] += 3 * upstream[i] }
+        let backward = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(perturbed))
+        let gradient = scores.indices.map { -Double(expected[$0] - backward[$0]) / 3 }
+        var windowedGradient: [Double] = []
+        workspace.rankBackward(scores: scores, ranks: nil, upstream: upstream, lambda: 3, into: &windowedGradient,
+                               windowThreshold: 0)
+        #expect(windowedGradient.map(\.bitPattern) == gradient.map(\.bitPattern))
+        #expect(workspace.rankBackward(scores: scores, upstream: upstream, lambda: 3).map(\.bitPattern)
+                == gradient.map(\.bitPattern))
+    }
+
+    @Test("the key map inverts: scores come back from their keys")
+    func keyInverse() {
+        let special: [Double] = [
+            0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, -.leastNormalMagnitude,
+            .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1, -1, .pi, -.pi, .infinity, -.infinity, 1e-300,
+        ]
+        for y in special {
+            #expect(scoreFromDescendingRadixKey(descendingRadixKey(y)).bitPattern == y.bitPattern)
+        }
+        #expect(scoreFromDescendingRadixKey(descendingRadixKey(-0.0)).bitPattern == (0.0).bitPattern)
+        var rng = SplitMix64(seed: 4)
+        for _ in 0..<10_000 {
+            let y = Double(bitPattern: rng.next())
+            if y.isNaN { continue }
+            #expect(scoreFromDescendingRadixKey(descendingRadixKey(y)) == y)
+        }
+    }
+
     @Test("the general kernel hands every position to the sink exactly once")
     func generalKernel() {
+        final class Calls {
+            var positions: [Int] = []
+            var indices: [Int] = []
+        }
         struct Collect: RadixSink {
-            var pairs: [(Int, Int)] = []
-            mutating func put(position: Int, index: Int) { pairs.append((position, index)) }
+            let calls: Calls
+            mutating func put(position: Int, index: Int) {
+                calls.positions.append(position)
+                calls.indices.append(index)
+            }
+        }
+        for n in [1000, 200_000] {  // one LSD sort; split by top bytes first
+            let scores = gaussian(n, seed: UInt64(n))
+            let calls = Calls()
+            var workspace = RankingWorkspace()
+            var unused: [Int] = []
+            scores.withUnsafeBufferPointer { y in
+                unused.withUnsafeMutableBufferPointer { s in
+                    workspace.run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: Collect(calls: calls),
+                                  scratch: s)
+                }
+            }
+            #expect(calls.positions == Array(0..<n), "positions in increasing order, each once")
+            #expect(calls.indices == RankingKernel.comparisonArgsortDescending(scores))
         }
         let scores = gaussian(1000, seed: 11)
         var scratch = [Int](repeating: 0, count: 1000)

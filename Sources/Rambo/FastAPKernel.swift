@@ -1,0 +1,287 @@
+// The AP loss of one list, forward + backward, in O(n) with one full sort.
+//
+// The textbook route (APCore.referenceBackward) costs two full rankings: rk(ỹ) for the forward pass and
+// rk(ỹ + λ·dL/drk) for the backward pass. Two facts make the second one cheap:
+//
+// 1. dL/drk is zero on the negatives, so the negatives are not perturbed: in the perturbed ranking they keep
+//    their forward order. Only the positives (10 % of a typical list) move, so only they need sorting again.
+// 2. The perturbed ranking is then the merge of two sorted sequences: the negatives in forward order and the
+//    positives in perturbed order, compared by (key, index) exactly as the stable rule compares them.
+//
+// So the kernel is: one radix sort of the margin-shifted scores whose payload carries the relevance bit
+// (index << 1 | relevant), one in-order walk of the sorted keys (rank among all, rank among positives, the
+// precision sum, dL/drk and the perturbed key of each positive — the score is read back from its key, so the
+// inputs are not touched again), a radix sort of the positives' perturbed keys, and one merge that emits every
+// item's perturbed rank and writes the gradient. Every floating-point expression is the one the reference path
+// evaluates, in the same order, so loss and gradient are identical bit for bit (`FastAPTests`).
+
+/// The items of the AP kernel's first sort: margin-shifted score keys, payload `index << 1 | relevant`.
+@usableFromInline @frozen struct MarginShiftedItems: SortSource {
+    @usableFromInline let scores: UnsafePointer<Double>
+    @usableFromInline let relevance: UnsafePointer<Bool>
+    @usableFromInline let half: Double
+    @inlinable init(scores: UnsafePointer<Double>, relevance: UnsafePointer<Bool>, half: Double) {
+        self.scores = scores
+        self.relevance = relevance
+        self.half = half
+    }
+    @inlinable @inline(__always)
+    func key(_ i: Int) -> UInt64 {
+        // The expression of `applyMargin`: y + (−α/2 for a positive, +α/2 for a negative).
+        descendingRadixKey(scores[i] + (relevance[i] ? -half : half))
+    }
+    @inlinable @inline(__always)
+    func payload(_ i: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: i) &<< 1 | (relevance[i] ? 1 : 0)
+    }
+}
+
+/// Where the merge sends (index, forward rank, perturbed rank) of every item.
+protocol RankPairOutput {
+    mutating func emit(index: Int, forward: Int, backward: Int)
+}
+
+/// The blackbox gradient of a rank pair in the two conventions, as `rankBackward` and
+/// `OfficialRanking.rankBackward` compute it.
+struct RankPairGradient {
+    let convention: Convention
+    let lambda: Double
+    let length: Double
+    let denominator: Double
+
+    init(convention: Convention, lambda: Double, count: Int) {
+        self.convention = convention
+        self.lambda = lambda
+        length = Double(count)
+        denominator = lambda + OfficialRanking.lambdaEpsilon
+    }
+
+    @inline(__always)
+    func callAsFunction(forward: Int, backward: Int) -> Double {
+        switch convention {
+        case .paper: return -Double(forward - backward) / lambda
+        case .official: return -(Double(forward) / length - Double(backward) / length) / denominator
+        }
+    }
+}
+
+/// Writes the gradient straight away (short lists: the whole gradient is in cache).
+struct DirectGradientOutput: RankPairOutput {
+    let gradient: UnsafeMutablePointer<Double>
+    let value: RankPairGradient
+    @inline(__always)
+    mutating func emit(index: Int, forward: Int, backward: Int) {
+        gradient[index] = value(forward: forward, backward: backward)
+    }
+}
+
+/// Appends (index, forward − backward) to the index window of `index` as one word (long lists, `paper`: the
+/// gradient −(forward − backward)/λ needs only the difference; see `IndexWindows`).
+struct WindowedRankDifferenceOutput: RankPairOutput {
+    let words: UnsafeMutablePointer<UInt64>
+    let cursors: IndexWindows.Cursors
+    @inline(__always)
+    mutating func emit(index: Int, forward: Int, backward: Int) {
+        let difference = UInt32(bitPattern: Int32(truncatingIfNeeded: forward &- backward))
+        words[cursors.next(for: index)] = UInt64(truncatingIfNeeded: index) &<< 32 | UInt64(difference)
+    }
+}
+
+/// Appends (index, forward, backward) to the index window of `index` (long lists, `official`).
+struct WindowedRankPairOutput: RankPairOutput {
+    let words: UnsafeMutablePointer<UInt64>
+    let backwards: UnsafeMutablePointer<UInt32>
+    let cursors: IndexWindows.Cursors
+    @inline(__always)
+    mutating func emit(index: Int, forward: Int, backward: Int) {
+        let at = cursors.next(for: index)
+        words[at] = UInt64(truncatingIfNeeded: index) &<< 32 | UInt64(truncatingIfNeeded: forward)
+        backwards[at] = UInt32(truncatingIfNeeded: backward)
+    }
+}
+
+extension RankingWorkspace {
+    /// Lists up to this length fit the kernel's payload (`index << 1 | relevant` in 32 bits).
+    static let maximumAPCount = Int(Int32.max)
+
+    /// The AP term of one list: Σ_pos rk⁺/rk divided by #pos (`paper`) or #pos + 1e-5 (`official`, normalised
+    /// ranks), after the margin shift ±`half`; nil when the list has no positive. With `gradient`, also
+    /// dL/dy for L = −weight · term, written into `gradient[0..<n]` (zeros without a positive).
+    ///
+    /// Same numbers, bit for bit, as `APCore.referencePrecision` / `APCore.referenceBackward` on
+    /// `marginShifted(scores, relevance, 2·half)`.
+    ///
+    /// - Precondition: `relevance.count == scores.count <= maximumAPCount`; finite scores; λ > 0.
+    /// - Complexity: O(n): a radix sort of n items, one of the positives, and three linear passes.
+    mutating func averagePrecisionKernel(
+        scores: UnsafeBufferPointer<Double>, relevance: UnsafeBufferPointer<Bool>, half: Double,
+        weight: Double, lambda: Double, convention: Convention, gradient: UnsafeMutablePointer<Double>?,
+        windowThreshold: Int = RankingWorkspace.windowThreshold
+    ) -> Double? {
+        let n = scores.count
+        precondition(relevance.count == n && n <= Self.maximumAPCount)
+        var positives = 0
+        for r in relevance where r { positives &+= 1 }
+        guard positives > 0 else {
+            gradient?.update(repeating: 0, count: n)
+            return nil
+        }
+        let length = Double(n)
+        let positiveCount = convention == .paper
+            ? Double(positives) : Double(positives) + OfficialRanking.positivesEpsilon
+        // The positives' buffers are moved out of `self` for the duration (`withBuffers` holds `self`).
+        var positiveKeys: [UInt64] = [], positivePositions: [UInt32] = []
+        swap(&positiveKeys, &self.positiveKeys)
+        swap(&positivePositions, &self.positivePositions)
+        defer {
+            swap(&positiveKeys, &self.positiveKeys)
+            swap(&positivePositions, &self.positivePositions)
+        }
+        if gradient != nil, positiveKeys.count < positives {
+            positiveKeys = []
+            positivePositions = []
+            positiveKeys = .uninitialized(count: positives)
+            positivePositions = .uninitialized(count: positives)
+        }
+        var sum = 0.0
+        withBuffers(count: n) { buffers in
+            buffers.sort(n: n, source: MarginShiftedItems(scores: scores.baseAddress!,
+                                                          relevance: relevance.baseAddress!, half: half))
+            let sortedKeys = buffers.keysA, sortedPayloads = buffers.payloadsA
+            guard let gradient else {
+                // Forward only: the walk in sorted order.
+                var positivesSoFar = 0
+                for position in 0..<n where sortedPayloads[position] & 1 != 0 {
+                    positivesSoFar &+= 1
+                    switch convention {
+                    case .paper: sum += Double(positivesSoFar) / Double(position + 1)
+                    case .official: sum += (Double(positivesSoFar) / length) / (Double(position + 1) / length)
+                    }
+                }
+                return
+            }
+            positiveKeys.withUnsafeMutableBufferPointer { keysBuffer in
+                positivePositions.withUnsafeMutableBufferPointer { positionsBuffer in
+                    let perturbedKeys = keysBuffer.baseAddress!, forwardPositions = positionsBuffer.baseAddress!
+                    // The walk: precision terms, dL/drk and the perturbed key of every positive, in forward order.
+                    var positivesSoFar = 0
+                    for position in 0..<n where sortedPayloads[position] & 1 != 0 {
+                        positivesSoFar &+= 1
+                        let upstream: Double
+                        switch convention {
+                        case .paper:
+                            let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+                            sum += rankPositive / rankAll
+                            upstream = weight * rankPositive / (rankAll * rankAll * positiveCount)
+                        case .official:
+                            let rankAll = Double(position + 1) / length
+                            let rankPositive = Double(positivesSoFar) / length
+                            sum += rankPositive / rankAll
+                            upstream = weight * rankPositive / (rankAll * rankAll) / positiveCount
+                        }
+                        // ỹ + λ·dL/drk, ỹ read back from its key (exact, up to the sign of a zero, which the key
+                        // ignores).
+                        let shifted = scoreFromDescendingRadixKey(sortedKeys[position])
+                        perturbedKeys[positivesSoFar - 1] = descendingRadixKey(shifted + lambda * upstream)
+                        forwardPositions[positivesSoFar - 1] = UInt32(truncatingIfNeeded: position)
+                    }
+                    // The positives in perturbed order: their own sort, with the B buffers as scratch and the
+                    // result back in place.
+                    let positiveBuffers = SortBuffers(
+                        keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions,
+                        payloadsB: buffers.payloadsB, counts: buffers.counts)
+                    positiveBuffers.sort(n: positives, source: StoredItems(keys: perturbedKeys,
+                                                                           payloads: forwardPositions))
+                    // Equal perturbed keys came out in forward order; the rule wants index order.
+                    var start = 0
+                    while start < positives {
+                        var end = start + 1
+                        while end < positives, perturbedKeys[end] == perturbedKeys[start] { end += 1 }
+                        if end - start > 1 {
+                            var run = UnsafeMutableBufferPointer(start: forwardPositions + start, count: end - start)
+                            run.sort { sortedPayloads[Int($0)] < sortedPayloads[Int($1)] }
+                        }
+                        start = end
+                    }
+                    let value = RankPairGradient(convention: convention, lambda: lambda, count: n)
+                    if n < windowThreshold {
+                        var output = DirectGradientOutput(gradient: gradient, value: value)
+                        Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
+                                        sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
+                                        forwardPositions: forwardPositions, output: &output)
+                    } else if convention == .paper {
+                        var windows = IndexWindows(count: n)
+                        windows.withCursors { cursors in
+                            var output = WindowedRankDifferenceOutput(words: buffers.keysB, cursors: cursors)
+                            Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
+                                            sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
+                                            forwardPositions: forwardPositions, output: &output)
+                        }
+                        let words = buffers.keysB
+                        for t in 0..<n {
+                            let word = words[t]
+                            let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
+                            gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
+                        }
+                    } else {
+                        var windows = IndexWindows(count: n)
+                        windows.withCursors { cursors in
+                            var output = WindowedRankPairOutput(words: buffers.keysB, backwards: buffers.payloadsB,
+                                                                cursors: cursors)
+                            Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
+                                            sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
+                                            forwardPositions: forwardPositions, output: &output)
+                        }
+                        let words = buffers.keysB, backwards = buffers.payloadsB
+                        for t in 0..<n {
+                            let word = words[t]
+                            gradient[Int(truncatingIfNeeded: word &>> 32)] = value(
+                                forward: Int(truncatingIfNeeded: word & 0xFFFF_FFFF), backward: Int(backwards[t]))
+                        }
+                    }
+                }
+            }
+        }
+        switch convention {
+        case .paper: return sum / Double(positives)
+        case .official: return sum / (Double(positives) + OfficialRanking.positivesEpsilon)
+        }
+    }
+
+    /// The perturbed ranking as a merge: negatives in forward order (`sortedKeys`/`sortedPayloads` with the
+    /// relevance bit clear) and positives in perturbed order (`perturbedKeys`, with their forward positions),
+    /// compared by (key, index). Emits every item once, in perturbed order, with its forward and perturbed rank.
+    @inline(__always)
+    static func mergeRanks<Output: RankPairOutput>(
+        n: Int, positives: Int, sortedKeys: UnsafePointer<UInt64>, sortedPayloads: UnsafePointer<UInt32>,
+        perturbedKeys: UnsafePointer<UInt64>, forwardPositions: UnsafePointer<UInt32>, output: inout Output
+    ) {
+        var next = 0  // the next positive in perturbed order
+        var rank = 0  // perturbed ranks handed out so far
+        for position in 0..<n {
+            let payload = sortedPayloads[position]
+            if payload & 1 != 0 { continue }
+            let key = sortedKeys[position]
+            // Positives that come before this negative: smaller key, or equal key and smaller index
+            // (payloads compare like indices: 2i + 1 < 2j ⇔ i < j).
+            while next < positives {
+                let positiveKey = perturbedKeys[next]
+                if positiveKey > key { break }
+                let forward = Int(forwardPositions[next])
+                let positivePayload = sortedPayloads[forward]
+                if positiveKey == key, positivePayload > payload { break }
+                rank &+= 1
+                output.emit(index: Int(positivePayload &>> 1), forward: forward &+ 1, backward: rank)
+                next &+= 1
+            }
+            rank &+= 1
+            output.emit(index: Int(payload &>> 1), forward: position &+ 1, backward: rank)
+        }
+        while next < positives {
+            let forward = Int(forwardPositions[next])
+            rank &+= 1
+            output.emit(index: Int(sortedPayloads[forward] &>> 1), forward: forward &+ 1, backward: rank)
+            next &+= 1
+        }
+    }
+}
