@@ -309,18 +309,6 @@ func train(separable: Bool, margin: Double, seed: UInt64) -> Run {
     return run
 }
 
-/// dL/drk of L = 1 − AP on one list, rk⁺ held constant (Eqs. 21–22): rk⁺_i/(|rel|·rk_i²) for positives, else 0.
-func apRankUpstream(_ scores: [Double], _ rel: [Bool]) -> [Double] {
-    let ranks = rank(scores)
-    let positives = scores.indices.filter { rel[$0] }
-    let amongPositives = rank(positives.map { scores[$0] })
-    var upstream = [Double](repeating: 0, count: scores.count)
-    for (k, i) in positives.enumerated() {
-        upstream[i] = Double(amongPositives[k]) / (Double(positives.count) * Double(ranks[i] * ranks[i]))
-    }
-    return upstream
-}
-
 // The ICLR scale rule λ ≈ mean|y − ȳ| / mean|dL/drk| on batches of the untrained scorer (centred: only score
 // differences matter to a ranking).
 let ruleData = toyTask(count: trainCount, separable: false, seed: chapter.seed)
@@ -331,7 +319,7 @@ let ruleLambdas = ruleSampler.epoch().compactMap { batch -> Double? in
     let s = batch.map { ruleScores[$0] }, rel = batch.map { ruleData.relevant[$0] }
     guard rel.contains(true) else { return nil }
     let mean = s.reduce(0, +) / Double(s.count)
-    return try? scaleRuleLambda(weights: s.map { $0 - mean }, upstream: apRankUpstream(s, rel))
+    return try? scaleRuleLambda(weights: s.map { $0 - mean }, upstream: APLoss(lambda: 1).rankUpstream(scores: s, relevance: rel))
 }.sorted()
 let ruleLambda = ruleLambdas[ruleLambdas.count / 2]
 

@@ -20,8 +20,10 @@
 ///   (for relevance [1,0,1,0,1]: 0.24444696 instead of 11/45 = 0.24444444);
 /// - no positive anywhere: the code returns NaN (mean of nothing); here 0 with a zero gradient, as in `paper`.
 ///
-/// Cost on one list of n items: forward = one argsort + O(n); forward + backward = two argsorts + O(n) (the rank
-/// among positives is read off the sorted order, no second sort). Allocation is O(1) arrays of n, none per element.
+/// Cost on one list of n items (`FastAPKernel.swift`): forward = one radix argsort + O(n); forward + backward =
+/// one radix sort of the whole list (the relevance bit rides in the index), an in-order walk, a sort of the
+/// positives only and a merge: negatives get no upstream, so they keep their order in the perturbed ranking.
+/// With a reused `RankingWorkspace`, nothing is allocated per call.
 public struct APLoss: Sendable {
     /// λ > 0: integer-rank units (`paper`) or normalised-rank units (`official`).
     public var lambda: Double
@@ -37,6 +39,19 @@ public struct APLoss: Sendable {
 
     // MARK: One list
 
+    /// dL/drk for L = 1 − AP of one list (Eqs. 21–22, the rank among positives held constant), on the
+    /// margin-shifted scores: rk⁺_i/(|rel| · rk_i²) for positives and 0 for negatives (`official`: the same on
+    /// normalised ranks with #pos + 1e-5). This is the upstream the blackbox backward perturbs the scores with;
+    /// feed it to `scaleRuleLambda` to choose λ. All zeros when the list has no positive.
+    ///
+    /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
+    /// - Complexity: O(n log n), one argsort.
+    public func rankUpstream(scores: [Double], relevance: [Bool]) -> [Double] {
+        guard relevance.contains(true) else { return [Double](repeating: 0, count: scores.count) }
+        return APCore.rankUpstream(shifted: marginShifted(scores, relevance: relevance, alpha: margin),
+                                   relevance: relevance, weight: 1, convention: convention).upstream
+    }
+
     /// The loss 1 − AP of one list; 0 when it has no positive.
     ///
     /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
@@ -49,7 +64,7 @@ public struct APLoss: Sendable {
     ///
     /// - Parameter upstream: dOuter/dL, the factor autodiff passes down (1 for the plain gradient). The blackbox
     ///   backward perturbs with λ · upstream · dL/drk, as the code's autograd does, so it is not a mere rescaling.
-    /// - Complexity: O(n log n), two argsorts.
+    /// - Complexity: O(n) radix passes: one sort of the list and one of its positives.
     public func valueAndGradient(scores: [Double], relevance: [Bool], upstream: Double = 1)
         -> (loss: Double, gradient: [Double])
     {
@@ -243,15 +258,14 @@ enum APCore {
         return divide(sum, positives: positives, convention: convention)
     }
 
-    /// The reference `backward`: the list's precision term and dL/dỹ for L = −weight · precision (+ constants),
-    /// by two full rankings. The upstream on ranks is
+    /// The upstream on ranks of L = −weight · precision for one list, read off one argsort of the shifted scores:
     /// weight · rk⁺/(rk² · #pos) (`paper`) or weight · (rk⁺/L)/((rk/L)² · (#pos + 1e-5)) on normalised ranks
-    /// (`official`), then the blackbox backward of the convention. Two argsorts in all.
+    /// (`official`) for positives, 0 for negatives; with the sorted order and the list's precision term.
     ///
     /// - Precondition: the list has a positive.
-    static func referenceBackward(
-        shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention
-    ) -> (precision: Double, gradient: [Double]) {
+    static func rankUpstream(shifted: [Double], relevance: [Bool], weight: Double, convention: Convention)
+        -> (order: [Int], precision: Double, upstream: [Double])
+    {
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
         let order = argsortDescending(shifted)
         let length = Double(shifted.count)
@@ -273,6 +287,18 @@ enum APCore {
                 upstream[index] = weight * rankPositive / (rankAll * rankAll) / positiveCount
             }
         }
+        return (order, divide(sum, positives: positives, convention: convention), upstream)
+    }
+
+    /// The reference `backward`: the list's precision term and dL/dỹ for L = −weight · precision (+ constants),
+    /// by two full rankings: `rankUpstream`, then the blackbox backward of the convention. Two argsorts in all.
+    ///
+    /// - Precondition: the list has a positive.
+    static func referenceBackward(
+        shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention
+    ) -> (precision: Double, gradient: [Double]) {
+        let (order, precision, upstream) = rankUpstream(shifted: shifted, relevance: relevance, weight: weight,
+                                                        convention: convention)
         let ranks = ranks(fromOrder: order)
         let gradient: [Double]
         switch convention {
@@ -281,7 +307,7 @@ enum APCore {
         case .official:
             gradient = OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
         }
-        return (divide(sum, positives: positives, convention: convention), gradient)
+        return (precision, gradient)
     }
 
     static func divide(_ sum: Double, positives: Int, convention: Convention) -> Double {

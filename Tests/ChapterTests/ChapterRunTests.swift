@@ -15,14 +15,7 @@ import Walkthrough
         return dir
     }()
 
-    /// Chapters whose folder holds a written chapter (not the one-line placeholder).
-    static let written: [String] = Catalog.chapters.filter { info in
-        let main = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Chapters/\(info.folder)/main.swift")
-        return !((try? String(contentsOf: main, encoding: .utf8))?.contains("chapter not written yet") ?? true)
-    }.map(\.id)
-
-    @Test(arguments: written)
+    @Test(arguments: Catalog.chapters.map(\.id))
     func quickRunPassesItsChecksAndWritesEveryFigure(id: String) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("\(id)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
