@@ -129,6 +129,21 @@ func firstAndLast(_ history: [Double]) -> (Double, Double) {
     return (losses.prefix(n).reduce(0, +) / Double(n), losses.suffix(n).reduce(0, +) / Double(n))
 }
 
+/// The two checks every training comparison makes: each run's loss falls, and RaMBO's embedding beats the
+/// untrained network in R@1 and MAP@R. The context strings keep each check's name as the chapter prints it.
+func checkTraining(_ runs: [TrainingRun], rambo: Evaluation, untrained: Evaluation,
+                   runContext: String, comparisonPrefix: String) {
+    for run in runs {
+        let (first, last) = firstAndLast(run.losses)
+        chapter.check("\(run.method)\(runContext): the training loss falls", last < first,
+                      "\(first.fixed(3)) → \(last.fixed(3))")
+    }
+    chapter.check("\(comparisonPrefix)RaMBO beats the untrained network (R@1 and MAP@R)",
+                  rambo.recall[1]! > untrained.recall[1]! && rambo.mapAtR > untrained.mapAtR,
+                  "R@1 \(untrained.recall[1]!.fixed(3)) → \(rambo.recall[1]!.fixed(3)), "
+                      + "MAP@R \(untrained.mapAtR.fixed(3)) → \(rambo.mapAtR.fixed(3))")
+}
+
 /// Runs training jobs two at a time, one per core: each job has its own network, sampler and loss state, so
 /// its result does not depend on what runs beside it. Returns the runs in job order.
 func trainTwoAtATime(_ jobs: [() -> TrainingRun]) -> [TrainingRun] {
@@ -387,14 +402,8 @@ record("fashion-mnist", "rambo-recall", ramboEval)
 record("fashion-mnist", "triplet", tripletEval)
 record("fashion-mnist", "contrastive", contrastiveEval)
 
-for run in [rambo, triplet, contrastive] {
-    let (first, last) = firstAndLast(run.losses)
-    chapter.check("\(run.method): the training loss falls", last < first, "\(first.fixed(3)) → \(last.fixed(3))")
-}
-chapter.check("RaMBO beats the untrained network (R@1 and MAP@R)",
-              ramboEval.recall[1]! > untrainedEval.recall[1]! && ramboEval.mapAtR > untrainedEval.mapAtR,
-              "R@1 \(untrainedEval.recall[1]!.fixed(3)) → \(ramboEval.recall[1]!.fixed(3)), "
-                  + "MAP@R \(untrainedEval.mapAtR.fixed(3)) → \(ramboEval.mapAtR.fixed(3))")
+checkTraining([rambo, triplet, contrastive], rambo: ramboEval, untrained: untrainedEval,
+              runContext: "", comparisonPrefix: "")
 if !quick {
     chapter.check("RaMBO reaches R@1 ≥ 0.85 on the 10k test set", ramboEval.recall[1]! >= 0.85,
                   "R@1 = \(ramboEval.recall[1]!.fixed(4))")
@@ -604,14 +613,8 @@ record("hershey", "raw-pixels", glyphRaw)
 record("hershey", "untrained", glyphUntrained)
 record("hershey", "triplet", glyphTripletEval)
 record("hershey", "rambo-recall", glyphRamboEval)
-for run in [glyphRambo, glyphTriplet] {
-    let (first, last) = firstAndLast(run.losses)
-    chapter.check("\(run.method) on glyphs: the training loss falls", last < first, "\(first.fixed(3)) → \(last.fixed(3))")
-}
-chapter.check("on unseen characters RaMBO beats the untrained network (R@1 and MAP@R)",
-              glyphRamboEval.recall[1]! > glyphUntrained.recall[1]! && glyphRamboEval.mapAtR > glyphUntrained.mapAtR,
-              "R@1 \(glyphUntrained.recall[1]!.fixed(3)) → \(glyphRamboEval.recall[1]!.fixed(3)), "
-                  + "MAP@R \(glyphUntrained.mapAtR.fixed(3)) → \(glyphRamboEval.mapAtR.fixed(3))")
+checkTraining([glyphRambo, glyphTriplet], rambo: glyphRamboEval, untrained: glyphUntrained,
+              runContext: " on glyphs", comparisonPrefix: "on unseen characters ")
 if !quick {
     for (name, other) in [("raw pixels", glyphRaw), ("batch-hard triplet", glyphTripletEval)] {
         chapter.check("on unseen characters RaMBO is above \(name) in R@1 and MAP@R",
