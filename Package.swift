@@ -7,7 +7,7 @@ import PackageDescription
 let chapters = [
     "01-sorting-and-ranking", "02-rank-metrics", "03-blackbox-gradient", "04-lambda-interpolation",
     "05-margin", "06-score-memory", "07-recall-loss", "08-ap-loss",
-    "09-retrieval-real", "10-multilabel-ap-real", "11-speed", "12-checking-ports",
+    "09-retrieval-real", "10-multilabel-ap-real", "12-speed", "13-checking-ports",
 ]
 
 /// Everything a chapter may import: the harness, figures, data, the training kit and the method.

@@ -1,5 +1,5 @@
 // JSON for the port-checking reference (`rambo-reference`): a value type, a strict parser and a deterministic
-// writer, in pure Swift (no Foundation), so the tool, the tests and chapter 12 read and write vectors the same way.
+// writer, in pure Swift (no Foundation), so the tool, the tests and chapter 13 read and write vectors the same way.
 //
 // - Numbers keep their kind: text without a fraction or exponent that fits `Int` parses as `.integer`, anything
 //   else as `.number(Double)` via the standard library's correctly rounded `Double(String)`. Text too large for a

@@ -1,5 +1,5 @@
 // The ops of the port-checking reference: one case in, one answer out. `rambo-reference eval`, `generate`, the
-// ReferenceTests and chapter 12 all go through `Reference.answer(case:)`, so they cannot disagree.
+// ReferenceTests and chapter 13 all go through `Reference.answer(case:)`, so they cannot disagree.
 //
 // Answers (Float64 throughout):
 //   rank               {"ranks": [n]}        paper: 1-based descending integers; official: rk/n (normalised)

@@ -1,4 +1,4 @@
-// Chapter 11 · Speed
+// Chapter 12 · Speed
 //
 // The paper's practical claim (§5.3, Table 6): the blackbox AP loss costs one extra ranking in the backward
 // pass, so forward + backward is O(n log n) and scales to lists of 10⁸ items, where pairwise surrogates are
@@ -14,7 +14,7 @@ import Walkthrough
 import Glibc
 #endif
 
-let chapter = Chapter("ch11", title: "Speed", flags: [
+let chapter = Chapter("ch12", title: "Speed", flags: [
     .double("max-n", default: 1e7, help: "longest list timed (1e8 takes minutes and about 5 GB)"),
     .int("repeats", default: 5, help: "timed runs per point (the median is reported), after one warm-up"),
     .double("pairwise-budget", default: 1, help: "seconds one pairwise run may take before larger n are skipped"),

@@ -1,4 +1,4 @@
-// Chapter 12 · Checking ports
+// Chapter 13 · Checking ports
 //
 // This package is the yardstick other ports (PyTorch, JAX, Julia, Rust) are checked against. A port can follow
 // the paper's equations or the authors' PyTorch code, and the two differ in small, easy-to-miss ways. This chapter
@@ -9,7 +9,7 @@ import Gnuplot
 import Rambo
 import Walkthrough
 
-let chapter = Chapter("ch12", title: "Checking ports",
+let chapter = Chapter("ch13", title: "Checking ports",
                       flags: [.string("vectors", default: "Data/reference", help: "folder of the shipped test vectors"),
                               .int("draws", default: 400_000, help: "samples of the official mAP margin noise")])
 var rng = SplitMix64(seed: chapter.seed)
