@@ -11,7 +11,7 @@ let chapters = [
 ]
 
 /// Everything a chapter may import: the harness, figures, data, the training kit and the method.
-let chapterDependencies: [Target.Dependency] = ["Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo"]
+let chapterDependencies: [Target.Dependency] = ["Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "Support"]
 
 let chapterTargets: [Target] = chapters.map { slug in
     .executableTarget(
@@ -30,24 +30,26 @@ let package = Package(
         .executable(name: "rambo-bench", targets: ["rambo-bench"]),
     ],
     targets: [
+        // What every layer shares: the seeded generator, the libm binding.
+        .target(name: "Support"),
         // The method: pure Swift, no I/O.
-        .target(name: "Rambo"),
+        .target(name: "Rambo", dependencies: ["Support"]),
         // The small numeric kit the chapters train with.
-        .target(name: "Learning", dependencies: ["Rambo"]),
+        .target(name: "Learning", dependencies: ["Rambo", "Support"]),
         // Loaders and toy generators; every loader validates its input.
-        .target(name: "Datasets", dependencies: ["Rambo"]),
+        .target(name: "Datasets", dependencies: ["Support"]),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
         .target(name: "Gnuplot"),
         // The chapter harness: options, narration, runtime checks, summary.json.
         .target(name: "Walkthrough", dependencies: ["Gnuplot"]),
 
-        .executableTarget(name: "rambo-reference", dependencies: ["Rambo"]),
-        .executableTarget(name: "rambo-bench", dependencies: ["Rambo"]),
+        .executableTarget(name: "rambo-reference", dependencies: ["Rambo", "Support"]),
+        .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"]),
         .executableTarget(name: "course", dependencies: ["Walkthrough"]),
 
-        .testTarget(name: "RamboTests", dependencies: ["Rambo"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo"]),
+        .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),

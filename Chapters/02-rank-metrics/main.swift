@@ -7,6 +7,7 @@ import Datasets
 import Foundation
 import Gnuplot
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch02", title: "Rank-based metrics",

@@ -10,6 +10,7 @@ import _Differentiation
 import Foundation
 import Gnuplot
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch03", title: "The blackbox gradient", flags: [

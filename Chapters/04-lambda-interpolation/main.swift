@@ -8,6 +8,7 @@
 import Foundation
 import Gnuplot
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch04", title: "λ and the interpolation f_λ", flags: [

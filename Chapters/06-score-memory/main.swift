@@ -11,6 +11,7 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch06", title: "Score memory", flags: [

@@ -10,6 +10,7 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch07", title: "The recall loss", flags: [

@@ -8,6 +8,7 @@
 import Foundation
 import Gnuplot
 import Rambo
+import Support
 import Walkthrough
 
 #if canImport(Glibc)

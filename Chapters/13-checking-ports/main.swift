@@ -7,6 +7,7 @@
 import Foundation
 import Gnuplot
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch13", title: "Checking ports",

@@ -1,5 +1,6 @@
 import Foundation
-import Rambo
+import Support
+import Support
 
 /// A rectangle in font units (y downwards) that a glyph is fitted into when rendered.
 public struct GlyphFrame: Sendable, Equatable {

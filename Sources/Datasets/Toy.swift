@@ -1,4 +1,5 @@
-import Rambo
+import Support
+import Support
 
 /// Points with one class label each.
 public struct LabeledPoints: Sendable, Equatable {

@@ -2,6 +2,7 @@
 // explicit Fisher–Yates, so a port can reproduce the batches: for i from n−1 down to 1, swap i with
 // j = generator.next(upperBound: i + 1).
 import Rambo
+import Support
 
 /// Shuffles `array` in place with the Fisher–Yates rule stated above.
 public func seededShuffle<T, G: RandomNumberGenerator>(_ array: inout [T], using generator: inout G) {

@@ -4,6 +4,7 @@
 // matrix losses as a training step would (they return new gradient matrices).
 
 import Rambo
+import Support
 
 /// The inputs: `rows` lists of `n` seeded random scores (standard normal), 10% positives, and a random
 /// upstream gradient dL/drk for `rank_backward`.

@@ -5,6 +5,7 @@
 // the deterministic `JSONWriter` (sorted keys, shortest round-trip numbers, no timestamps).
 import Foundation
 import Rambo
+import Support
 
 enum GenerateCommand {
     static let generator = "swift run rambo-reference generate --out Data/reference"

@@ -1,5 +1,6 @@
 // The cases of the shipped vectors, op by op: hand-picked edge cases first, then seeded random draws.
 import Rambo
+import Support
 
 /// Short names for building inputs.
 private func v(_ x: [Double]) -> JSONValue { JSONValue(x) }

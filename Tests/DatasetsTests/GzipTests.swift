@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Rambo
+import Support
 @testable import Datasets
 
 /// The uncompressed contents of `GzipFixtures`, generated the same way as the Python that wrote them.

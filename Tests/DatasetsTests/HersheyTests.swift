@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Rambo
+import Support
 @testable import Datasets
 
 let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirectory: true)

@@ -1,5 +1,6 @@
 import Learning
 import Rambo
+import Support
 import Testing
 
 func expectEntries(_ m: Matrix, _ expected: [Float], tolerance: Float = 1e-6,
@@ -11,7 +12,7 @@ func expectEntries(_ m: Matrix, _ expected: [Float], tolerance: Float = 1e-6,
 
 /// A random "similarity" matrix with entries in (−0.9, 0.9), away from the d = 0 singularity at s = 1.
 func randomSimilarities(_ n: Int, seed: UInt64) -> Matrix {
-    var rng = Rambo.SplitMix64(seed: seed)
+    var rng = Support.SplitMix64(seed: seed)
     return .randomUniform(rows: n, cols: n, in: -0.9..<0.9, using: &rng)
 }
 
@@ -108,7 +109,7 @@ func randomSimilarities(_ n: Int, seed: UInt64) -> Matrix {
 
     @Test func gradientMatchesFiniteDifferences() {
         let logits = randomMatrix(4, 5, seed: 3, std: 2)
-        var rng = Rambo.SplitMix64(seed: 4)
+        var rng = Support.SplitMix64(seed: 4)
         let targets = Matrix(rows: 4, cols: 5, storage: (0..<20).map { _ in rng.nextUnit() < 0.3 ? 1 : 0 })
         let (_, gradient) = binaryCrossEntropyWithLogits(logits: logits, targets: targets)
         let numeric = numericalGradient(at: logits, step: 1e-2) { binaryCrossEntropyWithLogits(logits: $0, targets: targets).loss }

@@ -1,5 +1,6 @@
 import Learning
 import Rambo
+import Support
 import Testing
 
 @Suite struct MatrixBasics {

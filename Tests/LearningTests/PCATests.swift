@@ -1,4 +1,5 @@
 import Rambo
+import Support
 import Testing
 @testable import Learning
 

@@ -1,5 +1,6 @@
 import Testing
 import Rambo
+import Support
 @testable import Learning
 
 /// The recall loss of an embedding batch with score memory, in both gradient readings.

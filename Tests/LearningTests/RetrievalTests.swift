@@ -1,5 +1,6 @@
 @testable import Learning
 import Rambo
+import Support
 import Testing
 
 @Suite struct Retrieval {

@@ -1,5 +1,6 @@
 import Learning
 import Rambo
+import Support
 import Testing
 
 @Suite struct Samplers {
@@ -64,7 +65,7 @@ import Testing
     }
 
     @Test func shuffleIsAPermutation() {
-        var rng = Rambo.SplitMix64(seed: 3)
+        var rng = Support.SplitMix64(seed: 3)
         var values = Array(0..<100)
         seededShuffle(&values, using: &rng)
         #expect(values.sorted() == Array(0..<100))

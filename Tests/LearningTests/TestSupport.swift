@@ -1,6 +1,7 @@
 // Shared helpers: seeded random matrices and a central-difference gradient check.
 import Learning
 import Rambo
+import Support
 import Testing
 
 func randomMatrix(_ rows: Int, _ cols: Int, seed: UInt64, std: Float = 1) -> Matrix {

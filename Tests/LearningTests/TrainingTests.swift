@@ -1,5 +1,6 @@
 import Testing
 import Rambo
+import Support
 @testable import Learning
 
 /// Short training runs through the shared loops: each must improve what it optimises.

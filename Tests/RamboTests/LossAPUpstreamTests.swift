@@ -1,5 +1,6 @@
 import Testing
 import Rambo
+import Support
 
 @Suite struct APRankUpstreamTests {
     /// + − +: positives at ranks 1 and 3, ranks among positives 1 and 2, |rel| = 2:

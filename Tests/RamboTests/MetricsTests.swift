@@ -1,5 +1,6 @@
 import Testing
 import Rambo
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import Support
 import Testing
 import _Differentiation
 @testable import Rambo
