@@ -11,7 +11,9 @@ let chapters = [
 ]
 
 /// Everything a chapter may import: the harness, figures, data, the training kit and the method.
-let chapterDependencies: [Target.Dependency] = ["Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "Support"]
+let chapterDependencies: [Target.Dependency] = [
+    "Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "RamboReference", "Support",
+]
 
 let chapterTargets: [Target] = chapters.map { slug in
     .executableTarget(
@@ -26,6 +28,7 @@ let package = Package(
     name: "RaMBO",
     products: [
         .library(name: "Rambo", targets: ["Rambo"]),
+        .library(name: "RamboReference", targets: ["RamboReference"]),
         .executable(name: "rambo-reference", targets: ["rambo-reference"]),
         .executable(name: "rambo-bench", targets: ["rambo-bench"]),
     ],
@@ -34,6 +37,8 @@ let package = Package(
         .target(name: "Support"),
         // The method: pure Swift, no I/O.
         .target(name: "Rambo", dependencies: ["Support"]),
+        // Reference cases, ops, JSON and the shipped vectors: what checks a port against the method.
+        .target(name: "RamboReference", dependencies: ["Rambo"]),
         // The small numeric kit the chapters train with.
         .target(name: "Learning", dependencies: ["Rambo", "Support"]),
         // Loaders and toy generators; every loader validates its input.
@@ -43,7 +48,7 @@ let package = Package(
         // The chapter harness: options, narration, runtime checks, summary.json.
         .target(name: "Walkthrough", dependencies: ["Gnuplot"]),
 
-        .executableTarget(name: "rambo-reference", dependencies: ["Rambo", "Support"]),
+        .executableTarget(name: "rambo-reference", dependencies: ["Rambo", "RamboReference", "Support"]),
         .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"]),
         .executableTarget(name: "course", dependencies: ["Walkthrough"]),
 
@@ -53,7 +58,7 @@ let package = Package(
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),
-        .testTarget(name: "ReferenceTests", dependencies: ["Rambo"]),
+        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "RamboReference"]),
     ] + chapterTargets,
     swiftLanguageModes: [.v5]
 )

@@ -7,6 +7,7 @@
 import Foundation
 import Gnuplot
 import Rambo
+import RamboReference
 import Support
 import Walkthrough
 

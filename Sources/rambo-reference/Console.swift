@@ -1,6 +1,7 @@
 // Command-line plumbing shared by the subcommands: messages, options, reading JSON files.
 import Foundation
 import Rambo
+import RamboReference
 
 enum Console {
     /// Writes one line to stderr.

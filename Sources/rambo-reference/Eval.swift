@@ -1,6 +1,7 @@
 // `rambo-reference eval CASES.json`: answers every case, in order.
 import Foundation
 import Rambo
+import RamboReference
 
 enum EvalCommand {
     static let usage = """

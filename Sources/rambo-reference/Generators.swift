@@ -1,5 +1,6 @@
 // The cases of the shipped vectors, op by op: hand-picked edge cases first, then seeded random draws.
 import Rambo
+import RamboReference
 import Support
 
 /// Short names for building inputs.

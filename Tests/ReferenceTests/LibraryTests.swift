@@ -1,5 +1,6 @@
 import Foundation
 import Rambo
+import RamboReference
 import Testing
 
 /// The reference logic in `Rambo` (JSON, ops, comparison), in-process.

@@ -1,5 +1,6 @@
 import Foundation
 import Rambo
+import RamboReference
 import Testing
 
 /// The `rambo-reference` binary as a porter uses it.

@@ -13,6 +13,8 @@
 // The metric ops have one definition; "convention" is accepted for them and changes nothing.
 // A loss with no positive anywhere is 0 with a zero gradient in both conventions (the official code gives NaN).
 
+import Rambo
+
 /// Evaluation of reference cases.
 public enum Reference {
     /// The most numbers one case may hold (inputs of every field together).

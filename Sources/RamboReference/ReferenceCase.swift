@@ -4,6 +4,8 @@
 // The inputs of each op are listed in `ReferenceOp.inputs`; any other field is an error (a misspelt "margn"
 // would otherwise be silently ignored). "comment" and "flags" are allowed and ignored.
 
+import Rambo
+
 /// What is wrong with a case, in words that name the field ("relevance[1][3] = 2; expected 0 or 1").
 public struct ReferenceCaseError: Error, Equatable, CustomStringConvertible {
     public let description: String
