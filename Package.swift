@@ -33,7 +33,7 @@ let package = Package(
         .executable(name: "rambo-bench", targets: ["rambo-bench"]),
     ],
     targets: [
-        // What every layer shares: the seeded generator, the libm binding.
+        // What every layer shares: the seeded generator, the libm binding, statistics, a CPU clock.
         .target(name: "Support"),
         // The method: pure Swift, no I/O.
         .target(name: "Rambo", dependencies: ["Support"]),
@@ -52,6 +52,7 @@ let package = Package(
         .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"]),
         .executableTarget(name: "course", dependencies: ["Walkthrough"]),
 
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),

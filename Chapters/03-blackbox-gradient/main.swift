@@ -9,6 +9,7 @@
 import _Differentiation
 import Foundation
 import Gnuplot
+import Learning
 import Rambo
 import Support
 import Walkthrough
@@ -26,11 +27,8 @@ chapter.require((2...50).contains(n), "--n must be in 2...50, got \(n)")
 chapter.require(trials >= 100, "--trials must be at least 100, got \(trials)")
 var rng = SplitMix64(seed: chapter.seed)
 
-/// w + a·d.
-func step(_ w: [Double], _ a: Double, _ d: [Double]) -> [Double] { zip(w, d).map { $0 + a * $1 } }
-func gaussians(_ count: Int) -> [Double] { (0..<count).map { _ in rng.nextGaussian() } }
 func unitDirection(_ count: Int) -> [Double] {
-    let d = gaussians(count)
+    let d = rng.gaussians(count)
     let norm = dot(d, d).squareRoot()
     return d.map { $0 / norm }
 }
@@ -40,7 +38,6 @@ func randomRanking(_ count: Int) -> [Double] {
     p.shuffle(using: &rng)
     return p.map(Double.init)
 }
-func ranksOf(_ y: [Double]) -> [Double] { rank(y).map(Double.init) }
 func maxAbs(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -103,7 +100,7 @@ chapter.say("""
 struct FDRow { var h: Double; var nonZero = 0; var minScaled = Double.infinity }
 var fdRows = [1e-1, 1e-2, 1e-4, 1e-6, 1e-8].map { FDRow(h: $0) }
 for _ in 0..<trials {
-    let y = gaussians(n), d = unitDirection(n), t = randomRanking(n)
+    let y = rng.gaussians(n), d = unitDirection(n), t = randomRanking(n)
     let loss = { (w: [Double]) in squaredDistance(ranksOf(w), t) }
     for k in fdRows.indices {
         let h = fdRows[k].h
@@ -148,7 +145,7 @@ var slopeWorst = 0.0, slopeNonZero = 0, slopeTested = 0, backwardMatches = true
 for lam in [lambda / 10, lambda, lambda * 10] {
     var worst = 0.0, tested = 0, nonZero = 0, skipped = 0
     for _ in 0..<trials {
-        let y = gaussians(n), d = unitDirection(n), t = randomRanking(n)
+        let y = rng.gaussians(n), d = unitDirection(n), t = randomRanking(n)
         let r = ranksOf(y)
         let g = zip(r, t).map { 2 * ($0 - $1) }  // dL/drk of Σ(rk − t)² at rk(y)
         let f = LinearLoss.linearising({ squaredDistance($0, t) }, gradient: g, at: r)
@@ -186,7 +183,7 @@ chapter.say("""
     linear in the ranks, so f = L and f_λ interpolates the true loss itself. L ∘ rk is a staircase; f_λ is a
     continuous polyline below it (ICLR Observation 3), and its slope at s = 0 is ⟨rankBackward, d⟩.
     """)
-let lineY = gaussians(8), lineD = unitDirection(8)
+let lineY = rng.gaussians(8), lineD = unitDirection(8)
 let lineRelevant = [1.0, 1, 1, 0, 0, 0, 0, 0]
 let lineF = LinearLoss(gradient: lineRelevant, offset: -6)  // Σ_{relevant} rk_i − P(P+1)/2, P = 3
 let lineInterp = try! Interpolation(solver: RankingSolver(), loss: lineF, lambda: lambda)
@@ -325,7 +322,7 @@ chapter.say("""
 let layer = try! BlackboxRank(lambda: lambda)
 var vjpExact = true
 for _ in 0..<(trials / 4) {
-    let y = gaussians(n), t = randomRanking(n)
+    let y = rng.gaussians(n), t = randomRanking(n)
     let viaAutodiff = gradient(at: y) { squaredDistance(layer($0), t) }
     let explicit = rankBackward(scores: y, upstream: zip(ranksOf(y), t).map { 2 * ($0 - $1) }, lambda: lambda)
     if viaAutodiff.base != explicit { vjpExact = false }
@@ -345,7 +342,7 @@ chapter.say("""
     """)
 let freeCount = chapter.quick ? 20 : 50
 let freeTarget = randomRanking(freeCount)
-var freeScores = gaussians(freeCount)
+var freeScores = rng.gaussians(freeCount)
 let freeLambda = trainingLambda
 let freeLayer = try! BlackboxRank(lambda: freeLambda)
 let freeRate = 0.01
@@ -379,10 +376,10 @@ func linearScores(_ features: [[Double]], _ theta: [Double]) -> [Double] {
 }
 
 let items = chapter.quick ? 20 : 40, featureCount = 4
-let features = (0..<items).map { _ in gaussians(featureCount) }
-let hiddenTheta = gaussians(featureCount)
+let features = (0..<items).map { _ in rng.gaussians(featureCount) }
+let hiddenTheta = rng.gaussians(featureCount)
 let targetRanks = ranksOf(features.map { dot($0, hiddenTheta) })
-var theta = gaussians(featureCount)
+var theta = rng.gaussians(featureCount)
 let trainLambda = trainingLambda
 let trainLayer = try! BlackboxRank(lambda: trainLambda)
 let trainRate = 0.03, trainSteps = chapter.quick ? 150 : 400

@@ -7,6 +7,7 @@
 // official code's λ is the paper's divided by the list length.
 import Foundation
 import Gnuplot
+import Learning
 import Rambo
 import Support
 import Walkthrough
@@ -21,9 +22,6 @@ var rng = SplitMix64(seed: chapter.seed)
 let pictureLambdas = [lambda / 4, lambda, 4 * lambda]
 let lambdaColours = ["#2ca02c", "#d62728", "#9467bd"]
 
-func step(_ w: [Double], _ a: Double, _ d: [Double]) -> [Double] { zip(w, d).map { $0 + a * $1 } }
-func gaussians(_ count: Int) -> [Double] { (0..<count).map { _ in rng.nextGaussian() } }
-func ranksOf(_ y: [Double]) -> [Double] { rank(y).map(Double.init) }
 func norm(_ v: [Double]) -> Double { dot(v, v).squareRoot() }
 func label(_ l: Double) -> String { l >= 0.01 && l < 1000 ? "\((l * 1000).rounded() / 1000)" : l.sci }
 
@@ -44,7 +42,7 @@ chapter.say("""
     """)
 let lineRelevant = [true, true, false, false, false, false]
 let lineLoss = pairsLoss(relevant: lineRelevant)
-let lineY = gaussians(6)
+let lineY = rng.gaussians(6)
 let lineD: [Double] = {
     let raw = lineRelevant.map { ($0 ? 1.0 : -0.3) + 0.3 * rng.nextGaussian() }
     return raw.map { $0 / norm(raw) }
@@ -92,7 +90,7 @@ chapter.say("""
     """)
 let sliceRelevant = [true, false, true, false, false]
 let sliceLoss = pairsLoss(relevant: sliceRelevant)
-let sliceY = gaussians(5).map { 0.3 * $0 }, sliceD1 = gaussians(5), sliceD2 = gaussians(5)
+let sliceY = rng.gaussians(5).map { 0.3 * $0 }, sliceD1 = rng.gaussians(5), sliceD2 = rng.gaussians(5)
 let gridSize = chapter.quick ? 81 : 201
 let axis = (0..<gridSize).map { -1.5 + 3.0 * Double($0) / Double(gridSize - 1) }
 let gridStep = axis[1] - axis[0]
@@ -147,8 +145,8 @@ chapter.say("""
 var lowerHolds = 0, upperHolds = 0, strictlyInside = 0, equalToF = 0, gapConsistent = 0
 for trial in 0..<sandwichTrials {
     let n = 2 + trial % 9
-    let w = gaussians(n)
-    let loss = LinearLoss(gradient: gaussians(n), offset: rng.nextGaussian())
+    let w = rng.gaussians(n)
+    let loss = LinearLoss(gradient: rng.gaussians(n), offset: rng.nextGaussian())
     let l = 0.01 * pow(1e4, rng.nextUnit())
     let e = try! Interpolation(solver: RankingSolver(), loss: loss, lambda: l).evaluate(at: w)
     let tolerance = 1e-12 * (1 + abs(e.lossAtSolution) + abs(e.lossAtPerturbed) + abs(e.value))
@@ -183,8 +181,8 @@ chapter.say("""
 var regionCounts = [Int](repeating: 0, count: sweep.count)
 var perPointViolations = 0, gradientMatches = true
 for _ in 0..<regionPoints {
-    let w = gaussians(6)
-    let loss = LinearLoss(gradient: gaussians(6))
+    let w = rng.gaussians(6)
+    let loss = LinearLoss(gradient: rng.gaussians(6))
     var previousGap = 0.0, previousDiffers = false
     for (k, l) in sweep.enumerated() {
         let e = try! Interpolation(solver: RankingSolver(), loss: loss, lambda: l).evaluate(at: w)
@@ -215,8 +213,8 @@ chapter.plot(Figure(name: "wdif-fraction", panel: Panel(
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training with a too-small λ, a too-large λ, and the scale rule")
 let items = chapter.quick ? 30 : 60, featureCount = 5, trainSteps = chapter.quick ? 250 : 400, rate = 0.1
-let features = (0..<items).map { _ in gaussians(featureCount) }
-let hiddenTheta = gaussians(featureCount)
+let features = (0..<items).map { _ in rng.gaussians(featureCount) }
+let hiddenTheta = rng.gaussians(featureCount)
 let target = ranksOf(features.map { dot($0, hiddenTheta) + 0.2 * rng.nextGaussian() })
 let spearmanScale = 6.0 / (Double(items) * Double(items * items - 1))
 /// 1 − Spearman's ρ between the ranking and the target: 6 Σ(rk − t)² / (n(n² − 1)) ∈ [0, 2].
@@ -231,7 +229,7 @@ func pullBack(_ ds: [Double], _ theta: [Double], _ s: [Double]) -> [Double] {
         (0..<items).reduce(0.0) { $0 + ds[$1] * (features[$1][k] - s[$1] * theta[k] / length) / length }
     }
 }
-let theta0 = gaussians(featureCount)
+let theta0 = rng.gaussians(featureCount)
 let s0 = scoresOf(theta0)
 let scaleLambda = try! scaleRuleLambda(weights: s0, upstream: spearmanUpstream(ranksOf(s0)))
 chapter.say("""

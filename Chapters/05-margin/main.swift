@@ -449,11 +449,7 @@ let labels = (0..<draws).map { $0 % 2 == 0 }
 let noisy = noisyMarginShifted(zeros, relevance: labels, alpha: demoAlpha, using: &rng)
 let negativeShifts = noisy.indices.filter { !labels[$0] }.map { noisy[$0] / demoAlpha }
 let positiveShifts = noisy.indices.filter { labels[$0] }.map { -noisy[$0] / demoAlpha }
-func meanAndError(_ v: [Double]) -> (mean: Double, error: Double) {
-    let m = v.reduce(0, +) / Double(v.count)
-    let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
-    return (m, sd / Double(v.count).squareRoot())
-}
+func meanAndError(_ v: [Double]) -> (mean: Double, error: Double) { (mean(v), standardError(v)) }
 let expectedShift = (2 / Double.pi).squareRoot() / 2
 let up = meanAndError(negativeShifts), down = meanAndError(positiveShifts)
 let beyondHalf = Double(negativeShifts.filter { $0 > 0.5 }.count) / Double(negativeShifts.count)

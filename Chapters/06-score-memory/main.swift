@@ -39,11 +39,6 @@ let prevalences = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3]
 let classes = prevalences.count
 let taus = [0, 1, 3, 7]
 
-func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-func sd(_ v: [Double]) -> Double {
-    let m = mean(v)
-    return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, v.count - 1))).squareRoot()
-}
 /// Column c of a row-major [items][classes] table.
 func column<T>(_ rows: [[T]], _ c: Int) -> [T] { rows.map { $0[c] } }
 
@@ -119,12 +114,14 @@ for tau in biasTaus {
     let withMemory = memoryEstimate(tau: tau, seed: chapter.seed &+ UInt64(tau))
     let oneBatch = plainEstimate(size: batchSize * (1 + tau), seed: chapter.seed &+ 1000 &+ UInt64(tau))
     memoryMeans.append(mean(withMemory))
-    memorySDs.append(sd(withMemory))
+    memorySDs.append(standardDeviation(withMemory))
     plainMeans.append(mean(oneBatch))
     // Consecutive memory estimates share batches, so allow a generous 6 standard errors of the plain estimate.
-    let tolerance = 6 * (sd(withMemory) + sd(oneBatch)) / Double(draws).squareRoot() * Double(1 + tau).squareRoot()
+    let tolerance = 6 * (standardDeviation(withMemory) + standardDeviation(oneBatch)) / Double(draws).squareRoot()
+        * Double(1 + tau).squareRoot()
     agree = agree && abs(mean(withMemory) - mean(oneBatch)) < tolerance
-    biasRows.append(["\(tau)", "\(batchSize * (1 + tau))", mean(withMemory).fixed(4), sd(withMemory).fixed(4),
+    biasRows.append(["\(tau)", "\(batchSize * (1 + tau))", mean(withMemory).fixed(4),
+                     standardDeviation(withMemory).fixed(4),
                      (mean(withMemory) - datasetMAP).fixed(4), mean(oneBatch).fixed(4)])
 }
 chapter.table(["τ", "list length", "E[estimate]", "sd", "bias", "one batch of that length"], biasRows)

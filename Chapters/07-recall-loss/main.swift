@@ -309,11 +309,9 @@ for s in 0..<seeds {
     }
 }
 
-func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-func sd(_ v: [Double]) -> Double {
-    v.count < 2 ? 0 : (v.reduce(0) { $0 + ($1 - mean(v)) * ($1 - mean(v)) } / Double(v.count - 1)).squareRoot()
+func cell(_ v: [Double]) -> String {
+    seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
 }
-func cell(_ v: [Double]) -> String { seeds > 1 ? "\(mean(v).fixed(3)) ± \(sd(v).fixed(3))" : mean(v).fixed(3) }
 let allMethods = ["raw"] + methods
 var tableRows = [[String]]()
 for method in allMethods {

@@ -9,6 +9,7 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter("ch08", title: "The AP and mAP losses", flags: [
@@ -205,11 +206,9 @@ for s in 0..<seeds {
 }
 let untrained = evaluate(ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: chapter.seed &+ 3).scores(task1.testX), task1.testT)
 
-func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-func sd(_ v: [Double]) -> Double {
-    v.count < 2 ? 0 : (v.reduce(0) { $0 + ($1 - mean(v)) * ($1 - mean(v)) } / Double(v.count - 1)).squareRoot()
+func cell(_ v: [Double]) -> String {
+    seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
 }
-func cell(_ v: [Double]) -> String { seeds > 1 ? "\(mean(v).fixed(3)) ± \(sd(v).fixed(3))" : mean(v).fixed(3) }
 func maps(_ m: String) -> [Double] { results[m]!.map(\.mAP) }
 func flats(_ m: String) -> [Double] { results[m]!.map(\.flat) }
 var rows = [["untrained", untrained.mAP.fixed(3), untrained.flat.fixed(3), untrained.perLabel[0].fixed(3)]]

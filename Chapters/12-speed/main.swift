@@ -11,10 +11,6 @@ import Rambo
 import Support
 import Walkthrough
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 let chapter = Chapter("ch12", title: "Speed", flags: [
     .double("max-n", default: 1e7, help: "longest list timed (1e8 takes minutes and about 5 GB)"),
     .int("repeats", default: 5, help: "timed runs per point (the median is reported), after one warm-up"),
@@ -28,22 +24,14 @@ chapter.require(repeats >= 1 && repeats <= 100, "--repeats must be in 1…100, g
 chapter.require(pairwiseBudget > 0, "--pairwise-budget must be positive, got \(pairwiseBudget)")
 let lambda = 1.0
 
-/// Milliseconds of CPU time used by this process: steadier than the wall clock when other programs share the
-/// cores (though not immune to their use of the caches).
-func cpuMilliseconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
-}
-
 /// The median CPU time of `repeats` runs of `body`, after one untimed warm-up run (which also allocates).
 func medianMilliseconds(_ body: () -> Double) -> Double {
     var sink = body()
     var times: [Double] = []
     for _ in 0..<repeats {
-        let start = cpuMilliseconds()
+        let start = ProcessClock.processCPUMilliseconds()
         sink += body()
-        times.append(cpuMilliseconds() - start)
+        times.append(ProcessClock.processCPUMilliseconds() - start)
     }
     if sink.isNaN { print("  (a timed run produced NaN)") }
     times.sort()

@@ -1,5 +1,4 @@
 import Support
-import Support
 
 /// Points with one class label each.
 public struct LabeledPoints: Sendable, Equatable {
@@ -56,7 +55,7 @@ public enum Toy {
             for row in x {
                 var s = 0.0
                 for j in 0..<d { s += w[j] * row[j] }
-                s = s * norm + 0.5 * tanh(row[a] * row[b]) + noise * rng.nextGaussian()
+                s = s * norm + 0.5 * Libm.tanh(row[a] * row[b]) + noise * rng.nextGaussian()
                 scores.append(s)
             }
             let positives = Int((min(max(p, 0), 1) * Double(n)).rounded())
@@ -68,9 +67,3 @@ public enum Toy {
                               labelNames: prevalences.indices.map { "label\($0)" })
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,10 +1,6 @@
 // The recall loss (paper §4.5, Eqs. 16–20): a weighted sum over K of 1 − refined recall@K, in closed form.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Support
 
 /// ℓ in L_rec = E_{i∈rel} ℓ(r_i), r_i = the number of negatives ahead of positive i (Eq. 20).
 public enum RecallWeighting: String, Sendable, CaseIterable, Codable {
@@ -20,8 +16,8 @@ public enum RecallWeighting: String, Sendable, CaseIterable, Codable {
     @inlinable
     public func value(_ r: Double) -> Double {
         switch self {
-        case .log: return log1p(r)
-        case .loglog: return log1p(log1p(r))
+        case .log: return Libm.log1p(r)
+        case .loglog: return Libm.log1p(Libm.log1p(r))
         case .identity: return r
         }
     }
@@ -31,7 +27,7 @@ public enum RecallWeighting: String, Sendable, CaseIterable, Codable {
     public func derivative(_ r: Double) -> Double {
         switch self {
         case .log: return 1 / (1 + r)
-        case .loglog: return 1 / ((1 + log1p(r)) * (1 + r))
+        case .loglog: return 1 / ((1 + Libm.log1p(r)) * (1 + r))
         case .identity: return 1
         }
     }

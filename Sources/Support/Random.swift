@@ -28,15 +28,11 @@ extension RandomNumberGenerator {
     public mutating func nextGaussian() -> Double {
         let u1 = 1.0 - nextUnit()  // (0, 1], so the log is finite
         let u2 = nextUnit()
-        return (-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2)
+        return (-2.0 * Libm.log(u1)).squareRoot() * Libm.cos(2.0 * Double.pi * u2)
+    }
+
+    /// `count` standard normal draws, in order (the same draws as `count` calls of `nextGaussian()`).
+    public mutating func gaussians(_ count: Int) -> [Double] {
+        (0..<count).map { _ in nextGaussian() }
     }
 }
-
-// The standard library has no elementary functions; Foundation is off-limits in `Rambo`, so bind libm.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-@usableFromInline func _log(_ x: Double) -> Double { log(x) }
-@usableFromInline func _cos(_ x: Double) -> Double { cos(x) }

@@ -1,25 +1,10 @@
-// A monotonic clock and the process's peak resident memory.
+// The process's peak resident memory and the summary of a run's timings (the clocks are Support's `ProcessClock`).
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// Nanoseconds on the monotonic clock (never jumps with wall-clock changes).
-func monotonicNanoseconds() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-}
-
-/// Nanoseconds of CPU time used by this process (all threads): less sensitive than the wall clock to other
-/// programs competing for the cores, though not to their use of the caches.
-func processCPUNanoseconds() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-}
 
 /// The peak resident set size of this process so far, in bytes (getrusage's ru_maxrss).
 func peakResidentBytes() -> Int {

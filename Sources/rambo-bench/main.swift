@@ -13,6 +13,7 @@
 
 import Dispatch
 import Rambo
+import Support
 
 #if canImport(Glibc)
 import Glibc
@@ -53,7 +54,7 @@ final class Box: @unchecked Sendable {  // each thread touches only its own slot
 let box = Box(count: threads)
 
 func runOnce() -> Double {
-    let now = options.cpuClock ? processCPUNanoseconds : monotonicNanoseconds
+    let now = options.cpuClock ? ProcessClock.processCPUNanoseconds : ProcessClock.monotonicNanoseconds
     let start = now()
     if threads == 1 {
         box.sinks[0] += box.kernels[0].run()

@@ -1,0 +1,61 @@
+import Support
+import Testing
+
+@Suite struct StatisticsTests {
+    @Test func meanAndSampleStandardDeviationOfAHandCase() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, Σ(x − 5)² = 32, s = √(32 / 7).
+        let v: [Double] = [2, 4, 4, 4, 5, 5, 7, 9]
+        #expect(mean(v) == 5)
+        #expect(standardDeviation(v) == (32.0 / 7).squareRoot())
+        #expect(standardError(v) == (32.0 / 7).squareRoot() / 8.0.squareRoot())
+    }
+
+    @Test func fewerThanTwoValuesHaveNoSpread() {
+        #expect(standardDeviation([3]) == 0)
+        #expect(standardError([3]) == 0)
+        #expect(confidenceInterval95([3]) == ConfidenceInterval(mean: 3, halfWidth: 0))
+        #expect(mean([]).isNaN)
+    }
+
+    @Test func confidenceIntervalUsesStudentT() {
+        // n = 2: x̄ = 1, s = √2, se = 1, t₀.₉₇₅(1) = 12.706.
+        let ci = confidenceInterval95([0, 2])
+        #expect(ci.mean == 1)
+        #expect(abs(ci.halfWidth - 12.706) < 1e-12)
+        #expect(ci.contains(13.7) && !ci.contains(13.8))
+        #expect(studentT975(degreesOfFreedom: 30) == 2.042)
+        #expect(studentT975(degreesOfFreedom: 45) == 2.021)
+        #expect(studentT975(degreesOfFreedom: 1000) == 1.980)
+    }
+}
+
+@Suite struct RandomAndLibmTests {
+    @Test func gaussiansAreTheSameDrawsAsRepeatedNextGaussian() {
+        var a = SplitMix64(seed: 7), b = SplitMix64(seed: 7)
+        let many = a.gaussians(5)
+        let one = (0..<5).map { _ in b.nextGaussian() }
+        #expect(many == one)
+        #expect(a.state == b.state)
+    }
+
+    @Test func libmValuesAtKnownPoints() {
+        #expect(Libm.log(1) == 0)
+        #expect(Libm.exp(0) == 1)
+        #expect(Libm.cos(0) == 1)
+        #expect(Libm.sin(0) == 0)
+        #expect(Libm.tanh(0) == 0)
+        #expect(abs(Libm.log1p(1e-20) - 1e-20) < 1e-35)  // log(1 + x) itself would round to 0
+        #expect(abs(Libm.log(Libm.exp(2.5)) - 2.5) < 1e-15)
+    }
+
+    @Test func processCPUClockDoesNotGoBackwards() {
+        let t0 = ProcessClock.processCPUNanoseconds()
+        var x = 0.0
+        for i in 0..<100_000 { x += Double(i).squareRoot() }
+        let t1 = ProcessClock.processCPUNanoseconds()
+        #expect(t1 >= t0)
+        #expect(x > 0)
+        let timed = measureCPUMilliseconds { 42 }
+        #expect(timed.result == 42 && timed.milliseconds >= 0)
+    }
+}
