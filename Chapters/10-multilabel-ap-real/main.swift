@@ -249,14 +249,6 @@ func makeLoss(_ method: Method) -> any ScoreLoss {
     case let .blend(s, w): return CombinedScoreLoss(BCEScoreLoss(), AnyScoreLoss(ramboLoss(s)), weight: w)
     }
 }
-/// A loss chosen at run time.
-struct AnyScoreLoss: ScoreLoss {
-    var base: any ScoreLoss
-    init(_ base: any ScoreLoss) { self.base = base }
-    mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
-        base.evaluate(scores: scores, targets: targets)
-    }
-}
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training runs, and the authors' detection settings")
@@ -467,10 +459,6 @@ for f in finals {
     testMAP[f.key] = maps
     testLabelAP[f.key] = perLabel
 }
-func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
-func sd(_ v: [Double]) -> Double {
-    v.count < 2 ? 0 : (v.reduce(0) { $0 + ($1 - mean(v)) * ($1 - mean(v)) } / Double(v.count - 1)).squareRoot()
-}
 func settingsText(_ m: Method) -> String {
     switch m {
     case .bce: return "—"
@@ -480,11 +468,11 @@ func settingsText(_ m: Method) -> String {
 }
 chapter.table(["model", "method", "summary key", "settings", "steps", "test mAP (mean ± sd)", "restarts"], finals.map { f in
     [f.model.name, f.label, f.key, settingsText(f.selection.method), "\(f.selection.epoch * stepsPerEpoch)",
-     "\(mean(testMAP[f.key]!).fixed(4)) ± \(sd(testMAP[f.key]!).fixed(4))", testMAP[f.key]!.fixed(3)]
+     "\(mean(testMAP[f.key]!).fixed(4)) ± \(standardDeviation(testMAP[f.key]!).fixed(4))", testMAP[f.key]!.fixed(3)]
 })
 chapter.say("untrained: linear \(untrainedTest["linear"]!.fixed(4)), MLP \(untrainedTest["mlp"]!.fixed(4)); chance \(chanceMAP.fixed(4))   (\(lap()))")
 for f in finals { chapter.metric("yeast", f.key, "mAP", mean(testMAP[f.key]!)) }
-for f in finals where seeds > 1 { chapter.metric("yeast", f.key, "mAP-sd", sd(testMAP[f.key]!)) }
+for f in finals where seeds > 1 { chapter.metric("yeast", f.key, "mAP-sd", standardDeviation(testMAP[f.key]!)) }
 for model in models { chapter.metric("yeast", "untrained-\(model.name)", "mAP", untrainedTest[model.name]!) }
 
 for f in finals {

@@ -93,22 +93,35 @@ public struct BCEScoreLoss: ScoreLoss {
     }
 }
 
-/// RaMBO's mAP loss (paper §4.6): per-class lists over the batch and the last τ batches' scores, plus the
-/// interclass term β on the current batch.
-public struct MAPScoreLoss: ScoreLoss {
-    public var loss: MAPLoss
+/// A RaMBO rank loss as a score loss: the batch's scores Y (B×C) and targets go to `loss` with the stored scores of
+/// the last `memorySize` batches, and this batch is stored after. With `MAPLoss` (paper §4.6): per-class lists over
+/// the batch and the memory, plus the interclass term β on the current batch.
+public struct RankScoreLoss<Loss: RankLoss>: ScoreLoss {
+    public var loss: Loss
     public private(set) var memory: ScoreMemory
 
-    public init(loss: MAPLoss, memorySize: Int = 0) {
+    public init(loss: Loss, memorySize: Int = 0) {
         self.loss = loss
         memory = ScoreMemory(capacity: max(0, memorySize))
     }
 
     public mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
         let y = scores.doubleRows
-        let result = loss.valueAndGradient(scores: y, targets: targets, memory: memory.batches)
+        let result = loss.valueAndGradient(scores: y, relevance: targets, memory: memory.batches, upstream: 1)
         memory.append(scores: y, relevance: targets)
         return (result.loss, Matrix(result.gradient))
+    }
+}
+
+/// RaMBO's mAP loss as a score loss (paper §4.6).
+public typealias MAPScoreLoss = RankScoreLoss<MAPLoss>
+
+/// A score loss chosen at run time (e.g. from a flag), usable where a concrete `ScoreLoss` type is needed.
+public struct AnyScoreLoss: ScoreLoss {
+    public var base: any ScoreLoss
+    public init(_ base: any ScoreLoss) { self.base = base }
+    public mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
+        base.evaluate(scores: scores, targets: targets)
     }
 }
 

@@ -5,48 +5,21 @@
 
 import _Differentiation
 
-/// `APLoss` as a differentiable function of one flat vector of `lists` × `length` scores (row-major).
-public struct APLossFunction: Sendable {
-    @noDerivative public var loss: APLoss
-    /// The relevance of every score, flat, in the same layout.
-    @noDerivative public var relevance: [Bool]
-    /// The length of each list; `scores.count / length` lists.
-    @noDerivative public var length: Int
-
-    public init(loss: APLoss, relevance: [Bool], length: Int? = nil) {
-        self.loss = loss
-        self.relevance = relevance
-        self.length = length ?? relevance.count
-    }
-
-    @differentiable(reverse)
-    public func callAsFunction(_ scores: [Double]) -> Double {
-        loss.forward(scores: split(scores), relevance: split(relevance))
-    }
-
-    @derivative(of: callAsFunction)
-    public func vjp(_ scores: [Double]) -> (value: Double, pullback: (Double) -> [Double].TangentVector) {
-        let value = callAsFunction(scores)
-        return (value, { v in
-            [Double].TangentVector(
-                loss.valueAndGradient(scores: split(scores), relevance: split(relevance), upstream: v)
-                    .gradient.flatMap { $0 })
-        })
-    }
-
-    private func split<T>(_ flat: [T]) -> [[T]] {
-        stride(from: 0, to: flat.count, by: length).map { Array(flat[$0..<min($0 + length, flat.count)]) }
-    }
-}
-
-/// `RecallLoss` as a differentiable function of a flat `rows` × `columns` score matrix (row-major), with fixed
-/// relevance and memory.
-public struct RecallLossFunction: Sendable {
-    @noDerivative public var loss: RecallLoss
+/// Any `RankLoss` as a differentiable function of one flat, row-major vector of scores shaped like `relevance`,
+/// with fixed relevance and memory. O(cost of the loss) per call and per pullback.
+///
+/// ```swift
+/// let f = RankLossFunction(loss: RecallLoss(lambda: 1), relevance: [[true, false]])
+/// let g = gradient(at: [0.5, 0.6], of: { f($0) })  // == RecallLoss(lambda: 1).valueAndGradient(...).gradient
+/// ```
+public struct RankLossFunction<Loss: RankLoss>: Sendable {
+    @noDerivative public var loss: Loss
+    /// The relevance (targets, for `MAPLoss`) of every score, one row per list; the flat scores follow its shape.
     @noDerivative public var relevance: [[Bool]]
+    /// Earlier batches the loss ranks against (empty for `APLoss`).
     @noDerivative public var memory: [ScoreBatch]
 
-    public init(loss: RecallLoss, relevance: [[Bool]], memory: [ScoreBatch] = []) {
+    public init(loss: Loss, relevance: [[Bool]], memory: [ScoreBatch] = []) {
         self.loss = loss
         self.relevance = relevance
         self.memory = memory
@@ -69,32 +42,28 @@ public struct RecallLossFunction: Sendable {
     }
 }
 
-/// `MAPLoss` (deterministic margin) as a differentiable function of a flat B × C score matrix (row-major).
-public struct MAPLossFunction: Sendable {
-    @noDerivative public var loss: MAPLoss
-    @noDerivative public var targets: [[Bool]]
-    @noDerivative public var memory: [ScoreBatch]
+/// `APLoss` over a flat vector of `lists` × `length` scores (row-major).
+public typealias APLossFunction = RankLossFunction<APLoss>
+/// `RecallLoss` over a flat `rows` × `columns` score matrix (row-major).
+public typealias RecallLossFunction = RankLossFunction<RecallLoss>
+/// `MAPLoss` (deterministic margin) over a flat B × C score matrix (row-major).
+public typealias MAPLossFunction = RankLossFunction<MAPLoss>
 
+extension RankLossFunction where Loss == APLoss {
+    /// AP over lists of `length` scores (default: one list), with the relevance of every score given flat.
+    public init(loss: APLoss, relevance: [Bool], length: Int? = nil) {
+        let length = max(1, length ?? relevance.count)
+        let rows = stride(from: 0, to: relevance.count, by: length).map {
+            Array(relevance[$0..<min($0 + length, relevance.count)])
+        }
+        self.init(loss: loss, relevance: rows)
+    }
+}
+
+extension RankLossFunction where Loss == MAPLoss {
+    /// mAP over a B × C score matrix with 0/1 `targets` [B][C].
     public init(loss: MAPLoss, targets: [[Bool]], memory: [ScoreBatch] = []) {
-        self.loss = loss
-        self.targets = targets
-        self.memory = memory
-    }
-
-    @differentiable(reverse)
-    public func callAsFunction(_ scores: [Double]) -> Double {
-        loss.forward(scores: reshape(scores, like: targets), targets: targets, memory: memory)
-    }
-
-    @derivative(of: callAsFunction)
-    public func vjp(_ scores: [Double]) -> (value: Double, pullback: (Double) -> [Double].TangentVector) {
-        let value = callAsFunction(scores)
-        return (value, { v in
-            let matrix = reshape(scores, like: targets)
-            return [Double].TangentVector(
-                loss.valueAndGradient(scores: matrix, targets: targets, memory: memory, upstream: v)
-                    .gradient.flatMap { $0 })
-        })
+        self.init(loss: loss, relevance: targets, memory: memory)
     }
 }
 
