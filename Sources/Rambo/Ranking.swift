@@ -93,17 +93,6 @@ public enum RankingKernel {
     ///
     /// - Precondition: every score is finite (see `validateScores`).
     /// - Complexity: O(n log n).
-    @available(*, deprecated, renamed: "comparisonArgsortDescending")
-    public static func argsortDescending(_ scores: [Double]) -> [Int] {
-        comparisonArgsortDescending(scores)
-    }
-
-    /// A stable descending argsort by comparison (the readable reference path).
-    ///
-    /// Same contract as `argsortDescending`: `order[k]` is the index at rank `k + 1`, ties by smaller index.
-    ///
-    /// - Precondition: every score is finite (see `validateScores`).
-    /// - Complexity: O(n log n).
     public static func comparisonArgsortDescending(_ scores: [Double]) -> [Int] {
         // Sort indices by (score descending, index ascending): an explicit tie rule, so the result does not
         // depend on the stability of the library sort.
