@@ -15,6 +15,13 @@ let chapterDependencies: [Target.Dependency] = [
     "Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "RamboReference", "Support",
 ]
 
+/// Swift 6 language mode (complete data-race checking), for every library, tool and test target.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+/// Chapters stay in Swift 5 mode: each is a notebook-style main.swift whose top-level `let`/`var`s (the chapter,
+/// its flags, its seeded generator) are used by the chapter's top-level functions. Swift 6 isolates top-level
+/// variables to the main actor, so every such function would need `@MainActor` noise that a notebook should not
+/// carry.
 let chapterTargets: [Target] = chapters.map { slug in
     .executableTarget(
         name: "ch" + slug.prefix(2),
@@ -34,32 +41,34 @@ let package = Package(
     ],
     targets: [
         // What every layer shares: the seeded generator, the libm binding, statistics, a CPU clock.
-        .target(name: "Support"),
+        .target(name: "Support", swiftSettings: swift6),
         // The method: pure Swift, no I/O.
-        .target(name: "Rambo", dependencies: ["Support"]),
+        .target(name: "Rambo", dependencies: ["Support"], swiftSettings: swift6),
         // Reference cases, ops, JSON and the shipped vectors: what checks a port against the method.
-        .target(name: "RamboReference", dependencies: ["Rambo"]),
+        .target(name: "RamboReference", dependencies: ["Rambo"], swiftSettings: swift6),
         // The small numeric kit the chapters train with.
-        .target(name: "Learning", dependencies: ["Rambo", "Support"]),
+        .target(name: "Learning", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
         // Loaders and toy generators; every loader validates its input.
-        .target(name: "Datasets", dependencies: ["Support"]),
+        .target(name: "Datasets", dependencies: ["Support"], swiftSettings: swift6),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
-        .target(name: "Gnuplot"),
+        .target(name: "Gnuplot", swiftSettings: swift6),
         // The chapter harness: options, narration, runtime checks, summary.json.
-        .target(name: "Walkthrough", dependencies: ["Gnuplot"]),
+        .target(name: "Walkthrough", dependencies: ["Gnuplot"], swiftSettings: swift6),
 
-        .executableTarget(name: "rambo-reference", dependencies: ["Rambo", "RamboReference", "Support"]),
-        .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"]),
-        .executableTarget(name: "course", dependencies: ["Walkthrough"]),
+        .executableTarget(
+            name: "rambo-reference", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
+        .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
+        .executableTarget(name: "course", dependencies: ["Walkthrough"], swiftSettings: swift6),
 
-        .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),
-        .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
-        .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
-        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),
-        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "RamboReference"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
+        .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"], swiftSettings: swift6),
+        .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
+        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
+        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "RamboReference"], swiftSettings: swift6),
     ] + chapterTargets,
+    // The default for targets without their own setting: only the chapters (see `chapterTargets`).
     swiftLanguageModes: [.v5]
 )

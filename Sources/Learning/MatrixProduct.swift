@@ -52,7 +52,8 @@ func multiplyPacked(_ packedA: [SIMD4<Float>], _ packedB: [SIMD8<Float>], m: Int
     packedA.withUnsafeBufferPointer { pa in
         packedB.withUnsafeBufferPointer { pb in
             c.storage.withUnsafeMutableBufferPointer { pc in
-                let paBase = pa.baseAddress!, pbBase = pb.baseAddress!, pcBase = pc.baseAddress!
+                // Workers write disjoint rows of C, so sharing the raw pointers across threads is safe.
+                nonisolated(unsafe) let paBase = pa.baseAddress!, pbBase = pb.baseAddress!, pcBase = pc.baseAddress!
                 if workers == 1 {
                     multiplyTiles(paBase, pbBase, pcBase, m: m, n: n, k: k, blocks: 0..<rowBlocks)
                 } else {

@@ -57,7 +57,7 @@ public func retrievalRanking(embeddings: Matrix, labels: [Int], depth: Int? = ni
     let blocks = (n + blockRows - 1) / blockRows
     var neighbours = [[Int]](repeating: [], count: n)
     neighbours.withUnsafeMutableBufferPointer { out in
-        let outBase = out.baseAddress!  // each block writes only its own queries' entries
+        nonisolated(unsafe) let outBase = out.baseAddress!  // each block writes only its own queries' entries
         let workers = max(1, min(threads ?? 2, blocks))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             for b in stride(from: w, to: blocks, by: workers) {

@@ -70,7 +70,7 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
     print("\(status == 0 ? "✓" : "✗") \(info.id) \(info.title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
           + "\(checks), \(summary?.figures.count ?? 0) figures, \(String(format: "%.1f", seconds)) s"
           + (status == 0 ? "" : "  (exit \(status); see \(log.path))"))
-    fflush(stdout)  // one line per chapter as it finishes, also when piped
+    fflush(nil)  // every C output stream, stdout included: one line per chapter as it finishes, also when piped
     results.append((info, status, summary))
 }
 

@@ -38,13 +38,13 @@ protocol BenchKernel {
 func makeKernel(_ options: Options, data: BenchData, rows: Range<Int>) -> any BenchKernel {
     switch options.op {
     case .rank: return RankKernel(data: data, rows: rows)
-    case .rank_backward: return RankBackwardKernel(data: data, rows: rows, lambda: options.lambda)
-    case .ap_loss:
+    case .rankBackward: return RankBackwardKernel(data: data, rows: rows, lambda: options.lambda)
+    case .apLoss:
         return APLossKernel(data: data, rows: rows, loss: APLoss(lambda: options.lambda, margin: options.margin))
-    case .recall_loss:
+    case .recallLoss:
         return RecallLossKernel(data: data, rows: rows,
                                 loss: RecallLoss(lambda: options.lambda, margin: options.margin))
-    case .map_loss:
+    case .mapLoss:
         return MAPLossKernel(data: data, rows: rows, loss: MAPLoss(lambda: options.lambda, margin: options.margin))
     }
 }

@@ -8,7 +8,11 @@ import Darwin
 
 /// The operations rambo-bench can time.
 enum Operation: String, CaseIterable {
-    case rank, rank_backward, recall_loss, ap_loss, map_loss
+    case rank
+    case rankBackward = "rank_backward"
+    case recallLoss = "recall_loss"
+    case apLoss = "ap_loss"
+    case mapLoss = "map_loss"
 }
 
 struct Options {

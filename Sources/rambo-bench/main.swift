@@ -23,7 +23,7 @@ import Darwin
 
 func fail(_ message: String, code: Int32) -> Never {
     var line = "rambo-bench: " + message + "\n"
-    line.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stderr) }
+    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }  // fd 2: stderr, unbuffered
     exit(code)
 }
 
@@ -37,7 +37,7 @@ case .failure(let error): fail(error.message + " (try --help)", code: 2)
 }
 
 let data = BenchData(n: options.n, rows: options.rows, seed: options.seed,
-                     withUpstream: options.op == .rank_backward)
+                     withUpstream: options.op == .rankBackward)
 
 /// One kernel per thread; thread t takes a contiguous block of rows.
 let threads = min(options.threads, options.rows)
@@ -61,7 +61,8 @@ func runOnce() -> Double {
     } else {
         box.kernels.withUnsafeMutableBufferPointer { kernels in
             box.sinks.withUnsafeMutableBufferPointer { sinks in
-                let k = kernels, s = sinks
+                // Thread t touches only kernels[t] and sinks[t], so sharing the buffers is safe.
+                nonisolated(unsafe) let k = kernels, s = sinks
                 DispatchQueue.concurrentPerform(iterations: threads) { t in s[t] += k[t].run() }
             }
         }
