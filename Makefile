@@ -2,11 +2,11 @@
 SWIFT ?= swift
 OUT   ?= out
 
-.PHONY: all setup build course quick test bench clean
+.PHONY: all setup build course quick test lint bench clean
 
 all: course
 
-## setup: install gnuplot-nox, dataset-fashion-mnist and the ORL faces if missing (quiet when present)
+## setup: install gnuplot-nox and dataset-fashion-mnist if missing (quiet when present)
 setup:
 	@bash scripts/setup.sh
 
@@ -24,6 +24,11 @@ quick: setup build
 ## test: the whole test suite (release build; chapters run in --quick mode)
 test: setup
 	$(SWIFT) test -c release
+
+## lint: swift-format with the committed .swift-format; exit 0 only with zero findings
+LINT_PATHS ?= Package.swift Sources Chapters Tests
+lint:
+	$(SWIFT) format lint --strict --parallel -r $(LINT_PATHS)
 
 ## bench: forward + backward timings, n = 1e3 … 1e8, one thread, median of CPU time (make bench BENCH_MAX=1e7 to stop earlier)
 BENCH       ?= .build/release/rambo-bench

@@ -33,19 +33,19 @@ public enum GnuplotScript {
         }
         for (p, panel) in figure.panels.enumerated() {
             for (s, series) in panel.series.enumerated() {
-                let where_ = "\(figure.name) panel \(p) series \(s)"
+                let place = "\(figure.name) panel \(p) series \(s)"
                 if series.style == .constant {
                     guard series.constant?.isFinite == true else {
-                        throw GnuplotError.invalidFigure("\(where_): a constant line needs a finite value")
+                        throw GnuplotError.invalidFigure("\(place): a constant line needs a finite value")
                     }
                     continue
                 }
                 guard let first = series.columns.first else {
-                    throw GnuplotError.invalidFigure("\(where_) has no data columns")
+                    throw GnuplotError.invalidFigure("\(place) has no data columns")
                 }
                 for (c, column) in series.columns.enumerated() where column.count != first.count {
                     throw GnuplotError.invalidFigure(
-                        "\(where_): column \(c) has \(column.count) values, column 0 has \(first.count)")
+                        "\(place): column \(c) has \(column.count) values, column 0 has \(first.count)")
                 }
             }
         }

@@ -168,7 +168,7 @@ public final class MLP: Trainable {
         }
     }
 
-    public func zeroGradients() { layers.forEach { $0.zeroGradients() } }
+    public func zeroGradients() { for layer in layers { layer.zeroGradients() } }
 
     /// The total number of trainable scalars.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.storage.count + $1.bias.count } }

@@ -186,11 +186,11 @@ struct InterpolationTests {
     @Test("LinearLoss.linearising agrees with the loss at the linearisation point and has the given slope")
     func linearising() {
         let target = [2.0, 1, 3]
-        let L: ([Double]) -> Double = { y in zip(y, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        let squaredError: ([Double]) -> Double = { y in zip(y, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
         let yHat = [1.0, 2, 3]
         let g = zip(yHat, target).map { 2 * ($0 - $1) }  // dL/dy at ŷ = [−2, 2, 0]
-        let f = LinearLoss.linearising(L, gradient: g, at: yHat)
-        #expect(f(yHat) == L(yHat))  // 2
+        let f = LinearLoss.linearising(squaredError, gradient: g, at: yHat)
+        #expect(f(yHat) == squaredError(yHat))  // 2
         #expect(f([2, 1, 3]) == 2 + (-2) * 1 + 2 * (-1))  // −2: the linearisation, not L (= 0)
     }
 
