@@ -158,7 +158,12 @@ chapter.check("λ_paper = 0.5 · n for the authors' λ_code = 0.5", close(author
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training: RaMBO mAP loss vs BCE")
-let methods = ["bce", "rambo-ap", "rambo-ap-beta0", "bce+rambo-ap"]
+/// The methods compared; the raw value is the name in tables and summary.json.
+enum Method: String, CaseIterable, CustomStringConvertible {
+    case bce, ramboAP = "rambo-ap", ramboAPBeta0 = "rambo-ap-beta0", bceAndRamboAP = "bce+rambo-ap"
+    var description: String { rawValue }
+}
+let methods = Method.allCases
 let titles = ["BCE", "RaMBO mAP, β = \(beta.fixed(2))", "RaMBO mAP, β = 0", "BCE + RaMBO mAP (½ each)"]
 chapter.say("""
     Same initial weights and batches for every method, \(seeds) run\(seeds > 1 ? "s" : "") (seed = data, weights and batches).
@@ -176,7 +181,7 @@ func evaluate(_ scores: Matrix, _ targets: [[Bool]]) -> Result {
     return Result(perLabel: perLabel, mAP: perLabel.reduce(0, +) / Double(classes), flat: flat, scores: scores)
 }
 
-func train(method: String, task: Task, seed: UInt64, lambda: Double = lambda, epochs: Int = epochs) -> Result {
+func train(method: Method, task: Task, seed: UInt64, lambda: Double = lambda, epochs: Int = epochs) -> Result {
     let trainer = ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: seed &+ 3)
     var sampler = MinibatchSampler(count: task.trainX.rows, batchSize: batchSize, dropLast: true, seed: seed &+ 5)
     var bce = BCEScoreLoss()
@@ -188,17 +193,17 @@ func train(method: String, task: Task, seed: UInt64, lambda: Double = lambda, ep
         for batch in sampler.epoch() {
             let x = task.trainX.rows(batch), t = batch.map { task.trainT[$0] }
             switch method {
-            case "bce": trainer.step(inputs: x, targets: t, loss: &bce)
-            case "rambo-ap": trainer.step(inputs: x, targets: t, loss: &ap)
-            case "rambo-ap-beta0": trainer.step(inputs: x, targets: t, loss: &ap0)
-            default: trainer.step(inputs: x, targets: t, loss: &both)
+            case .bce: trainer.step(inputs: x, targets: t, loss: &bce)
+            case .ramboAP: trainer.step(inputs: x, targets: t, loss: &ap)
+            case .ramboAPBeta0: trainer.step(inputs: x, targets: t, loss: &ap0)
+            case .bceAndRamboAP: trainer.step(inputs: x, targets: t, loss: &both)
             }
         }
     }
     return evaluate(trainer.scores(task.testX), task.testT)
 }
 
-var results = [String: [Result]]()
+var results = [Method: [Result]]()
 for s in 0..<seeds {
     let seed = chapter.seed &+ UInt64(s) &* 7919
     let task = s == 0 ? task1 : makeTask(seed: seed)
@@ -209,13 +214,13 @@ let untrained = evaluate(ScoreTrainer(sizes: [features, classes], learningRate: 
 func cell(_ v: [Double]) -> String {
     seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
 }
-func maps(_ m: String) -> [Double] { results[m]!.map(\.mAP) }
-func flats(_ m: String) -> [Double] { results[m]!.map(\.flat) }
+func maps(_ m: Method) -> [Double] { results[m]!.map(\.mAP) }
+func flats(_ m: Method) -> [Double] { results[m]!.map(\.flat) }
 var rows = [["untrained", untrained.mAP.fixed(3), untrained.flat.fixed(3), untrained.perLabel[0].fixed(3)]]
 for method in methods {
-    rows.append([method, cell(maps(method)), cell(flats(method)), cell(results[method]!.map { $0.perLabel[0] })])
-    chapter.metric("toy-multilabel", method, "mAP", mean(maps(method)))
-    chapter.metric("toy-multilabel", method, "flat-AP", mean(flats(method)))
+    rows.append([method.rawValue, cell(maps(method)), cell(flats(method)), cell(results[method]!.map { $0.perLabel[0] })])
+    chapter.metric("toy-multilabel", method.rawValue, "mAP", mean(maps(method)))
+    chapter.metric("toy-multilabel", method.rawValue, "flat-AP", mean(flats(method)))
 }
 chapter.say("Test set, \(seeds > 1 ? "mean ± sd over \(seeds) runs" : "one run"):")
 chapter.table(["method", "mAP", "flat AP (one list)", "AP of the 2 % label"], rows)
@@ -223,7 +228,7 @@ for method in methods {
     chapter.check("\(method) trains: mAP above the untrained scorer's by > 0.2 in every run",
                   maps(method).allSatisfy { $0 > untrained.mAP + 0.2 }, "\(maps(method).fixed(3))")
 }
-let apGap = zip(maps("rambo-ap"), maps("bce")).map { $0 - $1 }
+let apGap = zip(maps(.ramboAP), maps(.bce)).map { $0 - $1 }
 chapter.check("rambo-ap (β = \(beta.fixed(2))) is within 0.03 of BCE's mAP in every run", apGap.allSatisfy { abs($0) <= 0.03 },
               "rambo-ap − bce: \(apGap.map { signed($0) })")
 let bceAhead = apGap.allSatisfy { $0 < 0 }, apAhead = apGap.allSatisfy { $0 > 0 }
@@ -236,13 +241,13 @@ if !apAhead {
         scorer can, and optimising AP directly finds no better ranking here.
         """)
 }
-let betaGap = zip(flats("rambo-ap"), flats("rambo-ap-beta0")).map { $0 - $1 }
+let betaGap = zip(flats(.ramboAP), flats(.ramboAPBeta0)).map { $0 - $1 }
 if beta >= 0.1 {
     chapter.check("β = \(beta.fixed(2)) raises the flat AP over β = 0 by > 0.1 in every run", betaGap.allSatisfy { $0 > 0.1 },
                   "gain \(betaGap.map { signed($0) })")
     chapter.check("β = 0 leaves the flat AP below BCE's in every run (its scores are not comparable across labels)",
-                  zip(flats("rambo-ap-beta0"), flats("bce")).allSatisfy { $0 < $1 }, "\(flats("rambo-ap-beta0").fixed(3))")
-    let perLabelShift = zip(maps("rambo-ap"), maps("rambo-ap-beta0")).map { $0 - $1 }
+                  zip(flats(.ramboAPBeta0), flats(.bce)).allSatisfy { $0 < $1 }, "\(flats(.ramboAPBeta0).fixed(3))")
+    let perLabelShift = zip(maps(.ramboAP), maps(.ramboAPBeta0)).map { $0 - $1 }
     chapter.check("at λ = \(lambda.fixed(0)), β moves the per-label mAP by less than 0.03 in every run",
                   perLabelShift.allSatisfy { abs($0) < 0.03 }, "mAP(β) − mAP(0): \(perLabelShift.map { signed($0) })")
     chapter.say("""
@@ -299,12 +304,12 @@ chapter.say("""
     compared with the common labels' scores too, and they still get a signal.
     """)
 func trainBeta(_ b: Double, lambda l: Double, task: Task, seed: UInt64) -> Result {
-    train(method: b == 0 ? "rambo-ap-beta0" : "rambo-ap", task: task, seed: seed, lambda: l)
+    train(method: b == 0 ? .ramboAPBeta0 : .ramboAP, task: task, seed: seed, lambda: l)
 }
 var sweepMaps = [Double: [Double]]()
 for b in [0.0, beta] {
     sweepMaps[b] = sweep.map { l -> Double in
-        if l == lambda { return (b == 0 ? results["rambo-ap-beta0"]! : results["rambo-ap"]!)[0].mAP }
+        if l == lambda { return (b == 0 ? results[.ramboAPBeta0]! : results[.ramboAP]!)[0].mAP }
         return trainBeta(b, lambda: l, task: task1, seed: chapter.seed).mAP
     }
 }
@@ -315,7 +320,7 @@ chapter.plot(Figure(name: "lambda-beta", panel: Panel(
     title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true, key: .bottomRight,
     series: [.linesPoints(x: sweep, y: sweepMaps[0]!, title: "β = 0", color: colours[2]),
              .linesPoints(x: sweep, y: sweepMaps[beta]!, title: "β = \(beta.fixed(2))", color: colours[1]),
-             .constant(results["bce"]![0].mAP, title: "BCE", color: colours[0])])))
+             .constant(results[.bce]![0].mAP, title: "BCE", color: colours[0])])))
 let smallLambda = 10.0
 if beta >= 0.1 {
     var smallGap = [Double]()
@@ -331,6 +336,6 @@ if beta >= 0.1 {
 }
 let top = sweep.indices.filter { sweep[$0] >= 256 }
 chapter.check("from λ = 256 up, both β reach within 0.03 of BCE's mAP (run 1)",
-              top.allSatisfy { abs(sweepMaps[0]![$0] - results["bce"]![0].mAP) <= 0.03 && abs(sweepMaps[beta]![$0] - results["bce"]![0].mAP) <= 0.03 })
+              top.allSatisfy { abs(sweepMaps[0]![$0] - results[.bce]![0].mAP) <= 0.03 && abs(sweepMaps[beta]![$0] - results[.bce]![0].mAP) <= 0.03 })
 
 chapter.finish()
