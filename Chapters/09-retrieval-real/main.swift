@@ -420,7 +420,7 @@ if !quick {
     chapter.check("RaMBO is above contrastive in MAP@R", ramboEval.mapAtR > contrastiveEval.mapAtR,
                   "\(contrastiveEval.mapAtR.fixed(3)) vs \(ramboEval.mapAtR.fixed(3))")
     chapter.say("""
-        For orientation (DATA.md, Python, first 5000 test images): raw pixels R@1 0.795, MAP@R 0.33; the authors'
+        For orientation (docs/data-sources.md, Python, first 5000 test images): raw pixels R@1 0.795, MAP@R 0.33; the authors'
         recall loss with batches of 8 × 16, 1000 steps, R@1 0.84, MAP@R 0.69–0.71.
         """)
 }

@@ -25,7 +25,7 @@ public func applyMargin(_ scores: inout [Double], relevance: [Bool], alpha: Doub
 
 /// The margin of the official `MapLoss` (mAP.py): `scores − α · |ξ| · (t − 0.5)` with ξ ~ N(0, 1) drawn afresh
 /// for every entry, so positives move down by α|ξ|/2 and negatives up by α|ξ|/2. Not in the paper: the expected
-/// shift is α·√(2/π)/2 ≈ 0.399·α instead of α/2, and the margin is random (PAPER.md §3.2, §7.4).
+/// shift is α·√(2/π)/2 ≈ 0.399·α instead of α/2, and the margin is random (docs/paper-vs-code.md).
 ///
 /// Draws one `nextGaussian()` per entry, in index order, from `generator` (seed it for a reproducible run; the
 /// draws cannot match torch's generator).

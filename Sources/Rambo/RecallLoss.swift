@@ -9,7 +9,7 @@ public enum RecallWeighting: String, Sendable, CaseIterable, Codable {
     /// ℓ(r) = log(1 + log(1 + r)): w_K = ℓ(K) − ℓ(K−1) ≈ 1/(K log K).
     case loglog
     /// ℓ(r) = r, every K weighted 1: the mean number of negatives ahead. Not in the paper; used to show the
-    /// official code's normalisation (PAPER.md §4, `weight_fn = identity`).
+    /// official code's normalisation (docs/paper-vs-code.md, `weight_fn = identity`).
     case identity
 
     /// ℓ(r).

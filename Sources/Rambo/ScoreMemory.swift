@@ -17,7 +17,7 @@ public struct ScoreBatch: Sendable, Equatable {
 /// A ring buffer of the last `capacity` (τ) batches, oldest first.
 ///
 /// Use: compute the loss with `memory.batches`, then `append` the current batch. After k appends it holds
-/// min(k, τ) batches. τ = 0 is allowed and holds nothing (the official `MapLoss` crashes on τ = 0; PAPER.md §7.10).
+/// min(k, τ) batches. τ = 0 is allowed and holds nothing (the official `MapLoss` crashes on τ = 0; docs/paper-vs-code.md).
 ///
 /// The loss functions put the current batch first and the stored batches after it, oldest first, as the
 /// official code concatenates them; with the stable tie rule this order decides ties.

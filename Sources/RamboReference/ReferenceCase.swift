@@ -12,7 +12,7 @@ public struct ReferenceCaseError: Error, Equatable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The operations of the reference, with their inputs (DESIGN.md, "rambo-reference").
+/// The operations of the reference, with their inputs (README, "Checking a port"; chapter 13).
 public enum ReferenceOp: String, CaseIterable, Sendable {
     case rank
     case rankBackward = "rank_backward"

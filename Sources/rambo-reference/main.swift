@@ -1,4 +1,4 @@
-// rambo-reference: the port-checking tool (DESIGN.md, "rambo-reference").
+// rambo-reference: the port-checking tool (README, "Checking a port"; chapter 13).
 //
 //   rambo-reference eval CASES.json                        answer every case: {"results": [...]} on stdout
 //   rambo-reference generate --out DIR                     write the shipped vectors (one file per op)

@@ -6,7 +6,7 @@ import _Differentiation
 @Suite("Official convention vs paper")
 struct OfficialTests {
     @Test func recallOnOneRowIsScaledByRowsOverColumns() {
-        // PAPER.md §7.2: a 1×6 row with true r = [2, 2] (positives at ranks 3, 4), weight_fn = identity.
+        // The authors' RecallLoss (docs/paper-vs-code.md): a 1×6 row with true r = [2, 2] (positives at ranks 3, 4), weight_fn = identity.
         // r_code = (rk/6 − rk⁺/6) · rows(1) = 2/6 → micro mean 1/3; the paper's value is 2.
         let y = [[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]]
         let rel = [[false, false, true, true, false, false]]
