@@ -89,8 +89,8 @@ public struct PGMImage: Sendable, Equatable {
     }
 }
 
-/// The ORL / AT&T face database (AT&T Laboratories Cambridge): 40 people × 10 images, 92×112 PGM, fetched by
-/// `make setup` into `Data/cache/orl/sNN/K.pgm` (never committed).
+/// The ORL / AT&T face database (AT&T Laboratories Cambridge): 40 people × 10 images, 92×112 PGM, fetched on
+/// request by `scripts/fetch-orl.sh` into `Data/cache/orl/sNN/K.pgm` (never committed; no chapter uses them).
 public enum ORLFaces {
     public static let people = 40
     public static let imagesPerPerson = 10
@@ -117,7 +117,7 @@ public enum ORLFaces {
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
         else {
             throw DatasetError(file: directory.path, kind: .missing,
-                               problem: "the ORL faces are not there; run make setup to fetch them")
+                               problem: "the ORL faces are not there; run scripts/fetch-orl.sh to fetch them")
         }
         var pixels = [Float]()
         pixels.reserveCapacity(persons.count * imagesPerPerson * width * height)
@@ -126,7 +126,7 @@ public enum ORLFaces {
             for k in 1...imagesPerPerson {
                 let url = directory.appendingPathComponent("s\(person)/\(k).pgm")
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw DatasetError(file: url.path, kind: .missing, problem: "file not found; run make setup")
+                    throw DatasetError(file: url.path, kind: .missing, problem: "file not found; run scripts/fetch-orl.sh")
                 }
                 let image = try PGMImage.load(url)
                 guard image.width == width, image.height == height else {

@@ -76,7 +76,7 @@ func write(_ bytes: [UInt8], _ url: URL) throws { try Data(bytes).write(to: url)
         #expect(y.labels.allSatisfy { $0.count == 14 })
         #expect(y.labelNames.first == "Class1" && y.labelNames.last == "Class14")
         #expect(y.labelCounts == [762, 1038, 983, 862, 722, 597, 428, 480, 178, 253, 289, 1816, 1799, 34])
-        // Prevalence 1.4 % ... 75 %, as DATA.md says.
+        // Prevalence 1.4 % ... 75 %, as docs/data-sources.md says.
         #expect(abs(y.prevalences.min()! - 34.0 / 2417) < 1e-12)
         #expect(abs(y.prevalences.max()! - 1816.0 / 2417) < 1e-12)
         #expect(y.features[0][0] == 0.004168 && y.features[0][1] == -0.170975)
@@ -193,6 +193,19 @@ func idx(_ dims: [Int], _ payload: [UInt8]) -> [UInt8] {
         #expect(wide.samples == [1000, 1])
     }
 
+    @Test func loadsASmallFileItWrites() throws {
+        let dir = try temporaryDirectory("pgm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("tiny.pgm")
+        try write(Array("P5\n2 3\n# max\n200\n".utf8) + [0, 200, 50, 100, 150, 25], url)
+        let image = try PGMImage.load(url)
+        #expect(image.width == 2 && image.height == 3 && image.maxValue == 200)
+        #expect(image.samples == [0, 200, 50, 100, 150, 25])
+        #expect(zip(image.normalized, [0, 1, 0.25, 0.5, 0.75, 0.125] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })
+        let missing = datasetError { try PGMImage.load(dir.appendingPathComponent("absent.pgm")) }
+        #expect(missing?.kind == .missing)
+    }
+
     @Test func rejectsBadFiles() {
         #expect(datasetError { try PGMImage(parsing: Array("P6 1 1 255\n".utf8) + [0, 0, 0], name: "c.ppm") }?
             .kind == .badMagic)
@@ -209,7 +222,7 @@ func idx(_ dims: [Int], _ payload: [UInt8]) -> [UInt8] {
         let absent = dir.appendingPathComponent("orl")
         let e = datasetError { try ORLFaces.load(directory: absent) }
         #expect(e?.kind == .missing && e?.file == absent.path)
-        #expect(e?.problem.contains("run make setup") == true)
+        #expect(e?.problem.contains("scripts/fetch-orl.sh") == true)
 
         // A tiny fake: person 1 with ten 92×112 images.
         let face = Array("P5\n92 112\n255\n".utf8) + [UInt8](repeating: 51, count: 92 * 112)
@@ -223,7 +236,7 @@ func idx(_ dims: [Int], _ payload: [UInt8]) -> [UInt8] {
         #expect(e2?.file.hasSuffix("s2/1.pgm") == true)
     }
 
-    @Test(.enabled(if: ORLFaces.isAvailable(), "needs the ORL faces in Data/cache/orl (make setup)"))
+    @Test(.enabled(if: ORLFaces.isAvailable(), "needs the ORL faces in Data/cache/orl (scripts/fetch-orl.sh)"))
     func orlFromTheCache() throws {
         let faces = try ORLFaces.load()
         #expect(faces.count == 400 && faces.width == 92 && faces.height == 112)
