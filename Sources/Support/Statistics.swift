@@ -25,6 +25,10 @@ public struct ConfidenceInterval: Sendable, Equatable {
     public var mean: Double
     /// The half-width: the interval is mean ± halfWidth.
     public var halfWidth: Double
+    public init(mean: Double, halfWidth: Double) {
+        self.mean = mean
+        self.halfWidth = halfWidth
+    }
     public var lower: Double { mean - halfWidth }
     public var upper: Double { mean + halfWidth }
     /// Whether `x` lies in [lower, upper].
