@@ -11,7 +11,8 @@
 //   map_at_r           {"map_at_r": x}       or null when no query has a same-class item
 //   average_precision  {"ap": x}             or null when the list has no positive
 // The metric ops have one definition; "convention" is accepted for them and changes nothing.
-// A loss with no positive anywhere is 0 with a zero gradient in both conventions (the official code gives NaN).
+// A loss with no positive anywhere is 0 with a zero gradient (`paper`); `official` answers what the authors' code
+// gives: a NaN loss, written as null (undefined), and its gradient.
 
 /// Evaluation of reference cases.
 public enum Reference {
@@ -88,7 +89,7 @@ public enum Reference {
             let scores = try reader.vector("scores")
             switch convention {
             case .paper: return ["ranks": .array(rank(scores).map(JSONValue.integer))]
-            case .official: return ["ranks": JSONValue(OfficialRanking.normalisedRanks(scores))]
+            case .official: return ["ranks": JSONValue(normalisedRank(scores))]
             }
 
         case .rankBackward:
@@ -99,7 +100,7 @@ public enum Reference {
             switch convention {
             case .paper: return ["grad": JSONValue(rankBackward(scores: scores, upstream: upstream, lambda: lambda))]
             case .official:
-                return ["grad": JSONValue(OfficialRanking.rankBackward(scores: scores, upstream: upstream, lambda: lambda))]
+                return ["grad": JSONValue(officialRankBackward(scores: scores, upstream: upstream, lambda: lambda))]
             }
 
         case .recallLoss:
@@ -132,6 +133,7 @@ public enum Reference {
             let scores = try reader.matrix("scores")
             let relevance = try reader.binaryMatrix("relevance")
             try CaseReader.sameShape(scores, relevance, name: "relevance")
+            if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
             let loss = APLoss(lambda: try reader.number("lambda"), margin: try reader.number("margin"),
                               convention: convention)
             try loss.validate(scores: scores, relevance: relevance)
@@ -188,8 +190,9 @@ public enum Reference {
         }
     }
 
+    /// A loss answer; an official NaN loss (no positive, as the authors' code gives it) is written as null.
     static func lossOutputs(_ result: LossResult) -> [String: JSONValue] {
-        ["loss": .number(result.loss), "grad": JSONValue(result.gradient)]
+        ["loss": result.loss.isNaN ? .null : .number(result.loss), "grad": JSONValue(result.gradient)]
     }
 
     /// Why a cases file cannot be evaluated at all (as opposed to one bad case).
