@@ -69,8 +69,9 @@ import Testing
         for entry in entries {
             let mine = Reference.answer(case: entry.testCase)
             guard let d = Self.distance(entry.answer, mine) else {
-                Issue.record("\(entry.id): authors \(JSONWriter.compact(entry.answer).prefix(300)) vs swift "
-                             + "\(JSONWriter.compact(mine).prefix(300))")
+                let authors = String(JSONWriter.compact(entry.answer).prefix(300))
+                let swift = String(JSONWriter.compact(mine).prefix(300))
+                Issue.record("\(entry.id): authors \(authors) vs swift \(swift)")
                 continue
             }
             #expect(d <= 1e-9, "\(entry.id): relative difference \(d)")
