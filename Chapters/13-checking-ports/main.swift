@@ -196,7 +196,7 @@ chapter.say("""
     mAP.py shifts each entry by −α·|ξ|·(t − 0.5), ξ ~ N(0, 1) drawn afresh per entry and call: the margin is random
     and its mean is α·E|ξ|/2 = α·√(2/π)/2 ≈ 0.399·α, not α/2. The reference fixes |ξ| ≡ 1 (the paper's margin) in
     both conventions, so its vectors are deterministic; a port of mAP.py must switch the noise off to check
-    against them. \(draws) draws of the shift of a negative, in units of α:
+    against them, and "off" means |ξ| = 1 (torch.ones_like in place of torch.randn_like), not ξ = 0. \(draws) draws of the shift of a negative, in units of α:
     """)
 let alpha = 0.15
 var shifts = [Double]()
@@ -378,7 +378,7 @@ chapter.check("verify reports the missing answer", plantedReport.lines.contains 
 chapter.section("Checking your port")
 chapter.say("""
     swift run rambo-reference cases --vectors Data/reference > cases.json      # the inputs, flags, no answers
-    python my_port.py cases.json > results.json                              # {"results": [{"id", ...}]}
+    python3 driver.py my_port cases.json > results.json                      # {"results": [{"id", ...}]}
     swift run rambo-reference verify --vectors Data/reference --results results.json
     One line per failing test, then "N passed, M failed"; exit 0 only when all pass. `--op rank` and
     `--convention official` (on cases, eval and verify alike) work on a selection. Every op is defined in
