@@ -234,8 +234,8 @@ public struct RecallLoss: Sendable {
         var total = 0.0
         for q in rows.indices where rows[q].relevance.contains(true) {
             let row = RecallCore.row(
-                shifted: rows[q].scores, relevance: rows[q].relevance, weighting: weighting, convention: .paper,
-                rowCount: 1, factor: upstream.map { $0 / Double(valid) }, lambda: lambda)
+                shifted: rows[q].scores, relevance: rows[q].relevance, weighting: weighting,
+                factor: upstream.map { $0 / Double(valid) }, lambda: lambda)
             total += row.sum / Double(row.positives)
             if let g = row.gradient { gradient[q] = Array(g[0..<scores[q].count]) }
         }
@@ -280,42 +280,27 @@ public struct RecallLoss: Sendable {
     }
 }
 
-/// One row of the recall loss on margin-shifted scores.
+/// One row of the recall loss on margin-shifted scores: `row` (paper) and `officialRow` (recall.py).
 enum RecallCore {
-    /// Σ_pos ℓ(r_i) over the row, its number of positives, and (when `factor` is given) dL/dỹ for the upstream
-    /// on ranks `factor · ℓ'(r_i) / #pos` (`paper`, integer ranks) or `factor · ℓ'(r_i)` (`official`, normalised
-    /// ranks, where `factor` already holds rows/total positives). r_i is read off the sorted order: one argsort
+    /// Σ_pos ℓ(r_i) over the row (`paper`, integer ranks), its number of positives, and (when `factor` is given)
+    /// dL/dỹ for the upstream on ranks `factor · ℓ'(r_i) / #pos`. r_i is read off the sorted order: one argsort
     /// for the forward, one more for the backward.
     static func row(
-        shifted: [Double], relevance: [Bool], weighting: RecallWeighting, convention: Convention, rowCount: Int,
-        factor: Double?, lambda: Double
+        shifted: [Double], relevance: [Bool], weighting: RecallWeighting, factor: Double?, lambda: Double
     ) -> (sum: Double, positives: Int, gradient: [Double]?) {
         let order = argsortDescending(shifted)
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let length = Double(shifted.count), rows = Double(rowCount)
         var upstream = factor == nil ? [] : [Double](repeating: 0, count: shifted.count)
         var positivesSoFar = 0
         var sum = 0.0
         for (position, index) in order.enumerated() where relevance[index] {
             positivesSoFar += 1
-            let r: Double
-            switch convention {
-            case .paper: r = Double(position + 1 - positivesSoFar)
-            case .official: r = (Double(position + 1) / length - Double(positivesSoFar) / length) * rows
-            }
+            let r = Double(position + 1 - positivesSoFar)
             sum += weighting.value(r)
-            if let factor {
-                switch convention {
-                case .paper: upstream[index] = factor * weighting.derivative(r) / Double(positives)
-                case .official: upstream[index] = factor * weighting.derivative(r)
-                }
-            }
+            if let factor { upstream[index] = factor * weighting.derivative(r) / Double(positives) }
         }
         guard factor != nil else { return (sum, positives, nil) }
-        let ranks = ranks(fromOrder: order)
-        let gradient = convention == .paper
-            ? rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
-            : OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
+        let gradient = rankBackward(scores: shifted, ranks: ranks(fromOrder: order), upstream: upstream, lambda: lambda)
         return (sum, positives, gradient)
     }
 
