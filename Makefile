@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT   ?= out
 
-.PHONY: all setup build course quick test lint bench clean
+.PHONY: all setup build course quick test lint bench clean oracle oracle-verify
 
 all: course
 
@@ -47,6 +47,16 @@ bench: build
 	done; \
 	for n in 1000 10000 100000; do run --op recall_loss --n $$n --rows 100 --repeats 7; done; \
 	for n in 1000 10000 100000 1000000; do run --op map_loss --n $$n --rows 20 --repeats 7; done
+
+## oracle: run the authors' code (torch, in a venv outside the repo: RAMBO_ORACLE_VENV, default
+## ~/.cache/rambo-oracle/venv) on every official vector + 250 random cases and freeze its answers into
+## Tests/ReferenceTests/Fixtures/authors-official.json (the tests then need no torch)
+oracle:
+	@bash scripts/oracle/run.sh freeze
+
+## oracle-verify: the authors' code as a port: cases --convention official | authors' code | verify
+oracle-verify:
+	@bash scripts/oracle/run.sh verify
 
 clean:
 	rm -rf .build $(OUT)

@@ -48,6 +48,36 @@ chapter.check("official ranks are paper ranks divided by n", zip(paperRanks, off
               "max |paper − official| = \(rankGap)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("The authors' code, behaviour 1: normalised ranks are Float32")
+chapter.say("""
+    rank_normalised computes (rank + 1).float() / n: a Float32 tensor even for Float64 scores, promoted back to
+    Float64 where it meets one. With n = 3 the ranks are Float32(1/3), Float32(2/3), not the Float64 fractions:
+    """)
+let three = [0.3, 0.9, -0.1]
+let threeOfficial = normalisedRank(three)
+let threeExact = rank(three).map { Double($0) / 3 }
+chapter.table(["item", "rk", "Float64 rk/3", "official Float32(rk)/3", "difference"], three.indices.map { i in
+    ["\(i)", "\(rank(three)[i])", "\(threeExact[i])", "\(threeOfficial[i])", (threeOfficial[i] - threeExact[i]).sci]
+})
+chapter.check("official ranks are Float32(rk)/Float32(n), not rk/n in Float64",
+              threeOfficial == rank(three).map { Double(Float($0) / Float(3)) } && threeOfficial != threeExact,
+              "max difference \(maxAbsDifference(threeOfficial, threeExact).sci) (the vectors allow 1e-6 relative)")
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("The authors' code, behaviour 2: ties go to the later index")
+chapter.say("""
+    rank is argsort(argsort(y)).flip: torch's CPU sort keeps equal items in index order for rows of at most 16
+    items, and the flip then puts the later one first. The paper's rule (and this package's `paper`) is the
+    earlier index. Above 16 items torch's order of ties is not determined, so no official vector has an exact
+    tie in a longer list (margins and the perturbation y + λ·g included), and every tie-dependent one is flagged.
+    """)
+let tied = [1.0, 1, 0.5, 1]
+let tiedPaper = rank(tied), tiedOfficial = normalisedRank(tied).map { Int(($0 * 4).rounded()) }
+chapter.say("y = \(tied): paper rk = \(tiedPaper.listed), official rk = 4·rk_n = \(tiedOfficial.listed)")
+chapter.check("official ties: the later index ranks higher; paper: the earlier",
+              tiedPaper == [1, 2, 4, 3] && tiedOfficial == [3, 2, 4, 1])
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ units: λ_code = λ_paper / n, and the +1e-8")
 chapter.say("""
     The official backward perturbs normalised ranks: y' = y + λ_code·dL/d(rk/n), grad = −(rk/n − rk'/n)/(λ_code + 1e-8).
@@ -67,8 +97,9 @@ for lambdaPaper in [0.5, 2.0, 8.0] {
     let predicted = largest * 1e-8 / (lambdaCode + 1e-8)
     worstUnits = max(worstUnits, gap)
     unitRows.append([lambdaPaper.fixed(1), lambdaCode.fixed(5), largest.fixed(4), gap.sci, predicted.sci])
-    chapter.check("λ_paper = \(lambdaPaper): the gradients agree up to the +1e-8 factor",
-                  abs(gap - predicted) <= 1e-12 * max(1, largest), "max |Δ| \(gap.sci), predicted \(predicted.sci)")
+    // The code's backward runs in Float32: a few roundings of 2^-24 relative on top of the +1e-8 factor.
+    chapter.check("λ_paper = \(lambdaPaper): the gradients agree up to the +1e-8 factor and Float32 rounding",
+                  gap <= predicted + 3e-7 * largest, "max |Δ| \(gap.sci), predicted \(predicted.sci) + Float32")
 }
 chapter.table(["λ_paper", "λ_code = λ/n", "max |grad|", "max |paper − official|", "max|grad|·1e-8/(λ_code+1e-8)"], unitRows)
 differences.append(("λ units (+1e-8)", worstUnits))
@@ -107,7 +138,7 @@ let quirkPaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: qui
 let quirkOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
     .forward(scores: quirkRow, relevance: quirkRelevance)
 chapter.say("paper \(quirkPaper.fixed(6)), official \(quirkOfficial.fixed(6)) = 2 · 1/6")
-chapter.check("1×6 list, mean r = 2: paper 2, official 1/3", quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-15,
+chapter.check("1×6 list, mean r = 2: paper 2, official 1/3 (in Float32)", quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-7,
               "|paper − official| = \((quirkPaper - quirkOfficial).fixed(4))")
 differences.append(("recall rows/cols", abs(quirkPaper - quirkOfficial)))
 var square = [[Double]](), squareRelevance = [[Bool]]()
@@ -119,7 +150,7 @@ let squarePaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: sq
 let squareOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
     .forward(scores: square, relevance: squareRelevance)
 chapter.check("a square 6×6 input with two positives per row: the conventions agree",
-              abs(squarePaper - squareOfficial) < 1e-12, "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
+              abs(squarePaper - squareOfficial) < 1e-6, "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
 chapter.say("""
     The code also averages over all positive (row, item) pairs (micro), the paper over rows (macro). They differ as
     soon as rows have different numbers of positives, even for square inputs:
@@ -166,7 +197,7 @@ chapter.say("""
     mAP.py shifts each entry by −α·|ξ|·(t − 0.5), ξ ~ N(0, 1) drawn afresh per entry and call: the margin is random
     and its mean is α·E|ξ|/2 = α·√(2/π)/2 ≈ 0.399·α, not α/2. The reference fixes |ξ| ≡ 1 (the paper's margin) in
     both conventions, so its vectors are deterministic; a port of mAP.py must switch the noise off to check
-    against them. \(draws) draws of the shift of a negative, in units of α:
+    against them, and "off" means |ξ| = 1 (torch.ones_like in place of torch.randn_like), not ξ = 0. \(draws) draws of the shift of a negative, in units of α:
     """)
 let alpha = 0.15
 var shifts = [Double]()
@@ -210,6 +241,53 @@ chapter.check("paper gives 11/45 exactly, official 0.2444470 (AP divided by #pos
               "|Δ| = \(abs(apOfficial - apPaper).sci)")
 differences.append(("AP epsilon", abs(apOfficial - apPaper)))
 
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("The authors' code, behaviour 3: NaN without a positive")
+chapter.say("""
+    With no positive anywhere recall.py divides 0 by 0, and mAP.py takes the mean over no class: NaN. `official`
+    answers NaN, written null in JSON (verify accepts null, NaN or "NaN" there); `paper` answers 0 with a zero
+    gradient. mAP.py always computes both of its terms, so a batch without a positive is NaN even with β = 0
+    (0 · NaN = NaN), and recall.py's NaN gradient perturbs every score to NaN, one big tie for torch's sort.
+    """)
+let none = [[0.5, 0.25, 1.0]], noneRelevance = [[false, false, false]]
+let nanRecall = RecallLoss(lambda: 0.25, convention: .official).valueAndGradient(scores: none, relevance: noneRelevance)
+let nanAP = APLoss(lambda: 0.25, convention: .official).forward(scores: none, relevance: noneRelevance)
+let memoryOnly = MAPLoss(lambda: 0.25, convention: .official).forward(
+    scores: [[0.5], [0.25]], targets: [[false], [false]],
+    memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])])
+chapter.table(["case", "paper", "official"], [
+    ["recall loss, no positive", RecallLoss(lambda: 1).forward(scores: none, relevance: noneRelevance).fixed(1),
+     "\(nanRecall.loss), grad \(nanRecall.gradient[0].fixed(3))"],
+    ["AP loss, no positive", APLoss(lambda: 1).forward(scores: none, relevance: noneRelevance).fixed(1), "\(nanAP)"],
+    ["mAP loss β = 0, positive only in memory",
+     MAPLoss(lambda: 1).forward(scores: [[0.5], [0.25]], targets: [[false], [false]],
+                                memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])]).fixed(4), "\(memoryOnly)"],
+])
+chapter.check("official gives NaN where the authors' code does", nanRecall.loss.isNaN && nanAP.isNaN && memoryOnly.isNaN)
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("The authors' code, behaviour 4: MapLoss(batch_memory=0) raises")
+chapter.say("""
+    MapLoss pops from its deque until fewer than batch_memory batches remain: with batch_memory = 0 it pops from
+    an empty deque and raises IndexError. The reference's memory [] (τ = 0) is a fresh MapLoss(batch_memory=1):
+    on its first call the deque is empty, so the loss is the memory-free one; from the second call on it would
+    hold one batch. A case with memory [m1, …, mk] is MapLoss(batch_memory=k) called on m1, …, mk first.
+    """)
+let firstBatch = [[0.5, -0.25], [1, 0.75]], firstTargets = [[true, false], [false, true]]
+let secondBatch = [[0.25, 0.5], [-0.5, 1]], secondTargets = [[false, true], [true, false]]
+let officialMAP = MAPLoss(lambda: 0.25, interclass: 1.0 / 3, convention: .official)
+var ring = ScoreMemory(capacity: 1)
+let fresh = officialMAP.forward(scores: secondBatch, targets: secondTargets, memory: ring.batches)
+ring.append(scores: firstBatch, relevance: firstTargets)
+let afterOne = officialMAP.forward(scores: secondBatch, targets: secondTargets, memory: ring.batches)
+let noMemory = officialMAP.forward(scores: secondBatch, targets: secondTargets)
+chapter.say("memory [] \(noMemory.fixed(6)); fresh batch_memory=1 \(fresh.fixed(6)); after one stored batch \(afterOne.fixed(6))")
+let explicit = officialMAP.forward(scores: secondBatch, targets: secondTargets,
+                                  memory: [ScoreBatch(scores: firstBatch, relevance: firstTargets)])
+chapter.check("a stored batch lengthens the class lists: the ring's batch is the case's memory [m1]",
+              afterOne == explicit && afterOne != noMemory && fresh == noMemory,
+              "\(afterOne.fixed(6)) vs \(noMemory.fixed(6)) without memory")
+
 chapter.table(["difference", "|paper − official|"], differences.map { [$0.name, $0.value.sci] })
 chapter.plot(Figure(name: "convention-differences", width: 900, height: 500, panel: Panel(
     title: "How far the conventions are apart on each small case", xLabel: "difference (see the labels)",
@@ -225,7 +303,9 @@ chapter.section("The shipped vectors, checked in-process")
 chapter.say("""
     Data/reference holds one file per op (`swift run rambo-reference generate --out Data/reference` rewrites them
     byte for byte). Here every test is answered by the library and compared the way `verify` compares a port:
-    |answer − expected| ≤ atol + rtol·|expected|, 0 for ranks, 1e-12 for the rest; invalid inputs must give an error.
+    |answer − expected| ≤ atol + rtol·|expected| (paper: 0 for ranks, 1e-12 for the rest; official: 1e-6 relative
+    and 1e-9 absolute, for its Float32 ranks); invalid inputs must give an error. The official vectors are also
+    the authors' own answers: Tests/ReferenceTests/Fixtures/authors-official.json, frozen by `make oracle`.
     """)
 let vectorsFolder: URL = {
     let flag = chapter.string("vectors")
@@ -298,11 +378,12 @@ chapter.check("verify reports the missing answer", plantedReport.lines.contains 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Checking your port")
 chapter.say("""
-    swift run rambo-reference cases --vectors Data/reference > cases.json      # the inputs, no answers
-    python my_port.py cases.json > results.json                              # {"results": [{"id", ...}]}
+    swift run rambo-reference cases --vectors Data/reference > cases.json      # the inputs, flags, no answers
+    python3 driver.py my_port cases.json > results.json                      # {"results": [{"id", ...}]}
     swift run rambo-reference verify --vectors Data/reference --results results.json
-    One line per failing test, then "N passed, M failed"; exit 0 only when all pass. `--op rank` checks one op;
-    `rambo-reference eval CASES.json` answers your own cases. The README beside this chapter has a Python example.
+    One line per failing test, then "N passed, M failed"; exit 0 only when all pass. `--op rank` and
+    `--convention official` (on cases, eval and verify alike) work on a selection. Every op is defined in
+    Data/reference/SPEC.md; the README beside this chapter has a Python driver that runs as printed.
     """)
 
 chapter.finish()

@@ -14,11 +14,13 @@
 /// Backward: rk(ỹ⁺) is a constant, and dL/drk(ỹ)_i = rk⁺_i / (rk_i² · |rel| · L_valid) for positives (0 for
 /// negatives); `rankBackward` turns that into dL/dỹ, and dL/dy = dL/dỹ since the margin is additive.
 ///
-/// `official` (mAP.py `MapLoss.raw_map_computation` applied to each list, its margin noise fixed to 1):
-/// - ranks normalised by the list length L, and λ in those units (λ_code = λ_paper/L) with +1e-8 in the backward;
-/// - AP = Σ_pos (rk⁺/L)/(rk/L) / (#pos + 1e-5), so 1 − AP exceeds the exact value by AP·1e-5/#pos
+/// `official` (mAP.py `MapLoss` with the lists as its classes, its margin noise fixed to 1), computed on the
+/// reference path (`APCore.official`), never the fast kernel:
+/// - ranks normalised by the list length L in Float32, the later index first among ties, and λ in those units
+///   (λ_code = λ_paper/L) with +1e-8 in the Float32 backward;
+/// - AP = Σ_pos Float32((rk⁺/L)/(rk/L)) / (#pos + 1e-5), so 1 − AP exceeds the exact value by AP·1e-5/#pos
 ///   (for relevance [1,0,1,0,1]: 0.24444696 instead of 11/45 = 0.24444444);
-/// - no positive anywhere: the code returns NaN (mean of nothing); here 0 with a zero gradient, as in `paper`.
+/// - no positive anywhere: NaN (the code's mean over no class), with a zero gradient.
 ///
 /// Cost on one list of n items (`FastAPKernel.swift`): forward = one radix argsort + O(n); forward + backward =
 /// one radix sort of the whole list (the relevance bit rides in the index), an in-order walk, a sort of the
@@ -52,7 +54,7 @@ public struct APLoss: Sendable {
                                    relevance: relevance, weight: 1, convention: convention).upstream
     }
 
-    /// The loss 1 − AP of one list; 0 when it has no positive.
+    /// The loss 1 − AP of one list; 0 when it has no positive (`official`: NaN).
     ///
     /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
     /// - Complexity: O(n log n), one argsort.
@@ -79,7 +81,7 @@ public struct APLoss: Sendable {
     /// - Parameters:
     ///   - workspace: scratch memory, 24 bytes per item plus 12 per positive; keep one per thread.
     ///   - gradient: receives dL/dy (resized to `scores.count` if needed).
-    /// - Returns: the loss 1 − AP (0 when the list has no positive, with a zero gradient).
+    /// - Returns: the loss 1 − AP (0 when the list has no positive, `official` NaN, with a zero gradient).
     /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
     /// - Complexity: O(n): one radix sort of the list, one of its positives, and linear passes.
     public func valueAndGradient(
@@ -91,7 +93,7 @@ public struct APLoss: Sendable {
         gradient.resizeUninitialized(to: scores.count)
         guard relevance.contains(true) else {
             gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            return 0
+            return convention == .official ? .nan : 0
         }
         let precision = APCore.backward(
             scores: scores, relevance: relevance, half: margin / 2, weight: upstream, lambda: lambda,
@@ -106,13 +108,15 @@ public struct APLoss: Sendable {
         precondition(relevance.count == scores.count,
                      "relevance has \(relevance.count) entries, expected \(scores.count)")
         guard let precision = APCore.precision(scores: scores, relevance: relevance, half: margin / 2,
-                                               convention: convention, workspace: &workspace) else { return 0 }
+                                               convention: convention, workspace: &workspace)
+        else { return convention == .official ? .nan : 0 }
         return 1 - precision
     }
 
     // MARK: Several lists
 
-    /// The loss over several lists: 1 − mean AP over the lists with a positive; 0 when none has one.
+    /// The loss over several lists: 1 − mean AP over the lists with a positive; 0 when none has one (`official`:
+    /// NaN).
     ///
     /// - Complexity: O(Σ n log n).
     public func forward(scores: [[Double]], relevance: [[Bool]]) -> Double {
@@ -126,14 +130,15 @@ public struct APLoss: Sendable {
                 valid += 1
             }
         }
-        return valid == 0 ? 0 : 1 - sum / Double(valid)
+        guard valid > 0 else { return convention == .official ? .nan : 0 }
+        return 1 - sum / Double(valid)
     }
 
     /// The loss over several lists and its gradient (same shape as `scores`).
     public func valueAndGradient(scores: [[Double]], relevance: [[Bool]], upstream: Double = 1) -> LossResult {
         let valid = relevance.reduce(0) { $0 + ($1.contains(true) ? 1 : 0) }
         var gradient = scores.zerosLike
-        guard valid > 0 else { return LossResult(loss: 0, gradient: gradient) }
+        guard valid > 0 else { return LossResult(loss: convention == .official ? .nan : 0, gradient: gradient) }
         let weight = upstream / Double(valid)
         var workspace = RankingWorkspace()
         var sum = 0.0
@@ -181,7 +186,7 @@ enum APCore {
     static func precision(
         scores: [Double], relevance: [Bool], half: Double, convention: Convention, workspace: inout RankingWorkspace
     ) -> Double? {
-        guard scores.count <= RankingWorkspace.maximumAPCount else {
+        guard convention == .paper, scores.count <= RankingWorkspace.maximumAPCount else {
             let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
             return referencePrecision(shifted: shifted, relevance: relevance, convention: convention)
         }
@@ -201,7 +206,7 @@ enum APCore {
         scores: [Double], relevance: [Bool], half: Double, weight: Double, lambda: Double, convention: Convention,
         workspace: inout RankingWorkspace, gradient: inout [Double]
     ) -> Double {
-        guard scores.count <= RankingWorkspace.maximumAPCount else {
+        guard convention == .paper, scores.count <= RankingWorkspace.maximumAPCount else {
             let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
             let result = referenceBackward(shifted: shifted, relevance: relevance, weight: weight, lambda: lambda,
                                            convention: convention)
@@ -244,6 +249,9 @@ enum APCore {
     static func referencePrecision(shifted: [Double], relevance: [Bool], convention: Convention) -> Double? {
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard positives > 0 else { return nil }
+        if convention == .official {
+            return official(shifted: shifted, relevance: relevance, weight: nil, lambda: 1).precision
+        }
         let order = argsortDescending(shifted)
         let length = Double(shifted.count)
         var positivesSoFar = 0
@@ -297,6 +305,10 @@ enum APCore {
     static func referenceBackward(
         shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention
     ) -> (precision: Double, gradient: [Double]) {
+        if convention == .official {
+            let result = official(shifted: shifted, relevance: relevance, weight: weight, lambda: lambda)
+            return (result.precision, result.gradient!)
+        }
         let (order, precision, upstream) = rankUpstream(shifted: shifted, relevance: relevance, weight: weight,
                                                         convention: convention)
         let ranks = ranks(fromOrder: order)
@@ -308,6 +320,44 @@ enum APCore {
             gradient = OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
         }
         return (precision, gradient)
+    }
+
+    /// The official precision term of one shifted list (mAP.py `raw_map_computation`, one class), operation by
+    /// operation: rk/L and rk⁺/L in Float32 (official tie order), the ratio rk⁺/rk in Float32, its sum over the
+    /// positives in Float64 (index order) divided by #pos + 1e-5; with `weight` (L = −weight · precision) the
+    /// gradient: dL/dratio = −weight/(#pos + 1e-5) rounded to Float32, torch's division backward
+    /// −grad · ((rk⁺/rk)/rk) in Float32 as the upstream on rk/L, then `OfficialRanking.rankBackward`.
+    ///
+    /// - Precondition: the list has a positive.
+    /// - Complexity: two rankings, O(n).
+    static func official(shifted: [Double], relevance: [Bool], weight: Double?, lambda: Double)
+        -> (precision: Double, gradient: [Double]?)
+    {
+        let n = shifted.count
+        let ranks = OfficialRanking.ranks(shifted)
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n { order[ranks[i] - 1] = i }
+        var within = [Int](repeating: 0, count: n)
+        var positives = 0
+        for index in order where relevance[index] {
+            positives += 1
+            within[index] = positives
+        }
+        var ratios = [Float](repeating: 0, count: n)
+        var sum = 0.0
+        for i in 0..<n where relevance[i] {
+            ratios[i] = OfficialRanking.normalised(within[i], n) / OfficialRanking.normalised(ranks[i], n)
+            sum += Double(ratios[i])
+        }
+        let denominator = Double(positives) + OfficialRanking.positivesEpsilon
+        guard let weight else { return (sum / denominator, nil) }
+        let dRatio = Float(-weight / denominator)
+        var upstream = [Double](repeating: 0, count: n)
+        for i in 0..<n where relevance[i] {
+            upstream[i] = Double(-dRatio * (ratios[i] / OfficialRanking.normalised(ranks[i], n)))
+        }
+        return (sum / denominator,
+                OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda))
     }
 
     static func divide(_ sum: Double, positives: Int, convention: Convention) -> Double {

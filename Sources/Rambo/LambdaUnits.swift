@@ -3,7 +3,7 @@
 // Paper (this package): integer ranks rk ∈ {1...n}, y_λ = y + λ_paper · dL/drk, dL/dy = −(rk − rk_λ)/λ_paper.
 // Official code (`TrueRanker`): normalised ranks rk_n = rk / n (its (rank₀ + 1)/L with 0-based rank₀ and
 // L = n the sequence length), upstream g_n = dL/drk_n, y' = y + λ_code · g_n,
-// dL/dy = −(rk_n − rk_n')/(λ_code + 1e-8).
+// dL/dy = −(rk_n − rk_n')/(λ_code + 1e-8), in Float32 (see `officialRankBackward`).
 // For the same loss, dL/drk = g_n / n, so y + λ_code · g_n = y + (n λ_code) · dL/drk and
 //     −(rk_n − rk_n')/λ_code = −(rk − rk')/(n λ_code):
 // the two agree exactly when λ_paper = n · λ_code, apart from the +1e-8, which makes the code's gradient
@@ -35,23 +35,30 @@ public func codeUpstream(fromPaper upstream: [Double]) -> [Double] {
     return upstream.map { $0 * n }
 }
 
-/// The official code's normalised ranks rk_n = rk / n ∈ {1/n, ..., 1} (rank 1 ↦ 1/n for the highest score).
+/// The official code's normalised ranks (`rank_normalised`): rk_n = Float32(rk)/Float32(n) ∈ {1/n, ..., 1},
+/// promoted to Float64, with the authors' tie order (the later index ranks higher; torch's CPU sort fixes it
+/// for lists of at most 16 items, `OfficialRanking.determinedTieLength`). Rank 1 ↦ 1/n for the highest score.
 ///
-/// - Complexity: O(n log n).
+/// This and `officialRankBackward` are the one public spelling of the official ranking; `codeLambda`,
+/// `paperLambda` and `codeUpstream` convert between the units.
+///
+/// - Precondition: every score is finite.
+/// - Complexity: O(n).
 public func normalisedRank(_ scores: [Double]) -> [Double] {
     OfficialRanking.normalisedRanks(scores)
 }
 
-/// The official code's backward (`TrueRanker.backward`), quirks included: normalised ranks, λ in code units,
-/// and the +1e-8 in the denominator:
+/// The official code's backward (`TrueRanker.backward`), quirks included: normalised Float32 ranks, λ in code
+/// units, the +1e-8 in the denominator, and Float32 arithmetic where the code's tensors are Float32:
 ///
-///     y'    = y + λ_code · g_n,     g_n = dL/drk_n
-///     dL/dy = −(rk_n(y) − rk_n(y')) / (λ_code + 1e-8)
+///     y'    = y + Float32(λ_code) · Float32(g_n),     g_n = dL/drk_n
+///     dL/dy = −(rk_n(y) − rk_n(y')) / Float32(λ_code + 1e-8)      (in Float32, then promoted to Float64)
 ///
-/// Ties follow this package's stable rule (the official code breaks them arbitrarily).
+/// Ties: the later index ranks higher (see `normalisedRank`). Equals the paper's `rankBackward` with
+/// λ_paper = n·λ_code and upstream g_n/n, times λ_code/(λ_code + 1e-8), up to Float32 rounding (≈ 6e-8 relative).
 ///
 /// - Precondition: valid inputs (see `validateRankBackward`).
-/// - Complexity: O(n log n).
+/// - Complexity: O(n).
 public func officialRankBackward(scores: [Double], upstream: [Double], lambda: Double) -> [Double] {
     OfficialRanking.rankBackward(scores: scores, upstream: upstream, lambda: lambda)
 }

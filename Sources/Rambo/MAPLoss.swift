@@ -19,7 +19,10 @@
 /// - ranks normalised by the list length (B + stored rows for L_mAP, B·C for L_APC); one λ_code for both terms,
 ///   so in paper units λ_paper = λ_code·N for L_mAP and λ_code·B·C for L_APC; +1e-8 in the backward;
 /// - AP = Σ_pos (rk⁺/rk) / (#pos + 1e-5);
-/// - τ = 0 works here (the code raises IndexError); no positive anywhere gives 0 here (NaN in the code).
+/// - ranks in Float32 with the later index first among ties, AP ratios and the backward in Float32 (`APLoss`);
+/// - τ = 0 is a fresh `MapLoss(batch_memory=1)` (the code raises IndexError on 0);
+/// - a current batch without a positive gives NaN for every β (the code always computes both terms, and
+///   0 · NaN = NaN); the gradient is then that of the class term alone (zero if no class has a positive).
 public struct MAPLoss: Sendable {
     /// λ > 0: integer-rank units (`paper`) or normalised-rank units (`official`).
     public var lambda: Double
@@ -114,6 +117,9 @@ public struct MAPLoss: Sendable {
                 scores: scores, targets: targets, upstream: upstream.map { $0 * interclass },
                 gradient: &gradient, shift: shift)
         }
+        // mAP.py computes both terms for every β, and a batch without a positive makes the interclass term a
+        // mean over no class: NaN, and 0 · NaN is NaN. Its gradient is zero.
+        if convention == .official, !targets.contains(where: { $0.contains(true) }) { loss = .nan }
         return LossResult(loss: loss, gradient: gradient)
     }
 

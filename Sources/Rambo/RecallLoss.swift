@@ -64,7 +64,8 @@ public enum RecallWeighting: String, Sendable, CaseIterable, Codable {
 /// - memory batches are `[Q'][L]` extra ROWS (extra queries): they never enter the current rows' rankings, add
 ///   constant terms, positives and rows (so r_i scales by (1 + Σ Q'/Q)); all rows must have one length;
 /// - the code's self-pair is whatever the caller passes (`retrieval…` drops the diagonal in both conventions);
-/// - no positive at all: the code gives 0/0 = NaN; here 0 with a zero gradient.
+/// - ranks in Float32 with the later index first among ties, the backward in Float32 (`normalisedRank`);
+/// - no positive at all: 0/0 = NaN, as in the code, with the gradient the code's NaN perturbation gives.
 public struct RecallLoss: Sendable {
     /// λ > 0: integer-rank units (`paper`) or normalised-rank units (`official`).
     public var lambda: Double
@@ -229,15 +230,16 @@ public struct RecallLoss: Sendable {
         var total = 0.0
         for q in rows.indices where rows[q].relevance.contains(true) {
             let row = RecallCore.row(
-                shifted: rows[q].scores, relevance: rows[q].relevance, weighting: weighting, convention: .paper,
-                rowCount: 1, factor: upstream.map { $0 / Double(valid) }, lambda: lambda)
+                shifted: rows[q].scores, relevance: rows[q].relevance, weighting: weighting,
+                factor: upstream.map { $0 / Double(valid) }, lambda: lambda)
             total += row.sum / Double(row.positives)
             if let g = row.gradient { gradient[q] = Array(g[0..<scores[q].count]) }
         }
         return LossResult(loss: total / Double(valid), gradient: gradient)
     }
 
-    /// Micro average over all positives; memory adds rows; r scaled by rows/columns.
+    /// Micro average over all positives; memory adds rows; r scaled by rows/columns; recall.py's arithmetic
+    /// operation by operation (Float32 ranks and rank differences, the official tie order, the Float32 backward).
     private func evaluateOfficial(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?)
         -> LossResult
     {
@@ -246,15 +248,27 @@ public struct RecallLoss: Sendable {
         let allRelevance = relevance + memory.flatMap(\.relevance)
         let rowCount = allScores.count
         let positives = allRelevance.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 ? 1 : 0) } }
-        guard positives > 0 else { return LossResult(loss: 0, gradient: gradient) }
+        guard positives > 0 else {
+            // 0/0: NaN. Its gradient is NaN everywhere, so every perturbed score is NaN, which torch's sort
+            // treats as one big tie: the perturbed ranking is the all-tied one (later index first).
+            if upstream != nil {
+                for q in scores.indices {
+                    let shifted = marginShifted(scores[q], relevance: relevance[q], alpha: margin)
+                    gradient[q] = OfficialRanking.gradient(
+                        forward: OfficialRanking.ranks(shifted),
+                        backward: OfficialRanking.ranks([Double](repeating: 0, count: shifted.count)), lambda: lambda)
+                }
+            }
+            return LossResult(loss: .nan, gradient: gradient)
+        }
         let factor = upstream.map { $0 * Double(rowCount) / Double(positives) }
         var total = 0.0
         for q in allScores.indices where allRelevance[q].contains(true) {
             let current = q < scores.count
             let shifted = marginShifted(allScores[q], relevance: allRelevance[q], alpha: margin)
-            let row = RecallCore.row(
-                shifted: shifted, relevance: allRelevance[q], weighting: weighting, convention: .official,
-                rowCount: rowCount, factor: current ? factor : nil, lambda: lambda)
+            let row = RecallCore.officialRow(
+                shifted: shifted, relevance: allRelevance[q], weighting: weighting, rowCount: rowCount,
+                factor: current ? factor : nil, lambda: lambda)
             total += row.sum
             if let g = row.gradient { gradient[q] = g }
         }
@@ -262,42 +276,57 @@ public struct RecallLoss: Sendable {
     }
 }
 
-/// One row of the recall loss on margin-shifted scores.
+/// One row of the recall loss on margin-shifted scores: `row` (paper) and `officialRow` (recall.py).
 enum RecallCore {
-    /// Σ_pos ℓ(r_i) over the row, its number of positives, and (when `factor` is given) dL/dỹ for the upstream
-    /// on ranks `factor · ℓ'(r_i) / #pos` (`paper`, integer ranks) or `factor · ℓ'(r_i)` (`official`, normalised
-    /// ranks, where `factor` already holds rows/total positives). r_i is read off the sorted order: one argsort
+    /// Σ_pos ℓ(r_i) over the row (`paper`, integer ranks), its number of positives, and (when `factor` is given)
+    /// dL/dỹ for the upstream on ranks `factor · ℓ'(r_i) / #pos`. r_i is read off the sorted order: one argsort
     /// for the forward, one more for the backward.
     static func row(
-        shifted: [Double], relevance: [Bool], weighting: RecallWeighting, convention: Convention, rowCount: Int,
-        factor: Double?, lambda: Double
+        shifted: [Double], relevance: [Bool], weighting: RecallWeighting, factor: Double?, lambda: Double
     ) -> (sum: Double, positives: Int, gradient: [Double]?) {
         let order = argsortDescending(shifted)
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let length = Double(shifted.count), rows = Double(rowCount)
         var upstream = factor == nil ? [] : [Double](repeating: 0, count: shifted.count)
         var positivesSoFar = 0
         var sum = 0.0
         for (position, index) in order.enumerated() where relevance[index] {
             positivesSoFar += 1
-            let r: Double
-            switch convention {
-            case .paper: r = Double(position + 1 - positivesSoFar)
-            case .official: r = (Double(position + 1) / length - Double(positivesSoFar) / length) * rows
-            }
+            let r = Double(position + 1 - positivesSoFar)
             sum += weighting.value(r)
-            if let factor {
-                switch convention {
-                case .paper: upstream[index] = factor * weighting.derivative(r) / Double(positives)
-                case .official: upstream[index] = factor * weighting.derivative(r)
-                }
-            }
+            if let factor { upstream[index] = factor * weighting.derivative(r) / Double(positives) }
         }
         guard factor != nil else { return (sum, positives, nil) }
-        let ranks = ranks(fromOrder: order)
-        let gradient = convention == .paper
-            ? rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
-            : OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
+        let gradient = rankBackward(scores: shifted, ranks: ranks(fromOrder: order), upstream: upstream, lambda: lambda)
         return (sum, positives, gradient)
+    }
+
+    /// One row of the official loss (recall.py): ra = Float32(rk)/Float32(L) by the official tie order,
+    /// rp = the rank among positives the same way, r = Float64(Float32(ra − rp)) · rows; Σ ℓ(r) over the positives
+    /// in index order; with `factor` (rows/total positives · upstream) the upstream on ra is factor · ℓ'(r),
+    /// rounded to Float32 by `OfficialRanking.rankBackward`.
+    static func officialRow(
+        shifted: [Double], relevance: [Bool], weighting: RecallWeighting, rowCount: Int, factor: Double?,
+        lambda: Double
+    ) -> (sum: Double, gradient: [Double]?) {
+        let n = shifted.count
+        let ranks = OfficialRanking.ranks(shifted)
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n { order[ranks[i] - 1] = i }
+        var within = [Int](repeating: 0, count: n)
+        var positives = 0
+        for index in order where relevance[index] {
+            positives += 1
+            within[index] = positives
+        }
+        var upstream = [Double](repeating: 0, count: n)
+        var sum = 0.0
+        for i in 0..<n where relevance[i] {
+            let difference = OfficialRanking.normalised(ranks[i], n) - OfficialRanking.normalised(within[i], n)
+            let r = Double(difference) * Double(rowCount)
+            sum += weighting.value(r)
+            if let factor { upstream[i] = factor * weighting.derivative(r) }
+        }
+        guard factor != nil else { return (sum, nil) }
+        return (sum, OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda))
     }
 }

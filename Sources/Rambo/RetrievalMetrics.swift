@@ -82,12 +82,20 @@ public struct RetrievalRanking: Sendable {
     /// nearest neighbours. Queries whose class has no other member are skipped.
     ///
     /// - Returns: one value in [0, 1] per K, or `nil` when no query has a same-class item.
+    /// - Complexity: O(N² + N·K): the position of each query's first same-class neighbour, found once, then one
+    ///   comparison per query and K.
     public func recallAtK(_ ks: [Int]) -> [Int: Double]? {
-        let queries = labels.indices.filter { relevantCount(query: $0) > 0 }
+        var counts = [Int: Int]()
+        for label in labels { counts[label, default: 0] += 1 }
+        let queries = labels.indices.filter { counts[labels[$0]]! > 1 }
         guard !queries.isEmpty else { return nil }
+        // 1-based position of the first same-class neighbour (Int.max when it is beyond the kept depth).
+        let first = queries.map { q in
+            (neighbours[q].firstIndex { labels[$0] == labels[q] }).map { $0 + 1 } ?? Int.max
+        }
         var result = [Int: Double]()
         for k in ks {
-            let hits = queries.filter { q in neighbours[q].prefix(k).contains { labels[$0] == labels[q] } }.count
+            let hits = first.reduce(0) { $0 + ($1 <= k ? 1 : 0) }
             result[k] = Double(hits) / Double(queries.count)
         }
         return result

@@ -2,7 +2,8 @@
 //
 // A case is a JSON object: {"id": .., "op": .., "convention": "paper" | "official" (default "paper"), inputs...}.
 // The inputs of each op are listed in `ReferenceOp.inputs`; any other field is an error (a misspelt "margn"
-// would otherwise be silently ignored). "comment" and "flags" are allowed and ignored.
+// would otherwise be silently ignored). "comment", "flags" and "result" (what `rambo-reference cases` copies from
+// the vectors) are allowed and ignored.
 
 import Rambo
 
@@ -54,7 +55,7 @@ public enum ReferenceOp: String, CaseIterable, Sendable {
     }
 
     /// Fields every case may carry besides its inputs.
-    public static let metaFields: Set<String> = ["id", "op", "convention", "comment", "flags"]
+    public static let metaFields: Set<String> = ["id", "op", "convention", "comment", "flags", "result"]
 }
 
 /// Typed, checked access to the fields of one case. Every accessor names the field in its error.
@@ -143,15 +144,30 @@ struct CaseReader {
         }
     }
 
-    /// Whole numbers (labels): each must be integral and within ±2^53.
+    /// Whole numbers (labels, k): each must be integral with |n| < 2^53, so that it is exact in a double. A
+    /// larger one (9007199254740993) is refused, never rounded to a neighbour.
     func integers(_ key: String, positive: Bool = false) throws -> [Int] {
         let v = try value(key)
         guard let a = v.arrayValue else { throw ReferenceCaseError("\(key) is \(v.kindName); expected a list of whole numbers") }
         guard !a.isEmpty else { throw ReferenceCaseError("\(key) is empty") }
+        let limit = 9_007_199_254_740_992  // 2^53
         return try a.enumerated().map { i, e in
-            let d = try Self.number(e, name: "\(key)[\(i)]")
-            guard d == d.rounded(), abs(d) <= 9_007_199_254_740_992, let n = Int(exactly: d) else {
-                throw ReferenceCaseError("\(key)[\(i)] = \(JSONWriter.number(d)); expected a whole number")
+            let n: Int
+            if case let .integer(exact) = e {
+                guard exact.magnitude < UInt(limit) else {
+                    throw ReferenceCaseError("\(key)[\(i)] = \(exact) is too large; whole numbers must be below 2^53 in magnitude")
+                }
+                n = exact
+            } else {
+                let d = try Self.number(e, name: "\(key)[\(i)]")
+                guard d == d.rounded() else {
+                    throw ReferenceCaseError("\(key)[\(i)] = \(JSONWriter.number(d)); expected a whole number")
+                }
+                // 2^53 itself may be the rounding of a larger number written with a fraction or an exponent.
+                guard d.magnitude < Double(limit), let exact = Int(exactly: d) else {
+                    throw ReferenceCaseError("\(key)[\(i)] = \(JSONWriter.number(d)) is too large; whole numbers must be below 2^53 in magnitude")
+                }
+                n = exact
             }
             if positive, n <= 0 {
                 throw ReferenceCaseError("\(key)[\(i)] = \(n); expected a whole number ≥ 1")

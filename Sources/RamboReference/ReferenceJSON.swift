@@ -7,6 +7,10 @@
 // - `NaN`, `Infinity` and `-Infinity` (what Python's `json` module writes for non-finite floats) are accepted as
 //   numbers, so a port's NaN is reported per case instead of failing the whole file.
 // - Duplicate keys and nesting deeper than `maximumDepth` are parse errors; nothing here can trap on any input.
+// - Strings must be valid Unicode: invalid UTF-8 and lone surrogate escapes (`\uD800`) are parse errors, never
+//   replaced by U+FFFD (two different ids must never read as one).
+// - `parse(bytes:maximumValues:)` counts scalar values while parsing and stops at the limit, so an oversized
+//   file is refused after reading at most the limit, not parsed whole.
 // - The writer sorts object keys and prints doubles in Swift's shortest round-trip form (`0.1`, `1e-05`,
 //   `-0.0`), so the text reads back to exactly the same bits and the same value always gives the same bytes.
 
@@ -95,9 +99,14 @@ public enum JSONParser {
         try parse(bytes: Array(text.utf8))
     }
 
-    /// Parses UTF-8 bytes (a file's contents). Invalid UTF-8 inside strings is replaced, never trapped on.
-    public static func parse(bytes: [UInt8]) throws -> JSONValue {
+    /// Parses UTF-8 bytes (a file's contents). Invalid UTF-8 is an error, never replaced or trapped on.
+    ///
+    /// - Parameter maximumValues: the most scalar values (numbers, strings, booleans, nulls) the text may hold;
+    ///   parsing stops with an error as soon as one more is met.
+    /// - Throws: `JSONParseError` naming the line and column of the first problem.
+    public static func parse(bytes: [UInt8], maximumValues: Int = .max) throws -> JSONValue {
         var parser = Parser(bytes: bytes)
+        parser.budget = maximumValues
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -108,6 +117,13 @@ public enum JSONParser {
     private struct Parser {
         let bytes: [UInt8]
         var position = 0
+        var budget = Int.max
+
+        /// Counts one scalar value against the budget.
+        mutating func spend() throws {
+            guard budget > 0 else { throw error("more values than the limit allows; split the file") }
+            budget -= 1
+        }
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -136,6 +152,7 @@ public enum JSONParser {
 
         mutating func value(depth: Int) throws -> JSONValue {
             guard let b = current else { throw error("unexpected end of text, expected a value") }
+            if b != UInt8(ascii: "{") && b != UInt8(ascii: "[") { try spend() }
             switch b {
             case UInt8(ascii: "{"): return try object(depth: depth + 1)
             case UInt8(ascii: "["): return try array(depth: depth + 1)
@@ -236,19 +253,22 @@ public enum JSONParser {
             position += 1  // opening quote
             var scalars = String.UnicodeScalarView()
             var run = [UInt8]()  // raw UTF-8 between escapes
-            func flush() {
+            func flush() throws {
                 if !run.isEmpty {
-                    scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars)
+                    guard let text = String(validating: run, as: UTF8.self) else {
+                        throw error("invalid UTF-8 inside a string")
+                    }
+                    scalars.append(contentsOf: text.unicodeScalars)
                     run.removeAll(keepingCapacity: true)
                 }
             }
             while true {
                 guard let b = current else { throw error("unterminated string") }
                 position += 1
-                if b == UInt8(ascii: "\"") { flush(); return String(scalars) }
+                if b == UInt8(ascii: "\"") { try flush(); return String(scalars) }
                 if b < 0x20 { position -= 1; throw error("control character inside a string") }
                 guard b == UInt8(ascii: "\\") else { run.append(b); continue }
-                flush()
+                try flush()
                 guard let e = current else { throw error("unterminated escape") }
                 position += 1
                 switch e {
@@ -274,7 +294,11 @@ public enum JSONParser {
                             position = save
                         }
                     }
-                    scalars.append(UnicodeScalar(code) ?? "\u{FFFD}")
+                    guard let scalar = UnicodeScalar(code) else {
+                        throw error("a lone surrogate \\u\(String(code, radix: 16, uppercase: true)) inside a string; "
+                                    + "JSON strings must be valid Unicode")
+                    }
+                    scalars.append(scalar)
                 default:
                     position -= 1
                     throw error("unknown escape '\\\(printable(e))'")

@@ -11,7 +11,8 @@
 //   map_at_r           {"map_at_r": x}       or null when no query has a same-class item
 //   average_precision  {"ap": x}             or null when the list has no positive
 // The metric ops have one definition; "convention" is accepted for them and changes nothing.
-// A loss with no positive anywhere is 0 with a zero gradient in both conventions (the official code gives NaN).
+// A loss with no positive anywhere is 0 with a zero gradient (`paper`); `official` answers what the authors' code
+// gives: a NaN loss, written as null (undefined), and its gradient.
 
 import Rambo
 
@@ -21,12 +22,22 @@ public enum Reference {
     public static let maximumNumbers = 10_000_000
     /// The most items of a retrieval case (recall_at_k, map_at_r cost O(N²) time and memory).
     public static let maximumRetrievalItems = 4096
+    /// The most work one retrieval case may ask for: N²·d (the similarities) + N·K (K distinct k values) must not
+    /// exceed this (about a second of arithmetic); a larger case is refused with an error before any work.
+    public static let maximumRetrievalCost = 1 << 31
+    /// The most scalar values a whole cases or results file may hold: the per-case cap plus room for ids and
+    /// names. Counted while parsing, so a larger file is refused before it is parsed whole.
+    public static let maximumFileValues = maximumNumbers + 100_000
 
     /// The answer to one case: `{"id": .., outputs...}`, or `{"id": .., "error": "what is wrong and where"}`.
     /// The id is echoed as given (`null` when missing). Never traps.
     public static func answer(case value: JSONValue) -> JSONValue {
-        let id = value["id"] ?? .null
+        var id = value["id"] ?? .null
         do {
+            if let d = id.doubleValue, !d.isFinite {
+                id = .null  // never echo NaN or Infinity: they are not JSON
+                throw ReferenceCaseError("id is \(CaseReader.describe(d)); expected a string or a finite number")
+            }
             guard let fields = value.objectValue else {
                 throw ReferenceCaseError("a case must be an object, got \(value.kindName)")
             }
@@ -90,7 +101,7 @@ public enum Reference {
             let scores = try reader.vector("scores")
             switch convention {
             case .paper: return ["ranks": .array(rank(scores).map(JSONValue.integer))]
-            case .official: return ["ranks": JSONValue(OfficialRanking.normalisedRanks(scores))]
+            case .official: return ["ranks": JSONValue(normalisedRank(scores))]
             }
 
         case .rankBackward:
@@ -101,7 +112,7 @@ public enum Reference {
             switch convention {
             case .paper: return ["grad": JSONValue(rankBackward(scores: scores, upstream: upstream, lambda: lambda))]
             case .official:
-                return ["grad": JSONValue(OfficialRanking.rankBackward(scores: scores, upstream: upstream, lambda: lambda))]
+                return ["grad": JSONValue(officialRankBackward(scores: scores, upstream: upstream, lambda: lambda))]
             }
 
         case .recallLoss:
@@ -134,6 +145,7 @@ public enum Reference {
             let scores = try reader.matrix("scores")
             let relevance = try reader.binaryMatrix("relevance")
             try CaseReader.sameShape(scores, relevance, name: "relevance")
+            if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
             let loss = APLoss(lambda: try reader.number("lambda"), margin: try reader.number("margin"),
                               convention: convention)
             try loss.validate(scores: scores, relevance: relevance)
@@ -163,7 +175,14 @@ public enum Reference {
                 throw ReferenceCaseError("embeddings[\(i)] is too large: its squared norm overflows a double")
             }
             let labels = try reader.integers("labels")
-            let ks = op == .recallAtK ? try reader.integers("k", positive: true) : []
+            // Each distinct k once (the answer is keyed by k), and the work bounded before it starts.
+            let ks = op == .recallAtK ? Array(Set(try reader.integers("k", positive: true))).sorted() : []
+            let n = embeddings.count, d = embeddings[0].count
+            let cost = n.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: d)
+            guard !cost.overflow, cost.partialValue + n * ks.count <= maximumRetrievalCost else {
+                throw ReferenceCaseError("this case asks for N²·d + N·K = \(n)²·\(d) + \(n)·\(ks.count) operations; "
+                                         + "at most \(maximumRetrievalCost) per case (fewer items or dimensions)")
+            }
             let ranking = try RetrievalRanking(embeddings: embeddings, labels: labels)
             if op == .mapAtR { return ["map_at_r": ranking.mapAtR().map(JSONValue.number) ?? .null] }
             guard let recall = ranking.recallAtK(ks) else { return ["recall_at_k": .null] }
@@ -190,8 +209,9 @@ public enum Reference {
         }
     }
 
+    /// A loss answer; an official NaN loss (no positive, as the authors' code gives it) is written as null.
     static func lossOutputs(_ result: LossResult) -> [String: JSONValue] {
-        ["loss": .number(result.loss), "grad": JSONValue(result.gradient)]
+        ["loss": result.loss.isNaN ? .null : .number(result.loss), "grad": JSONValue(result.gradient)]
     }
 
     /// Why a cases file cannot be evaluated at all (as opposed to one bad case).

@@ -49,6 +49,16 @@ public struct ReferenceVector: Sendable, Equatable {
         return .object(o)
     }
 
+    /// `caseValue` with what a porter needs besides the inputs: the flags, the comment and "result": "valid" or
+    /// "invalid" (inputs that must be answered with an error). `eval` ignores these fields.
+    public var annotatedCaseValue: JSONValue {
+        guard case var .object(o) = caseValue else { return caseValue }
+        o["flags"] = .array(flags.map(JSONValue.string))
+        o["result"] = .string(valid ? "valid" : "invalid")
+        if !comment.isEmpty { o["comment"] = .string(comment) }
+        return .object(o)
+    }
+
     /// The test as it is stored in a vector file.
     public var testValue: JSONValue {
         var o: [String: JSONValue] = [
@@ -70,6 +80,10 @@ public struct ReferenceFileError: Error, Equatable, CustomStringConvertible {
 public enum ReferenceVectors {
     /// The schema version `generate` writes and `verify` reads.
     public static let schemaVersion = 1
+
+    /// The tolerances of every official vector: Float32 ranks carry a relative rounding of 2^-24 ≈ 6e-8, and a
+    /// port that rounds them (or a loss built on them) in another order differs by a few of those.
+    public static let officialTolerance = (rtol: 1e-6, atol: 1e-9)
 
     /// The tests of one vector file.
     ///
@@ -103,12 +117,38 @@ public enum ReferenceVectors {
                 else { throw fail("test \(id) needs finite \"rtol\" and \"atol\" ≥ 0") }
                 let flags = (test["flags"]?.arrayValue ?? []).compactMap(\.stringValue)
                 let valid = test["result"]?.stringValue != "invalid"
+                // An expected answer that checks nothing would pass any port: refuse it.
+                if valid {
+                    for key in op.outputs where expected[key] == nil {
+                        throw fail("test \(id) expects no \"\(key)\"; a valid \(op.rawValue) test needs "
+                                   + op.outputs.map { "\"\($0)\"" }.joined(separator: " and "))
+                    }
+                    if !ReferenceVectors.finite(.object(expected)) {
+                        throw fail("test \(id) expects NaN or infinity, which any answer would match; undefined "
+                                   + "values are written null")
+                    }
+                    if !expected.values.contains(where: { $0 != .null }) && op != .recallAtK && op != .mapAtR
+                        && op != .averagePrecision
+                    {
+                        throw fail("test \(id) expects only null; nothing would be checked")
+                    }
+                }
                 result.append(ReferenceVector(
                     id: id, op: op, convention: convention, flags: flags, comment: test["comment"]?.stringValue ?? "",
                     valid: valid, inputs: inputs, expected: expected, rtol: rtol, atol: atol))
             }
         }
         return result
+    }
+
+    /// Whether every number of a value is finite.
+    static func finite(_ v: JSONValue) -> Bool {
+        switch v {
+        case let .number(d): return d.isFinite
+        case let .array(a): return a.allSatisfy(finite)
+        case let .object(o): return o.values.allSatisfy(finite)
+        default: return true
+        }
     }
 
     /// The result of checking one answer against one test.
@@ -169,13 +209,21 @@ public enum ReferenceVectors {
 
     /// Checks a port's results file `{"results": [...]}` (any order, matched by id) against the tests.
     ///
-    /// - Throws: `ReferenceFileError` when the results are not an object with a "results" list.
-    public static func verify(_ tests: [ReferenceVector], results: JSONValue) throws -> Report {
+    /// - Parameters:
+    ///   - tests: the selection to judge (for example one op or one convention).
+    ///   - known: every id of the vector files, when `tests` is a selection of them: results for known ids outside
+    ///     the selection are not judged and not reported as unknown. `nil`: the ids of `tests`.
+    /// - Throws: `ReferenceFileError` when the results are not an object with a "results" list, or when the
+    ///   selection is empty (nothing would be checked).
+    public static func verify(_ tests: [ReferenceVector], results: JSONValue, known: Set<String>? = nil) throws
+        -> Report
+    {
         guard let list = results["results"]?.arrayValue else {
             throw ReferenceFileError(results.objectValue == nil
                 ? "the results file holds \(results.kindName); expected an object {\"results\": [...]}"
                 : "the results file has no \"results\" list")
         }
+        guard !tests.isEmpty else { throw ReferenceFileError("no test is selected, so nothing would be checked") }
         var byID = [String: [JSONValue]]()
         var unnamed = 0
         for answer in list {
@@ -186,7 +234,8 @@ public enum ReferenceVectors {
             }
         }
         var report = Report(lines: [], passed: 0, failed: 0)
-        let known = Set(tests.map(\.id))
+        let selected = Set(tests.map(\.id))
+        let everyID = known ?? selected
         for test in tests {
             let answers = byID[test.id] ?? []
             let outcome = answers.count > 1
@@ -199,8 +248,10 @@ public enum ReferenceVectors {
                 report.lines.append(failureLine(test, outcome))
             }
         }
-        let unknown = byID.keys.filter { !known.contains($0) }.count
+        let unknown = byID.keys.filter { !everyID.contains($0) }.count
+        let outside = byID.keys.filter { everyID.contains($0) && !selected.contains($0) }.count
         if unknown > 0 { report.lines.append("note: \(unknown) results have ids that are not in the vectors (ignored)") }
+        if outside > 0 { report.lines.append("note: \(outside) results are for tests outside the selection (not judged)") }
         if unnamed > 0 { report.lines.append("note: \(unnamed) results have no string id (ignored)") }
         return report
     }
@@ -226,7 +277,9 @@ struct Comparison {
         guard mismatch == nil else { return }
         switch expected {
         case .null:
-            if actual != .null { mismatch = "\(path) should be null (undefined), got \(JSONWriter.compact(actual))" }
+            // Undefined (the metrics' null, the official losses' NaN): null, NaN (Python's json) or "NaN".
+            let undefined = actual == .null || actual.doubleValue?.isNaN == true || actual == .string("NaN")
+            if !undefined { mismatch = "\(path) should be null (undefined: null, NaN or \"NaN\"), got \(JSONWriter.compact(actual))" }
         case .integer, .number:
             let e = expected.doubleValue!
             guard let a = actual.doubleValue else {

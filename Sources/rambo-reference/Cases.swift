@@ -5,23 +5,26 @@ import RamboReference
 
 enum CasesCommand {
     static let usage = """
-        usage: rambo-reference cases --vectors DIR [--op OP] [--valid-only]
+        usage: rambo-reference cases --vectors DIR [--op OP] [--convention paper|official] [--valid-only]
 
-        Prints {"cases": [...]} on stdout: every test of the vector files in DIR (or only those of OP) with its
-        id, op, convention and inputs, and without the expected answers. Feed it to your port (or to
-        `rambo-reference eval`), write {"results": [...]} and check it with `rambo-reference verify`.
-        --valid-only leaves out the tests whose inputs must be rejected with an error.
+        Prints {"cases": [...]} on stdout: every test of the vector files in DIR (or only those of OP and/or of
+        one convention) with its id, op, convention, inputs, flags, comment and "result": "valid" or "invalid"
+        (invalid: the port must answer {"id", "error"}), without the expected answers. Feed it to your port (or
+        to `rambo-reference eval`), write {"results": [...]} and check it with `rambo-reference verify` using the
+        same --op and --convention. --valid-only leaves out the invalid tests.
         """
 
     static func run(_ arguments: [String]) -> Never {
         var flagged = arguments
         let validOnly = flagged.contains("--valid-only")
         flagged.removeAll { $0 == "--valid-only" }
-        let (values, _) = Console.options(flagged, allowed: ["vectors", "op"], positional: 0, usage: usage)
+        let (values, _) = Console.options(flagged, allowed: ["vectors", "op", "convention"], positional: 0, usage: usage)
         guard let folder = values["vectors"] else { Console.fail("cases needs --vectors DIR; see --help") }
-        let op = Console.op(values["op"])
-        let tests = Console.loadVectors(folder).filter { (op == nil || $0.op == op) && (!validOnly || $0.valid) }
-        Console.write(casesText(tests.map(\.caseValue)))
+        let op = Console.op(values["op"]), convention = Console.convention(values["convention"])
+        let tests = Console.loadVectors(folder).filter {
+            Console.selected(op: op, convention: convention, $0.op, $0.convention) && (!validOnly || $0.valid)
+        }
+        Console.write(casesText(tests.map(\.annotatedCaseValue)))
         exit(0)
     }
 

@@ -64,9 +64,15 @@ enum Console {
             fail("\(what) '\(path)' does not exist")
         }
         guard !isDirectory.boolValue else { fail("\(what) '\(path)' is a folder, expected a JSON file") }
+        // Limits before and while parsing: a file larger than this cannot hold a case within the caps.
+        let maximumBytes = 64 * Reference.maximumFileValues
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+           size.intValue > maximumBytes {
+            fail("\(what) '\(path)' has \(size.intValue) bytes; at most \(maximumBytes) (split it)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(what) '\(path)'") }
         do {
-            return try JSONParser.parse(bytes: [UInt8](data))
+            return try JSONParser.parse(bytes: [UInt8](data), maximumValues: Reference.maximumFileValues)
         } catch let error as JSONParseError {
             fail("\(what) '\(path)' is not valid JSON: \(error)")
         } catch {
@@ -100,6 +106,22 @@ enum Console {
         return tests
     }
 
+    /// The convention named by `--convention`, if any; fails on an unknown name.
+    static func convention(_ name: String?) -> Convention? {
+        guard let name else { return nil }
+        guard let convention = Convention(rawValue: name) else {
+            fail("unknown convention '\(name)'; expected paper or official")
+        }
+        return convention
+    }
+
+    /// Whether a case or test of `op` and `convention` is in the selection of `--op` and `--convention`.
+    static func selected(op: ReferenceOp?, convention: Convention?, _ testOp: ReferenceOp, _ testConvention: Convention)
+        -> Bool
+    {
+        (op == nil || op == testOp) && (convention == nil || convention == testConvention)
+    }
+
     /// The op named by `--op`, if any; fails on an unknown name.
     static func op(_ name: String?) -> ReferenceOp? {
         guard let name else { return nil }
@@ -118,7 +140,10 @@ enum Usage {
           rambo-reference eval CASES.json                       answer every case: {"results": [...]} on stdout
           rambo-reference generate --out DIR                    write the shipped test vectors, one file per op
           rambo-reference verify --vectors DIR --results FILE   check a port's results against the vectors
-          rambo-reference cases --vectors DIR [--op OP]         the vectors' inputs as a cases file (stdout)
+          rambo-reference cases --vectors DIR [--op OP] [--convention C]   the vectors' inputs as a cases file
+
+        eval, verify and cases take --op OP and --convention paper|official to work on a selection.
+        The full definition of every op, both conventions: Data/reference/SPEC.md.
 
         Run `rambo-reference COMMAND --help` for the details of a command.
         Exit codes: 0 ok; 1 a case erred (eval) or a test failed (verify); 2 a usage or file problem.

@@ -5,7 +5,7 @@ import RamboReference
 
 enum EvalCommand {
     static let usage = """
-        usage: rambo-reference eval CASES.json
+        usage: rambo-reference eval CASES.json [--op OP] [--convention paper|official]
 
         Reads {"cases": [case, ...]} and prints {"results": [answer, ...]} on stdout, one answer per line, in
         case order. A case is {"id", "op", "convention": "paper" | "official" (default paper), inputs...}:
@@ -22,15 +22,36 @@ enum EvalCommand {
           map_at_r           embeddings [N][d], labels [N]                       map_at_r or null
           average_precision  scores [n], relevance [n]                           ap or null
 
+        convention official: the authors' code (ranks Float32 rk/n, the later index first among ties, NaN loss
+        without a positive); the metric ops have one definition. The full spec: Data/reference/SPEC.md.
+        --op and --convention answer only the cases of that op and/or convention (the others are left out).
+
         Numbers are Float64 and printed in shortest round-trip form. null means undefined: no query with a
-        same-class item (recall_at_k, map_at_r), no positive (average_precision). A malformed case answers
-        {"id": .., "error": "what is wrong and where"} and the others still answer.
+        same-class item (recall_at_k, map_at_r), no positive (average_precision), an official loss that is NaN.
+        A malformed case answers {"id": .., "error": "what is wrong and where"} and the others still answer.
+
+        Limits: at most \(Reference.maximumNumbers) numbers per case and \(Reference.maximumFileValues) values
+        per file (counted while parsing); retrieval cases at most \(Reference.maximumRetrievalItems) items and
+        N²·d + N·K ≤ \(Reference.maximumRetrievalCost) operations (d dimensions, K distinct k values; repeated k
+        values are answered once). A case over a limit answers an error.
         Exit: 0 all answered; 1 some case erred; 2 the file is missing or not a JSON object with "cases".
         """
 
     static func run(_ arguments: [String]) -> Never {
-        let (_, files) = Console.options(arguments, allowed: [], positional: 1, usage: usage)
-        let file = Console.readJSON(files[0], what: "cases file")
+        let (values, files) = Console.options(arguments, allowed: ["op", "convention"], positional: 1, usage: usage)
+        let op = Console.op(values["op"]), convention = Console.convention(values["convention"])
+        var file = Console.readJSON(files[0], what: "cases file")
+        if op != nil || convention != nil, case var .object(o) = file, let cases = o["cases"]?.arrayValue {
+            // A case whose op or convention cannot be read is kept, so that it answers its own error.
+            o["cases"] = .array(cases.filter { c in
+                guard let name = c["op"]?.stringValue, let caseOp = ReferenceOp(rawValue: name) else { return true }
+                let caseConvention = c["convention"].map { $0.stringValue.flatMap(Convention.init(rawValue:)) }
+                    ?? .paper
+                guard let caseConvention else { return true }
+                return Console.selected(op: op, convention: convention, caseOp, caseConvention)
+            })
+            file = .object(o)
+        }
         let answered: (results: [JSONValue], errors: Int)
         do {
             answered = try Reference.answers(file: file)

@@ -19,7 +19,7 @@ private func memory(_ batches: [([[Double]], [[Double]])], key: String) -> JSONV
 enum FlagNotes {
     static let notes: [String: String] = [
         "random": "inputs drawn from SplitMix64 with the seed in the comment (dyadic values: exact in binary and in JSON text)",
-        "ties": "equal scores; the earlier index ranks higher (stable rule), so a port needs a stable tie-break",
+        "ties": "the answer depends on how exact ties are broken (equal scores, or ties the margin or the perturbation y + λ·g creates): paper, the earlier index ranks higher; official, the later index ranks higher (torch's CPU sort, determined only for lists of at most 16 items, so official ties occur only there)",
         "negative-zero": "-0.0 and 0.0 are equal scores and tie",
         "single-item": "a list of one item",
         "all-equal": "every score equal",
@@ -32,7 +32,7 @@ enum FlagNotes {
         "large-lambda": "λ large: the perturbed ranking is decided by the upstream alone",
         "tiny-lambda": "λ tiny: only exact ties move in the perturbed ranking",
         "lambda-units": "the official λ is in normalised-rank units: λ_code = λ_paper / n",
-        "no-positive": "some list (or every list) has no positive: it is skipped; with none anywhere the loss is 0 and the gradient zero (metrics: null)",
+        "no-positive": "some list (or every list) has no positive: it is skipped; with none anywhere the paper loss is 0 with a zero gradient, the official loss NaN (written null; recall: the gradient of an all-tied perturbed ranking; map_loss: NaN as soon as the current batch has no positive), metrics null",
         "all-positive": "every item is a positive",
         "single-positive": "exactly one positive",
         "margin": "margin α > 0: negatives move up by α/2, positives down by α/2 (Eq. 14), deterministic in both conventions",
@@ -99,12 +99,19 @@ enum Generators {
         ]
         for convention in Convention.allCases {
             for (scores, flags, comment) in hand { b.valid(.rank, convention, flags, comment, ["scores": v(scores)]) }
+            // Official: a draw with an exact tie in a list over 16 items is redrawn (seed + 100).
             for (k, size) in [2, 3, 5, 8, 13, 21, 34, 55].enumerated() {
-                let seed = UInt64(1000 + k)
-                var d = Draw(seed: seed)
-                b.valid(.rank, convention, ["random"], "SplitMix64 seed \(seed)", ["scores": v(d.scores(size))])
+                var seed = UInt64(1000 + k)
+                while true {
+                    var d = Draw(seed: seed)
+                    if b.valid(.rank, convention, ["random"], "SplitMix64 seed \(seed)", ["scores": v(d.scores(size))],
+                               required: convention == .paper) { break }
+                    seed += 100
+                }
             }
-            for (k, size) in [6, 9, 12, 17, 24, 30].enumerated() {
+            // Official ties only where the authors' order is determined: at most 16 items.
+            let tiedSizes = convention == .paper ? [6, 9, 12, 17, 24, 30] : [6, 9, 12, 14, 15, 16]
+            for (k, size) in tiedSizes.enumerated() {
                 let seed = UInt64(1100 + k)
                 var d = Draw(seed: seed)
                 b.valid(.rank, convention, ["random", "ties"], "SplitMix64 seed \(seed), 4 distinct values",
@@ -119,8 +126,11 @@ enum Generators {
     // MARK: rank_backward
 
     static func rankBackward(_ b: inout VectorBuilder) {
-        func add(_ c: Convention, _ flags: [String], _ comment: String, _ y: [Double], _ g: [Double], _ lambda: Double) {
-            b.valid(.rankBackward, c, flags, comment, ["scores": v(y), "upstream": v(g), "lambda": n(lambda)])
+        @discardableResult
+        func add(_ c: Convention, _ flags: [String], _ comment: String, _ y: [Double], _ g: [Double], _ lambda: Double,
+                 required: Bool = true) -> Bool {
+            b.valid(.rankBackward, c, flags, comment, ["scores": v(y), "upstream": v(g), "lambda": n(lambda)],
+                    required: required)
         }
         for c in Convention.allCases {
             let unit = c == .paper ? 1.0 : 0.25  // official λ in normalised units (n = 4)
@@ -141,14 +151,19 @@ enum Generators {
         let paperLambdas = [0.25, 0.5, 1, 2, 4, 8], codeLambdas = [1.0 / 64, 1.0 / 16, 0.25, 1]
         for c in Convention.allCases {
             for k in 0..<(c == .paper ? 18 : 14) {
-                let seed = UInt64((c == .paper ? 2100 : 2200) + k)
-                var d = Draw(seed: seed)
-                let size = d.int(2...40)
-                let tied = k % 4 == 3
-                let y = (0..<size).map { _ in tied ? d.tiedScore() : d.score() }
-                let g = (0..<size).map { _ in d.upstream() }
-                let lambda = c == .paper ? d.pick(paperLambdas) : d.pick(codeLambdas)
-                add(c, tied ? ["random", "ties"] : ["random"], "SplitMix64 seed \(seed)", y, g, lambda)
+                var seed = UInt64((c == .paper ? 2100 : 2200) + k)
+                while true {
+                    var d = Draw(seed: seed)
+                    let size = d.int(2...40)
+                    let tied = k % 4 == 3
+                    let y = (0..<size).map { _ in tied ? d.tiedScore() : d.score() }
+                    let g = (0..<size).map { _ in d.upstream() }
+                    let lambda = c == .paper ? d.pick(paperLambdas) : d.pick(codeLambdas)
+                    // Official: a draw with an exact tie in a list over 16 items is redrawn (seed + 100).
+                    if add(c, tied ? ["random", "ties"] : ["random"], "SplitMix64 seed \(seed)", y, g, lambda,
+                           required: c == .paper) { break }
+                    seed += 100
+                }
             }
         }
         let base: [String: JSONValue] = ["scores": v([1, 2, 3]), "upstream": v([1, 0, -1]), "lambda": n(1)]

@@ -19,7 +19,7 @@ struct LibraryTests {
         let official = try Self.answer(#"{"id": 1, "op": "ap_loss", "convention": "official", "scores": [[5, 4, 3, 2, 1]], "relevance": [[1, 0, 1, 0, 1]], "lambda": 1}"#)
         #expect(abs(official["loss"]!.doubleValue! - 0.24444696) < 1e-8)
         let quirk = try Self.answer(#"{"id": 1, "op": "recall_loss", "convention": "official", "scores": [[6, 5, 4, 3, 2, 1]], "relevance": [[0, 0, 1, 1, 0, 0]], "lambda": 1, "weighting": "identity"}"#)
-        #expect(abs(quirk["loss"]!.doubleValue! - 1.0 / 3) < 1e-15)
+        #expect(abs(quirk["loss"]!.doubleValue! - 1.0 / 3) < 1e-7)  // Float32 ranks
         let paper = try Self.answer(#"{"id": 1, "op": "recall_loss", "scores": [[6, 5, 4, 3, 2, 1]], "relevance": [[0, 0, 1, 1, 0, 0]], "lambda": 1, "weighting": "identity"}"#)
         #expect(paper["loss"] == .number(2))
         #expect(try Self.answer(#"{"id": 1, "op": "average_precision", "scores": [1, 2], "relevance": [0, 0]}"#)["ap"] == .null)
