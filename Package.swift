@@ -32,8 +32,10 @@ let package = Package(
     targets: [
         // What every layer shares: the seeded generator, the libm binding.
         .target(name: "Support"),
+        // The ranking kernel: radix sorts of score keys, the O(n) AP loss kernel; depends on nothing.
+        .target(name: "RankKernel"),
         // The method: pure Swift, no I/O.
-        .target(name: "Rambo", dependencies: ["Support"]),
+        .target(name: "Rambo", dependencies: ["RankKernel", "Support"]),
         // The small numeric kit the chapters train with.
         .target(name: "Learning", dependencies: ["Rambo", "Support"]),
         // Loaders and toy generators; every loader validates its input.
@@ -47,7 +49,7 @@ let package = Package(
         .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"]),
         .executableTarget(name: "course", dependencies: ["Walkthrough"]),
 
-        .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
+        .testTarget(name: "RamboTests", dependencies: ["Rambo", "RankKernel", "Support"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),

@@ -173,22 +173,23 @@ public struct APLoss: Sendable {
 /// The per-list AP computation shared by `APLoss` and `MAPLoss`.
 ///
 /// The fast path is `RankingWorkspace.averagePrecisionKernel` (FastAPKernel.swift): one radix sort, a sort of
-/// the positives and linear passes. `referencePrecision` and `referenceBackward` are the textbook route (two
-/// full rankings) that it reproduces bit for bit; they serve lists too long for the kernel and the tests.
+/// the positives and linear passes, for the `paper` convention. `referencePrecision` and `referenceBackward` are
+/// the textbook route (two full rankings) that it reproduces bit for bit; they serve the `official` convention,
+/// lists too long for the kernel and the tests.
 enum APCore {
     /// Σ_pos rk⁺/rk divided by #pos (`paper`) or by #pos + 1e-5 (`official`, normalised ranks) of
     /// `scores` shifted by the margin ±`half`; nil without a positive.
     static func precision(
         scores: [Double], relevance: [Bool], half: Double, convention: Convention, workspace: inout RankingWorkspace
     ) -> Double? {
-        guard scores.count <= RankingWorkspace.maximumAPCount else {
+        guard convention == .paper, scores.count <= RankingWorkspace.maximumAPCount else {
             let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
             return referencePrecision(shifted: shifted, relevance: relevance, convention: convention)
         }
         return scores.withUnsafeBufferPointer { y in
             relevance.withUnsafeBufferPointer { rel in
                 workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: 0, lambda: 1,
-                                                 convention: convention, gradient: nil)
+                                                 gradient: nil)
             }
         }
     }
@@ -201,7 +202,7 @@ enum APCore {
         scores: [Double], relevance: [Bool], half: Double, weight: Double, lambda: Double, convention: Convention,
         workspace: inout RankingWorkspace, gradient: inout [Double]
     ) -> Double {
-        guard scores.count <= RankingWorkspace.maximumAPCount else {
+        guard convention == .paper, scores.count <= RankingWorkspace.maximumAPCount else {
             let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
             let result = referenceBackward(shifted: shifted, relevance: relevance, weight: weight, lambda: lambda,
                                            convention: convention)
@@ -213,8 +214,7 @@ enum APCore {
             relevance.withUnsafeBufferPointer { rel in
                 gradient.withUnsafeMutableBufferPointer { out in
                     workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: weight,
-                                                     lambda: lambda, convention: convention,
-                                                     gradient: out.baseAddress)!
+                                                     lambda: lambda, gradient: out.baseAddress)!
                 }
             }
         }

@@ -2,6 +2,7 @@ import Support
 import Testing
 
 @testable import Rambo
+@testable import RankKernel
 
 // The radix kernel against the two references: the comparison sort (`RankingKernel.comparisonArgsortDescending`)
 // and the definition (`rankByCounting`, O(n²), so only on short lists).

@@ -169,7 +169,12 @@ public struct RankingWorkspace: Sendable {
         ranks.resizeUninitialized(to: n)
         guard n > 0 else { return }
         guard n <= Self.maximumRadixCount else {
-            ranks = Rambo.ranks(fromOrder: RankingKernel.comparisonArgsortDescending(scores))
+            scores.withUnsafeBufferPointer { y in
+                ranks.withUnsafeMutableBufferPointer { out in
+                    var sink = RankSink(ranks: out.baseAddress)
+                    Self.comparisonRun(n: n, source: ScoreKeys(scores: y.baseAddress), sink: &sink)
+                }
+            }
             return
         }
         scores.withUnsafeBufferPointer { y in
@@ -866,14 +871,14 @@ extension Array {
     /// An array of `count` elements whose storage is allocated but not written (for trivial element types
     /// that are fully overwritten before being read).
     @inlinable
-    static func uninitialized(count: Int) -> [Element] {
+    package static func uninitialized(count: Int) -> [Element] {
         [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// Makes `count == n` without writing the elements when the count changes (trivial element types only,
     /// fully overwritten before being read).
     @inlinable
-    mutating func resizeUninitialized(to n: Int) {
+    package mutating func resizeUninitialized(to n: Int) {
         if count != n { self = .uninitialized(count: n) }
     }
 }
