@@ -89,8 +89,7 @@ extension RankingWorkspace {
     /// - Complexity: O(n): a radix sort of n items, one of the positives, and three linear passes.
     package mutating func averagePrecisionKernel(
         scores: UnsafeBufferPointer<Double>, relevance: UnsafeBufferPointer<Bool>, half: Double,
-        weight: Double, lambda: Double, gradient: UnsafeMutablePointer<Double>?,
-        windowThreshold: Int = RankingWorkspace.windowThreshold
+        weight: Double, lambda: Double, gradient: UnsafeMutablePointer<Double>?
     ) -> Double? {
         let n = scores.count
         precondition(relevance.count == n && n <= Self.maximumAPCount)
@@ -149,7 +148,7 @@ extension RankingWorkspace {
                     // result back in place.
                     let positiveBuffers = SortBuffers(
                         keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions,
-                        payloadsB: buffers.payloadsB, counts: buffers.counts)
+                        payloadsB: buffers.payloadsB, counts: buffers.counts, thresholds: buffers.thresholds)
                     positiveBuffers.sort(n: positives, source: StoredItems(keys: perturbedKeys,
                                                                            payloads: forwardPositions))
                     // Equal perturbed keys came out in forward order; the rule wants index order.
@@ -164,13 +163,14 @@ extension RankingWorkspace {
                         start = end
                     }
                     let value = RankPairGradient(lambda: lambda)
-                    if n < windowThreshold {
+                    if n < buffers.thresholds.windowThreshold {
                         var output = DirectGradientOutput(gradient: gradient, value: value)
                         Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
                                         sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
                                         forwardPositions: forwardPositions, output: &output)
                     } else {
-                        var windows = IndexWindows(count: n)
+                        buffers.count(.windowedWrites)
+                        var windows = IndexWindows(count: n, minimumBits: buffers.thresholds.windowBits)
                         windows.withCursors { cursors in
                             var output = WindowedRankDifferenceOutput(words: buffers.keysB, cursors: cursors)
                             Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,

@@ -71,21 +71,8 @@ public func scoreFromDescendingRadixKey(_ key: UInt64) -> Double {
 ///
 /// - Precondition (all methods): no score is NaN (see `validateScores`).
 public struct RankingWorkspace: Sendable {
-    /// Buckets of at most this many items are sorted by insertion instead of radix passes over 256-bucket
-    /// histograms.
-    public static let comparisonThreshold = 48
-
-    /// Buckets of at most this many items are sorted by LSD passes in cache; bigger ones are split by their
-    /// next most significant byte first. 2¹⁶ items × 24 bytes fits the per-core L2 cache of the machines this
-    /// was tuned on (1 MiB) with room to spare.
-    @usableFromInline static let leafSize = 1 << 16
-
-    /// Lists of at most this many items skip the split by top bytes: one LSD sort of the whole list, whose
-    /// buffers still fit the shared last-level cache.
-    @usableFromInline static let lsdSize = 1 << 20
-
-    /// From this many items on, index-ordered writes go through cache-sized windows (`IndexWindows`).
-    @usableFromInline static let windowThreshold = 1 << 21
+    /// Where the kernel changes path (`RankingThresholds`); any values give the same results.
+    public var thresholds = RankingThresholds()
 
     /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
     @usableFromInline static let maximumRadixCount = Int(UInt32.max)
@@ -112,7 +99,7 @@ public struct RankingWorkspace: Sendable {
 
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
-        if counts.count < 8 * 256 { counts = [Int](repeating: 0, count: 8 * 256) }
+        if counts.count < Self.countsSize { counts = [Int](repeating: 0, count: Self.countsSize) }
         guard count > capacity else { return }
         // Free before allocating, so that growing never holds both generations at once.
         keysA = []; keysB = []; payloadsA = []; payloadsB = []
@@ -120,6 +107,22 @@ public struct RankingWorkspace: Sendable {
         keysB = .uninitialized(count: count)
         payloadsA = .uninitialized(count: count)
         payloadsB = .uninitialized(count: count)
+    }
+
+    /// Eight 256-bucket histograms, then the path counters.
+    @usableFromInline static let countsSize = RankingPath.counterOffset + RankingPath.allCases.count
+
+    /// How many times the kernel took `path` since the workspace was made or `resetPathCounts()` was called
+    /// (counted per bucket or per list, not per item; `releaseMemory()` resets them too).
+    public func pathCount(_ path: RankingPath) -> Int {
+        let at = RankingPath.counterOffset + path.rawValue
+        return at < counts.count ? counts[at] : 0
+    }
+
+    /// Sets every path counter to zero.
+    public mutating func resetPathCounts() {
+        guard counts.count >= Self.countsSize else { return }
+        for path in RankingPath.allCases { counts[RankingPath.counterOffset + path.rawValue] = 0 }
     }
 
     /// Frees the scratch buffers (they are allocated again on the next call).
@@ -160,11 +163,6 @@ public struct RankingWorkspace: Sendable {
     ///
     /// - Complexity: O(n) time.
     public mutating func rank(_ scores: [Double], into ranks: inout [Int]) {
-        rank(scores, into: &ranks, windowThreshold: Self.windowThreshold)
-    }
-
-    /// `rank(_:into:)` with the window threshold as a parameter (tests take the windowed path on short lists).
-    mutating func rank(_ scores: [Double], into ranks: inout [Int], windowThreshold: Int) {
         let n = scores.count
         ranks.resizeUninitialized(to: n)
         guard n > 0 else { return }
@@ -182,7 +180,7 @@ public struct RankingWorkspace: Sendable {
                 withBuffers(count: n) { buffers in
                     buffers.sort(n: n, source: IndexedKeys(ScoreKeys(scores: y.baseAddress)), keepKeys: false)
                     let r = out.baseAddress!
-                    buffers.scatterByIndex(n: n, windowThreshold: windowThreshold) { index, position in
+                    buffers.scatterByIndex(n: n) { index, position in
                         r[index] = position &+ 1
                     }
                 }
@@ -212,15 +210,6 @@ public struct RankingWorkspace: Sendable {
     public mutating func rankBackward(
         scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double, into gradient: inout [Double]
     ) {
-        rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: lambda, into: &gradient,
-                     windowThreshold: Self.windowThreshold)
-    }
-
-    /// `rankBackward(scores:ranks:upstream:lambda:into:)` with the window threshold as a parameter.
-    mutating func rankBackward(
-        scores: [Double], ranks: [Int]?, upstream: [Double], lambda: Double, into gradient: inout [Double],
-        windowThreshold: Int
-    ) {
         let n = scores.count
         precondition(upstream.count == n, "upstream has \(upstream.count) entries, expected \(n)")
         let forward: [Int]
@@ -229,7 +218,7 @@ public struct RankingWorkspace: Sendable {
             forward = ranks
         } else {
             var computed: [Int] = []
-            rank(scores, into: &computed, windowThreshold: windowThreshold)
+            rank(scores, into: &computed)
             forward = computed
         }
         gradient.resizeUninitialized(to: n)
@@ -247,7 +236,7 @@ public struct RankingWorkspace: Sendable {
                         }
                         withBuffers(count: n) { buffers in
                             buffers.sort(n: n, source: IndexedKeys(perturbed), keepKeys: false)
-                            buffers.scatterByIndex(n: n, windowThreshold: windowThreshold) { index, position in
+                            buffers.scatterByIndex(n: n) { index, position in
                                 var s = sink
                                 s.put(position: position, index: index)
                             }
@@ -313,7 +302,7 @@ public struct RankingWorkspace: Sendable {
                         counts.withUnsafeMutableBufferPointer { counts in
                             body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
                                              payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
-                                             counts: counts.baseAddress!))
+                                             counts: counts.baseAddress!, thresholds: thresholds))
                         }
                     }
                 }
@@ -359,18 +348,26 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let keysB: UnsafeMutablePointer<UInt64>
     @usableFromInline let payloadsA: UnsafeMutablePointer<UInt32>
     @usableFromInline let payloadsB: UnsafeMutablePointer<UInt32>
-    /// At least 8 × 256 counters.
+    /// 8 × 256 counters, then the path counters (`RankingWorkspace.countsSize`).
     @usableFromInline let counts: UnsafeMutablePointer<Int>
+    @usableFromInline let thresholds: RankingThresholds
 
     @inlinable
     init(keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
          payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
-         counts: UnsafeMutablePointer<Int>) {
+         counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds) {
         self.keysA = keysA
         self.keysB = keysB
         self.payloadsA = payloadsA
         self.payloadsB = payloadsB
         self.counts = counts
+        self.thresholds = thresholds
+    }
+
+    /// Counts one use of `path`.
+    @inlinable @inline(__always)
+    func count(_ path: RankingPath) {
+        counts[RankingPath.counterOffset &+ path.rawValue] &+= 1
     }
 
     /// Sorts items `0..<n` of `source` by key, stably, into `keysA`/`payloadsA`.
@@ -385,7 +382,8 @@ public struct RankingWorkspace: Sendable {
     func sort<Source: SortSource>(n: Int, source: Source, keepKeys: Bool = true) {
         if n == 0 { return }
         let payloadBits = keepKeys ? 0 : Swift.max(1, Int.bitWidth - (n - 1).leadingZeroBitCount)
-        if n <= RankingWorkspace.lsdSize {
+        if n <= thresholds.lsdSize {
+            count(.wholeListLSD)
             // One pass: keys, payloads, which bits vary, and the histograms of all eight digits.
             counts.update(repeating: 0, count: 8 * 256)
             var any: UInt64 = 0, all: UInt64 = ~0
@@ -408,6 +406,7 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
+        count(.topByteSplit)
         // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
         let top = counts, next = counts + 256
         top.update(repeating: 0, count: 512)
@@ -465,7 +464,7 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline
     func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int) {
         let m = hi - lo
-        if m <= RankingWorkspace.leafSize || topBit < 0 {
+        if m <= thresholds.leafSize || topBit < 0 {
             leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
             return
         }
@@ -500,6 +499,7 @@ public struct RankingWorkspace: Sendable {
                 }
                 topBit = 63 - varying.leadingZeroBitCount
             }
+            count(.msdSplit)
             var sum = lo
             for b in 0..<256 {
                 let c = offsets[b]
@@ -537,8 +537,9 @@ public struct RankingWorkspace: Sendable {
         let m = hi - lo
         var sourceKeys = (inA ? keysA : keysB) + lo, sourcePayloads = (inA ? payloadsA : payloadsB) + lo
         var targetKeys = (inA ? keysB : keysA) + lo, targetPayloads = (inA ? payloadsB : payloadsA) + lo
-        if topBit < 0 || m <= RankingWorkspace.comparisonThreshold {
+        if topBit < 0 || m <= thresholds.insertionSize {
             if topBit >= 0 {
+                count(.insertion)
                 // Insertion sort: stable, since an item only moves past strictly larger keys.
                 for i in 1..<Swift.max(m, 1) {
                     let key = sourceKeys[i], payload = sourcePayloads[i]
@@ -578,6 +579,7 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
+        count(.leafLSD)
         var shifts: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         var passes = 0
         withUnsafeMutableBytes(of: &shifts) { raw in
@@ -733,12 +735,13 @@ public struct RankingWorkspace: Sendable {
     /// The calls come in an order that keeps the writes `out[index]` inside a cache-sized window of `out`
     /// (`IndexWindows`); below `windowThreshold` items they come in sorted order.
     @inlinable
-    func scatterByIndex(n: Int, windowThreshold: Int = RankingWorkspace.windowThreshold, _ write: (Int, Int) -> Void) {
-        if n < windowThreshold {
+    func scatterByIndex(n: Int, _ write: (Int, Int) -> Void) {
+        if n < thresholds.windowThreshold {
             for position in 0..<n { write(Int(payloadsA[position]), position) }
             return
         }
-        var windows = IndexWindows(count: n)
+        count(.windowedWrites)
+        var windows = IndexWindows(count: n, minimumBits: thresholds.windowBits)
         windows.withCursors { cursors in
             for position in 0..<n {
                 let index = payloadsA[position]
@@ -763,11 +766,11 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let windowCount: Int
     @usableFromInline var cursors: [Int]
 
-    /// Windows of at least 2¹⁷ items, at most about 256 of them.
+    /// Windows of at least 2^`minimumBits` items, at most about 256 of them.
     @inlinable
-    init(count n: Int) {
+    init(count n: Int, minimumBits: Int) {
         let indexBits = Int.bitWidth - Swift.max(n - 1, 1).leadingZeroBitCount
-        let shift = Swift.max(17, indexBits - 8)
+        let shift = Swift.max(minimumBits, indexBits - 8)
         self.shift = shift
         windowCount = ((n - 1) >> shift) + 1
         cursors = (0..<windowCount).map { $0 << shift }

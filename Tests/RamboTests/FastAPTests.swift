@@ -11,7 +11,7 @@ import Testing
 // The kernel serves the `paper` convention; `official` takes the reference path (OfficialTests).
 
 /// The reference AP term and gradient of one list (the route of `APCore.referenceBackward`, comparison sorts).
-private func referenceAP(
+func referenceAP(
     scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double, convention: Convention
 ) -> (precision: Double?, gradient: [Double]) {
     let shifted = marginShifted(scores, relevance: relevance, alpha: margin)
@@ -54,7 +54,7 @@ private func referenceAP(
 private func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
 
 /// nil when `a` and `b` are equal bit for bit, else where they first differ (short, for test output).
-private func mismatch(_ a: [Double], _ b: [Double]) -> String? {
+func mismatch(_ a: [Double], _ b: [Double]) -> String? {
     guard a.count == b.count else { return "lengths \(a.count) and \(b.count)" }
     guard let i = a.indices.first(where: { a[$0].bitPattern != b[$0].bitPattern }) else { return nil }
     let count = a.indices.filter { a[$0].bitPattern != b[$0].bitPattern }.count
@@ -90,7 +90,7 @@ enum FastAPInput: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
-private func relevanceVector(_ n: Int, rate: Double, seed: UInt64) -> [Bool] {
+func relevanceVector(_ n: Int, rate: Double, seed: UInt64) -> [Bool] {
     var rng = SplitMix64(seed: seed ^ 0xABCD)
     return (0..<n).map { _ in rng.nextUnit() < rate }
 }
@@ -98,7 +98,7 @@ private func relevanceVector(_ n: Int, rate: Double, seed: UInt64) -> [Bool] {
 /// Runs the kernel on one list and compares everything with the reference.
 private func checkKernel(
     scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double,
-    windowThreshold: Int = RankingWorkspace.windowThreshold, workspace: inout RankingWorkspace,
+    workspace: inout RankingWorkspace,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let expected = referenceAP(scores: scores, relevance: relevance, margin: margin, weight: weight, lambda: lambda,
@@ -108,8 +108,7 @@ private func checkKernel(
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
                 (workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: weight,
-                                                  lambda: lambda, gradient: out.baseAddress,
-                                                  windowThreshold: windowThreshold),
+                                                  lambda: lambda, gradient: out.baseAddress),
                  workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: weight,
                                                   lambda: lambda, gradient: nil))
             }
@@ -161,11 +160,12 @@ struct FastAPTests {
     @Test("the windowed gradient writes give the same gradient", arguments: [FastAPInput.gaussian, .tied])
     func windowedWrites(family: FastAPInput) {
         var workspace = RankingWorkspace()
+        workspace.thresholds.windowThreshold = 0
         for n in [1000, 300_001] {  // one window; three windows of 2^17
             let scores = family.scores(n, seed: 9)
             let relevance = relevanceVector(n, rate: 0.1, seed: 10)
             checkKernel(scores: scores, relevance: relevance, margin: 0.01, weight: 1, lambda: 1e3,
-                        windowThreshold: 0, workspace: &workspace)
+                        workspace: &workspace)
         }
     }
 
