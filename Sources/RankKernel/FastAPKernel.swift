@@ -148,7 +148,8 @@ extension RankingWorkspace {
                     // result back in place.
                     let positiveBuffers = SortBuffers(
                         keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions,
-                        payloadsB: buffers.payloadsB, counts: buffers.counts, thresholds: buffers.thresholds)
+                        payloadsB: buffers.payloadsB, counts: buffers.counts, thresholds: buffers.thresholds,
+                        threads: buffers.threads, threadCounts: buffers.threadCounts)
                     positiveBuffers.sort(n: positives, source: StoredItems(keys: perturbedKeys,
                                                                            payloads: forwardPositions))
                     // Equal perturbed keys came out in forward order; the rule wants index order.
@@ -170,7 +171,8 @@ extension RankingWorkspace {
                                         forwardPositions: forwardPositions, output: &output)
                     } else {
                         buffers.count(.windowedWrites)
-                        var windows = IndexWindows(count: n, minimumBits: buffers.thresholds.windowBits)
+                        let windows = IndexWindows(count: n, minimumBits: buffers.thresholds.windowBits,
+                                                   scratch: buffers.msdScratch(depth: 0))
                         windows.withCursors { cursors in
                             var output = WindowedRankDifferenceOutput(words: buffers.keysB, cursors: cursors)
                             Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
@@ -178,10 +180,12 @@ extension RankingWorkspace {
                                             forwardPositions: forwardPositions, output: &output)
                         }
                         let words = buffers.keysB
-                        for t in 0..<n {
-                            let word = words[t]
-                            let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
-                            gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
+                        buffers.forEachWindowRun(n: n, shift: windows.shift) { run in
+                            for t in run {
+                                let word = words[t]
+                                let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
+                                gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
+                            }
                         }
                     }
                 }

@@ -74,6 +74,16 @@ public struct RankingWorkspace: Sendable {
     /// Where the kernel changes path (`RankingThresholds`); any values give the same results.
     public var thresholds = RankingThresholds()
 
+    /// How many threads share the work on one long list (ParallelSort.swift): the split by top bytes, the
+    /// sorting of its buckets and index-window writes. The results are the same bit for bit for any count;
+    /// lists of at most `thresholds.lsdSize` items use one thread.
+    public var threadCount = 1 {
+        didSet { precondition(threadCount >= 1 && threadCount <= 256, "threadCount must be in 1...256") }
+    }
+
+    /// The histogram spaces of threads 1..<threadCount.
+    @usableFromInline var threadCounts: [Int] = []
+
     /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
     @usableFromInline static let maximumRadixCount = Int(UInt32.max)
 
@@ -89,6 +99,11 @@ public struct RankingWorkspace: Sendable {
     /// An empty workspace; it allocates on first use.
     public init() {}
 
+    /// An empty workspace with the given path thresholds.
+    public init(thresholds: RankingThresholds) {
+        self.thresholds = thresholds
+    }
+
     /// A workspace with room for lists of `capacity` items, so that the first call allocates nothing either.
     public init(capacity: Int) {
         reserve(capacity)
@@ -100,6 +115,9 @@ public struct RankingWorkspace: Sendable {
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
         if counts.count < Self.countsSize { counts = [Int](repeating: 0, count: Self.countsSize) }
+        if threadCounts.count < (threadCount - 1) * Self.countsSize {
+            threadCounts = [Int](repeating: 0, count: (threadCount - 1) * Self.countsSize)
+        }
         guard count > capacity else { return }
         // Free before allocating, so that growing never holds both generations at once.
         keysA = []; keysB = []; payloadsA = []; payloadsB = []
@@ -109,8 +127,8 @@ public struct RankingWorkspace: Sendable {
         payloadsB = .uninitialized(count: count)
     }
 
-    /// Eight 256-bucket histograms, then the path counters.
-    @usableFromInline static let countsSize = RankingPath.counterOffset + RankingPath.allCases.count
+    /// Eight 256-bucket histograms, the path counters, then the MSD levels' bucket offsets.
+    @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * (2 * 256 + 1)
 
     /// How many times the kernel took `path` since the workspace was made or `resetPathCounts()` was called
     /// (counted per bucket or per list, not per item; `releaseMemory()` resets them too).
@@ -132,6 +150,7 @@ public struct RankingWorkspace: Sendable {
         payloadsA = []
         payloadsB = []
         counts = []
+        threadCounts = []
         positiveKeys = []
         positivePositions = []
     }
@@ -300,9 +319,12 @@ public struct RankingWorkspace: Sendable {
                 payloadsA.withUnsafeMutableBufferPointer { payloadsA in
                     payloadsB.withUnsafeMutableBufferPointer { payloadsB in
                         counts.withUnsafeMutableBufferPointer { counts in
-                            body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
-                                             payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
-                                             counts: counts.baseAddress!, thresholds: thresholds))
+                            threadCounts.withUnsafeMutableBufferPointer { threadCounts in
+                                body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
+                                                 payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
+                                                 counts: counts.baseAddress!, thresholds: thresholds,
+                                                 threads: threadCount, threadCounts: threadCounts.baseAddress))
+                            }
                         }
                     }
                 }
@@ -348,21 +370,38 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let keysB: UnsafeMutablePointer<UInt64>
     @usableFromInline let payloadsA: UnsafeMutablePointer<UInt32>
     @usableFromInline let payloadsB: UnsafeMutablePointer<UInt32>
-    /// 8 × 256 counters, then the path counters (`RankingWorkspace.countsSize`).
+    /// 8 × 256 counters, the path counters, the MSD levels' offsets (`RankingWorkspace.countsSize`).
     @usableFromInline let counts: UnsafeMutablePointer<Int>
     @usableFromInline let thresholds: RankingThresholds
+    /// Threads for the split of a long list (1: this thread only), and the histogram spaces of threads 1...
+    @usableFromInline let threads: Int
+    @usableFromInline let threadCounts: UnsafeMutablePointer<Int>?
 
     @inlinable
     init(keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
          payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
-         counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds) {
+         counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds, threads: Int = 1,
+         threadCounts: UnsafeMutablePointer<Int>? = nil) {
         self.keysA = keysA
         self.keysB = keysB
         self.payloadsA = payloadsA
         self.payloadsB = payloadsB
         self.counts = counts
         self.thresholds = thresholds
+        self.threads = threadCounts == nil ? 1 : threads
+        self.threadCounts = threadCounts
     }
+
+    /// The 2 × 256 + 1 counters of MSD level `depth` (0 is the split by top bytes): every level consumes 8 key
+    /// bits, so 9 levels cover the 64.
+    @inlinable @inline(__always)
+    func msdScratch(depth: Int) -> UnsafeMutablePointer<Int> {
+        precondition(depth < SortBuffers.msdLevels)
+        return counts + SortBuffers.msdScratchOffset + depth * (2 * 256 + 1)
+    }
+
+    @usableFromInline static let msdLevels = 10
+    @usableFromInline static let msdScratchOffset = RankingPath.counterOffset + 8
 
     /// Counts one use of `path`.
     @inlinable @inline(__always)
@@ -406,6 +445,7 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
+        if threads > 1, parallelSplit(n: n, source: source, payloadBits: payloadBits) { return }
         count(.topByteSplit)
         // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
         let top = counts, next = counts + 256
@@ -426,16 +466,15 @@ public struct RankingWorkspace: Sendable {
                 keysA[i] = source.key(i)
                 payloadsA[i] = source.payload(i)
             }
-            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits) }
+            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
             return
         }
         // Pass 2 reads the source again and splits it by its top varying byte into the B buffers.
         let shift = topBit >= 56 ? 56 : 48
         let offsets = shift == 56 ? top : next
-        // (Heap scratch: with `withUnsafeTemporaryAllocation` here, release builds crashed on a misaligned
-        // stack store.)
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: 257)
-        defer { starts.deallocate() }
+        // (Scratch in the workspace, not on the stack: with `withUnsafeTemporaryAllocation` here, release builds
+        // crashed on a misaligned stack store.)
+        let starts = msdScratch(depth: 0)
         do {
             var sum = 0
             for b in 0..<256 {
@@ -454,7 +493,8 @@ public struct RankingWorkspace: Sendable {
                 payloadsB[at] = source.payload(i)
             }
             for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits)
+                msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
+                    depth: 1)
             }
         }
     }
@@ -462,7 +502,7 @@ public struct RankingWorkspace: Sendable {
     /// Sorts items `lo..<hi`, which sit in the A buffers (`inA`) or the B buffers and agree on every key bit
     /// above `topBit`, into the same positions of the A buffers.
     @usableFromInline
-    func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int) {
+    func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int, depth: Int) {
         let m = hi - lo
         if m <= thresholds.leafSize || topBit < 0 {
             leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
@@ -470,10 +510,8 @@ public struct RankingWorkspace: Sendable {
         }
         let sourceKeys = inA ? keysA : keysB, sourcePayloads = inA ? payloadsA : payloadsB
         let targetKeys = inA ? keysB : keysA, targetPayloads = inA ? payloadsB : payloadsA
-        let scratch = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 256 + 1)
-        defer { scratch.deallocate() }
         do {
-            let offsets = scratch, starts = offsets + 256
+            let offsets = msdScratch(depth: depth), starts = offsets + 256
             var topBit = topBit
             var shift = 0, mask: UInt64 = 0
             while true {
@@ -517,7 +555,8 @@ public struct RankingWorkspace: Sendable {
                 targetPayloads[at] = sourcePayloads[i]
             }
             for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits)
+                msd(lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits,
+                    depth: depth + 1)
             }
         }
     }
@@ -741,7 +780,7 @@ public struct RankingWorkspace: Sendable {
             return
         }
         count(.windowedWrites)
-        var windows = IndexWindows(count: n, minimumBits: thresholds.windowBits)
+        let windows = IndexWindows(count: n, minimumBits: thresholds.windowBits, scratch: msdScratch(depth: 0))
         windows.withCursors { cursors in
             for position in 0..<n {
                 let index = payloadsA[position]
@@ -749,9 +788,11 @@ public struct RankingWorkspace: Sendable {
                 keysB[at] = UInt64(index) &<< 32 | UInt64(truncatingIfNeeded: position)
             }
         }
-        for t in 0..<n {
-            let word = keysB[t]
-            write(Int(truncatingIfNeeded: word &>> 32), Int(truncatingIfNeeded: word & 0xFFFF_FFFF))
+        forEachWindowRun(n: n, shift: windows.shift) { run in
+            for t in run {
+                let word = keysB[t]
+                write(Int(truncatingIfNeeded: word &>> 32), Int(truncatingIfNeeded: word & 0xFFFF_FFFF))
+            }
         }
     }
 }
@@ -759,21 +800,24 @@ public struct RankingWorkspace: Sendable {
 /// Groups writes `out[index]` by the high bits of `index`: window `w` holds the indices
 /// `w·2^shift ..< (w+1)·2^shift`. Since every index `0..<n` is written exactly once, window `w`'s records start at
 /// `w·2^shift` in a scratch array of n records, so no histogram is needed: one pass appends each record to its
-/// window (a few hundred sequential streams), a second pass reads the scratch in order and writes `out`, one
-/// window (a few MB) at a time, instead of n writes spread over the whole array.
+/// window (at most 512 sequential streams), a second pass reads the scratch in order and writes `out`, one
+/// window (about half the L2 cache, see `RankingThresholds`) at a time, instead of n writes spread over the whole
+/// array.
 @usableFromInline struct IndexWindows {
     @usableFromInline let shift: Int
     @usableFromInline let windowCount: Int
-    @usableFromInline var cursors: [Int]
+    @usableFromInline let cursors: UnsafeMutablePointer<Int>
 
-    /// Windows of at least 2^`minimumBits` items, at most about 256 of them.
+    /// Windows of at least 2^`minimumBits` items, at most 512 of them; the cursors live in `scratch` (512 words,
+    /// the workspace's MSD scratch, free once the sort is done), so nothing is allocated.
     @inlinable
-    init(count n: Int, minimumBits: Int) {
+    init(count n: Int, minimumBits: Int, scratch: UnsafeMutablePointer<Int>) {
         let indexBits = Int.bitWidth - Swift.max(n - 1, 1).leadingZeroBitCount
-        let shift = Swift.max(minimumBits, indexBits - 8)
+        let shift = Swift.max(minimumBits, indexBits - 9)
         self.shift = shift
         windowCount = ((n - 1) >> shift) + 1
-        cursors = (0..<windowCount).map { $0 << shift }
+        cursors = scratch
+        for w in 0..<windowCount { scratch[w] = w << shift }
     }
 
     @usableFromInline @frozen struct Cursors {
@@ -794,9 +838,8 @@ public struct RankingWorkspace: Sendable {
     }
 
     @inlinable
-    mutating func withCursors<Result>(_ body: (Cursors) -> Result) -> Result {
-        let shift = self.shift
-        return cursors.withUnsafeMutableBufferPointer { body(Cursors(base: $0.baseAddress!, shift: shift)) }
+    func withCursors<Result>(_ body: (Cursors) -> Result) -> Result {
+        body(Cursors(base: cursors, shift: shift))
     }
 }
 

@@ -146,6 +146,32 @@ struct KernelPathTests {
         }
     }
 
+    @Test("one list on several threads: the same results bit for bit", arguments: [2, 3])
+    func threads(threadCount: Int) {
+        var workspace = RankingWorkspace(thresholds: .tiny)
+        workspace.threadCount = threadCount
+        for family in KernelFamily.allCases {
+            for n in pathSizes {
+                let scores = family.scores(n, seed: UInt64(n) &+ 21)
+                let context = "\(family), n \(n), \(threadCount) threads"
+                checkRanking(scores, workspace: &workspace, context: context)
+                checkAP(scores, relevance: relevanceVector(n, rate: 0.3, seed: UInt64(n)), margin: 0.1, lambda: 3,
+                        workspace: &workspace, context: context)
+            }
+        }
+        #expect(workspace.pathCount(.topByteSplit) > 0)
+        #expect(workspace.pathCount(.windowedWrites) > 0)
+        // Default thresholds, one list above the whole-list LSD size.
+        var defaults = RankingWorkspace()
+        defaults.threadCount = threadCount
+        let n = defaults.thresholds.lsdSize * 3 + 17
+        let scores = KernelFamily.gaussian.scores(n, seed: 8)
+        checkRanking(scores, workspace: &defaults, context: "n \(n), \(threadCount) threads")
+        checkAP(scores, relevance: relevanceVector(n, rate: 0.1, seed: 9), margin: 0.05, lambda: 2,
+                workspace: &defaults, context: "n \(n), \(threadCount) threads")
+        #expect(defaults.pathCount(.topByteSplit) > 0)
+    }
+
     @Test("the default thresholds keep short lists on one LSD sort and direct writes")
     func defaultsOnShortLists() {
         var workspace = RankingWorkspace()
