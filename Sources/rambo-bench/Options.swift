@@ -35,7 +35,8 @@ struct Options {
     var sweepMax = 100_000_000
 
     static let usage = """
-        usage: rambo-bench --op OP (--n N | --sweep [--max N]) [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S]
+        usage: rambo-bench --op OP (--n N | --sweep [--max N]) [--rows Q] [--repeats R] [--warmup W] [--threads T]
+                           [--seed S]
                            [--lambda L] [--margin A] [--clock wall|cpu] [--threshold NAME=V]... [--json]
           OP: \(Operation.allCases.map(\.rawValue).joined(separator: " | "))
               rank, rank_backward, ap_loss: each of the Q rows is one list of N scores (ap_loss: Rambo.APLoss
@@ -119,7 +120,8 @@ struct Options {
             case "--threshold":
                 let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let v = count(parts[1]), v <= Int(UInt32.max) else {
-                    return .failure(UsageError(message: "--threshold '\(value)' must be NAME=V with V an integer ≥ 0"))
+                    return .failure(UsageError(
+                        message: "--threshold '\(value)' must be NAME=V with V an integer ≥ 0"))
                 }
                 switch parts[0] {
                 case "insertion": options.thresholds.insertionSize = v

@@ -111,7 +111,8 @@ let clock = options.cpuClock ? "cpu" : "wall"
 if options.sweep {
     // ns/item for n = 1e3 … max: rows so that every repeat handles at least 1e6 items; the worst/best ratio of
     // the best-of-repeats ns/item over n ∈ [1e4, max] says how flat the kernel is.
-    print("# \(options.op.rawValue), threads \(options.threads), clock \(clock), thresholds \(options.thresholds.summary)")
+    print("# \(options.op.rawValue), threads \(options.threads), clock \(clock), "
+          + "thresholds \(options.thresholds.summary)")
     print("# cache: L2 \(CacheSizes.level2 >> 10) KiB, L3 \(CacheSizes.level3 >> 10) KiB (as reported)")
     print("#          n    rows  repeats   best_ns/item  median_ns/item  peak_RSS_MB")
     var bests: [(n: Int, best: Double, median: Double)] = []
