@@ -30,23 +30,16 @@ LINT_PATHS ?= Package.swift Sources Chapters Tests
 lint:
 	$(SWIFT) format lint --strict --parallel -r $(LINT_PATHS)
 
-## bench: forward + backward timings, n = 1e3 … 1e8, one thread, median of CPU time (make bench BENCH_MAX=1e7 to stop earlier)
-BENCH       ?= .build/release/rambo-bench
-BENCH_SIZES ?= 1000 10000 100000 1000000 10000000 100000000
-BENCH_MAX   ?= 100000000
+## bench: ns/item of rank, rank_backward and ap_loss for n = 1e3 … 1e8 (one thread, CPU clock) with the worst/best
+## ratio, then ap_loss with two threads on one list (wall clock); make bench BENCH_MAX=1e7 to stop earlier
+BENCH     ?= .build/release/rambo-bench
+BENCH_MAX ?= 1e8
 bench: build
-	@printf '%-12s %10s %6s %12s %12s %12s %9s %10s\n' op n rows median_ms min_ms max_ms ns/item peak_MB
-	@run() { json=$$($(BENCH) --clock cpu --json "$$@") || exit 1; echo "$$json" | awk -F'[:,{}]' \
-	  '{ for (i = 2; i < NF; i += 2) { k = $$i; gsub(/[" ]/, "", k); v[k] = $$(i+1); gsub(/[" ]/, "", v[k]) } \
-	  printf "%-12s %10d %6d %12.3f %12.3f %12.3f %9.2f %10.1f\n", v["op"], v["n"], v["rows"], v["median_ms"], \
-	  v["min_ms"], v["max_ms"], v["ns_per_item"], v["peak_rss_mb"] }'; }; \
-	for op in rank rank_backward ap_loss; do \
-	  for n in $(BENCH_SIZES); do \
-	    if awk "BEGIN { exit !($$n <= $(BENCH_MAX)) }"; then run --op $$op --n $$n --repeats $$( [ $$n -ge 100000000 ] && echo 5 || echo 9 ); fi; \
-	  done; \
-	done; \
-	for n in 1000 10000 100000; do run --op recall_loss --n $$n --rows 100 --repeats 7; done; \
-	for n in 1000 10000 100000 1000000; do run --op map_loss --n $$n --rows 20 --repeats 7; done
+	@uptime
+	@for op in rank rank_backward ap_loss; do $(BENCH) --op $$op --sweep --max $(BENCH_MAX) --clock cpu --repeats 9 || exit 1; done
+	@$(BENCH) --op ap_loss --sweep --max $(BENCH_MAX) --threads 2 --clock wall --repeats 9 || exit 1
+	@for n in 1000 10000 100000; do $(BENCH) --op recall_loss --n $$n --rows 100 --repeats 7 || exit 1; done
+	@for n in 1000 10000 100000 1000000; do $(BENCH) --op map_loss --n $$n --rows 20 --repeats 7 || exit 1; done
 
 ## oracle: run the authors' code (torch, in a venv outside the repo: RAMBO_ORACLE_VENV, default
 ## ~/.cache/rambo-oracle/venv) on every official vector + 250 random cases and freeze its answers into

@@ -42,8 +42,10 @@ let package = Package(
     targets: [
         // What every layer shares: the seeded generator, the libm binding, statistics, a CPU clock.
         .target(name: "Support", swiftSettings: swift6),
+        // The ranking kernel: radix sorts of score keys, the O(n) AP loss kernel; depends on nothing.
+        .target(name: "RankKernel", swiftSettings: swift6),
         // The method: pure Swift, no I/O.
-        .target(name: "Rambo", dependencies: ["Support"], swiftSettings: swift6),
+        .target(name: "Rambo", dependencies: ["RankKernel", "Support"], swiftSettings: swift6),
         // Reference cases, ops, JSON and the shipped vectors: what checks a port against the method.
         .target(name: "RamboReference", dependencies: ["Rambo"], swiftSettings: swift6),
         // The small numeric kit the chapters train with.
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(name: "course", dependencies: ["Walkthrough"], swiftSettings: swift6),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
-        .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(name: "RamboTests", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"], swiftSettings: swift6),

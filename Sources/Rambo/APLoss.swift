@@ -178,8 +178,9 @@ public struct APLoss: Sendable {
 /// The per-list AP computation shared by `APLoss` and `MAPLoss`.
 ///
 /// The fast path is `RankingWorkspace.averagePrecisionKernel` (FastAPKernel.swift): one radix sort, a sort of
-/// the positives and linear passes. `referencePrecision` and `referenceBackward` are the textbook route (two
-/// full rankings) that it reproduces bit for bit; they serve lists too long for the kernel and the tests.
+/// the positives and linear passes, for the `paper` convention. `referencePrecision` and `referenceBackward` are
+/// the textbook route (two full rankings) that it reproduces bit for bit; they serve the `official` convention,
+/// lists too long for the kernel and the tests.
 enum APCore {
     /// Σ_pos rk⁺/rk divided by #pos (`paper`) or by #pos + 1e-5 (`official`, normalised ranks) of
     /// `scores` shifted by the margin ±`half`; nil without a positive.
@@ -193,7 +194,7 @@ enum APCore {
         return scores.withUnsafeBufferPointer { y in
             relevance.withUnsafeBufferPointer { rel in
                 workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: 0, lambda: 1,
-                                                 convention: convention, gradient: nil)
+                                                 gradient: nil)
             }
         }
     }
@@ -218,8 +219,7 @@ enum APCore {
             relevance.withUnsafeBufferPointer { rel in
                 gradient.withUnsafeMutableBufferPointer { out in
                     workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: weight,
-                                                     lambda: lambda, convention: convention,
-                                                     gradient: out.baseAddress)!
+                                                     lambda: lambda, gradient: out.baseAddress)!
                 }
             }
         }

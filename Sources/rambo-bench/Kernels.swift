@@ -1,6 +1,7 @@
 // What rambo-bench times. Every kernel is built for one thread and a range of rows before the clock starts,
 // and owns its scratch memory (a `RankingWorkspace` and its output buffers, allocated in the warm-up), so the
-// timed repeats allocate nothing in rank, rank_backward and ap_loss. recall_loss and map_loss call the library's
+// timed repeats allocate nothing in rank, rank_backward and ap_loss. With fewer rows than threads, each list is
+// shared between threads (`RankingWorkspace.threadCount`). recall_loss and map_loss call the library's
 // matrix losses as a training step would (they return new gradient matrices).
 
 import Rambo
@@ -35,12 +36,15 @@ protocol BenchKernel {
 }
 
 /// Builds the kernel of `options.op` for `rows` of `data`.
-func makeKernel(_ options: Options, data: BenchData, rows: Range<Int>) -> any BenchKernel {
+func makeKernel(_ options: Options, data: BenchData, rows: Range<Int>, listThreads: Int) -> any BenchKernel {
+    var workspace = RankingWorkspace(thresholds: options.thresholds)
+    workspace.threadCount = listThreads
     switch options.op {
-    case .rank: return RankKernel(data: data, rows: rows)
-    case .rankBackward: return RankBackwardKernel(data: data, rows: rows, lambda: options.lambda)
+    case .rank: return RankListKernel(data: data, rows: rows, workspace: workspace)
+    case .rankBackward: return RankBackwardKernel(data: data, rows: rows, lambda: options.lambda, workspace: workspace)
     case .apLoss:
-        return APLossKernel(data: data, rows: rows, loss: APLoss(lambda: options.lambda, margin: options.margin))
+        return APLossKernel(data: data, rows: rows, loss: APLoss(lambda: options.lambda, margin: options.margin),
+                            workspace: workspace)
     case .recallLoss:
         return RecallLossKernel(data: data, rows: rows,
                                 loss: RecallLoss(lambda: options.lambda, margin: options.margin))
@@ -50,10 +54,10 @@ func makeKernel(_ options: Options, data: BenchData, rows: Range<Int>) -> any Be
 }
 
 /// `rank`: the forward ranking of each row.
-struct RankKernel: BenchKernel {
+struct RankListKernel: BenchKernel {
     let data: BenchData
     let rows: Range<Int>
-    var workspace = RankingWorkspace()
+    var workspace: RankingWorkspace
     var ranks: [Int] = []
 
     mutating func run() -> Double {
@@ -71,7 +75,7 @@ struct RankBackwardKernel: BenchKernel {
     let data: BenchData
     let rows: Range<Int>
     let lambda: Double
-    var workspace = RankingWorkspace()
+    var workspace: RankingWorkspace
     var ranks: [Int] = []
     var gradient: [Double] = []
 
@@ -93,7 +97,7 @@ struct APLossKernel: BenchKernel {
     let data: BenchData
     let rows: Range<Int>
     let loss: APLoss
-    var workspace = RankingWorkspace()
+    var workspace: RankingWorkspace
     var gradient: [Double] = []
 
     mutating func run() -> Double {

@@ -1,5 +1,7 @@
 // Command-line options of rambo-bench. Every bad flag or value is one clear line on stderr and exit code 2.
 
+import Rambo
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,20 +32,31 @@ struct Options {
     var lambda = 1.0
     /// α, the score margin of the losses.
     var margin = 0.0
+    /// The radix kernel's path thresholds (defaults unless set with --threshold).
+    var thresholds = RankingThresholds()
+    /// --sweep: time n = 1e3, 1e4, … up to `sweepMax` instead of one n.
+    var sweep = false
+    var sweepMax = 100_000_000
 
     static let usage = """
-        usage: rambo-bench --op OP --n N [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S]
-                           [--lambda L] [--margin A] [--clock wall|cpu] [--json]
+        usage: rambo-bench --op OP (--n N | --sweep [--max N]) [--rows Q] [--repeats R] [--warmup W] [--threads T]
+                           [--seed S]
+                           [--lambda L] [--margin A] [--clock wall|cpu] [--threshold NAME=V]... [--json]
           OP: \(Operation.allCases.map(\.rawValue).joined(separator: " | "))
               rank, rank_backward, ap_loss: each of the Q rows is one list of N scores (ap_loss: Rambo.APLoss
               forward + backward on one list); recall_loss: Rambo.RecallLoss on the Q × N matrix (Q queries);
               map_loss: Rambo.MAPLoss on a batch of N items × Q classes (each class ranks N items)
           N:  list length, an integer or 1e6-style (1 ≤ N ≤ 4294967295); scores ~ N(0, 1), 10% positives
           R:  timed repetitions (default 5), after W untimed warm-up runs (default 1)
-          T:  threads (default 1); rows are split between threads
+          T:  threads (default 1); rows are split between threads, and with fewer rows than threads one list
+              is split between threads (RankingWorkspace.threadCount)
           L:  λ of the blackbox backward, paper units (default 1); A: the losses' margin α (default 0)
           --clock cpu  time with process CPU time instead of the monotonic wall clock (steadier on a busy machine;
                        with T > 1 it adds up the threads)
+          --threshold NAME=V  set a path threshold of the radix kernel (items; the results do not change):
+                       insertion, leaf, lsd, window, window-bits (defaults: \(RankingThresholds().summary))
+          --sweep  ns/item for n = 1e3, 1e4, … up to --max (default 1e8; rows so that each repeat has ≥ 1e6 items)
+                   and the worst/best ratio over n ≥ 1e4
           --json  print one JSON object and nothing else
         """
 
@@ -54,6 +67,7 @@ struct Options {
         var rest = arguments[...]
         while let flag = rest.popFirst() {
             if flag == "--json" { options.json = true; continue }
+            if flag == "--sweep" { options.sweep = true; continue }
             if flag == "--help" || flag == "-h" { return .failure(UsageError(message: "help")) }
             guard let value = rest.popFirst() else {
                 return .failure(UsageError(message: "\(flag) needs a value"))
@@ -107,6 +121,27 @@ struct Options {
                     return .failure(UsageError(message: "--margin '\(value)' must be a finite number ≥ 0"))
                 }
                 options.margin = a
+            case "--threshold":
+                let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let v = count(parts[1]), v <= Int(UInt32.max) else {
+                    return .failure(UsageError(
+                        message: "--threshold '\(value)' must be NAME=V with V an integer ≥ 0"))
+                }
+                switch parts[0] {
+                case "insertion": options.thresholds.insertionSize = v
+                case "leaf": options.thresholds.leafSize = v
+                case "lsd": options.thresholds.lsdSize = v
+                case "window": options.thresholds.windowThreshold = v
+                case "window-bits" where v <= 32: options.thresholds.windowBits = v
+                default:
+                    return .failure(UsageError(message: "--threshold '\(value)': unknown name or value out of range; "
+                        + "names: insertion, leaf, lsd, window, window-bits (≤ 32)"))
+                }
+            case "--max":
+                guard let m = count(value), m >= 1000, m <= Int(UInt32.max) else {
+                    return .failure(UsageError(message: "--max '\(value)' must be an integer in 1000...4294967295"))
+                }
+                options.sweepMax = m
             case "--seed":
                 guard let s = UInt64(value) else {
                     return .failure(UsageError(message: "--seed '\(value)' must be an unsigned 64-bit integer"))
@@ -117,7 +152,10 @@ struct Options {
             }
         }
         guard sawOp else { return .failure(UsageError(message: "missing --op")) }
-        guard sawN else { return .failure(UsageError(message: "missing --n")) }
+        guard sawN || options.sweep else { return .failure(UsageError(message: "missing --n")) }
+        if options.sweep && options.json {
+            return .failure(UsageError(message: "--sweep prints a table; it does not combine with --json"))
+        }
         let (total, overflow) = options.n.multipliedReportingOverflow(by: options.rows)
         guard !overflow, total <= 1 << 36 else {
             return .failure(UsageError(message: "--n × --rows = \(options.n) × \(options.rows) is too large"))

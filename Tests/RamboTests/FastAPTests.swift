@@ -2,14 +2,16 @@ import Support
 import Testing
 
 @testable import Rambo
+@testable import RankKernel
 
 // The O(n) AP kernel (FastAPKernel.swift) against the textbook route: rank the margin-shifted scores, walk the
 // order for rk⁺/rk and dL/drk, rank the perturbed scores, take the difference of the two rankings. Here every
 // ranking is the comparison sort, so the reference shares no code with the kernel. The kernel promises the
 // same numbers bit for bit, so the comparisons are on bit patterns (a −0.0 where +0.0 was expected fails).
+// The kernel serves the `paper` convention; `official` takes the reference path (OfficialTests).
 
 /// The reference AP term and gradient of one list (the route of `APCore.referenceBackward`, comparison sorts).
-private func referenceAP(
+func referenceAP(
     scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double, convention: Convention
 ) -> (precision: Double?, gradient: [Double]) {
     let shifted = marginShifted(scores, relevance: relevance, alpha: margin)
@@ -52,7 +54,7 @@ private func referenceAP(
 private func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
 
 /// nil when `a` and `b` are equal bit for bit, else where they first differ (short, for test output).
-private func mismatch(_ a: [Double], _ b: [Double]) -> String? {
+func mismatch(_ a: [Double], _ b: [Double]) -> String? {
     guard a.count == b.count else { return "lengths \(a.count) and \(b.count)" }
     guard let i = a.indices.first(where: { a[$0].bitPattern != b[$0].bitPattern }) else { return nil }
     let count = a.indices.filter { a[$0].bitPattern != b[$0].bitPattern }.count
@@ -88,32 +90,31 @@ enum FastAPInput: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
-private func relevanceVector(_ n: Int, rate: Double, seed: UInt64) -> [Bool] {
+func relevanceVector(_ n: Int, rate: Double, seed: UInt64) -> [Bool] {
     var rng = SplitMix64(seed: seed ^ 0xABCD)
     return (0..<n).map { _ in rng.nextUnit() < rate }
 }
 
 /// Runs the kernel on one list and compares everything with the reference.
 private func checkKernel(
-    scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double, convention: Convention,
-    windowThreshold: Int = RankingWorkspace.windowThreshold, workspace: inout RankingWorkspace,
+    scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double,
+    workspace: inout RankingWorkspace,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let expected = referenceAP(scores: scores, relevance: relevance, margin: margin, weight: weight, lambda: lambda,
-                               convention: convention)
+                               convention: .paper)
     var gradient = [Double](repeating: .nan, count: scores.count)
     let (precision, forwardOnly) = scores.withUnsafeBufferPointer { y in
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
                 (workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: weight,
-                                                  lambda: lambda, convention: convention, gradient: out.baseAddress,
-                                                  windowThreshold: windowThreshold),
+                                                  lambda: lambda, gradient: out.baseAddress),
                  workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: weight,
-                                                  lambda: lambda, convention: convention, gradient: nil))
+                                                  lambda: lambda, gradient: nil))
             }
         }
     }
-    let context = "n \(scores.count), α \(margin), weight \(weight), λ \(lambda), \(convention)"
+    let context = "n \(scores.count), α \(margin), weight \(weight), λ \(lambda)"
     #expect(precision?.bitPattern == expected.precision?.bitPattern, "precision, \(context)",
             sourceLocation: sourceLocation)
     #expect(forwardOnly?.bitPattern == expected.precision?.bitPattern, "forward-only precision, \(context)",
@@ -124,7 +125,7 @@ private func checkKernel(
 
 @Suite("Fast AP kernel")
 struct FastAPTests {
-    @Test("every input family, both conventions, margins, λ and upstream weights (short lists)",
+    @Test("every input family, margins, λ and upstream weights (short lists)",
           arguments: FastAPInput.allCases)
     func shortLists(family: FastAPInput) {
         var workspace = RankingWorkspace()
@@ -132,13 +133,11 @@ struct FastAPTests {
             let scores = family.scores(n, seed: UInt64(n))
             for rate in [0.1, 0.5, 1.0] {
                 let relevance = relevanceVector(n, rate: rate, seed: UInt64(n) &+ 11)
-                for convention in Convention.allCases {
-                    for margin in [0.0, 0.1] {
-                        for lambda in [1e-3, 1.0, 1e3, 1e308] {
-                            for weight in [1.0, -0.5, 0] {
-                                checkKernel(scores: scores, relevance: relevance, margin: margin, weight: weight,
-                                            lambda: lambda, convention: convention, workspace: &workspace)
-                            }
+                for margin in [0.0, 0.1] {
+                    for lambda in [1e-3, 1.0, 1e3, 1e308] {
+                        for weight in [1.0, -0.5, 0] {
+                            checkKernel(scores: scores, relevance: relevance, margin: margin, weight: weight,
+                                        lambda: lambda, workspace: &workspace)
                         }
                     }
                 }
@@ -152,22 +151,21 @@ struct FastAPTests {
         let n = 70_001
         let scores = family.scores(n, seed: 5)
         let relevance = relevanceVector(n, rate: 0.1, seed: 6)
-        for (convention, margin, lambda) in [(Convention.paper, 0.0, 1.0), (.paper, 0.05, 1e4), (.official, 0.0, 1e-2)] {
+        for (margin, lambda) in [(0.0, 1.0), (0.05, 1e4), (0.0, 1e-2)] {
             checkKernel(scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda,
-                        convention: convention, workspace: &workspace)
+                        workspace: &workspace)
         }
     }
 
     @Test("the windowed gradient writes give the same gradient", arguments: [FastAPInput.gaussian, .tied])
     func windowedWrites(family: FastAPInput) {
         var workspace = RankingWorkspace()
+        workspace.thresholds.windowThreshold = 0
         for n in [1000, 300_001] {  // one window; three windows of 2^17
             let scores = family.scores(n, seed: 9)
             let relevance = relevanceVector(n, rate: 0.1, seed: 10)
-            for convention in Convention.allCases {
-                checkKernel(scores: scores, relevance: relevance, margin: 0.01, weight: 1, lambda: 1e3,
-                            convention: convention, windowThreshold: 0, workspace: &workspace)
-            }
+            checkKernel(scores: scores, relevance: relevance, margin: 0.01, weight: 1, lambda: 1e3,
+                        workspace: &workspace)
         }
     }
 
@@ -180,12 +178,12 @@ struct FastAPTests {
         var scores = (0..<n).map { Double(n - $0) }
         let relevance = (0..<n).map { $0 % 7 == 3 || $0 > n - 20 }
         checkKernel(scores: scores, relevance: relevance, margin: 0, weight: 1, lambda: 1e9,
-                    convention: .paper, workspace: &workspace)
+                    workspace: &workspace)
         // Two positives whose perturbed scores meet exactly (2 − 4·0.5 = 1 − 4·0.25 = 0) in the opposite of
         // their index order, on top of a negative at 0: all three tie, so the perturbed order is by index.
         for (scores, relevance, expected) in [([1.0, 2, 0], [true, true, false], [-0.25, 0.25, -0.0]),
                                               ([0.0, 1, 2], [false, true, true], [-0.5, -0.0, 0.5])] {
-            checkKernel(scores: scores, relevance: relevance, margin: 0, weight: -1, lambda: 4, convention: .paper,
+            checkKernel(scores: scores, relevance: relevance, margin: 0, weight: -1, lambda: 4,
                         workspace: &workspace)
             var gradient: [Double] = []
             _ = APLoss(lambda: 4).valueAndGradient(scores: scores, relevance: relevance, upstream: -1,
@@ -196,7 +194,7 @@ struct FastAPTests {
         scores = (0..<n).map { Double(($0 * 37) % 50) }
         for lambda in [0.5, 1, 4, 64, 4096] {
             checkKernel(scores: scores, relevance: relevance, margin: 1, weight: 1, lambda: lambda,
-                        convention: .paper, workspace: &workspace)
+                        workspace: &workspace)
         }
     }
 

@@ -2,6 +2,7 @@ import Support
 import Testing
 
 @testable import Rambo
+@testable import RankKernel
 
 // The radix kernel against the two references: the comparison sort (`RankingKernel.comparisonArgsortDescending`)
 // and the definition (`rankByCounting`, O(n²), so only on short lists).
@@ -218,18 +219,20 @@ struct RadixSortTests {
         let upstream = (0..<n).map { i in i % 4 == 0 ? 0 : rng.nextGaussian() }
         let expected = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(scores))
         var workspace = RankingWorkspace()
+        workspace.thresholds.windowThreshold = 0
         var windowed: [Int] = []
-        workspace.rank(scores, into: &windowed, windowThreshold: 0)
+        workspace.rank(scores, into: &windowed)
         #expect(windowed == expected)
         var perturbed = scores
         for i in perturbed.indices { perturbed[i] += 3 * upstream[i] }
         let backward = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(perturbed))
         let gradient = scores.indices.map { -Double(expected[$0] - backward[$0]) / 3 }
         var windowedGradient: [Double] = []
-        workspace.rankBackward(scores: scores, ranks: nil, upstream: upstream, lambda: 3, into: &windowedGradient,
-                               windowThreshold: 0)
+        workspace.rankBackward(scores: scores, ranks: nil, upstream: upstream, lambda: 3, into: &windowedGradient)
+        #expect(workspace.pathCount(.windowedWrites) == 3)  // rank, and rankBackward's forward and backward ranks
         #expect(windowedGradient.map(\.bitPattern) == gradient.map(\.bitPattern))
-        #expect(workspace.rankBackward(scores: scores, upstream: upstream, lambda: 3).map(\.bitPattern)
+        var direct = RankingWorkspace()
+        #expect(direct.rankBackward(scores: scores, upstream: upstream, lambda: 3).map(\.bitPattern)
                 == gradient.map(\.bitPattern))
     }
 

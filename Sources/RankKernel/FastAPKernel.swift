@@ -41,27 +41,13 @@ protocol RankPairOutput {
     mutating func emit(index: Int, forward: Int, backward: Int)
 }
 
-/// The blackbox gradient of a rank pair in the two conventions, as `rankBackward` and
-/// `OfficialRanking.rankBackward` compute it.
+/// The blackbox gradient of a rank pair, as `rankBackward` computes it: −(forward − backward)/λ.
 struct RankPairGradient {
-    let convention: Convention
     let lambda: Double
-    let length: Double
-    let denominator: Double
-
-    init(convention: Convention, lambda: Double, count: Int) {
-        self.convention = convention
-        self.lambda = lambda
-        length = Double(count)
-        denominator = lambda + OfficialRanking.lambdaEpsilon
-    }
 
     @inline(__always)
     func callAsFunction(forward: Int, backward: Int) -> Double {
-        switch convention {
-        case .paper: return -Double(forward - backward) / lambda
-        case .official: return -(Double(forward) / length - Double(backward) / length) / denominator
-        }
+        -Double(forward - backward) / lambda
     }
 }
 
@@ -75,8 +61,8 @@ struct DirectGradientOutput: RankPairOutput {
     }
 }
 
-/// Appends (index, forward − backward) to the index window of `index` as one word (long lists, `paper`: the
-/// gradient −(forward − backward)/λ needs only the difference; see `IndexWindows`).
+/// Appends (index, forward − backward) to the index window of `index` as one word (long lists: the gradient
+/// −(forward − backward)/λ needs only the difference; see `IndexWindows`).
 struct WindowedRankDifferenceOutput: RankPairOutput {
     let words: UnsafeMutablePointer<UInt64>
     let cursors: IndexWindows.Cursors
@@ -87,36 +73,23 @@ struct WindowedRankDifferenceOutput: RankPairOutput {
     }
 }
 
-/// Appends (index, forward, backward) to the index window of `index` (long lists, `official`).
-struct WindowedRankPairOutput: RankPairOutput {
-    let words: UnsafeMutablePointer<UInt64>
-    let backwards: UnsafeMutablePointer<UInt32>
-    let cursors: IndexWindows.Cursors
-    @inline(__always)
-    mutating func emit(index: Int, forward: Int, backward: Int) {
-        let at = cursors.next(for: index)
-        words[at] = UInt64(truncatingIfNeeded: index) &<< 32 | UInt64(truncatingIfNeeded: forward)
-        backwards[at] = UInt32(truncatingIfNeeded: backward)
-    }
-}
-
 extension RankingWorkspace {
     /// Lists up to this length fit the kernel's payload (`index << 1 | relevant` in 32 bits).
-    static let maximumAPCount = Int(Int32.max)
+    package static let maximumAPCount = Int(Int32.max)
 
-    /// The AP term of one list: Σ_pos rk⁺/rk divided by #pos (`paper`) or #pos + 1e-5 (`official`, normalised
-    /// ranks), after the margin shift ±`half`; nil when the list has no positive. With `gradient`, also
+    /// The AP term of one list in the `paper` convention: Σ_pos rk⁺/rk divided by #pos, after the margin shift
+    /// ±`half`; nil when the list has no positive. With `gradient`, also
     /// dL/dy for L = −weight · term, written into `gradient[0..<n]` (zeros without a positive).
     ///
     /// Same numbers, bit for bit, as `APCore.referencePrecision` / `APCore.referenceBackward` on
-    /// `marginShifted(scores, relevance, 2·half)`.
+    /// `marginShifted(scores, relevance, 2·half)` in the `paper` convention (the `official` convention takes the
+    /// reference path).
     ///
     /// - Precondition: `relevance.count == scores.count <= maximumAPCount`; finite scores; λ > 0.
     /// - Complexity: O(n): a radix sort of n items, one of the positives, and three linear passes.
-    mutating func averagePrecisionKernel(
+    package mutating func averagePrecisionKernel(
         scores: UnsafeBufferPointer<Double>, relevance: UnsafeBufferPointer<Bool>, half: Double,
-        weight: Double, lambda: Double, convention: Convention, gradient: UnsafeMutablePointer<Double>?,
-        windowThreshold: Int = RankingWorkspace.windowThreshold
+        weight: Double, lambda: Double, gradient: UnsafeMutablePointer<Double>?
     ) -> Double? {
         let n = scores.count
         precondition(relevance.count == n && n <= Self.maximumAPCount)
@@ -126,9 +99,7 @@ extension RankingWorkspace {
             gradient?.update(repeating: 0, count: n)
             return nil
         }
-        let length = Double(n)
-        let positiveCount = convention == .paper
-            ? Double(positives) : Double(positives) + OfficialRanking.positivesEpsilon
+        let positiveCount = Double(positives)
         // The positives' buffers are moved out of `self` for the duration (`withBuffers` holds `self`).
         var positiveKeys: [UInt64] = [], positivePositions: [UInt32] = []
         swap(&positiveKeys, &self.positiveKeys)
@@ -153,10 +124,7 @@ extension RankingWorkspace {
                 var positivesSoFar = 0
                 for position in 0..<n where sortedPayloads[position] & 1 != 0 {
                     positivesSoFar &+= 1
-                    switch convention {
-                    case .paper: sum += Double(positivesSoFar) / Double(position + 1)
-                    case .official: sum += (Double(positivesSoFar) / length) / (Double(position + 1) / length)
-                    }
+                    sum += Double(positivesSoFar) / Double(position + 1)
                 }
                 return
             }
@@ -167,18 +135,9 @@ extension RankingWorkspace {
                     var positivesSoFar = 0
                     for position in 0..<n where sortedPayloads[position] & 1 != 0 {
                         positivesSoFar &+= 1
-                        let upstream: Double
-                        switch convention {
-                        case .paper:
-                            let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
-                            sum += rankPositive / rankAll
-                            upstream = weight * rankPositive / (rankAll * rankAll * positiveCount)
-                        case .official:
-                            let rankAll = Double(position + 1) / length
-                            let rankPositive = Double(positivesSoFar) / length
-                            sum += rankPositive / rankAll
-                            upstream = weight * rankPositive / (rankAll * rankAll) / positiveCount
-                        }
+                        let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+                        sum += rankPositive / rankAll
+                        let upstream = weight * rankPositive / (rankAll * rankAll * positiveCount)
                         // ỹ + λ·dL/drk, ỹ read back from its key (exact, up to the sign of a zero, which the key
                         // ignores).
                         let shifted = scoreFromDescendingRadixKey(sortedKeys[position])
@@ -189,7 +148,8 @@ extension RankingWorkspace {
                     // result back in place.
                     let positiveBuffers = SortBuffers(
                         keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions,
-                        payloadsB: buffers.payloadsB, counts: buffers.counts)
+                        payloadsB: buffers.payloadsB, counts: buffers.counts, thresholds: buffers.thresholds,
+                        threads: buffers.threads, threadCounts: buffers.threadCounts)
                     positiveBuffers.sort(n: positives, source: StoredItems(keys: perturbedKeys,
                                                                            payloads: forwardPositions))
                     // Equal perturbed keys came out in forward order; the rule wants index order.
@@ -203,14 +163,16 @@ extension RankingWorkspace {
                         }
                         start = end
                     }
-                    let value = RankPairGradient(convention: convention, lambda: lambda, count: n)
-                    if n < windowThreshold {
+                    let value = RankPairGradient(lambda: lambda)
+                    if n < buffers.thresholds.windowThreshold {
                         var output = DirectGradientOutput(gradient: gradient, value: value)
                         Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
                                         sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
                                         forwardPositions: forwardPositions, output: &output)
-                    } else if convention == .paper {
-                        var windows = IndexWindows(count: n)
+                    } else {
+                        buffers.count(.windowedWrites)
+                        let windows = IndexWindows(count: n, minimumBits: buffers.thresholds.windowBits,
+                                                   scratch: buffers.msdScratch(depth: 0))
                         windows.withCursors { cursors in
                             var output = WindowedRankDifferenceOutput(words: buffers.keysB, cursors: cursors)
                             Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
@@ -218,34 +180,18 @@ extension RankingWorkspace {
                                             forwardPositions: forwardPositions, output: &output)
                         }
                         let words = buffers.keysB
-                        for t in 0..<n {
-                            let word = words[t]
-                            let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
-                            gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
-                        }
-                    } else {
-                        var windows = IndexWindows(count: n)
-                        windows.withCursors { cursors in
-                            var output = WindowedRankPairOutput(words: buffers.keysB, backwards: buffers.payloadsB,
-                                                                cursors: cursors)
-                            Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
-                                            sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
-                                            forwardPositions: forwardPositions, output: &output)
-                        }
-                        let words = buffers.keysB, backwards = buffers.payloadsB
-                        for t in 0..<n {
-                            let word = words[t]
-                            gradient[Int(truncatingIfNeeded: word &>> 32)] = value(
-                                forward: Int(truncatingIfNeeded: word & 0xFFFF_FFFF), backward: Int(backwards[t]))
+                        buffers.forEachWindowRun(n: n, shift: windows.shift) { run in
+                            for t in run {
+                                let word = words[t]
+                                let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
+                                gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
+                            }
                         }
                     }
                 }
             }
         }
-        switch convention {
-        case .paper: return sum / Double(positives)
-        case .official: return sum / (Double(positives) + OfficialRanking.positivesEpsilon)
-        }
+        return sum / Double(positives)
     }
 
     /// The perturbed ranking as a merge: negatives in forward order (`sortedKeys`/`sortedPayloads` with the

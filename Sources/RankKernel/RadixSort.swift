@@ -71,21 +71,18 @@ public func scoreFromDescendingRadixKey(_ key: UInt64) -> Double {
 ///
 /// - Precondition (all methods): no score is NaN (see `validateScores`).
 public struct RankingWorkspace: Sendable {
-    /// Buckets of at most this many items are sorted by insertion instead of radix passes over 256-bucket
-    /// histograms.
-    public static let comparisonThreshold = 48
+    /// Where the kernel changes path (`RankingThresholds`); any values give the same results.
+    public var thresholds = RankingThresholds()
 
-    /// Buckets of at most this many items are sorted by LSD passes in cache; bigger ones are split by their
-    /// next most significant byte first. 2¹⁶ items × 24 bytes fits the per-core L2 cache of the machines this
-    /// was tuned on (1 MiB) with room to spare.
-    @usableFromInline static let leafSize = 1 << 16
+    /// How many threads share the work on one long list (ParallelSort.swift): the split by top bytes, the
+    /// sorting of its buckets and index-window writes. The results are the same bit for bit for any count;
+    /// lists of at most `thresholds.lsdSize` items use one thread.
+    public var threadCount = 1 {
+        didSet { precondition(threadCount >= 1 && threadCount <= 256, "threadCount must be in 1...256") }
+    }
 
-    /// Lists of at most this many items skip the split by top bytes: one LSD sort of the whole list, whose
-    /// buffers still fit the shared last-level cache.
-    @usableFromInline static let lsdSize = 1 << 20
-
-    /// From this many items on, index-ordered writes go through cache-sized windows (`IndexWindows`).
-    @usableFromInline static let windowThreshold = 1 << 21
+    /// The histogram spaces of threads 1..<threadCount.
+    @usableFromInline var threadCounts: [Int] = []
 
     /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
     @usableFromInline static let maximumRadixCount = Int(UInt32.max)
@@ -102,6 +99,11 @@ public struct RankingWorkspace: Sendable {
     /// An empty workspace; it allocates on first use.
     public init() {}
 
+    /// An empty workspace with the given path thresholds.
+    public init(thresholds: RankingThresholds) {
+        self.thresholds = thresholds
+    }
+
     /// A workspace with room for lists of `capacity` items, so that the first call allocates nothing either.
     public init(capacity: Int) {
         reserve(capacity)
@@ -112,7 +114,10 @@ public struct RankingWorkspace: Sendable {
 
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
-        if counts.count < 8 * 256 { counts = [Int](repeating: 0, count: 8 * 256) }
+        if counts.count < Self.countsSize { counts = [Int](repeating: 0, count: Self.countsSize) }
+        if threadCounts.count < (threadCount - 1) * Self.countsSize {
+            threadCounts = [Int](repeating: 0, count: (threadCount - 1) * Self.countsSize)
+        }
         guard count > capacity else { return }
         // Free before allocating, so that growing never holds both generations at once.
         keysA = []; keysB = []; payloadsA = []; payloadsB = []
@@ -122,6 +127,22 @@ public struct RankingWorkspace: Sendable {
         payloadsB = .uninitialized(count: count)
     }
 
+    /// Eight 256-bucket histograms, the path counters, then the MSD levels' bucket offsets.
+    @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * (2 * 256 + 1)
+
+    /// How many times the kernel took `path` since the workspace was made or `resetPathCounts()` was called
+    /// (counted per bucket or per list, not per item; `releaseMemory()` resets them too).
+    public func pathCount(_ path: RankingPath) -> Int {
+        let at = RankingPath.counterOffset + path.rawValue
+        return at < counts.count ? counts[at] : 0
+    }
+
+    /// Sets every path counter to zero.
+    public mutating func resetPathCounts() {
+        guard counts.count >= Self.countsSize else { return }
+        for path in RankingPath.allCases { counts[RankingPath.counterOffset + path.rawValue] = 0 }
+    }
+
     /// Frees the scratch buffers (they are allocated again on the next call).
     public mutating func releaseMemory() {
         keysA = []
@@ -129,6 +150,7 @@ public struct RankingWorkspace: Sendable {
         payloadsA = []
         payloadsB = []
         counts = []
+        threadCounts = []
         positiveKeys = []
         positivePositions = []
     }
@@ -160,16 +182,16 @@ public struct RankingWorkspace: Sendable {
     ///
     /// - Complexity: O(n) time.
     public mutating func rank(_ scores: [Double], into ranks: inout [Int]) {
-        rank(scores, into: &ranks, windowThreshold: Self.windowThreshold)
-    }
-
-    /// `rank(_:into:)` with the window threshold as a parameter (tests take the windowed path on short lists).
-    mutating func rank(_ scores: [Double], into ranks: inout [Int], windowThreshold: Int) {
         let n = scores.count
         ranks.resizeUninitialized(to: n)
         guard n > 0 else { return }
         guard n <= Self.maximumRadixCount else {
-            ranks = Rambo.ranks(fromOrder: RankingKernel.comparisonArgsortDescending(scores))
+            scores.withUnsafeBufferPointer { y in
+                ranks.withUnsafeMutableBufferPointer { out in
+                    var sink = RankSink(ranks: out.baseAddress)
+                    Self.comparisonRun(n: n, source: ScoreKeys(scores: y.baseAddress), sink: &sink)
+                }
+            }
             return
         }
         scores.withUnsafeBufferPointer { y in
@@ -177,7 +199,7 @@ public struct RankingWorkspace: Sendable {
                 withBuffers(count: n) { buffers in
                     buffers.sort(n: n, source: IndexedKeys(ScoreKeys(scores: y.baseAddress)), keepKeys: false)
                     let r = out.baseAddress!
-                    buffers.scatterByIndex(n: n, windowThreshold: windowThreshold) { index, position in
+                    buffers.scatterByIndex(n: n) { index, position in
                         r[index] = position &+ 1
                     }
                 }
@@ -207,15 +229,6 @@ public struct RankingWorkspace: Sendable {
     public mutating func rankBackward(
         scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double, into gradient: inout [Double]
     ) {
-        rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: lambda, into: &gradient,
-                     windowThreshold: Self.windowThreshold)
-    }
-
-    /// `rankBackward(scores:ranks:upstream:lambda:into:)` with the window threshold as a parameter.
-    mutating func rankBackward(
-        scores: [Double], ranks: [Int]?, upstream: [Double], lambda: Double, into gradient: inout [Double],
-        windowThreshold: Int
-    ) {
         let n = scores.count
         precondition(upstream.count == n, "upstream has \(upstream.count) entries, expected \(n)")
         let forward: [Int]
@@ -224,7 +237,7 @@ public struct RankingWorkspace: Sendable {
             forward = ranks
         } else {
             var computed: [Int] = []
-            rank(scores, into: &computed, windowThreshold: windowThreshold)
+            rank(scores, into: &computed)
             forward = computed
         }
         gradient.resizeUninitialized(to: n)
@@ -242,7 +255,7 @@ public struct RankingWorkspace: Sendable {
                         }
                         withBuffers(count: n) { buffers in
                             buffers.sort(n: n, source: IndexedKeys(perturbed), keepKeys: false)
-                            buffers.scatterByIndex(n: n, windowThreshold: windowThreshold) { index, position in
+                            buffers.scatterByIndex(n: n) { index, position in
                                 var s = sink
                                 s.put(position: position, index: index)
                             }
@@ -306,9 +319,12 @@ public struct RankingWorkspace: Sendable {
                 payloadsA.withUnsafeMutableBufferPointer { payloadsA in
                     payloadsB.withUnsafeMutableBufferPointer { payloadsB in
                         counts.withUnsafeMutableBufferPointer { counts in
-                            body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
-                                             payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
-                                             counts: counts.baseAddress!))
+                            threadCounts.withUnsafeMutableBufferPointer { threadCounts in
+                                body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
+                                                 payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
+                                                 counts: counts.baseAddress!, thresholds: thresholds,
+                                                 threads: threadCount, threadCounts: threadCounts.baseAddress))
+                            }
                         }
                     }
                 }
@@ -354,18 +370,43 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let keysB: UnsafeMutablePointer<UInt64>
     @usableFromInline let payloadsA: UnsafeMutablePointer<UInt32>
     @usableFromInline let payloadsB: UnsafeMutablePointer<UInt32>
-    /// At least 8 × 256 counters.
+    /// 8 × 256 counters, the path counters, the MSD levels' offsets (`RankingWorkspace.countsSize`).
     @usableFromInline let counts: UnsafeMutablePointer<Int>
+    @usableFromInline let thresholds: RankingThresholds
+    /// Threads for the split of a long list (1: this thread only), and the histogram spaces of threads 1...
+    @usableFromInline let threads: Int
+    @usableFromInline let threadCounts: UnsafeMutablePointer<Int>?
 
     @inlinable
     init(keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
          payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
-         counts: UnsafeMutablePointer<Int>) {
+         counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds, threads: Int = 1,
+         threadCounts: UnsafeMutablePointer<Int>? = nil) {
         self.keysA = keysA
         self.keysB = keysB
         self.payloadsA = payloadsA
         self.payloadsB = payloadsB
         self.counts = counts
+        self.thresholds = thresholds
+        self.threads = threadCounts == nil ? 1 : threads
+        self.threadCounts = threadCounts
+    }
+
+    /// The 2 × 256 + 1 counters of MSD level `depth` (0 is the split by top bytes): every level consumes 8 key
+    /// bits, so 9 levels cover the 64.
+    @inlinable @inline(__always)
+    func msdScratch(depth: Int) -> UnsafeMutablePointer<Int> {
+        precondition(depth < SortBuffers.msdLevels)
+        return counts + SortBuffers.msdScratchOffset + depth * (2 * 256 + 1)
+    }
+
+    @usableFromInline static let msdLevels = 10
+    @usableFromInline static let msdScratchOffset = RankingPath.counterOffset + 8
+
+    /// Counts one use of `path`.
+    @inlinable @inline(__always)
+    func count(_ path: RankingPath) {
+        counts[RankingPath.counterOffset &+ path.rawValue] &+= 1
     }
 
     /// Sorts items `0..<n` of `source` by key, stably, into `keysA`/`payloadsA`.
@@ -380,7 +421,8 @@ public struct RankingWorkspace: Sendable {
     func sort<Source: SortSource>(n: Int, source: Source, keepKeys: Bool = true) {
         if n == 0 { return }
         let payloadBits = keepKeys ? 0 : Swift.max(1, Int.bitWidth - (n - 1).leadingZeroBitCount)
-        if n <= RankingWorkspace.lsdSize {
+        if n <= thresholds.lsdSize {
+            count(.wholeListLSD)
             // One pass: keys, payloads, which bits vary, and the histograms of all eight digits.
             counts.update(repeating: 0, count: 8 * 256)
             var any: UInt64 = 0, all: UInt64 = ~0
@@ -403,6 +445,8 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
+        if threads > 1, parallelSplit(n: n, source: source, payloadBits: payloadBits) { return }
+        count(.topByteSplit)
         // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
         let top = counts, next = counts + 256
         top.update(repeating: 0, count: 512)
@@ -422,16 +466,15 @@ public struct RankingWorkspace: Sendable {
                 keysA[i] = source.key(i)
                 payloadsA[i] = source.payload(i)
             }
-            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits) }
+            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
             return
         }
         // Pass 2 reads the source again and splits it by its top varying byte into the B buffers.
         let shift = topBit >= 56 ? 56 : 48
         let offsets = shift == 56 ? top : next
-        // (Heap scratch: with `withUnsafeTemporaryAllocation` here, release builds crashed on a misaligned
-        // stack store.)
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: 257)
-        defer { starts.deallocate() }
+        // (Scratch in the workspace, not on the stack: with `withUnsafeTemporaryAllocation` here, release builds
+        // crashed on a misaligned stack store.)
+        let starts = msdScratch(depth: 0)
         do {
             var sum = 0
             for b in 0..<256 {
@@ -450,7 +493,8 @@ public struct RankingWorkspace: Sendable {
                 payloadsB[at] = source.payload(i)
             }
             for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits)
+                msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
+                    depth: 1)
             }
         }
     }
@@ -458,18 +502,16 @@ public struct RankingWorkspace: Sendable {
     /// Sorts items `lo..<hi`, which sit in the A buffers (`inA`) or the B buffers and agree on every key bit
     /// above `topBit`, into the same positions of the A buffers.
     @usableFromInline
-    func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int) {
+    func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int, depth: Int) {
         let m = hi - lo
-        if m <= RankingWorkspace.leafSize || topBit < 0 {
+        if m <= thresholds.leafSize || topBit < 0 {
             leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
             return
         }
         let sourceKeys = inA ? keysA : keysB, sourcePayloads = inA ? payloadsA : payloadsB
         let targetKeys = inA ? keysB : keysA, targetPayloads = inA ? payloadsB : payloadsA
-        let scratch = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 256 + 1)
-        defer { scratch.deallocate() }
         do {
-            let offsets = scratch, starts = offsets + 256
+            let offsets = msdScratch(depth: depth), starts = offsets + 256
             var topBit = topBit
             var shift = 0, mask: UInt64 = 0
             while true {
@@ -495,6 +537,7 @@ public struct RankingWorkspace: Sendable {
                 }
                 topBit = 63 - varying.leadingZeroBitCount
             }
+            count(.msdSplit)
             var sum = lo
             for b in 0..<256 {
                 let c = offsets[b]
@@ -512,7 +555,8 @@ public struct RankingWorkspace: Sendable {
                 targetPayloads[at] = sourcePayloads[i]
             }
             for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits)
+                msd(lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits,
+                    depth: depth + 1)
             }
         }
     }
@@ -532,8 +576,9 @@ public struct RankingWorkspace: Sendable {
         let m = hi - lo
         var sourceKeys = (inA ? keysA : keysB) + lo, sourcePayloads = (inA ? payloadsA : payloadsB) + lo
         var targetKeys = (inA ? keysB : keysA) + lo, targetPayloads = (inA ? payloadsB : payloadsA) + lo
-        if topBit < 0 || m <= RankingWorkspace.comparisonThreshold {
+        if topBit < 0 || m <= thresholds.insertionSize {
             if topBit >= 0 {
+                count(.insertion)
                 // Insertion sort: stable, since an item only moves past strictly larger keys.
                 for i in 1..<Swift.max(m, 1) {
                     let key = sourceKeys[i], payload = sourcePayloads[i]
@@ -573,6 +618,7 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
+        count(.leafLSD)
         var shifts: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         var passes = 0
         withUnsafeMutableBytes(of: &shifts) { raw in
@@ -728,12 +774,13 @@ public struct RankingWorkspace: Sendable {
     /// The calls come in an order that keeps the writes `out[index]` inside a cache-sized window of `out`
     /// (`IndexWindows`); below `windowThreshold` items they come in sorted order.
     @inlinable
-    func scatterByIndex(n: Int, windowThreshold: Int = RankingWorkspace.windowThreshold, _ write: (Int, Int) -> Void) {
-        if n < windowThreshold {
+    func scatterByIndex(n: Int, _ write: (Int, Int) -> Void) {
+        if n < thresholds.windowThreshold {
             for position in 0..<n { write(Int(payloadsA[position]), position) }
             return
         }
-        var windows = IndexWindows(count: n)
+        count(.windowedWrites)
+        let windows = IndexWindows(count: n, minimumBits: thresholds.windowBits, scratch: msdScratch(depth: 0))
         windows.withCursors { cursors in
             for position in 0..<n {
                 let index = payloadsA[position]
@@ -741,9 +788,11 @@ public struct RankingWorkspace: Sendable {
                 keysB[at] = UInt64(index) &<< 32 | UInt64(truncatingIfNeeded: position)
             }
         }
-        for t in 0..<n {
-            let word = keysB[t]
-            write(Int(truncatingIfNeeded: word &>> 32), Int(truncatingIfNeeded: word & 0xFFFF_FFFF))
+        forEachWindowRun(n: n, shift: windows.shift) { run in
+            for t in run {
+                let word = keysB[t]
+                write(Int(truncatingIfNeeded: word &>> 32), Int(truncatingIfNeeded: word & 0xFFFF_FFFF))
+            }
         }
     }
 }
@@ -751,21 +800,24 @@ public struct RankingWorkspace: Sendable {
 /// Groups writes `out[index]` by the high bits of `index`: window `w` holds the indices
 /// `w·2^shift ..< (w+1)·2^shift`. Since every index `0..<n` is written exactly once, window `w`'s records start at
 /// `w·2^shift` in a scratch array of n records, so no histogram is needed: one pass appends each record to its
-/// window (a few hundred sequential streams), a second pass reads the scratch in order and writes `out`, one
-/// window (a few MB) at a time, instead of n writes spread over the whole array.
+/// window (at most 512 sequential streams), a second pass reads the scratch in order and writes `out`, one
+/// window (about half the L2 cache, see `RankingThresholds`) at a time, instead of n writes spread over the whole
+/// array.
 @usableFromInline struct IndexWindows {
     @usableFromInline let shift: Int
     @usableFromInline let windowCount: Int
-    @usableFromInline var cursors: [Int]
+    @usableFromInline let cursors: UnsafeMutablePointer<Int>
 
-    /// Windows of at least 2¹⁷ items, at most about 256 of them.
+    /// Windows of at least 2^`minimumBits` items, at most 512 of them; the cursors live in `scratch` (512 words,
+    /// the workspace's MSD scratch, free once the sort is done), so nothing is allocated.
     @inlinable
-    init(count n: Int) {
+    init(count n: Int, minimumBits: Int, scratch: UnsafeMutablePointer<Int>) {
         let indexBits = Int.bitWidth - Swift.max(n - 1, 1).leadingZeroBitCount
-        let shift = Swift.max(17, indexBits - 8)
+        let shift = Swift.max(minimumBits, indexBits - 9)
         self.shift = shift
         windowCount = ((n - 1) >> shift) + 1
-        cursors = (0..<windowCount).map { $0 << shift }
+        cursors = scratch
+        for w in 0..<windowCount { scratch[w] = w << shift }
     }
 
     @usableFromInline @frozen struct Cursors {
@@ -786,9 +838,8 @@ public struct RankingWorkspace: Sendable {
     }
 
     @inlinable
-    mutating func withCursors<Result>(_ body: (Cursors) -> Result) -> Result {
-        let shift = self.shift
-        return cursors.withUnsafeMutableBufferPointer { body(Cursors(base: $0.baseAddress!, shift: shift)) }
+    func withCursors<Result>(_ body: (Cursors) -> Result) -> Result {
+        body(Cursors(base: cursors, shift: shift))
     }
 }
 
@@ -866,14 +917,14 @@ extension Array {
     /// An array of `count` elements whose storage is allocated but not written (for trivial element types
     /// that are fully overwritten before being read).
     @inlinable
-    static func uninitialized(count: Int) -> [Element] {
+    package static func uninitialized(count: Int) -> [Element] {
         [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// Makes `count == n` without writing the elements when the count changes (trivial element types only,
     /// fully overwritten before being read).
     @inlinable
-    mutating func resizeUninitialized(to n: Int) {
+    package mutating func resizeUninitialized(to n: Int) {
         if count != n { self = .uninitialized(count: n) }
     }
 }

@@ -1,0 +1,117 @@
+// Where the radix kernel changes path, and which paths a workspace has taken.
+//
+// Every path sorts exactly (the result is the same stable order, bit for bit); the thresholds only decide how
+// fast. They are parameters so that tests can drive every path on short lists: a test sets, say,
+// `leafSize = 64` and a list of a few thousand items goes through the MSD recursion that, with the defaults,
+// only lists of millions reach.
+//
+// The defaults come from the cache sizes of the machine the program runs on (`CacheSizes`, read once):
+// buckets are sorted by LSD passes only when their two key and payload buffers (24 bytes per item) fit in half
+// the per-core L2 cache; longer lists are split by their top bytes first, so that every LSD pass runs in L2 and
+// only the split passes touch main memory; index-ordered writes go through windows of half the L2 cache as soon
+// as the written array no longer fits in L2 twice over.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The data cache sizes of the machine, in bytes, read once at run time (`sysconf` on Linux); a safe default
+/// where they cannot be read (256 KiB of L2, 8 MiB of L3).
+public enum CacheSizes {
+    /// The per-core L2 cache, clamped to 64 KiB … 64 MiB.
+    public static let level2: Int = Swift.min(Swift.max(read(level: 2) ?? 256 << 10, 64 << 10), 64 << 20)
+
+    /// The last-level cache as reported (shared between cores, and on a virtual machine often with other
+    /// machines: the kernel does not plan on it).
+    public static let level3: Int = read(level: 3) ?? 8 << 20
+
+    static func read(level: Int) -> Int? {
+        #if os(Linux)
+        let value = sysconf(Int32(level == 2 ? _SC_LEVEL2_CACHE_SIZE : _SC_LEVEL3_CACHE_SIZE))
+        return value > 0 ? value : nil
+        #else
+        return nil
+        #endif
+    }
+}
+
+/// The sizes at which the radix kernel changes path (counts of items). Any positive values give the same
+/// results; the defaults (`RankingThresholds()`) are chosen for speed.
+public struct RankingThresholds: Sendable, Equatable {
+    /// Buckets of at most this many items are sorted by insertion instead of radix passes.
+    public var insertionSize = 48
+
+    /// Buckets of at most this many items are sorted by LSD passes in cache; bigger ones are split by their
+    /// next most significant varying byte first (the MSD recursion). Default: the largest power of two whose
+    /// 24 bytes per item fit in half the L2 cache (16384 for 1 MiB).
+    public var leafSize = RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 48)
+
+    /// Lists of at most this many items are sorted by one LSD sort of the whole list; longer lists are first
+    /// split by their top varying byte (one pass over the source), then each bucket goes to the MSD recursion.
+    /// Default: twice `leafSize` (24 bytes per item fill about three quarters of L2).
+    public var lsdSize = 2 * RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 48)
+
+    /// From this many items on, writes `out[index]` in sorted order go through index windows (`IndexWindows`).
+    /// Default: when the 8-byte outputs fill twice the L2 cache (262144 for 1 MiB).
+    public var windowThreshold = CacheSizes.level2 / 4
+
+    /// Index windows hold at least 2^`windowBits` items (at most 512 windows). Default: 8-byte outputs fill
+    /// half the L2 cache (16 for 1 MiB).
+    public var windowBits = RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 16).trailingZeroBitCount
+
+    /// The default thresholds, from the cache sizes of this machine.
+    public init() {}
+
+    static func largestPowerOfTwo(atMost value: Int) -> Int {
+        value < 1 ? 1 : 1 << (Int.bitWidth - 1 - value.leadingZeroBitCount)
+    }
+
+    /// `insertion=48 leaf=65536 …`: the values, as rambo-bench's `--threshold` names them.
+    public var summary: String {
+        "insertion=\(insertionSize) leaf=\(leafSize) lsd=\(lsdSize) window=\(windowThreshold) window-bits=\(windowBits)"
+    }
+
+    /// Thresholds that send even short lists down every path: insertion below 4 items, leaves of at most 64,
+    /// the split by top bytes above 256 items, index windows of 16 items from 2 items on. For tests.
+    public static let tiny: RankingThresholds = {
+        var t = RankingThresholds()
+        t.insertionSize = 4
+        t.leafSize = 64
+        t.lsdSize = 256
+        t.windowThreshold = 2
+        t.windowBits = 4
+        return t
+    }()
+}
+
+/// The paths of the radix kernel, for `RankingWorkspace.pathCount(_:)`.
+public enum RankingPath: Int, CaseIterable, Sendable, CustomStringConvertible {
+    /// A bucket sorted by insertion (at most `insertionSize` items).
+    case insertion
+    /// A bucket sorted by LSD passes on its varying bytes (a leaf of the MSD recursion).
+    case leafLSD
+    /// A whole list sorted by one LSD sort (at most `lsdSize` items).
+    case wholeListLSD
+    /// A list split by its top varying byte (more than `lsdSize` items).
+    case topByteSplit
+    /// A bucket split by its next varying byte (more than `leafSize` items).
+    case msdSplit
+    /// Index-ordered writes through index windows (at least `windowThreshold` items).
+    case windowedWrites
+
+    public var description: String {
+        switch self {
+        case .insertion: return "insertion"
+        case .leafLSD: return "leaf LSD"
+        case .wholeListLSD: return "whole-list LSD"
+        case .topByteSplit: return "top-byte split"
+        case .msdSplit: return "MSD split"
+        case .windowedWrites: return "windowed writes"
+        }
+    }
+
+    /// Where the counters sit in the workspace's histogram space (after the eight 256-bucket histograms).
+    @usableFromInline static let counterOffset = 8 * 256
+}
