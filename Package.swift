@@ -7,11 +7,13 @@ import PackageDescription
 let chapters = [
     "01-sorting-and-ranking", "02-rank-metrics", "03-blackbox-gradient", "04-lambda-interpolation",
     "05-margin", "06-score-memory", "07-recall-loss", "08-ap-loss",
-    "09-retrieval-real", "10-multilabel-ap-real", "12-speed", "13-checking-ports",
+    "09-retrieval-real", "10-multilabel-ap-real", "11-object-detection", "12-speed", "13-checking-ports",
 ]
 
 /// Everything a chapter may import: the harness, figures, data, the training kit and the method.
-let chapterDependencies: [Target.Dependency] = ["Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "Support"]
+let chapterDependencies: [Target.Dependency] = [
+    "Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "Support", "Detection",
+]
 
 let chapterTargets: [Target] = chapters.map { slug in
     .executableTarget(
@@ -38,6 +40,8 @@ let package = Package(
         .target(name: "Learning", dependencies: ["Rambo", "Support"]),
         // Loaders and toy generators; every loader validates its input.
         .target(name: "Datasets", dependencies: ["Support"]),
+        // Detection pieces: boxes, IoU, anchors and their assignment, NMS, VOC AP, the anchor detector.
+        .target(name: "Detection", dependencies: ["Learning", "Rambo", "Support"]),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
         .target(name: "Gnuplot"),
         // The chapter harness: options, narration, runtime checks, summary.json.
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo"]),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),
