@@ -14,7 +14,7 @@ import Rambo
 import Walkthrough
 
 let chapter = Chapter("ch11", title: "Object detection with the AP loss", flags: [
-    .int("steps", default: 260, help: "training steps of every run (batches of --batch scenes)"),
+    .int("steps", default: 300, help: "training steps of every run (batches of --batch scenes)"),
     .int("batch", default: 8, help: "scenes per batch"),
     .int("seeds", default: 3, help: "runs per method (initial weights and batch order)"),
     .int("train-scenes", default: 3000, help: "training scenes, built from Fashion-MNIST training images"),
@@ -23,7 +23,7 @@ let chapter = Chapter("ch11", title: "Object detection with the AP loss", flags:
     .double("margin", default: 0.15, help: "score margin α of Eq. 14"),
     .double("beta", default: 1.0 / 3, help: "weight β of the interclass term L_APC (2 : 1 is 1/3)"),
     .int("memory", default: 7, help: "score memory τ: stored batches lengthening each class list"),
-    .double("lr", default: 2e-3, help: "Adam learning rate (divided by 10 for the last quarter of the steps)"),
+    .double("lr", default: 5e-3, help: "Adam learning rate (divided by 10 for the last quarter of the steps)"),
     .int("threads", default: 2, help: "worker threads for independent runs (results do not depend on it)"),
     .int("width", default: 8, help: "channels of the first convolution (then ×2, ×4, ×4)"),
     .bool("skip-ablation", help: "skip the λ / margin ablation (Table 8)"),

@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Detection
 import Learning
 import Support
@@ -123,15 +124,16 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
     static let precision = [1, 0.5, 2.0 / 3, 0.5, 0.6]
 
     @Test func elevenPointOnAHandMadeCurve() {
-        // t = 0, 0.1, 0.2 → 1; t = 0.3, 0.4, 0.5 → 2/3; t = 0.6, 0.7 → 0.6; t = 0.8, 0.9, 1 → 0 (recall never reaches).
-        let expected = (3 * 1 + 3 * 2.0 / 3 + 2 * 0.6) / 11
+        // t = 0, 0.1, 0.2 → 1; t = 0.3, 0.4, 0.5 → 2/3; t = 0.6, 0.7 → 0.6; t = 0.8, 0.9, 1 → 0 (recall never reaches):
+        // (3·1 + 3·2/3 + 2·0.6)/11 = 6.2/11.
+        let expected: Double = (3.0 + 2.0 + 1.2) / 11
         #expect(abs(vocElevenPointAP(recall: Self.recall, precision: Self.precision) - expected) < 1e-15)
         #expect(abs(expected - 6.2 / 11) < 1e-15)
     }
 
     @Test func allPointOnTheSameCurve() {
         // Envelope 1, 2/3, 2/3, 0.6, 0.6; recall steps of 1/4 at ranks 1, 3, 5: (1 + 2/3 + 0.6)/4.
-        let expected = (1 + 2.0 / 3 + 0.6) / 4
+        let expected: Double = (1.0 + 2.0 / 3 + 0.6) / 4
         #expect(abs(vocAllPointAP(recall: Self.recall, precision: Self.precision) - expected) < 1e-15)
         // A perfect ranking has AP 1 both ways; an empty curve has AP 0.
         #expect(vocAllPointAP(recall: [0.5, 1], precision: [1, 1]) == 1)
