@@ -86,14 +86,17 @@ let objectCounts = (1...4).map { n in testScenes.filter { $0.objects.count == n 
 let testObjects = testTruth.joined().map(\.label)
 let perClassObjects = (0..<classes).map { c in testObjects.filter { $0 == c }.count }
 let sides = testTruth.joined().map { max($0.box.width, $0.box.height) }
+let (smallest, largest) = (recipe.itemSizes.lowerBound, recipe.itemSizes.upperBound)
 chapter.say("""
-    A scene is a \(size)×\(size) grey canvas: Gaussian noise (σ = 0.05), \(recipe.fragments) clutter fragments (6–12 pixel
-    cut-outs of random items, half to full brightness), then 1–4 Fashion-MNIST items resized to \(recipe.itemSizes.lowerBound)–\(recipe.itemSizes.upperBound)
-    pixels and pasted where they overlap earlier items by IoU ≤ \(recipe.maxOverlap). The ground truth of an item is its class
-    and its tight box (every pixel ≥ \(Scenes.inkThreshold)). Training scenes use the first 20,000 training images, test
-    scenes the 10,000 test images, so no test item was ever seen in training.
-    \(trainCount) training scenes, \(testCount) test scenes holding \(testObjects.count) objects; scenes with 1/2/3/4 objects:
-    \(objectCounts.listed); longest box side \(Int(sides.min()!))–\(Int(sides.max()!)) pixels.
+    A scene is a \(size)×\(size) grey canvas: Gaussian noise (σ = 0.05), \(recipe.fragments) clutter fragments
+    (6–12 pixel cut-outs of random items, half to full brightness), then 1–4 Fashion-MNIST items resized to
+    \(smallest)–\(largest) pixels and pasted where they overlap earlier items by IoU ≤ \(recipe.maxOverlap).
+    The ground truth of an item is its class and its tight box (every pixel ≥ \(Scenes.inkThreshold)).
+    Training scenes use the first \(trainImages.count) training images, test scenes the first \(testImages.count) test
+    images, so no test item was ever seen in training.
+    \(trainCount) training scenes, \(testCount) test scenes holding \(testObjects.count) objects;
+    scenes with 1/2/3/4 objects: \(objectCounts.listed); longest box side \(Int(sides.min()!))–\(Int(sides.max()!))
+    pixels.
     """)
 chapter.table(["class"] + classNames.indices.map { "\($0)" }, [["test objects"] + perClassObjects.map { "\($0)" }])
 var badBoxes = 0
@@ -106,7 +109,8 @@ chapter.check("every scene has 1–4 objects, every box inside the image with po
               badBoxes == 0 && (trainScenes + testScenes).allSatisfy { (1...4).contains($0.objects.count) },
               "\(trainCount + testCount) scenes")
 if !quick {
-    chapter.check("at least 1000 test scenes, every class present", testCount >= 1000 && perClassObjects.allSatisfy { $0 > 0 },
+    chapter.check("at least 1000 test scenes, every class present",
+                  testCount >= 1000 && perClassObjects.allSatisfy { $0 > 0 },
                   "\(testCount) scenes, fewest objects of a class: \(perClassObjects.min()!)")
 }
 let again = Scenes.scene(index: 7, recipe: recipe, from: testImages, seed: chapter.seed &+ 1)
@@ -155,19 +159,21 @@ for scene in trainScenes {
 }
 chapter.say("""
     The detector looks at an 8×8 grid of cells (stride 8). Every cell carries \(grid.shapesPerCell) anchors: sizes
-    \(grid.sizes.map { Int($0) }.listed) pixels × aspect ratios (height/width) 1:2, 1:1, 2:1, so \(perImage) anchors per scene, each scored
-    for every class. Training targets by IoU with the ground truth (RetinaNet's rule):
+    \(grid.sizes.map { Int($0) }.listed) pixels × aspect ratios (height/width) 1:2, 1:1, 2:1, so \(perImage) anchors
+    per scene, each scored for every class. Training targets by IoU with the ground truth (RetinaNet's rule):
       IoU ≥ 0.5 → positive (that object's class and box)    IoU < 0.4 → background    in between → ignored
     plus Faster R-CNN's rule that each object's best anchor is positive even below 0.5. Training scenes:
     \(positivesPerObject.fixed(1)) positive anchors per object, \((100 * ignoredShare).fixed(1)) % of anchors ignored,
-    \((100 * Double(byThreshold) / Double(total)).fixed(1)) % of objects reach IoU ≥ 0.5 with some anchor (the rest get their best anchor).
+    \((100 * Double(byThreshold) / Double(total)).fixed(1)) % of objects reach IoU ≥ 0.5 with some anchor (the rest get
+    their best anchor).
     """)
 chapter.check("every training object has at least one positive anchor", withPositive == total,
               "\(withPositive) of \(total) objects")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The detector: a small convolutional backbone and two heads")
-let probe = AnchorDetector(imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels, seed: 1)
+let probe = AnchorDetector(imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels,
+                           seed: 1)
 chapter.say("""
     Backbone: four 3×3 convolutions with ReLU, 1 → 8 → 16 → 32 → 32 channels, strides 2, 2, 2, 1: a 64×64 scene
     becomes the 8×8×32 map of the anchor grid, and each cell sees 31×31 pixels, the size of the largest items.
@@ -175,11 +181,13 @@ chapter.say("""
     (Learning.Conv2D). Why a convolution and not patch features: a dense detector needs the same features at every
     cell and an item can sit anywhere, so the weights must be shared across positions; a 3×3 stack does that with
     \(probe.parameterCount) parameters and learns its features for the task.
-    Heads, shared by every method: a 1×1 convolution giving \(grid.shapesPerCell)·(\(classes) + 1) class logits per cell (background
-    last) and one giving \(grid.shapesPerCell)·4 box deltas (t_x, t_y, t_w, t_h against the anchor, Faster R-CNN's coding, smooth L1
-    on positives). Only the classification loss changes between methods.
+    Heads, shared by every method: a 1×1 convolution giving \(grid.shapesPerCell)·(\(classes) + 1) class logits per
+    cell (background last, its bias at RetinaNet's prior: foreground probability 0.01) and one giving
+    \(grid.shapesPerCell)·4 box deltas (t_x, t_y, t_w, t_h against the anchor, Faster R-CNN's coding, smooth L1 on
+    positives). Only the classification loss changes between methods.
     """)
-chapter.check("the backbone's map matches the anchor grid", probe.gridSize == grid.rows, "\(probe.gridSize)×\(probe.gridSize)")
+chapter.check("the backbone's map matches the anchor grid", probe.gridSize == grid.rows,
+              "\(probe.gridSize)×\(probe.gridSize)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Two classification losses, same budget")
@@ -194,10 +202,11 @@ chapter.say("""
     Each class list holds about \(batch) scenes × \(perImage) anchors × (τ + 1) = \(nominalList) items: this is the
     detection analogue of the paper's "320k" (its Faster R-CNN ranks the sampled boxes of 8 images × 7 stored batches).
     λ: the authors' λ_code = \(lambdaCode) is in units of ranks normalised by the list length, so in this package's
-    integer-rank units λ = λ_code · n = \(lambdaCode) · \(nominalList) = \(paperLambda(lambdaCode).fixed(0)) (chapter 04); the same λ serves L_APC,
-    whose list is the batch's \(batch * perImage)·\(classes) flattened scores.
-    Every run: Adam, lr \(learningRate) for \(steps * 3 / 4) steps then \(learningRate / 10), \(steps) steps of \(batch) scenes, the same
-    initial weights and batch order for every method of a seed.
+    integer-rank units λ = λ_code · n = \(lambdaCode) · \(nominalList) = \(paperLambda(lambdaCode).fixed(0))
+    (chapter 04);
+    the same λ serves L_APC, whose list is the batch's \(batch * perImage)·\(classes) flattened scores.
+    Every run: Adam, lr \(learningRate) for \(steps * 3 / 4) steps then \(learningRate / 10), \(steps) steps of
+    \(batch) scenes, the same initial weights and batch order for every method of a seed.
     """)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -233,7 +242,8 @@ func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
         memorySize: tau)
     /// The method's classification loss on the first 16 training scenes (no memory): before and after training.
     let probeIDs = Array(0..<min(16, trainCount))
-    let probePixels = Matrix(rows: probeIDs.count * size * size, cols: 1, storage: probeIDs.flatMap { trainScenes[$0].pixels })
+    let probePixels = Matrix(rows: probeIDs.count * size * size, cols: 1,
+                             storage: probeIDs.flatMap { trainScenes[$0].pixels })
     let probeTargets = probeIDs.flatMap { trainTargets[$0].classes }
     func probeLoss() -> Double {
         let logits = model.forward(probePixels, batch: probeIDs.count).logits
@@ -303,13 +313,15 @@ func evaluate(_ model: AnchorDetector, crossEntropy: Bool) -> RunResult {
 }
 
 let ce = Method(name: "ce", title: "cross-entropy", lambdaCode: nil, margin: 0)
-let ramboMethod = Method(name: "rambo-map", title: "RaMBO (λ_code \(lambdaCode), margin)", lambdaCode: lambdaCode, margin: alpha)
+let ramboMethod = Method(name: "rambo-map", title: "RaMBO (λ_code \(lambdaCode), margin)", lambdaCode: lambdaCode,
+                         margin: alpha)
 var methods = [ce, ramboMethod]
 if ablation {
     methods += [
         Method(name: "rambo-lambda0.1", title: "RaMBO λ_code 0.1, margin", lambdaCode: 0.1, margin: alpha),
         Method(name: "rambo-lambda2.5", title: "RaMBO λ_code 2.5, margin", lambdaCode: 2.5, margin: alpha),
-        Method(name: "rambo-no-margin", title: "RaMBO λ_code \(lambdaCode), no margin", lambdaCode: lambdaCode, margin: 0),
+        Method(name: "rambo-no-margin", title: "RaMBO λ_code \(lambdaCode), no margin", lambdaCode: lambdaCode,
+               margin: 0),
     ]
 }
 func runSeed(_ s: Int) -> UInt64 { chapter.seed &+ UInt64(s) &* 7919 }
@@ -326,10 +338,12 @@ for (m, method) in methods.enumerated() { results[method.name] = Array(allRuns[(
 let untrained = evaluate(AnchorDetector(imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell,
                                         channels: channels, seed: runSeed(0) &+ 3), crossEntropy: true)
 chapter.say("""
-    \(methods.count) methods × \(seeds) seed\(seeds > 1 ? "s" : "") = \(allRuns.count) runs on \(threads) thread\(threads > 1 ? "s" : ""), \(trainingSeconds.fixed(1)) s \
-    (one run: \(mean(allRuns.map(\.seconds)).fixed(1)) s, training and evaluating \(testCount) scenes).
+    \(methods.count) methods × \(seeds) seed\(seeds > 1 ? "s" : "") = \(allRuns.count) runs on \(threads) \
+    thread\(threads > 1 ? "s" : ""), \(trainingSeconds.fixed(1)) s (one run: \(mean(allRuns.map(\.seconds)).fixed(1)) s,
+    training and evaluating \(testCount) scenes).
     """)
-chapter.table(["method", "classification loss on 16 training scenes: before → after (seed 1)", "seconds per run"], methods.map { m in
+chapter.table(["method", "classification loss on 16 training scenes: before → after (seed 1)", "seconds per run"],
+              methods.map { m in
     let r = results[m.name]![0]
     return [m.name, "\(r.firstLoss.fixed(3)) → \(r.lastLoss.fixed(3))", mean(results[m.name]!.map(\.seconds)).fixed(1)]
 })
@@ -353,7 +367,8 @@ chapter.say("""
     overlaps a not-yet-found object of its class with IoU ≥ 0.5, else a false positive (duplicates too, which is why
     NMS runs first). AP^50 is read off that precision–recall curve two ways: VOC2007's 11-point interpolation (the
     mean of the best precision at recall ≥ 0, 0.1, …, 1), which is what the paper's VOC07-test numbers use and is the
-    headline here, and VOC2010's all-point area under the precision envelope. mAP = the mean over the \(classes) classes.
+    headline here, and VOC2010's all-point area under the precision envelope. mAP = the mean over the \(classes)
+    classes.
     """)
 func map11(_ r: RunResult) -> Double { mean(r.ap11) }
 func mapAll(_ r: RunResult) -> Double { mean(r.apAll) }
@@ -390,8 +405,9 @@ func verdict(_ differences: [Double]) -> (text: String, decided: Bool) {
 }
 let table5 = verdict(gains)
 chapter.say("""
-    RaMBO − cross-entropy, mAP^50 per seed: \(gains.map { signed($0) }.joined(separator: ", ")). Paper Table 5 (ResNet50 on
-    VOC07): 74.2 → 75.7, RaMBO ahead by 1.5 points. Here the paper's direction \(table5.text).
+    RaMBO − cross-entropy, mAP^50 per seed: \(gains.map { signed($0) }.joined(separator: ", ")).
+    Paper Table 5 (ResNet50 on VOC07): 74.2 → 75.7, RaMBO ahead by 1.5 points.
+    Here the paper's direction \(table5.text).
     """)
 chapter.check("Table 5's direction (RaMBO above cross-entropy) gets the same answer in every seed: it \(table5.text)",
               table5.decided, gains.map { signed($0) }.joined(separator: ", "))
@@ -424,10 +440,12 @@ var scenePanels = [Panel]()
 for (m, colour) in [("ce", orange), ("rambo-map", blue)] {
     for (k, index) in shownScenes.enumerated() {
         scenePanels.append(scenePanel(index, detections: results[m]![0].shown[k],
-                                      title: "\(m == "ce" ? "cross-entropy" : "RaMBO"), test scene \(index)", color: colour))
+                                      title: "\(m == "ce" ? "cross-entropy" : "RaMBO"), test scene \(index)",
+                                      color: colour))
     }
 }
-chapter.plot(Figure(name: "scenes", title: "Test scenes: ground truth (green), the top detections, one per item at most (seed 1)",
+chapter.plot(Figure(name: "scenes",
+                    title: "Test scenes: ground truth (green), the top detections, one per item at most (seed 1)",
                     width: 1200, height: 860, columns: 3, panels: scenePanels))
 
 chapter.plot(Figure(name: "pr-curves", title: "Precision–recall per class, AP^{50} 11-point (seed 1)", width: 1500,
@@ -458,7 +476,8 @@ if ablation {
     chapter.section("Table 8 in miniature: λ and the margin")
     let order = ["ce", "rambo-lambda0.1", "rambo-map", "rambo-lambda2.5", "rambo-no-margin"]
     let labels = ["CE", "λ 0.1, margin", "λ \(lambdaCode), margin", "λ 2.5, margin", "λ \(lambdaCode), no margin"]
-    chapter.table(["run", "λ_code", "λ (integer ranks)", "margin", "mAP^50 11-point", "paper AP^50"], order.indices.map { i in
+    let headers = ["run", "λ_code", "λ (integer ranks)", "margin", "mAP^50 11-point", "paper AP^50"]
+    chapter.table(headers, order.indices.map { i in
         let m = methods.first { $0.name == order[i] }!
         let paper = ["74.2", "75.2", "75.7", "74.3", "74.6"][i]
         return [order[i], m.lambdaCode.map { "\($0)" } ?? "–", m.lambdaCode.map { paperLambda($0).fixed(0) } ?? "–",
@@ -474,7 +493,8 @@ if ablation {
         The paper (Table 8, ResNet50 on VOC07, as transcribed in PAPER.md §5.2) claims:
           1. "values of λ within a factor 5 of 0.5 still outperform the baseline": here λ_code 0.1 and 2.5 against CE,
              paired by seed: \(within.map { signed($0) }.joined(separator: ", ")) → the claim \(claim1.text).
-          2. the margin matters (75.7 with it, 74.6 without): margin − no margin at λ_code \(lambdaCode), paired by seed:
+          2. the margin matters (75.7 with it, 74.6 without): margin − no margin at λ_code \(lambdaCode), paired by
+             seed:
              \(marginGain.map { signed($0) }.joined(separator: ", ")) → the claim \(claim2.text).
         """)
     chapter.check("paper claim 1 (λ within ×5 of 0.5 beats CE) gets the same answer in every seed: it \(claim1.text)",
@@ -482,7 +502,8 @@ if ablation {
     chapter.check("paper claim 2 (the margin helps) gets the same answer in every seed: it \(claim2.text)",
                   claim2.decided, marginGain.map { signed($0) }.joined(separator: ", "))
     let means = order.map { mean(results[$0]!.map(map11)) }, spreads = order.map { sd(results[$0]!.map(map11)) }
-    let low = zip(means, spreads).map { $0 - $1 }.min()! - 0.03, high = zip(means, spreads).map { $0 + $1 }.max()! + 0.01
+    let low = zip(means, spreads).map { $0 - $1 }.min()! - 0.03
+    let high = zip(means, spreads).map { $0 + $1 }.max()! + 0.01
     chapter.plot(Figure(name: "ablation", panel: Panel(
         title: "Table 8 in miniature: mAP^{50} (11-point), mean ± sd over \(seeds) seeds", xLabel: "run",
         yLabel: "mAP^{50}", xRange: -0.6...Double(order.count) - 0.4, yRange: low...high, key: .topLeft,

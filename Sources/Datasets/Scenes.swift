@@ -51,7 +51,9 @@ public struct SceneRecipe: Sendable, Equatable {
     ///   item sizes outside 8…size, fragments < 0, noise outside [0, 0.5], maxOverlap outside [0, 1].
     public init(size: Int = 64, maxObjects: Int = 4, itemSizes: ClosedRange<Int> = 16...36, fragments: Int = 3,
                 noise: Float = 0.05, maxOverlap: Double = 0.2) throws {
-        func bad(_ problem: String) -> DatasetError { DatasetError(file: "scene recipe", kind: .unsupported, problem: problem) }
+        func bad(_ problem: String) -> DatasetError {
+            DatasetError(file: "scene recipe", kind: .unsupported, problem: problem)
+        }
         guard size >= 16 else { throw bad("scene size \(size) is below 16 pixels") }
         guard maxObjects >= 1 else { throw bad("maxObjects \(maxObjects): a scene needs at least one object") }
         guard itemSizes.lowerBound >= 8, itemSizes.upperBound <= size else {
@@ -81,7 +83,8 @@ public enum Scenes {
         -> [Scene]
     {
         guard images.count > 0 else {
-            throw DatasetError(file: "scene source", kind: .unsupported, problem: "no source images to build scenes from")
+            throw DatasetError(file: "scene source", kind: .unsupported,
+                               problem: "no source images to build scenes from")
         }
         guard count >= 0 else {
             throw DatasetError(file: "scene source", kind: .unsupported, problem: "scene count \(count) is negative")
@@ -124,7 +127,9 @@ public enum Scenes {
                                          xMax: x0 + tight.xMax, yMax: y0 + tight.yMax)
                 if objects.contains(where: { overlap($0, object) > recipe.maxOverlap }) { continue }
                 for y in 0..<side {
-                    for x in 0..<side { canvas[(y0 + y) * n + x0 + x] = max(canvas[(y0 + y) * n + x0 + x], item[y * side + x]) }
+                    for x in 0..<side {
+                        canvas[(y0 + y) * n + x0 + x] = max(canvas[(y0 + y) * n + x0 + x], item[y * side + x])
+                    }
                 }
                 objects.append(object)
                 break
@@ -135,7 +140,9 @@ public enum Scenes {
             for source in 0..<images.count {
                 let side = recipe.itemSizes.lowerBound, item = resized(images, source, to: side)
                 guard let tight = tightBox(item, side: side) else { continue }
-                for y in 0..<side { for x in 0..<side { canvas[y * n + x] = max(canvas[y * n + x], item[y * side + x]) } }
+                for y in 0..<side {
+                    for x in 0..<side { canvas[y * n + x] = max(canvas[y * n + x], item[y * side + x]) }
+                }
                 objects.append(SceneObject(label: images.labels[source], xMin: tight.xMin, yMin: tight.yMin,
                                            xMax: tight.xMax, yMax: tight.yMax))
                 break

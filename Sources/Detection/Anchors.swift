@@ -32,7 +32,8 @@ public struct AnchorGrid: Sendable, Equatable {
                 let cx = (Double(j) + 0.5) * stride, cy = (Double(i) + 0.5) * stride
                 for s in sizes {
                     for r in aspectRatios {
-                        anchors.append(Box(centerX: cx, centerY: cy, width: s / r.squareRoot(), height: s * r.squareRoot()))
+                        let root = r.squareRoot()
+                        anchors.append(Box(centerX: cx, centerY: cy, width: s / root, height: s * root))
                     }
                 }
             }

@@ -10,7 +10,8 @@ public func detect(scores: [[Double]], deltas: [[Double]], anchors: [Box], image
     guard let classes = scores.first?.count else { return [] }
     var detections = [Detection]()
     for c in 0..<classes {
-        let best = anchors.indices.sorted { scores[$0][c] > scores[$1][c] || (scores[$0][c] == scores[$1][c] && $0 < $1) }
+        let best = anchors.indices
+            .sorted { scores[$0][c] > scores[$1][c] || (scores[$0][c] == scores[$1][c] && $0 < $1) }
             .prefix(topK)
         let boxes = best.map { BoxCoding.decode(deltas[$0], anchor: anchors[$0]) }
         let s = best.map { scores[$0][c] }

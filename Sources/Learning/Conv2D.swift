@@ -18,7 +18,9 @@ public struct FeatureShape: Sendable, Equatable {
 
 /// A convolution with a `kernel × kernel` window, `stride`, zero padding `padding` and a bias:
 ///
-///     Y[b, i, j, o] = bias[o] + Σ_{u, v < kernel, c} X[b, i·stride + u − padding, j·stride + v − padding, c] · W[(u·kernel + v)·C_in + c, o]
+///     Y[b, i, j, o] = bias[o] + Σ_{u, v < kernel, c} X[b, i·s + u − p, j·s + v − p, c] · W[(u·kernel + v)·C_in + c, o]
+///
+/// with s = `stride`, p = `padding` and X = 0 outside the image.
 ///
 /// Output size ⌊(H + 2·padding − kernel)/stride⌋ + 1 per axis. Forward: im2col (positions × kernel²·C_in) · W.
 /// Backward: dW += colsᵀ·dY, db += column sums, dX = col2im(dY·Wᵀ). He initialisation (fan-in kernel²·C_in).
@@ -55,7 +57,8 @@ public final class Conv2D: Trainable {
     /// - Precondition: the input has `inputChannels` channels and is at least one window large.
     public func outputShape(_ shape: FeatureShape) -> FeatureShape {
         precondition(shape.channels == inputChannels, "Conv2D expects \(inputChannels) channels, got \(shape.channels)")
-        let h = (shape.height + 2 * padding - kernel) / stride + 1, w = (shape.width + 2 * padding - kernel) / stride + 1
+        let h = (shape.height + 2 * padding - kernel) / stride + 1
+        let w = (shape.width + 2 * padding - kernel) / stride + 1
         precondition(h > 0 && w > 0, "Conv2D: a \(shape.height)×\(shape.width) input is smaller than the window")
         return FeatureShape(batch: shape.batch, height: h, width: w, channels: outputChannels)
     }
