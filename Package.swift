@@ -7,12 +7,12 @@ import PackageDescription
 let chapters = [
     "01-sorting-and-ranking", "02-rank-metrics", "03-blackbox-gradient", "04-lambda-interpolation",
     "05-margin", "06-score-memory", "07-recall-loss", "08-ap-loss",
-    "09-retrieval-real", "10-multilabel-ap-real", "12-speed", "13-checking-ports",
+    "09-retrieval-real", "10-multilabel-ap-real", "11-object-detection", "12-speed", "13-checking-ports",
 ]
 
 /// Everything a chapter may import: the harness, figures, data, the training kit and the method.
 let chapterDependencies: [Target.Dependency] = [
-    "Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "RamboReference", "Support",
+    "Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "RamboReference", "Support", "Detection",
 ]
 
 /// Swift 6 language mode (complete data-race checking), for every library, tool and test target.
@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "Learning", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
         // Loaders and toy generators; every loader validates its input.
         .target(name: "Datasets", dependencies: ["Support"], swiftSettings: swift6),
+        // Detection pieces: boxes, IoU, anchors and their assignment, NMS, VOC AP, the anchor detector.
+        .target(name: "Detection", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
         .target(name: "Gnuplot", swiftSettings: swift6),
         // The chapter harness: options, narration, runtime checks, summary.json.
@@ -66,6 +68,8 @@ let package = Package(
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo"], swiftSettings: swift6),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"], swiftSettings: swift6),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"], swiftSettings: swift6),

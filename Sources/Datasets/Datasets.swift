@@ -8,6 +8,7 @@
 // | ORL faces 400       | `ORLFaces.load()`                        | Data/cache/orl (scripts/fetch-orl.sh)      |
 // | Hershey glyphs      | `HersheyFont.loadLatinStyles()`,         | Data/hershey/*.jhf (Debian)                |
 // |                     | `HersheyGlyphSet.build(...)`             |                                            |
+// | Fashion-MNIST scenes| `Scenes.generate(count:recipe:from:seed:)` | composed from Fashion-MNIST, seeded        |
 // | toys                | `Toy.gaussianClusters`, `Toy.imbalancedMultiLabel` | generated from a seed            |
 //
 // The file formats underneath: `Gzip.decompress` (DEFLATE + CRC-32), `IDXArray`, `PGMImage`, `HersheyFont`.

@@ -19,6 +19,7 @@ public enum Catalog {
         .init(id: "ch08", folder: "08-ap-loss", title: "The AP and mAP losses"),
         .init(id: "ch09", folder: "09-retrieval-real", title: "Retrieval on real images"),
         .init(id: "ch10", folder: "10-multilabel-ap-real", title: "Multi-label mAP on real data"),
+        .init(id: "ch11", folder: "11-object-detection", title: "Object detection with the AP loss"),
         .init(id: "ch12", folder: "12-speed", title: "Speed"),
         .init(id: "ch13", folder: "13-checking-ports", title: "Checking ports"),
     ]
