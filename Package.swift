@@ -30,7 +30,7 @@ let package = Package(
         .executable(name: "rambo-bench", targets: ["rambo-bench"]),
     ],
     targets: [
-        // What every layer shares: the seeded generator, the libm binding.
+        // What every layer shares: the seeded generator, the libm binding, the checked writer.
         .target(name: "Support"),
         // The method: pure Swift, no I/O.
         .target(name: "Rambo", dependencies: ["Support"]),
@@ -39,21 +39,21 @@ let package = Package(
         // Loaders and toy generators; every loader validates its input.
         .target(name: "Datasets", dependencies: ["Support"]),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
-        .target(name: "Gnuplot"),
+        .target(name: "Gnuplot", dependencies: ["Support"]),
         // The chapter harness: options, narration, runtime checks, summary.json.
-        .target(name: "Walkthrough", dependencies: ["Gnuplot"]),
+        .target(name: "Walkthrough", dependencies: ["Gnuplot", "Support"]),
 
         .executableTarget(name: "rambo-reference", dependencies: ["Rambo", "Support"]),
         .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"]),
-        .executableTarget(name: "course", dependencies: ["Walkthrough"]),
+        .executableTarget(name: "course", dependencies: ["Walkthrough", "Support"]),
 
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),
-        .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
+        .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot", "Support"]),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
-        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),
-        .testTarget(name: "ReferenceTests", dependencies: ["Rambo"]),
+        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"]),
+        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "Support"]),
     ] + chapterTargets,
     swiftLanguageModes: [.v5]
 )

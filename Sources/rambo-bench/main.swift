@@ -13,6 +13,7 @@
 
 import Dispatch
 import Rambo
+import Support
 
 #if canImport(Glibc)
 import Glibc
@@ -20,10 +21,12 @@ import Glibc
 import Darwin
 #endif
 
+Output.prepare()  // a closed or full stdout/stderr: an error and exit 2, never a trap or a silent exit 0
+Output.program = "rambo-bench"
+
 func fail(_ message: String, code: Int32) -> Never {
-    var line = "rambo-bench: " + message + "\n"
-    line.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stderr) }
-    exit(code)
+    Output.error("rambo-bench: " + message)
+    Output.exit(code)
 }
 
 let options: Options
