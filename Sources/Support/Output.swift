@@ -27,6 +27,7 @@ import Darwin
 public enum Output {
     nonisolated(unsafe) private static var lostStandardOutput: String?
     nonisolated(unsafe) private static var prepared = false
+    nonisolated(unsafe) private static var standardOutputClosedAtStart = false
     nonisolated(unsafe) private static var exiting = false
     private static let lock = NSLock()
 
@@ -55,6 +56,7 @@ public enum Output {
                 replacement = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
                 if fd == 1 { lostStandardOutput = "standard output is closed" }
             }
+            if fd == 1 { standardOutputClosedAtStart = true }
             if replacement >= 0 && replacement != fd {
                 dup2(replacement, fd)
                 close(replacement)
@@ -119,7 +121,8 @@ public enum Output {
         lock.lock()
         defer { lock.unlock() }
         if lostStandardOutput == nil {
-            lostStandardOutput = code == 0 ? "a write failed" : String(cString: strerror(code))
+            lostStandardOutput = standardOutputClosedAtStart ? "standard output is closed"
+                : code == 0 ? "a write failed" : String(cString: strerror(code))
         }
     }
 
