@@ -40,7 +40,7 @@ let package = Package(
         .executable(name: "rambo-bench", targets: ["rambo-bench"]),
     ],
     targets: [
-        // What every layer shares: the seeded generator, the libm binding, statistics, a CPU clock.
+        // What every layer shares: the seeded generator, the libm binding, statistics, a CPU clock, the checked writer.
         .target(name: "Support", swiftSettings: swift6),
         // The ranking kernel: radix sorts of score keys, the O(n) AP loss kernel; depends on nothing.
         .target(name: "RankKernel", swiftSettings: swift6),
@@ -55,14 +55,14 @@ let package = Package(
         // Detection pieces: boxes, IoU, anchors and their assignment, NMS, VOC AP, the anchor detector.
         .target(name: "Detection", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
         // Figures: a typed builder that writes .gp + .dat and runs gnuplot-nox.
-        .target(name: "Gnuplot", swiftSettings: swift6),
+        .target(name: "Gnuplot", dependencies: ["Support"], swiftSettings: swift6),
         // The chapter harness: options, narration, runtime checks, summary.json.
-        .target(name: "Walkthrough", dependencies: ["Gnuplot"], swiftSettings: swift6),
+        .target(name: "Walkthrough", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
 
         .executableTarget(
             name: "rambo-reference", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
         .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
-        .executableTarget(name: "course", dependencies: ["Walkthrough"], swiftSettings: swift6),
+        .executableTarget(name: "course", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
@@ -70,10 +70,10 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(
             name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo"], swiftSettings: swift6),
-        .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"], swiftSettings: swift6),
+        .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
-        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
-        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "RamboReference"], swiftSettings: swift6),
+        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
+        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
     ] + chapterTargets,
     // The default for targets without their own setting: only the chapters (see `chapterTargets`).
     swiftLanguageModes: [.v5]

@@ -11,10 +11,10 @@ import Support
 import Walkthrough
 
 let chapter = Chapter("ch01", title: "Sorting and ranking",
-                      flags: [.int("trials", default: 200, help: "random inputs per size in the brute-force check")])
+                      flags: [.int("trials", default: 200, quick: 20, in: 1...100_000,
+                                   help: "random inputs per size in the brute-force check")])
 var rng = SplitMix64(seed: chapter.seed)
-let trials = chapter.quick ? 20 : chapter.int("trials")
-chapter.require(trials > 0, "--trials must be positive, got \(trials)")
+let trials = chapter.int("trials")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("argsort and rank are inverse permutations")

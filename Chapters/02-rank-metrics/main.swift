@@ -11,10 +11,10 @@ import Support
 import Walkthrough
 
 let chapter = Chapter("ch02", title: "Rank-based metrics",
-                      flags: [.int("batches", default: 400, help: "sampled mini-batches per batch size (Fig. 2)")])
+                      flags: [.int("batches", default: 400, quick: 60, in: 2...100_000,
+                                   help: "sampled mini-batches per batch size (Fig. 2)")])
 var rng = SplitMix64(seed: chapter.seed)
-let batchesPerSize = chapter.quick ? 60 : chapter.int("batches")
-chapter.require(batchesPerSize > 1, "--batches must be at least 2, got \(batchesPerSize)")
+let batchesPerSize = chapter.int("batches")
 
 func close(_ a: Double?, _ b: Double, tolerance: Double = 1e-12) -> Bool { a.map { abs($0 - b) <= tolerance } ?? false }
 

@@ -15,16 +15,14 @@ import Support
 import Walkthrough
 
 let chapter = Chapter("ch03", title: "The blackbox gradient", flags: [
-    .double("lambda", default: 1, help: "interpolation strength λ (paper units: score per unit of dL/drk)"),
-    .int("n", default: 8, help: "list length in the finite-difference and slope checks"),
-    .int("trials", default: 4000, help: "random (point, direction) pairs per check"),
+    .double("lambda", default: 1, in: 1e-3...1e3,
+            help: "interpolation strength λ (paper units: score per unit of dL/drk)"),
+    .int("n", default: 8, in: 2...50, help: "list length in the finite-difference and slope checks"),
+    .int("trials", default: 4000, quick: 600, in: 100...1_000_000, help: "random (point, direction) pairs per check"),
 ])
 let lambda = chapter.double("lambda")
 let n = chapter.int("n")
-let trials = chapter.quick ? 600 : chapter.int("trials")
-chapter.require(lambda > 0, "--lambda must be > 0, got \(lambda)")
-chapter.require((2...50).contains(n), "--n must be in 2...50, got \(n)")
-chapter.require(trials >= 100, "--trials must be at least 100, got \(trials)")
+let trials = chapter.int("trials")
 var rng = SplitMix64(seed: chapter.seed)
 
 func unitDirection(_ count: Int) -> [Double] {

@@ -13,11 +13,10 @@ import Support
 import Walkthrough
 
 let chapter = Chapter("ch04", title: "λ and the interpolation f_λ", flags: [
-    .double("lambda", default: 0.5,
+    .double("lambda", default: 0.5, in: 1e-3...1e3,
             help: "the middle λ of the line and slice pictures (score units per mis-ordered pair)"),
 ])
 let lambda = chapter.double("lambda")
-chapter.require(lambda > 0 && lambda < 1e6, "--lambda must be in (0, 1e6), got \(lambda)")
 var rng = SplitMix64(seed: chapter.seed)
 let pictureLambdas = [lambda / 4, lambda, 4 * lambda]
 let lambdaColours = ["#2ca02c", "#d62728", "#9467bd"]

@@ -15,18 +15,14 @@ import Support
 import Walkthrough
 
 let chapter = Chapter("ch05", title: "The score margin", flags: [
-    .double("alpha", default: 0.5, help: "margin α of Eq. 14 in the training runs"),
-    .double("lambda", default: 1000, help: "λ of the training runs, paper units (integer ranks)"),
-    .int("steps", default: 3000, help: "training steps per run"),
-    .int("runs", default: 3, help: "training runs (seeds) per setting"),
+    .double("alpha", default: 0.5, in: 1e-3...100, help: "margin α of Eq. 14 in the training runs"),
+    .double("lambda", default: 1000, in: 1...1e6, help: "λ of the training runs, paper units (integer ranks)"),
+    .int("steps", default: 3000, quick: 1500, in: 100...1_000_000, help: "training steps per run"),
+    .int("runs", default: 3, quick: 2, in: 1...100, help: "training runs (seeds) per setting"),
 ])
 let alpha = chapter.double("alpha"), trainLambda = chapter.double("lambda")
-let steps = chapter.quick ? min(1500, chapter.int("steps")) : chapter.int("steps")
-let runs = chapter.quick ? min(2, chapter.int("runs")) : chapter.int("runs")
-chapter.require(alpha > 0, "--alpha must be positive, got \(alpha)")
-chapter.require(trainLambda > 0, "--lambda must be positive, got \(trainLambda)")
-chapter.require(steps >= 100, "--steps must be at least 100, got \(steps)")
-chapter.require(runs >= 1, "--runs must be at least 1, got \(runs)")
+let steps = chapter.int("steps")
+let runs = chapter.int("runs")
 var rng = SplitMix64(seed: chapter.seed)
 
 let positiveColor = "#2ca02c", negativeColor = "#d62728"  // paper Fig. 3: green positives, red negatives

@@ -15,23 +15,18 @@ import Support
 import Walkthrough
 
 let chapter = Chapter("ch06", title: "Score memory", flags: [
-    .int("batch", default: 8, help: "mini-batch size (small on purpose)"),
-    .double("lambda", default: 128, help: "λ of the training runs, paper units (integer ranks)"),
-    .double("alpha", default: 0.1, help: "margin α of the training runs"),
-    .int("steps", default: 6000, help: "training steps per run"),
-    .int("runs", default: 3, help: "training runs (seeds) per setting"),
-    .int("draws", default: 4000, help: "batches drawn per memory size to estimate the bias"),
+    .int("batch", default: 8, in: 2...250, help: "mini-batch size (small on purpose)"),
+    .double("lambda", default: 128, in: 1...1e6, help: "λ of the training runs, paper units (integer ranks)"),
+    .double("alpha", default: 0.1, in: 0...100, help: "margin α of the training runs"),
+    .int("steps", default: 6000, quick: 2000, in: 200...1_000_000, help: "training steps per run"),
+    .int("runs", default: 3, in: 1...100, help: "training runs (seeds) per setting"),
+    .int("draws", default: 4000, quick: 600, in: 50...1_000_000,
+         help: "batches drawn per memory size to estimate the bias"),
 ])
 let batchSize = chapter.int("batch"), trainLambda = chapter.double("lambda"), alpha = chapter.double("alpha")
-let steps = chapter.quick ? min(2000, chapter.int("steps")) : chapter.int("steps")
-let runs = chapter.quick ? min(3, chapter.int("runs")) : chapter.int("runs")
-let draws = chapter.quick ? min(600, chapter.int("draws")) : chapter.int("draws")
-chapter.require(batchSize >= 2 && batchSize <= 250, "--batch must be in 2…250, got \(batchSize)")
-chapter.require(trainLambda > 0, "--lambda must be positive, got \(trainLambda)")
-chapter.require(alpha >= 0, "--alpha must be ≥ 0, got \(alpha)")
-chapter.require(steps >= 200, "--steps must be at least 200, got \(steps)")
-chapter.require(runs >= 1, "--runs must be at least 1, got \(runs)")
-chapter.require(draws >= 50, "--draws must be at least 50, got \(draws)")
+let steps = chapter.int("steps")
+let runs = chapter.int("runs")
+let draws = chapter.int("draws")
 var rng = SplitMix64(seed: chapter.seed)
 
 /// Label prevalences of the toy task, from rare to common (the same in §1 and §3).

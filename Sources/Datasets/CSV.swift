@@ -8,9 +8,12 @@ func csvRows(_ bytes: [UInt8], name: String) throws -> [(line: Int, fields: [Sub
     }
     var rows: [(Int, [Substring])] = []
     var lineNumber = 0
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // Split on the byte 0x0A, not the Character "\n": Swift reads "\r\n" as one Character, so splitting the
+    // text would never see a CRLF line end.
+    for rawBytes in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
         lineNumber += 1
-        let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        let raw = Substring(rawBytes)
+        let line = raw.utf8.last == UInt8(ascii: "\r") ? Substring(raw.utf8.dropLast()) : raw
         if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
         rows.append((lineNumber, line.split(separator: ",", omittingEmptySubsequences: false)))
     }
@@ -118,8 +121,14 @@ public enum Yeast {
     }
 
     /// The common split: rows 1–1500 train, the rest test.
+    ///
+    /// - Throws: `DatasetError` (`.malformed`) when the file has 1500 rows or fewer: there would be no test row.
     public static func loadSplit(_ url: URL = defaultFile) throws -> (train: MultiLabelData, test: MultiLabelData) {
         let all = try load(url)
+        guard all.count > trainCount else {
+            throw DatasetError(file: url.path, kind: .malformed, problem: "\(all.count) data rows, but the common "
+                + "split needs more than \(trainCount) (the first \(trainCount) train, the rest test; the full file has 2417)")
+        }
         return (all.rows(0..<trainCount), all.rows(trainCount..<all.count))
     }
 }

@@ -21,6 +21,8 @@ public struct DatasetError: Error, Equatable, Sendable, CustomStringConvertible,
         case malformed
         /// A valid file that uses a feature this reader does not implement.
         case unsupported
+        /// The data would exceed a stated size cap (a decompression bomb, or a file far larger than any real one).
+        case tooLarge
     }
 
     /// The file the problem is in (a path, or a name such as `<memory>` for in-memory data).

@@ -7,14 +7,24 @@
 /// member is reported as unsupported.
 ///
 /// Every read is bounds-checked: corrupt or truncated input throws a `DatasetError` naming the input, never traps.
+/// The output is capped (`Gzip.defaultOutputCap`, 256 MiB): a small file that would inflate beyond the
+/// cap (a decompression bomb) throws `DatasetError` of kind `.tooLarge` naming the cap, after at most the cap's
+/// worth of memory.
 /// Decoding uses a 10-bit lookup table per Huffman code with a canonical bit-by-bit fallback for longer codes;
 /// time and memory are linear in the output size.
 public enum Gzip {
+    /// The most bytes `decompress` produces by default: 256 MiB, five times the largest file the walkthrough
+    /// reads (Fashion-MNIST's training images, 47 MB). Larger output throws `.tooLarge`.
+    public static let defaultOutputCap = 256 << 20
+
     /// Decompresses a single-member gzip file.
     /// - Parameters:
     ///   - bytes: the whole `.gz` file.
     ///   - name: the file name used in error messages.
-    public static func decompress(_ bytes: [UInt8], name: String = "<memory>") throws -> [UInt8] {
+    ///   - outputCap: the most output bytes accepted (default `defaultOutputCap`, 256 MiB); beyond it the
+    ///     inflater stops and throws `DatasetError` of kind `.tooLarge`.
+    public static func decompress(_ bytes: [UInt8], name: String = "<memory>",
+                                  outputCap: Int = defaultOutputCap) throws -> [UInt8] {
         let n = bytes.count
         func fail(_ kind: DatasetError.Kind, _ problem: String) -> DatasetError {
             DatasetError(file: name, kind: kind, problem: problem)
@@ -55,7 +65,8 @@ public enum Gzip {
             // DEFLATE expands at most ~1032:1, so a larger claim is a damaged trailer: don't reserve for it.
             if isize > 0 && isize <= 1032 * n + 1024 { sizeHint = isize }
         }
-        let (output, end) = try Deflate.inflate(bytes, from: pos, name: name, sizeHint: sizeHint)
+        let (output, end) = try Deflate.inflate(bytes, from: pos, name: name, sizeHint: min(sizeHint, outputCap),
+                                                outputCap: outputCap)
         guard end + 8 <= n else {
             throw fail(.truncated, "gzip trailer truncated (\(n - end) of 8 bytes after the compressed data)")
         }
@@ -143,12 +154,14 @@ public enum CRC32 {
 /// Raw DEFLATE (RFC 1951) decoding.
 public enum Deflate {
     /// Inflates a raw DEFLATE stream starting at `start`.
+    /// - Parameter outputCap: the most output bytes accepted (default `Gzip.defaultOutputCap`, 256 MiB); more
+    ///   throws `DatasetError` of kind `.tooLarge` naming the cap.
     /// - Returns: the output and the index of the first input byte after the final block.
     public static func inflate(_ bytes: [UInt8], from start: Int = 0, name: String = "<memory>",
-                               sizeHint: Int = 0) throws -> (output: [UInt8], end: Int) {
+                               sizeHint: Int = 0, outputCap: Int = Gzip.defaultOutputCap) throws -> (output: [UInt8], end: Int) {
         try bytes.withUnsafeBufferPointer { input in
             var inflater = Inflater(input: input, position: min(max(start, 0), input.count), name: name,
-                                    capacity: max(sizeHint, 1024))
+                                    capacity: max(min(sizeHint, outputCap), 1024), limit: max(outputCap, 0))
             try inflater.run()
             return (inflater.sink.array(), inflater.consumedEnd)
         }
@@ -160,25 +173,32 @@ final class ByteSink {
     var base: UnsafeMutablePointer<UInt8>
     var count = 0
     var capacity: Int
+    /// The most bytes the sink may hold.
+    let limit: Int
 
-    init(capacity: Int) {
+    init(capacity: Int, limit: Int = Int.max) {
         self.capacity = capacity
+        self.limit = limit
         base = .allocate(capacity: capacity)
     }
 
     deinit { base.deallocate() }
 
-    @inline(__always) func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(count + extra) }
+    /// Makes room for `extra` more bytes; `false` when that would pass `limit` (nothing is allocated then).
+    @inline(__always) func reserve(_ extra: Int) -> Bool {
+        if count + extra > capacity { return grow(count + extra) }
+        return true
     }
 
-    func grow(_ needed: Int) {
-        let newCapacity = max(needed, capacity * 2)
+    func grow(_ needed: Int) -> Bool {
+        guard needed <= limit else { return false }
+        let newCapacity = min(max(needed, capacity * 2), limit)
         let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         fresh.update(from: base, count: count)
         base.deallocate()
         base = fresh
         capacity = newCapacity
+        return true
     }
 
     func array() -> [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
@@ -264,11 +284,16 @@ struct Inflater {
     var bitBuffer: UInt64 = 0
     var bitCount = 0
 
-    init(input: UnsafeBufferPointer<UInt8>, position: Int, name: String, capacity: Int) {
+    init(input: UnsafeBufferPointer<UInt8>, position: Int, name: String, capacity: Int, limit: Int = Int.max) {
         self.input = input
         self.position = position
         self.name = name
-        sink = ByteSink(capacity: capacity)
+        sink = ByteSink(capacity: capacity, limit: limit)
+    }
+
+    var tooLarge: DatasetError {
+        fail(.tooLarge, "decompressed data exceeds the output cap of \(sink.limit) bytes "
+            + "(\(sink.limit >> 20) MiB; Gzip.defaultOutputCap): a decompression bomb or not a walkthrough file")
     }
 
     /// The first input byte not consumed (whole bytes still held in the bit buffer are given back).
@@ -358,7 +383,7 @@ struct Inflater {
         bitBuffer = 0
         bitCount = 0
         guard position + len <= input.count else { throw truncated }
-        sink.reserve(len)
+        guard sink.reserve(len) else { throw tooLarge }
         if len > 0 {
             (sink.base + sink.count).update(from: input.baseAddress! + position, count: len)
         }
@@ -416,7 +441,7 @@ struct Inflater {
         while true {
             let sym = try decode(literal)
             if sym < 256 {
-                sink.reserve(1)
+                guard sink.reserve(1) else { throw tooLarge }
                 sink.base[sink.count] = UInt8(truncatingIfNeeded: sym)
                 sink.count += 1
                 continue
@@ -431,7 +456,7 @@ struct Inflater {
             guard dist <= sink.count else {
                 throw fail(.corrupt, "back-reference distance \(dist) reaches before the start of the output")
             }
-            sink.reserve(length)
+            guard sink.reserve(length) else { throw tooLarge }
             let dst = sink.base + sink.count
             let src = dst - dist
             if dist >= length {

@@ -8,6 +8,10 @@ public enum GnuplotError: Error, CustomStringConvertible, Equatable {
     case notInstalled
     /// gnuplot ran and reported an error; `message` is what it printed.
     case failed(script: String, message: String)
+    /// gnuplot exited 0 but the output file is missing, truncated or malformed (it does so on a full disk).
+    case incompleteOutput(figure: String, format: String, why: String)
+    /// gnuplot ran longer than its time limit and was killed.
+    case timedOut(script: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -15,6 +19,11 @@ public enum GnuplotError: Error, CustomStringConvertible, Equatable {
         case .notInstalled:
             return "gnuplot is not installed; install it with: apt-get install -y --no-install-recommends gnuplot-nox"
         case let .failed(script, message): return "gnuplot failed on \(script): \(message)"
+        case let .incompleteOutput(figure, format, why):
+            return "gnuplot wrote an incomplete \(figure).\(format): \(why); nothing was written under that name"
+        case let .timedOut(script, seconds):
+            return "gnuplot did not finish \(script) within \(seconds) s and was stopped (RAMBO_GNUPLOT_TIMEOUT "
+                + "sets the limit)"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Gnuplot
+import Support
 
 /// The harness every chapter runs in.
 ///
@@ -16,7 +17,13 @@ import Gnuplot
 /// It parses the command line (`--quick --out --seed --ascii --svg`, the chapter's flags, `--help`), prints the
 /// narration, records runtime checks and metrics, renders figures into the output folder, and on `finish()`
 /// writes `summary.json` and exits non-zero if any check failed.
-public final class Chapter {
+///
+/// Every flag is checked against its declared range before anything runs; the output folder is created only
+/// when the first file is written, so a rejected flag leaves nothing behind. Output goes through `Output`: a
+/// closed or full standard output or error never traps, and a lost write to standard output makes the chapter
+/// exit non-zero. Thread-safe: workers may call `check`, `metric`, `say`, `plot` and `finish` from any thread;
+/// `summary.json` is written once, atomically, by the first `finish`.
+public final class Chapter: @unchecked Sendable {
     public let id: String
     public let title: String
     public let options: Options
@@ -26,31 +33,31 @@ public final class Chapter {
     private var sectionNumber = 0
     private var warnedNoGnuplot = false
     private var keyFigureShown = false
+    private var outCreated = false
+    private var finishing = false
+    /// Guards every mutable field and keeps each printed line whole when workers report at once.
+    private let lock = NSRecursiveLock()
 
     /// Parses the command line; prints usage and exits 0 on `--help`, prints one line and exits 2 on a mistake.
     public init(_ id: String, title: String, flags: [Flag] = [],
                 arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        Output.prepare()
+        Output.program = id
         self.id = id
         self.title = title
         self.flags = flags
         do {
             options = try Options.parse(arguments, chapter: id, flags: flags)
         } catch {
-            FileHandle.standardError.write(Data("\(id): \(error)\n".utf8))
-            exit(2)
+            Output.error("\(id): \(error)")
+            Output.exit(2)
         }
         if options.helpRequested {
             print(Options.usage(chapter: id, title: title, flags: flags))
-            exit(0)
+            Output.exit(0)
         }
         summary = Summary(chapter: id, title: title)
         summary.quick = options.quick
-        do {
-            try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
-        } catch {
-            FileHandle.standardError.write(Data("\(id): cannot create the output folder \(options.out.path): \(error.localizedDescription)\n".utf8))
-            exit(2)
-        }
         let banner = "\(id) · \(title)"
         print(banner)
         print(String(repeating: "═", count: banner.count))
@@ -63,10 +70,25 @@ public final class Chapter {
     public var seed: UInt64 { options.seed }
     public var out: URL { options.out }
 
-    /// Picks the quick or the full value of a size.
+    /// Picks the quick or the full value of a size that is not a flag.
     public func size<T>(quick q: T, full f: T) -> T { options.quick ? q : f }
 
-    /// The value of a chapter flag declared as `.double`.
+    /// Creates the output folder the first time a file goes into it; exits 2 with one line if it cannot.
+    public func ensureOutputFolder() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !outCreated else { return }
+        do {
+            try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
+            outCreated = true
+        } catch {
+            Output.error("\(id): cannot create the output folder \(options.out.path): \(error.localizedDescription)")
+            Output.exit(2)
+        }
+    }
+
+    /// The value of a chapter flag declared as `.double`: the one given, else its quick value under `--quick`,
+    /// else its default. Every given value was checked against the flag's range.
     public func double(_ name: String) -> Double { Double(value(name)) ?? .nan }
     /// The value of a chapter flag declared as `.int`.
     public func int(_ name: String) -> Int { Int(value(name)) ?? 0 }
@@ -75,19 +97,23 @@ public final class Chapter {
     /// Whether a switch declared as `.bool` was given.
     public func bool(_ name: String) -> Bool { options.values[name] != nil }
 
+    /// Whether the user passed `--name` (quick mode never overrides such a flag).
+    public func given(_ name: String) -> Bool { options.values[name] != nil }
+
     private func value(_ name: String) -> String {
         if let v = options.values[name] { return v }
         guard let flag = flags.first(where: { $0.name == name }) else {
             preconditionFailure("\(id) reads flag --\(name) but never declared it")
         }
-        return flag.defaultText
+        return flag.unsetText(quick: options.quick)
     }
 
-    /// Rejects a flag value outside its allowed range: prints one line naming the flag and exits 2.
+    /// Rejects a combination of flags the ranges cannot express: prints one line and exits 2 (before any
+    /// file is written, as long as it is called before the first `plot`).
     public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
         if !condition {
-            FileHandle.standardError.write(Data("\(id): \(message())\n".utf8))
-            exit(2)
+            Output.error("\(id): \(message())")
+            Output.exit(2)
         }
     }
 
@@ -95,6 +121,8 @@ public final class Chapter {
 
     /// Starts a numbered cell with a heading.
     public func section(_ heading: String) {
+        lock.lock()
+        defer { lock.unlock() }
         sectionNumber += 1
         print("\n§\(sectionNumber) \(heading)")
         print(String(repeating: "─", count: heading.count + 3 + String(sectionNumber).count))
@@ -102,6 +130,8 @@ public final class Chapter {
 
     /// A paragraph of narration.
     public func say(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
         print(text)
     }
 
@@ -115,6 +145,8 @@ public final class Chapter {
                 return c == 0 ? cell + pad : pad + cell
             }.joined(separator: "  ")
         }
+        lock.lock()
+        defer { lock.unlock() }
         print("  " + line(headers))
         print("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
         for row in rows { print("  " + line(row)) }
@@ -126,6 +158,8 @@ public final class Chapter {
     /// exit non-zero at `finish()`.
     @discardableResult
     public func check(_ name: String, _ passed: Bool, _ detail: String = "") -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
         summary.checks.append(CheckResult(name: name, passed: passed, detail: detail))
         print("  \(passed ? "✓" : "✗ FAILED:") \(name)\(detail.isEmpty ? "" : " — \(detail)")")
         return passed
@@ -138,6 +172,8 @@ public final class Chapter {
             check("metric \(dataset)/\(method)/\(name) is finite", false, "got \(value)")
             return
         }
+        lock.lock()
+        defer { lock.unlock() }
         summary.metrics[dataset, default: [:]][method, default: [:]][name] = value
     }
 
@@ -149,6 +185,9 @@ public final class Chapter {
     /// Without gnuplot the script and data are still written and the chapter says how to install gnuplot;
     /// a gnuplot error is recorded as a failed check.
     public func plot(_ figure: Figure, key: Bool = false) {
+        ensureOutputFolder()
+        lock.lock()
+        defer { lock.unlock() }
         do {
             try Gnuplot.render(figure, in: options.out, formats: options.svg ? [.png, .svg] : [.png])
             summary.figures.append(figure.name)
@@ -172,19 +211,30 @@ public final class Chapter {
 
     // MARK: - Finish
 
-    /// Writes `summary.json`, prints the tally and exits: 0 when every check passed, 1 otherwise.
+    /// Writes `summary.json`, prints the tally and exits: 0 when every check passed, 1 otherwise (2 when
+    /// standard output was lost).
+    ///
+    /// Called from several threads at once, the first caller writes the summary and exits; the others wait
+    /// (the process ends under them), so the summary holds every check printed before it.
     public func finish() -> Never {
+        ensureOutputFolder()
+        lock.lock()
+        if finishing {
+            lock.unlock()
+            while true { sleep(60) }
+        }
+        finishing = true
         summary.seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
         let failed = summary.checks.filter { !$0.passed }
         do {
-            try summary.json().write(to: options.out.appendingPathComponent("summary.json"), options: .atomic)
+            try Output.writeFile(try summary.json(), to: options.out.appendingPathComponent("summary.json"))
         } catch {
-            FileHandle.standardError.write(Data("\(id): cannot write summary.json: \(error)\n".utf8))
-            exit(1)
+            Output.error("\(id): cannot write summary.json: \(error)")
+            Output.exit(2)
         }
         print("\n\(id): \(summary.checks.count - failed.count) of \(summary.checks.count) checks passed, "
               + "\(summary.figures.count) figures, \(String(format: "%.1f", summary.seconds)) s")
         for f in failed { print("  ✗ \(f.name): \(f.detail)") }
-        exit(failed.isEmpty ? 0 : 1)
+        Output.exit(failed.isEmpty ? 0 : 1)
     }
 }

@@ -1,33 +1,110 @@
 import Foundation
 
-/// A chapter-specific command-line flag, declared up front so that `--help` can list it and unknown flags
-/// can be rejected.
+/// A chapter-specific command-line flag, declared up front so that `--help` can list it, unknown flags can be
+/// rejected, and every value is checked against the flag's range before the chapter does anything.
+///
+/// A flag may declare its `--quick` value: quick mode uses it unless the user passed the flag, so quick mode
+/// never overrides a value the user typed. Quick values and defaults must lie in the flag's range.
 public struct Flag: Sendable {
     public enum Kind: Sendable { case double(Double), int(Int), string(String), bool }
     public let name: String
     public let kind: Kind
     public let help: String
+    /// The value `--quick` uses when the flag is not given (same kind as `kind`).
+    public let quick: Kind?
+    /// The allowed values of a `.double` flag (closed interval; only finite numbers are ever accepted).
+    public let doubleRange: ClosedRange<Double>?
+    /// The allowed values of an `.int` flag.
+    public let intRange: ClosedRange<Int>?
+    /// The allowed values of a `.string` flag (any text when `nil`).
+    public let choices: [String]?
 
-    public static func double(_ name: String, default value: Double, help: String) -> Flag {
-        Flag(name: name, kind: .double(value), help: help)
+    init(name: String, kind: Kind, help: String, quick: Kind? = nil, doubleRange: ClosedRange<Double>? = nil,
+         intRange: ClosedRange<Int>? = nil, choices: [String]? = nil) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.quick = quick
+        self.doubleRange = doubleRange
+        self.intRange = intRange
+        self.choices = choices
     }
-    public static func int(_ name: String, default value: Int, help: String) -> Flag {
-        Flag(name: name, kind: .int(value), help: help)
+
+    /// A number flag with its allowed range (closed) and, optionally, its `--quick` value.
+    public static func double(_ name: String, default value: Double, quick: Double? = nil,
+                              in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
+                              help: String) -> Flag {
+        Flag(name: name, kind: .double(value), help: help, quick: quick.map { .double($0) }, doubleRange: range)
     }
-    public static func string(_ name: String, default value: String, help: String) -> Flag {
-        Flag(name: name, kind: .string(value), help: help)
+    /// A whole-number flag with its allowed range and, optionally, its `--quick` value.
+    public static func int(_ name: String, default value: Int, quick: Int? = nil, in range: ClosedRange<Int> = Int.min...Int.max,
+                           help: String) -> Flag {
+        Flag(name: name, kind: .int(value), help: help, quick: quick.map { .int($0) }, intRange: range)
+    }
+    /// A text flag; with `choices`, only those values are accepted.
+    public static func string(_ name: String, default value: String, quick: String? = nil, choices: [String]? = nil,
+                              help: String) -> Flag {
+        Flag(name: name, kind: .string(value), help: help, quick: quick.map { .string($0) }, choices: choices)
     }
     /// A switch: off unless given.
     public static func bool(_ name: String, help: String) -> Flag {
         Flag(name: name, kind: .bool, help: help)
     }
 
-    var defaultText: String {
+    var defaultText: String { Flag.text(kind) }
+
+    /// The value used when the flag is not given: the quick value in quick mode if declared, else the default.
+    func unsetText(quick isQuick: Bool) -> String {
+        if isQuick, let quick { return Flag.text(quick) }
+        return defaultText
+    }
+
+    static func text(_ kind: Kind) -> String {
         switch kind {
         case let .double(v): return "\(v)"
         case let .int(v): return "\(v)"
         case let .string(v): return v
         case .bool: return "off"
+        }
+    }
+
+    /// The allowed values in words, e.g. "1…1000" (empty when any value of the kind is allowed).
+    var rangeText: String {
+        if let r = intRange, r != Int.min...Int.max {
+            if r.upperBound == Int.max { return "≥ \(r.lowerBound)" }
+            return "\(r.lowerBound)…\(r.upperBound)"
+        }
+        if let r = doubleRange, r != -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude {
+            if r.upperBound == .greatestFiniteMagnitude { return "≥ \(Flag.short(r.lowerBound))" }
+            return "\(Flag.short(r.lowerBound))…\(Flag.short(r.upperBound))"
+        }
+        if let choices { return choices.joined(separator: " | ") }
+        return ""
+    }
+
+    static func short(_ v: Double) -> String {
+        if v != 0 && (v.magnitude >= 1e5 || v.magnitude < 1e-3) { return String(format: "%g", v) }
+        return v == v.rounded() ? String(Int(v)) : "\(v)"
+    }
+
+    /// Checks a value given on the command line; throws `OptionsError` naming the flag and its range.
+    func check(_ value: String) throws {
+        switch kind {
+        case .double:
+            guard let v = Double(value), v.isFinite else {
+                throw OptionsError("--\(name) needs a finite number, got '\(value)'")
+            }
+            if let r = doubleRange, !r.contains(v) {
+                throw OptionsError("--\(name) must be in \(rangeText), got \(value)")
+            }
+        case .int:
+            guard let v = Int(value) else { throw OptionsError("--\(name) needs a whole number, got '\(value)'") }
+            if let r = intRange, !r.contains(v) { throw OptionsError("--\(name) must be in \(rangeText), got \(value)") }
+        case .string:
+            if let choices, !choices.contains(value) {
+                throw OptionsError("--\(name) must be one of \(choices.joined(separator: ", ")), got '\(value)'")
+            }
+        case .bool: break
         }
     }
 }
@@ -60,8 +137,18 @@ public struct Options: Sendable {
     /// Parses `arguments` (without the program name) against the common options and `flags`.
     ///
     /// Accepts `--name value` and `--name=value`. Throws `OptionsError` naming the flag for unknown flags,
-    /// missing values and values of the wrong kind.
+    /// missing values, values of the wrong kind and values outside the flag's range (in quick mode too).
+    /// Nothing is created on disk.
+    ///
+    /// - Precondition: every flag's default and quick value lie in its range (a programming error otherwise).
     public static func parse(_ arguments: [String], chapter: String, flags: [Flag]) throws -> Options {
+        for flag in flags {
+            for value in [flag.defaultText] + (flag.quick.map { [Flag.text($0)] } ?? []) where flag.kind.isValued {
+                do { try flag.check(value) } catch {
+                    preconditionFailure("\(chapter) declares --\(flag.name) with a default or quick value outside its range: \(error)")
+                }
+            }
+        }
         var options = Options(out: URL(fileURLWithPath: "out/\(chapter)"))
         let all = common + flags
         var i = 0
@@ -90,15 +177,7 @@ public struct Options: Sendable {
                 value = arguments[i]
                 i += 1
             }
-            switch flag.kind {
-            case .double:
-                guard let v = Double(value), v.isFinite else {
-                    throw OptionsError("--\(name) needs a finite number, got '\(value)'")
-                }
-            case .int:
-                guard Int(value) != nil else { throw OptionsError("--\(name) needs a whole number, got '\(value)'") }
-            case .string, .bool: break
-            }
+            try flag.check(value)
             options.values[name] = value
         }
         options.quick = options.values["quick"] != nil
@@ -128,11 +207,21 @@ public struct Options: Sendable {
             }
             let left = "  --\(flag.name)\(value)"
             let pad = String(repeating: " ", count: max(2, 22 - left.count))
-            let deflt: String
-            if case .bool = flag.kind { deflt = "" } else { deflt = " (default \(flag.defaultText))" }
-            lines.append(left + pad + flag.help + deflt)
+            var notes = [String]()
+            if flag.kind.isValued { notes.append("default \(flag.defaultText)") }
+            if let quick = flag.quick { notes.append("quick \(Flag.text(quick))") }
+            if !flag.rangeText.isEmpty { notes.append(flag.choices == nil ? "range \(flag.rangeText)" : flag.rangeText) }
+            lines.append(left + pad + flag.help + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Flag.Kind {
+    /// Whether the flag takes a value (everything but a switch).
+    var isValued: Bool {
+        if case .bool = self { return false }
+        return true
     }
 }
 

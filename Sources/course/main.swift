@@ -1,18 +1,26 @@
 // course: runs every chapter in order into OUT/chNN and writes OUT/index.md linking each chapter's text,
 // figures and numbers.
 //
-//     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N]
+//     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N] [--timeout SECONDS]
+//
+// Each chapter runs with a time limit (--timeout, default 7200 s): a chapter that exceeds it is stopped and
+// reported as failed, and the course goes on with the next one.
 import Foundation
+import Support
 import Walkthrough
 
+Output.prepare()
+Output.program = "course"
+
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("course: \(message)\n".utf8))
-    exit(2)
+    Output.error("course: \(message)")
+    Output.exit(2)
 }
 
 var outRoot = URL(fileURLWithPath: "out")
 var passThrough = [String]()
 var only: Set<String>?
+var timeout = 7200.0
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
@@ -29,9 +37,15 @@ while !arguments.isEmpty {
         guard let v = arguments.first else { fail("--only needs chapter ids, e.g. ch01,ch03") }
         only = Set(v.split(separator: ",").map(String.init))
         arguments.removeFirst()
+    case "--timeout":
+        guard let v = arguments.first.flatMap(Double.init), v.isFinite, v > 0, v <= 7 * 86400 else {
+            fail("--timeout needs seconds in (0, 604800]")
+        }
+        timeout = v
+        arguments.removeFirst()
     case "--help", "-h":
-        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02]")
-        exit(0)
+        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS]")
+        Output.exit(0)
     default:
         fail("unknown option \(a); see --help")
     }
@@ -51,25 +65,42 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
     }
     let dir = outRoot.appendingPathComponent(info.id)
     let log = dir.appendingPathComponent("log.txt")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     let process = Process()
     process.executableURL = binary
     process.arguments = ["--out", dir.path] + passThrough
-    let handle = try FileHandle(forWritingTo: log)
+    let handle: FileHandle
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw OutputError(path: log.path, reason: "cannot create") }
+        handle = try FileHandle(forWritingTo: log)
+    } catch {
+        fail("cannot write \(log.path): \(error.localizedDescription)")
+    }
     process.standardOutput = handle
     process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    let finished = DispatchSemaphore(value: 0)
+    process.terminationHandler = { _ in finished.signal() }
     let start = Date()
-    try process.run()
-    process.waitUntilExit()
+    do { try process.run() } catch { fail("cannot run \(binary.path): \(error.localizedDescription)") }
+    var timedOut = false
+    if finished.wait(timeout: .now() + timeout) == .timedOut {
+        timedOut = true
+        process.terminate()
+        if finished.wait(timeout: .now() + 5) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+        }
+    }
     try? handle.close()
     let seconds = Date().timeIntervalSince(start)
     let summary = try? Summary.read(from: dir.appendingPathComponent("summary.json"))
     let checks = summary.map { s in "\(s.checks.filter(\.passed).count)/\(s.checks.count) checks" } ?? "no summary"
-    let status = process.terminationStatus
+    let status = timedOut ? 124 : process.terminationStatus
     print("\(status == 0 ? "✓" : "✗") \(info.id) \(info.title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
           + "\(checks), \(summary?.figures.count ?? 0) figures, \(String(format: "%.1f", seconds)) s"
-          + (status == 0 ? "" : "  (exit \(status); see \(log.path))"))
+          + (timedOut ? "  (stopped after the \(Int(timeout)) s time limit; see \(log.path))"
+             : status == 0 ? "" : "  (exit \(status); see \(log.path))"))
     fflush(nil)  // every C output stream, stdout included: one line per chapter as it finishes, also when piped
     results.append((info, status, summary))
 }
@@ -103,10 +134,10 @@ for r in results {
 }
 do {
     try FileManager.default.createDirectory(at: outRoot, withIntermediateDirectories: true)
-    try Data(index.utf8).write(to: outRoot.appendingPathComponent("index.md"), options: .atomic)
+    try Output.writeFile(index, to: outRoot.appendingPathComponent("index.md"))
 } catch {
     fail("cannot write \(outRoot.path)/index.md: \(error.localizedDescription)")
 }
 let failed = results.filter { $0.status != 0 }
 print("\(results.count - failed.count) of \(results.count) chapters passed; index: \(outRoot.path)/index.md")
-exit(failed.isEmpty ? 0 : 1)
+Output.exit(failed.isEmpty ? 0 : 1)

@@ -23,10 +23,12 @@ import Glibc
 import Darwin
 #endif
 
+Output.prepare()  // a closed or full stdout/stderr: an error and exit 2, never a trap or a silent exit 0
+Output.program = "rambo-bench"
+
 func fail(_ message: String, code: Int32) -> Never {
-    var line = "rambo-bench: " + message + "\n"
-    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }  // fd 2: stderr, unbuffered
-    exit(code)
+    Output.error("rambo-bench: " + message)
+    Output.exit(code)
 }
 
 let options: Options

@@ -2,22 +2,23 @@
 import Foundation
 import Rambo
 import RamboReference
+import Support
 
 enum Console {
-    /// Writes one line to stderr.
+    /// Writes one line to stderr (checked: a closed or full stderr never traps; see `Output`).
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Output.error(message)
     }
 
     /// One line on stderr, prefixed with the tool's name, then exit (2 by default: a usage or file problem).
     static func fail(_ message: String, code: Int32 = 2) -> Never {
         error("rambo-reference: \(message)")
-        exit(code)
+        Output.exit(code)
     }
 
-    /// Writes text to stdout without buffering surprises.
+    /// Writes text to stdout, in order with `print`; a lost write makes the tool exit 2 (`Output`).
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        Output.write(text)
     }
 
     /// Parses `--name value` / `--name=value` options; `--help` prints `usage` and exits 0.

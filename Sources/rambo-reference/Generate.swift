@@ -29,13 +29,29 @@ enum GenerateCommand {
         }
         var builder = VectorBuilder()
         Generators.all(&builder)
+        // Every file is written under a temporary name first; only when all are complete are they renamed into
+        // place, so a failure (a full disk, a size limit) leaves no partial set and no half-written file.
+        let folder = URL(fileURLWithPath: out, isDirectory: true)
+        var staged = [(temporary: URL, final: URL)]()
+        func discardStaged() { for file in staged { unlink(file.temporary.path) } }
+        for op in ReferenceOp.allCases {
+            let final = folder.appendingPathComponent("\(op.rawValue).json")
+            let temporary = Output.temporaryURL(for: final)
+            do {
+                try Output.writeNew(Data(builder.fileText(op: op).utf8), to: temporary)
+            } catch {
+                discardStaged()
+                Console.fail("\(error); no vector file was written")
+            }
+            staged.append((temporary, final))
+        }
+        for (index, file) in staged.enumerated() where rename(file.temporary.path, file.final.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for rest in staged[index...] { unlink(rest.temporary.path) }
+            Console.fail("cannot rename into '\(file.final.path)': \(reason)")
+        }
         var total = 0
         for op in ReferenceOp.allCases {
-            let text = builder.fileText(op: op)
-            let path = (out as NSString).appendingPathComponent("\(op.rawValue).json")
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-                Console.fail("cannot write '\(path)'")
-            }
             let count = builder.count(op)
             total += count
             print("\(op.rawValue).json: \(count) tests")

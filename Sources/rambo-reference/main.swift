@@ -7,7 +7,10 @@
 //
 // Exit codes: 0 success; 1 some case erred (eval) or some test failed (verify); 2 a usage or file problem.
 import Foundation
+import Support
 
+Output.prepare()
+Output.program = "rambo-reference"
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     Console.error(Usage.general)

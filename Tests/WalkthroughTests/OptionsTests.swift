@@ -64,3 +64,43 @@ import Testing
         #expect(Catalog.chapters.map(\.id) == folders.map { "ch" + $0.prefix(2) })
     }
 }
+
+/// Flags that declare their range and their quick value.
+@Suite struct FlagRangeTests {
+    let flags: [Flag] = [
+        .double("lambda", default: 1, in: 1e-3...1e3, help: "λ"),
+        .int("steps", default: 100, quick: 10, in: 1...1000, help: "steps"),
+        .string("search", default: "on", choices: ["on", "off"], help: "search"),
+    ]
+
+    @Test(arguments: [
+        (["--lambda", "5e-324"], "--lambda must be in 0.001…1000, got 5e-324"),
+        (["--lambda", "1e308"], "--lambda must be in 0.001…1000, got 1e308"),
+        (["--quick", "--steps", "-1"], "--steps must be in 1…1000, got -1"),
+        (["--steps=99999999999"], "--steps must be in 1…1000, got 99999999999"),
+        (["--steps", "99999999999999999999999"], "--steps needs a whole number, got '99999999999999999999999'"),
+        (["--search", "maybe"], "--search must be one of on, off, got 'maybe'"),
+    ])
+    func valuesOutsideTheRangeAreNamed(arguments: [String], message: String) {
+        do {
+            _ = try Options.parse(arguments, chapter: "ch03", flags: flags)
+            Issue.record("\(arguments) was accepted")
+        } catch {
+            #expect("\(error)" == message)
+        }
+    }
+
+    @Test func boundsAreInclusiveAndQuickValuesAreUsedOnlyWhenTheFlagIsAbsent() throws {
+        let o = try Options.parse(["--lambda", "1e-3", "--steps", "1000"], chapter: "ch03", flags: flags)
+        #expect(o.values["lambda"] == "1e-3" && o.values["steps"] == "1000")
+        #expect(flags[1].unsetText(quick: true) == "10" && flags[1].unsetText(quick: false) == "100")
+        #expect(flags[0].unsetText(quick: true) == "1.0")
+    }
+
+    @Test func usageStatesDefaultQuickValueAndRange() {
+        let usage = Options.usage(chapter: "ch03", title: "t", flags: flags)
+        #expect(usage.contains("(default 100; quick 10; range 1…1000)"), "\(usage)")
+        #expect(usage.contains("(default 1.0; range 0.001…1000)"), "\(usage)")
+        #expect(usage.contains("(default on; on | off)"), "\(usage)")
+    }
+}
