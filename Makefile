@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT   ?= out
 
-.PHONY: all setup build course quick test lint bench clean oracle oracle-verify
+.PHONY: all setup build course quick test lint bench docs book-check clean oracle oracle-verify
 
 all: course
 
@@ -13,13 +13,21 @@ setup:
 build:
 	$(SWIFT) build -c release
 
-## course: run every chapter into $(OUT)/chNN and write $(OUT)/index.md
+## course: run every chapter into $(OUT)/chNN and write the course book $(OUT)/index.html (and $(OUT)/index.md)
 course: setup build
 	$(SWIFT) run -c release course --out $(OUT)
 
 ## quick: the same with tiny sizes (seconds per chapter)
 quick: setup build
 	$(SWIFT) run -c release course --quick --out $(OUT)
+
+## book-check: load every page of the book in headless Chromium; fail on a broken image or a console message
+book-check:
+	@bash scripts/book-check.sh $(OUT)
+
+## docs: DocC documentation of the Rambo library into $(OUT)/docs (the book links to it)
+docs:
+	@bash scripts/docs.sh $(OUT)/docs
 
 ## test: the whole test suite (release build; chapters run in --quick mode)
 test: setup

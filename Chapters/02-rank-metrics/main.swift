@@ -103,13 +103,29 @@ for k in [1, 2, 4, 8] { chapter.metric("clusters-2d", "raw", "R@\(k)", recall[k]
 chapter.metric("clusters-2d", "raw", "MAP@R", mapR)
 chapter.check("Recall@K is non-decreasing in K", recall[1]! <= recall[2]! && recall[2]! <= recall[4]! && recall[4]! <= recall[8]!)
 chapter.check("MAP@R ≤ R@1 here (it asks for all R relevant items, not one)", mapR <= recall[1]!)
-chapter.plot(Figure(name: "clusters", width: 600, height: 600, panel: Panel(
-    title: "3 classes in the plane: R@1 \(recall[1]!.fixed(3)), MAP@R \(mapR.fixed(3))", xLabel: "x", yLabel: "y",
-    square: true,
-    series: (0..<3).map { c in
-        let idx = pointLabels.indices.filter { pointLabels[$0] == c }
-        return .points(x: idx.map { points[$0][0] }, y: idx.map { points[$0][1] }, title: "class \(c)")
-    })))
+// Cosine similarity sees only directions: the right panel draws each point's direction θ = atan2(y, x), which is
+// all the retrieval metrics above use; the left panel shows the plane with the unit circle for reference.
+let clusterRadius = (points.map { ($0[0] * $0[0] + $0[1] * $0[1]).squareRoot() }.max()! * 1.1).rounded(.up)
+let circleAngles = stride(from: 0.0, through: 2 * Double.pi + 1e-9, by: Double.pi / 90).map { $0 }
+let angleDegrees = points.map { atan2($0[1], $0[0]) * 180 / Double.pi }
+chapter.plot(Figure(name: "clusters", title: "3 classes in the plane: R@1 \(recall[1]!.fixed(3)), MAP@R \(mapR.fixed(3))",
+                    width: 1100, height: 500, columns: 2, panels: [
+    Panel(title: "points (what Euclidean distance would see)", xLabel: "x", yLabel: "y",
+          xRange: -clusterRadius...clusterRadius, yRange: -clusterRadius...clusterRadius, key: .none, square: true,
+          series: [.lines(x: circleAngles.map(cos), y: circleAngles.map(sin), title: "unit circle", color: OkabeIto.grey,
+                          lineWidth: 1, dash: 2)]
+              + (0..<3).map { c in
+                  let idx = pointLabels.indices.filter { pointLabels[$0] == c }
+                  return .points(x: idx.map { points[$0][0] }, y: idx.map { points[$0][1] }, title: "class \(c)",
+                                 color: OkabeIto.color(c), pointType: [7, 5, 9][c])
+              }),
+    Panel(title: "directions θ = atan2(y, x): all that cosine similarity sees", xLabel: "θ (degrees)",
+          yLabel: "points", xRange: -180...180,
+          series: (0..<3).map { c in
+              .histogram(pointLabels.indices.filter { pointLabels[$0] == c }.map { angleDegrees[$0] }, bins: 72,
+                         range: -180...180, title: "class \(c)", color: OkabeIto.color(c), opacity: 0.6)
+          }),
+]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Non-decomposability: the mini-batch estimate of mAP is biased (paper Fig. 2)")

@@ -202,11 +202,15 @@ chapter.check("on the line, f(rk(y_λ)) ≤ f_λ ≤ L(rk(y)) everywhere (Observ
 chapter.check("f_λ is continuous on the line: no step between grid points exceeds slope bound × step",
               lineJumps <= lineSlopeBound * (lineS[1] - lineS[0]),
               "largest step \(lineJumps.sci); L ∘ rk jumps by \(zip(lineTrue.dropFirst(), lineTrue).map { abs($0 - $1) }.max()!.fixed(0))")
+// Headroom above the highest step and the tangent, so the top step is not drawn on the border.
+let lineTop = (lineTrue + lineFLambda + tangentS.map { lineAt0 + lineSlope * $0 }).max()!
+let lineBottom = min(0, (lineTrue + lineFLambda).min()!)
 chapter.plot(Figure(name: "loss-along-line", panel: Panel(
     title: "Mis-ordered pairs along a line in score space: L(rk) is a staircase, f_λ (λ = \(lambda)) a polyline",
-    xLabel: "s  (scores y + s·d)", yLabel: "loss", key: .topLeft,
-    series: [.steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", color: "#1f77b4"),
-             .lines(x: lineS, y: lineFLambda, title: "f_λ", color: "#d62728"),
+    xLabel: "s  (scores y + s·d)", yLabel: "loss",
+    yRange: (lineBottom - 0.05 * (lineTop - lineBottom))...(lineTop + 0.15 * (lineTop - lineBottom) + 0.5),
+    series: [.steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", color: OkabeIto.blue),
+             .lines(x: lineS, y: lineFLambda, title: "f_λ", color: OkabeIto.vermillion),
              .lines(x: tangentS, y: tangentS.map { lineAt0 + lineSlope * $0 },
                     title: "slope ⟨rankBackward, d⟩ at s = 0", color: "black", lineWidth: 1.5, dash: 2)])),
     key: true)

@@ -19,7 +19,7 @@ let chapter = Chapter("ch04", title: "λ and the interpolation f_λ", flags: [
 let lambda = chapter.double("lambda")
 var rng = SplitMix64(seed: chapter.seed)
 let pictureLambdas = [lambda / 4, lambda, 4 * lambda]
-let lambdaColours = ["#2ca02c", "#d62728", "#9467bd"]
+let lambdaColours = [OkabeIto.bluishGreen, OkabeIto.vermillion, OkabeIto.reddishPurple]
 
 func norm(_ v: [Double]) -> Double { dot(v, v).squareRoot() }
 func label(_ l: Double) -> String { l >= 0.01 && l < 1000 ? "\((l * 1000).rounded() / 1000)" : l.sci }
@@ -79,7 +79,7 @@ chapter.say("""
     """)
 chapter.plot(Figure(name: "line", panel: Panel(
     title: "Mis-ordered pairs along a line: f is piecewise constant, f_λ piecewise affine",
-    xLabel: "s  (scores y₀ + s·d)", yLabel: "loss", key: .topRight, series: lineSeries)), key: true)
+    xLabel: "s  (scores y₀ + s·d)", yLabel: "loss", series: lineSeries)), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("f_λ on a 2-D slice")
@@ -130,7 +130,7 @@ chapter.check("the sandwich holds at every grid point of the slice, for all thre
 chapter.check("every f_λ is continuous on the slice (grid steps within its Lipschitz bound); f jumps by whole pairs",
               sliceContinuous && sliceWalls >= 1, "f's largest jump between neighbours: \(sliceWalls.fixed(0))")
 chapter.plot(Figure(name: "slice", title: "Mis-ordered pairs on a 2-D slice of score space: f and f_λ",
-                    width: 1800, height: 470, columns: 4, panels: slicePanels))
+                    width: 1800, height: 470, columns: 4, sharedColorBar: true, panels: slicePanels))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The sandwich f(y_λ) ≤ f_λ ≤ f(y) (ICLR Observation 3)")
@@ -308,7 +308,7 @@ chapter.plot(Figure(name: "lambda-training", width: 1300, height: 460, columns: 
           key: .topRight,
           series: [.lines(x: stepAxis, y: tiny.curve, title: "λ = λ_s/1000 (too small)", color: lambdaColours[0]),
                    .lines(x: stepAxis, y: scaled.curve, title: "λ = λ_s (scale rule)", color: lambdaColours[1]),
-                   .lines(x: stepAxis, y: large.curve, title: "λ = 10·λ_s (large: slow)", color: "#ff7f0e"),
+                   .lines(x: stepAxis, y: large.curve, title: "λ = 10·λ_s (large: slow)", color: OkabeIto.orange),
                    .lines(x: stepAxis, y: huge.curve, title: "λ = 100·λ_s (too large: flat)", color: lambdaColours[2],
                           dash: 2)]),
     Panel(title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,

@@ -25,7 +25,10 @@ let steps = chapter.int("steps")
 let runs = chapter.int("runs")
 var rng = SplitMix64(seed: chapter.seed)
 
-let positiveColor = "#2ca02c", negativeColor = "#d62728"  // paper Fig. 3: green positives, red negatives
+// Okabe–Ito blue and orange: apart in hue and in lightness, so they read for every kind of colour vision (the
+// paper's Fig. 3 uses green and red).
+let positiveColor = OkabeIto.blue, negativeColor = OkabeIto.orange
+let noMarginColor = OkabeIto.vermillion, marginColor = OkabeIto.blue
 
 /// Powers of two, so that c·y, λ/c and their products are exact in floating point.
 let scales = [-10, -4, 0, 4, 10].map { pow(2.0, Double($0)) }
@@ -206,13 +209,15 @@ chapter.check("once α/c is below the closest positive–negative gap of y (\(cl
 chapter.check("at c = 1/4096 all negatives rank above all positives", abs(marginOnRay.first! - (1 - worstAP)) < 1e-12)
 chapter.plot(Figure(name: "scale-invariance", width: 1200, height: 450, columns: 2, panels: [
     Panel(title: "Mean rank of the positives along the ray c·y (λ = \(Int(lambda)))", xLabel: "scale c",
-          yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 0.5), key: .bottomRight,
-          series: [.lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks"),
-                   .lines(x: rayScales, y: fLambdaOnRay, title: "f_λ(c·y): the interpolation", color: "#d62728"),
+          yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 0.5),
+          series: [.lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks", color: OkabeIto.blue),
+                   .lines(x: rayScales, y: fLambdaOnRay, title: "f_λ(c·y): the interpolation",
+                          color: OkabeIto.vermillion, dash: 2),
                    .constant(bestPossible, title: "perfect ranking", color: "black")]),
-    Panel(title: "1 − AP along the ray c·y", xLabel: "scale c", yLabel: "1 − AP", logX: true, key: .topRight,
-          series: [.lines(x: rayScales, y: plainOnRay, title: "no margin"),
-                   .lines(x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", color: "#d62728")]),
+    Panel(title: "1 − AP along the ray c·y", xLabel: "scale c", yLabel: "1 − AP", logX: true,
+          series: [.lines(x: rayScales, y: plainOnRay, title: "no margin", color: noMarginColor),
+                   .lines(x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", color: marginColor,
+                          dash: 2)]),
 ]))
 
 var outward = 0, shiftedInward = true
@@ -358,22 +363,24 @@ chapter.check("the collapsed scorer ranks held-out points worse: mean test AP lo
 chapter.metric("toy-overlapping", "rambo-ap", "mAP", plainTestAP)
 chapter.metric("toy-overlapping", "rambo-ap-margin", "mAP", marginTestAP)
 
-// Figure 3: histograms at four steps, one row per run (first seed), on a common score axis.
+// Figure 3: histograms at four steps, one row per run (first seed). Each panel's bins span all of its scores
+// (positives and negatives together), so no score falls outside; the x axis is the panel's own, because the
+// score scale changes by orders of magnitude while training.
 func histogramPanels(_ run: Run, label: String) -> [Panel] {
-    let first = run.snapshots[0]
-    let all = first.positives + first.negatives
-    let range = (all.min()! - 0.5)...(all.max()! + 0.5)
-    return run.snapshots.map { snap in
-        Panel(title: "\(label) · step \(snap.step)", xLabel: "score", yLabel: "density", xRange: range,
-              key: snap.step == 0 ? .topLeft : .none,
-              series: [.histogram(snap.negatives, bins: 60, range: range, title: "negatives", color: negativeColor,
-                                  normalised: true),
-                       .histogram(snap.positives, bins: 60, range: range, title: "positives", color: positiveColor,
-                                  normalised: true)])
+    run.snapshots.map { snap in
+        // The title carries the spread, since each panel's axis is its own: the collapse shows as a shrinking sd.
+        let all = snap.positives + snap.negatives, m = all.reduce(0, +) / Double(all.count)
+        let sd = (all.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(all.count)).squareRoot()
+        return Panel(title: "\(label) · step \(snap.step) · sd \(sd.fixed(sd < 0.1 ? 3 : 2))", xLabel: "score",
+                     yLabel: "density",
+                     key: snap.step == 0 ? .auto : .none,
+                     series: Series.histograms([(values: snap.negatives, title: "negatives", color: negativeColor),
+                                                (values: snap.positives, title: "positives", color: positiveColor)],
+                                               bins: 60, normalised: true, opacity: 0.55))
     }
 }
 chapter.plot(Figure(name: "margin-collapse",
-                    title: "Scores of positives (green) and negatives (red) while training, overlapping classes",
+                    title: "Scores of positives (blue) and negatives (orange) while training, overlapping classes",
                     width: 1600, height: 700, columns: 4,
                     panels: histogramPanels(overlapPlain[0], label: "no margin")
                         + histogramPanels(overlapMargin[0], label: "margin α = \(alpha)")), key: true)
@@ -411,24 +418,26 @@ chapter.check("relative to the score scale the margin's gap is wider too",
 
 chapter.plot(Figure(name: "margin-gap-scale", width: 1500, height: 450, columns: 3, panels: [
     Panel(title: "Score scale, overlapping classes", xLabel: "step", yLabel: "sd of scores", logY: true,
-          key: .bottomLeft,
           series: overlapPlain.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "no margin" : nil, color: negativeColor)
+              .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "no margin" : nil, color: noMarginColor)
           } + overlapMargin.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "margin α = \(alpha)" : nil, color: "#1f77b4")
+              .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
+                     dash: 2)
           }),
-    Panel(title: "Test AP, overlapping classes", xLabel: "step", yLabel: "AP (held-out points)", key: .bottomRight,
+    Panel(title: "Test AP, overlapping classes", xLabel: "step", yLabel: "AP (held-out points)",
           series: overlapPlain.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "no margin" : nil, color: negativeColor)
+              .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "no margin" : nil, color: noMarginColor)
           } + overlapMargin.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "margin α = \(alpha)" : nil, color: "#1f77b4")
+              .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
+                     dash: 2)
           }),
     Panel(title: "Gap min(pos) − max(neg), separable classes", xLabel: "step", yLabel: "gap",
-          yRange: -1...max(1.5 * alpha, 0.2), key: .bottomRight,
+          yRange: -1...max(1.5 * alpha, 0.2),
           series: separablePlain.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "no margin" : nil, color: negativeColor)
+              .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "no margin" : nil, color: noMarginColor)
           } + separableMargin.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "margin α = \(alpha)" : nil, color: "#1f77b4")
+              .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
+                     dash: 2)
           } + [.constant(alpha, title: "α", color: "black"), .constant(0, color: "grey")]),
 ]))
 
@@ -465,13 +474,13 @@ chapter.check("every factor |ξ|·(t − 0.5) moves positives down and negatives
 chapter.say("So a margin α in the official mAP code is, on average, the paper's margin 0.8·α, blurred.")
 let halfNormal = stride(from: 0.0, through: 2.0, by: 0.02).map { $0 }
 chapter.plot(Figure(name: "noisy-margin", panel: Panel(
-    title: "Shift of a negative's score, in units of α (\(draws / 2) draws)", xLabel: "shift / α", yLabel: "density",
-    xRange: 0...2, key: .topRight,
+    title: "Shift of a negative's score, in units of α (the \(negativeShifts.count) negatives of \(draws) draws)",
+    xLabel: "shift / α", yLabel: "density", xRange: 0...2,
     series: [.histogram(negativeShifts, bins: 50, range: 0...2, title: "official: α|ξ|/2", color: negativeColor,
                         normalised: true),
              .lines(x: halfNormal, y: halfNormal.map { 4 / (2 * Double.pi).squareRoot() * exp(-2 * $0 * $0) },
                     title: "half-normal density", color: "black"),
-             .lines(x: [expectedShift, expectedShift], y: [0, 1.8], title: "mean 0.399", color: "#1f77b4"),
-             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: exactly 0.5", color: positiveColor, dash: 2)])))
+             .lines(x: [expectedShift, expectedShift], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue),
+             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: exactly 0.5", color: OkabeIto.bluishGreen, dash: 2)])))
 
 chapter.finish()

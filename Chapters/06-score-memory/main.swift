@@ -138,11 +138,11 @@ chapter.say("""
 let lengths = biasTaus.map { Double(batchSize * (1 + $0)) }
 chapter.plot(Figure(name: "memory-bias", panel: Panel(
     title: "Estimate of mAP seen by the loss: batch of \(batchSize) + τ stored batches", xLabel: "list length \(batchSize)·(1 + τ)",
-    yLabel: "mAP", logX: true, xRange: (lengths.first! / 1.3)...(lengths.last! * 1.3), key: .topRight,
+    yLabel: "mAP", logX: true, xRange: (lengths.first! / 1.3)...(lengths.last! * 1.3),
     series: [.band(x: lengths, low: zip(memoryMeans, memorySDs).map { $0 - $1 },
                    high: zip(memoryMeans, memorySDs).map { $0 + $1 }, title: "estimate ± 1 sd"),
              .linesPoints(x: lengths, y: memoryMeans, title: "E[estimate], memory τ = \(biasTaus.map(String.init).joined(separator: ", "))"),
-             .points(x: lengths, y: plainMeans, title: "E[estimate], one plain batch of that length", color: "#d62728",
+             .points(x: lengths, y: plainMeans, title: "E[estimate], one plain batch of that length", color: OkabeIto.vermillion,
                      pointType: 6, pointSize: 1.5),
              .constant(datasetMAP, title: "dataset mAP", color: "black")])))
 
@@ -343,21 +343,20 @@ chapter.say("""
     the memory automatically.
     """)
 
-let colours = ["#d62728", "#ff7f0e", "#2ca02c", "#1f77b4"]
+let colours = [OkabeIto.vermillion, OkabeIto.orange, OkabeIto.bluishGreen, OkabeIto.blue]
 func meanCurve(_ r: [Run]) -> [Double] { r[0].steps.indices.map { i in mean(r.map { $0.testMAP[i] }) } }
 chapter.plot(Figure(name: "memory-training", width: 1600, height: 480, columns: 3, panels: [
     Panel(title: "Held-out mAP while training (mean of \(runs) runs, batch \(batchSize))", xLabel: "step",
-          yLabel: "mAP", key: .bottomRight,
+          yLabel: "mAP",
           series: taus.enumerated().map { k, tau in
               .lines(x: byTau[tau]![0].steps, y: meanCurve(byTau[tau]!), title: "τ = \(tau)", color: colours[k])
           } + [.lines(x: bigBatch[0].steps, y: meanCurve(bigBatch), title: "τ = 0, batch \(8 * batchSize)", color: "black", dash: 2)]),
     Panel(title: "Held-out AP per label (mean of \(runs) runs)", xLabel: "label prevalence", yLabel: "AP", logX: true,
-          key: .bottomRight,
           series: taus.enumerated().map { k, tau in
               .linesPoints(x: prevalences, y: perLabel[k], title: "τ = \(tau)", color: colours[k])
           }),
     Panel(title: "Held-out mAP vs λ (\(sweepSteps) steps)", xLabel: "λ (integer-rank units)", yLabel: "mAP", logX: true,
-          xRange: 2...2048, key: .bottomRight,
+          xRange: 2...2048,
           series: [.linesPoints(x: sweepLambdas, y: sweep[0]!, title: "τ = 0", color: colours[0]),
                    .linesPoints(x: sweepLambdas, y: sweep[7]!, title: "τ = 7", color: colours[3])]),
 ]), key: true)

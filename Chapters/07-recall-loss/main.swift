@@ -351,44 +351,39 @@ if seeds >= 3 && !chapter.quick {
 }
 
 // Figures: learning curves, R@K bars, a 2-D view of the test embeddings.
-let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"]
+let colours = methods.map(MethodPalette.color)
 func smoothed(_ v: [Double], window: Int) -> [Double] {
     v.indices.map { i in mean(Array(v[max(0, i - window + 1)...i])) }
 }
 let lossPanel = Panel(title: "training loss (moving average, ÷ its first value)", xLabel: "step", yLabel: "relative loss",
-                      key: .topRight, series: methods.indices.map { m in
+                      series: methods.indices.map { m in
     let l = smoothed(firstRuns[methods[m]]!.losses, window: 25)
     return .lines(x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], color: colours[m])
 })
-let curvePanel = Panel(title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1, key: .bottomRight,
+let curvePanel = Panel(title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1.05,
                        series: methods.indices.map { m in
-    .linesPoints(x: firstRuns[methods[m]]!.curveSteps, y: firstRuns[methods[m]]!.curveR1, title: titles[m], color: colours[m])
-} + [.constant(raw1.recall[1]!, title: "raw inputs", color: "gray"),
+    .linesPoints(x: firstRuns[methods[m]]!.curveSteps, y: firstRuns[methods[m]]!.curveR1, title: titles[m], color: colours[m],
+                 pointType: MethodPalette.style(methods[m]).pointType)
+} + [.constant(raw1.recall[1]!, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
      .constant(oracle1.recall[1]!, title: "8 class coordinates", color: "black")])
 chapter.plot(Figure(name: "learning-curves", width: 1200, height: 480, columns: 2, panels: [lossPanel, curvePanel]))
 
 let ks = [1, 2, 4, 8]
-let barColours = ["#7f7f7f"] + colours
+let barColours = [MethodPalette.color("raw-pixels")] + colours
 let barTitles = ["raw inputs"] + titles
-// Group K sits at x = log₂ K; its bars are 1/(methods + 1) wide. Every series lists every slot (zero height
-// elsewhere) so that gnuplot's automatic box width is one slot.
+// Group K sits at x = log₂ K; its bars are 1/(methods + 1) wide; error bars are ±1 sd over the seeds.
 let slots = allMethods.count + 1
 let slotWidth = 1 / Double(slots)
 let barSeries: [Series] = allMethods.indices.map { m in
-    var x = [Double](), h = [Double]()
-    for (g, k) in ks.enumerated() {
-        for slot in 0..<slots {
-            x.append(Double(g) + (Double(slot) - Double(allMethods.count - 1) / 2) * slotWidth)
-            h.append(slot == m ? mean(results[allMethods[m]]!.map { $0.recall[k]! }) : 0)
-        }
-    }
-    return .bars(x: x, height: h, title: barTitles[m], color: barColours[m], opacity: 0.85)
+    let x = ks.indices.map { g in Double(g) + (Double(m) - Double(allMethods.count - 1) / 2) * slotWidth }
+    return .bars(x: x, seeds: ks.map { k in results[allMethods[m]]!.map { $0.recall[k]! } }, title: barTitles[m],
+                 color: barColours[m], opacity: 0.85)
 }
 chapter.plot(Figure(name: "recall-at-k", width: 1000, height: 500, panel: Panel(
-    title: "Recall@K on the held-out classes (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))",
+    title: "Recall@K on the held-out classes (\(seeds > 1 ? "mean ± sd of \(seeds) runs" : "one run"))",
     xLabel: "log₂ K", yLabel: "Recall@K", xRange: -0.5...3.5, yRange: 0...1.1, key: .outside,
     annotations: ks.enumerated().map { g, k in Annotation("K = \(k)", x: Double(g) - 0.15, y: 1.04) },
-    series: barSeries)), key: true)
+    boxWidth: slotWidth, series: barSeries)), key: true)
 
 let shownClasses = Array(Set(task1.testY)).sorted().prefix(8)
 let shown = task1.testY.indices.filter { shownClasses.contains(task1.testY[$0]) }

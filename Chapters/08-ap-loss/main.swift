@@ -253,14 +253,14 @@ if beta >= 0.1 {
 }
 
 // Figures: per-label AP against prevalence, PR curves of the rarest label.
-let colours = ["#2ca02c", "#1f77b4", "#9467bd", "#ff7f0e"]
+let colours = methods.map(MethodPalette.color)
 let prevalenceAxis = prevalences
 chapter.plot(Figure(name: "ap-vs-prevalence", panel: Panel(
     title: "Test AP per label (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))", xLabel: "label prevalence", yLabel: "AP",
-    logX: true, yRange: 0...1, key: .bottomRight,
+    logX: true, yRange: 0...1,
     series: methods.indices.map { m in
         .linesPoints(x: prevalenceAxis, y: (0..<classes).map { c in mean(results[methods[m]]!.map { $0.perLabel[c] }) },
-                     title: titles[m], color: colours[m])
+                     title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m]).pointType)
     } + [.lines(x: prevalenceAxis, y: prevalenceAxis, title: "chance (AP = prevalence)", color: "gray", lineWidth: 1, dash: 2)])),
     key: true)
 let aboveChance = methods.allSatisfy { m in results[m]!.allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } } }
@@ -277,13 +277,14 @@ func prSeries(_ curve: (Result) -> [(recall: Double, precision: Double)], ap: (R
 }
 let rarePanel = Panel(
     title: "label \(rare) (\((100 * prevalences[rare]).fixed(0)) %)", xLabel: "recall", yLabel: "precision",
-    xRange: 0...1, yRange: 0...1.02, key: .topRight,
+    // Headroom above precision 1 for the key, which would otherwise cover the curves.
+    xRange: 0...1, yRange: 0...1.4,
     series: prSeries({ r in
         precisionRecallCurve(scores: (0..<r.scores.rows).map { Double(r.scores[$0, rare]) }, relevance: task1.testT.map { $0[rare] })
     }, ap: { $0.perLabel[rare] }) + [.constant(prevalences[rare], title: "chance", color: "gray")])
 let flatPanel = Panel(
     title: "all labels ranked as one list (what L_{APC} trains)", xLabel: "recall", yLabel: "precision",
-    xRange: 0...1, yRange: 0...1.02, key: .bottomLeft,
+    xRange: 0...1, yRange: 0...1.02,
     series: prSeries({ r in
         precisionRecallCurve(scores: r.scores.storage.map(Double.init), relevance: task1.testT.flatMap { $0 })
     }, ap: { $0.flat }))
@@ -312,7 +313,7 @@ chapter.table(["λ", "mAP β = 0", "mAP β = \(beta.fixed(2))"], sweep.indices.m
     [sweep[i].fixed(0), sweepMaps[0]![i].fixed(3), sweepMaps[beta]![i].fixed(3)]
 })
 chapter.plot(Figure(name: "lambda-beta", panel: Panel(
-    title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true, key: .bottomRight,
+    title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true,
     series: [.linesPoints(x: sweep, y: sweepMaps[0]!, title: "β = 0", color: colours[2]),
              .linesPoints(x: sweep, y: sweepMaps[beta]!, title: "β = \(beta.fixed(2))", color: colours[1]),
              .constant(results[.bce]![0].mAP, title: "BCE", color: colours[0])])))

@@ -220,8 +220,8 @@ func separation(_ points: Matrix, _ labels: [Int]) -> Double {
 
 let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
                "#17becf"]
-let methodColours = ["rambo-recall": "#d62728", "triplet": "#1f77b4", "contrastive": "#2ca02c",
-                     "rambo-recall-no-memory": "#ff7f0e", "rambo-recall-no-margin": "#9467bd"]
+let methodColours = Dictionary(uniqueKeysWithValues: ["rambo-recall", "triplet", "contrastive", "rambo-recall-no-memory",
+                                                      "rambo-recall-no-margin"].map { ($0, MethodPalette.color($0)) })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Fashion-MNIST: the standard split")
@@ -452,9 +452,13 @@ if !quick {
 
 let runs = [rambo, triplet, contrastive, noMemory, noMargin]
 func curvePanel(_ title: String, _ y: (TrainingRun) -> [Double], raw: Double?, yLabel: String) -> Panel {
-    Panel(title: title, xLabel: "step", yLabel: yLabel, key: .bottomRight,
-          series: runs.map { .linesPoints(x: $0.curveSteps, y: y($0), color: methodColours[$0.method]) }
-              + (raw.map { [.constant($0, title: "raw pixels", color: "black")] } ?? []))
+    // The curves and the raw-pixel line are measured on the same monitor subset (not the full test set, whose
+    // numbers are in the table): the key says so.
+    Panel(title: title, xLabel: "step", yLabel: yLabel,
+          series: runs.map { .linesPoints(x: $0.curveSteps, y: y($0), color: methodColours[$0.method],
+                                          pointType: MethodPalette.style($0.method).pointType) }
+              + (raw.map { [.constant($0, title: "raw pixels, same \(monitorCount) images",
+                                      color: MethodPalette.color("raw-pixels"))] } ?? []))
 }
 let smoothLoss: (TrainingRun) -> [Double] = { run in
     // Loss relative to its first tenth, averaged over windows of steps/10 (the losses have different units).
@@ -466,11 +470,11 @@ let smoothLoss: (TrainingRun) -> [Double] = { run in
 }
 chapter.plot(Figure(name: "learning-curves", title: "Fashion-MNIST: \(steps) steps of \(p) × \(k) images per method",
                     width: 1300, height: 450, columns: 3, panels: [
-    Panel(title: "training loss / its first-tenth mean", xLabel: "step", yLabel: "relative loss", key: .topRight,
+    Panel(title: "training loss / its first-tenth mean", xLabel: "step", yLabel: "relative loss",
           series: runs.map { run in .lines(x: Array(run.curveSteps.dropFirst()), y: smoothLoss(run), title: run.method,
                                            color: methodColours[run.method]) }),
     curvePanel("R@1, first \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.recall[1]!, yLabel: "R@1"),
-    curvePanel("MAP\\@R, first \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP\\@R"),
+    curvePanel("MAP@R, first \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP@R"),
 ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────

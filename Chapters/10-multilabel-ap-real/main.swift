@@ -435,6 +435,7 @@ for model in models {
     ]
 }
 var testMAP = [String: [Double]](), testLabelAP = [String: [Double]]()
+var testLabelAPBySeed = [String: [[Double]]]()  // key → restart → label
 var untrainedTest = [String: Double]()
 for model in models {
     untrainedTest[model.name] = macroMAP(ScoreTrainer(sizes: model.sizes, seed: chapter.seed).scores(xTest), yTest)
@@ -446,7 +447,9 @@ for f in finals {
                             seed: chapter.seed &+ UInt64(k))
         let scores = trainer.scores(xTest)
         maps.append(macroMAP(scores, yTest))
-        for (c, ap) in labelAPs(scores, yTest).enumerated() { perLabel[c] += (ap ?? .nan) / Double(seeds) }
+        let aps = labelAPs(scores, yTest).map { $0 ?? .nan }
+        for (c, ap) in aps.enumerated() { perLabel[c] += ap / Double(seeds) }
+        testLabelAPBySeed[f.key, default: []].append(aps)
     }
     testMAP[f.key] = maps
     testLabelAP[f.key] = perLabel
@@ -514,22 +517,29 @@ let prevalenceAxis = byPrevalence.map { testPrevalence[$0] }
 chapter.plot(Figure(name: "per-label-ap", title: "Yeast test AP per label, MLP (mean over \(seeds) restart\(seeds == 1 ? "" : "s"))",
                     width: 1000, height: 450, columns: 2, panels: [
     Panel(title: "AP vs label prevalence", xLabel: "test prevalence (log)", yLabel: "AP", logX: true,
-          yRange: 0...1, key: .topLeft, series: [
-              .lines(x: prevalenceAxis, y: byPrevalence.map { chancePerLabel[$0] }, title: "chance", color: "gray", dash: 2),
-              .points(x: prevalenceAxis, y: byPrevalence.map { bceMLP[$0] }, title: "BCE", color: "#1f77b4", pointSize: 1),
-              .points(x: prevalenceAxis, y: byPrevalence.map { ramboMLP[$0] }, title: tunedLabel, color: "#d62728",
-                      pointType: 5, pointSize: 1),
+          yRange: 0...1.05, series: [
+              .lines(x: prevalenceAxis, y: byPrevalence.map { chancePerLabel[$0] }, title: "chance",
+                     color: OkabeIto.grey, dash: 2),
+              .points(x: prevalenceAxis, y: byPrevalence.map { bceMLP[$0] }, title: "BCE", color: MethodPalette.color("bce"),
+                      pointType: MethodPalette.style("bce").pointType, pointSize: 1),
+              .points(x: prevalenceAxis, y: byPrevalence.map { ramboMLP[$0] }, title: tunedLabel,
+                      color: MethodPalette.color("rambo-ap"), pointType: MethodPalette.style("rambo-ap").pointType,
+                      pointSize: 1),
           ]),
+    // Bars: mean over the restarts, error bars ±1 sd (none with one restart).
     Panel(title: "labels sorted by prevalence", xLabel: "label (rarest → commonest)", yLabel: "AP",
-          xRange: 0.3...(Double(labelCount) + 0.7), yRange: 0...1, key: .topLeft,
+          xRange: 0.3...(Double(labelCount) + 0.7), yRange: 0...1.15,
           annotations: byPrevalence.enumerated().map { i, c in
-              Annotation("\((100 * testPrevalence[c]).fixed(0))%", x: Double(i + 1) - 0.3, y: max(bceMLP[c], ramboMLP[c]) + 0.04)
+              Annotation("\((100 * testPrevalence[c]).fixed(0))%", x: Double(i + 1) - 0.3, y: max(bceMLP[c], ramboMLP[c]) + 0.06)
           },
+          boxWidth: 0.26,
           series: [
-              Series(style: .impulses, title: "BCE", columns: [(0..<labelCount).map { Double($0) + 1 - 0.13 },
-                                                                byPrevalence.map { bceMLP[$0] }], color: "#1f77b4", lineWidth: 9),
-              Series(style: .impulses, title: tunedLabel, columns: [(0..<labelCount).map { Double($0) + 1 + 0.13 },
-                                                                  byPrevalence.map { ramboMLP[$0] }], color: "#d62728", lineWidth: 9),
+              .bars(x: (0..<labelCount).map { Double($0) + 1 - 0.13 },
+                    seeds: byPrevalence.map { c in testLabelAPBySeed["bce-mlp"]!.map { $0[c] } }, title: "BCE",
+                    color: MethodPalette.color("bce"), opacity: 0.85),
+              .bars(x: (0..<labelCount).map { Double($0) + 1 + 0.13 },
+                    seeds: byPrevalence.map { c in testLabelAPBySeed["rambo-ap-mlp"]!.map { $0[c] } }, title: tunedLabel,
+                    color: MethodPalette.color("rambo-ap"), opacity: 0.85),
               .points(x: (0..<labelCount).map { Double($0) + 1 }, y: byPrevalence.map { chancePerLabel[$0] },
                       title: "chance", color: "black", pointType: 3, pointSize: 1),
           ]),
@@ -537,10 +547,11 @@ chapter.plot(Figure(name: "per-label-ap", title: "Yeast test AP per label, MLP (
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Learning curves and the validation grid")
-let colours = ["BCE": "#1f77b4", "RaMBO, authors' settings": "#ff7f0e", tunedLabel: "#d62728", "BCE + AP": "#2ca02c"]
+let colours = ["BCE": MethodPalette.color("bce"), "RaMBO, authors' settings": MethodPalette.color("rambo-ap-paper"),
+               tunedLabel: MethodPalette.color("rambo-ap"), "BCE + AP": MethodPalette.color("bce+ap")]
 chapter.plot(Figure(name: "learning-curves", title: "Validation mAP after each epoch (fit rows 1–\(fitCount), seed \(chapter.seed); epoch 0 = untrained)",
                     width: 1000, height: 450, columns: 2, panels: models.map { model in
-    Panel(title: model.name, xLabel: "epoch", yLabel: "validation mAP", key: .bottomRight,
+    Panel(title: model.name, xLabel: "epoch", yLabel: "validation mAP",
           series: finals.filter { $0.model.name == model.name }.map { f in
               .lines(x: (0...f.selection.curve.count).map(Double.init),
                      y: [untrainedValidation[model.name]!] + f.selection.curve, title: f.label, color: colours[f.label])
@@ -560,20 +571,20 @@ if search == "on" {
                             yRange: roomForKey(scale.flatMap { $0 }.map { score(model, $0) } + [bceSelection[model.name]!.score]),
                             key: .bottomRight, series: marginGrid.indices.map { j in
             .linesPoints(x: lambdaGrid, y: scale.map { score(model, $0[j]) }, title: "α \(marginGrid[j])", pointType: 5 + 2 * j)
-        } + [.constant(bceSelection[model.name]!.score, title: "BCE", color: "#1f77b4")]))
+        } + [.constant(bceSelection[model.name]!.score, title: "BCE", color: MethodPalette.color("bce"))]))
         panels.append(Panel(title: "\(model.name), stage 2: λ × β (α \(betas[0][0].margin), τ \(betas[0][0].memory))",
                             xLabel: "λ_{code} (log)", yLabel: "validation mAP", logX: true, xRange: 0.3...20,
                             yRange: roomForKey(betas.flatMap { $0 }.map { score(model, $0) } + [bceSelection[model.name]!.score]),
                             key: .bottomRight, series: betaGrid.indices.map { j in
             .linesPoints(x: lambdaGrid, y: betas.map { score(model, $0[j]) }, title: "β \(betaGrid[j].fixed(2))", pointType: 4 + 2 * j)
-        } + [.constant(bceSelection[model.name]!.score, title: "BCE", color: "#1f77b4")]))
+        } + [.constant(bceSelection[model.name]!.score, title: "BCE", color: MethodPalette.color("bce"))]))
         let memories = stageMemory[model.name]!
         panels.append(Panel(title: "\(model.name), stage 3: τ (λ_{code} \(memories[0].lambda), α \(memories[0].margin), β \(memories[0].beta.fixed(2)))",
                             xLabel: "τ (batches)", yLabel: "validation mAP",
                             yRange: roomForKey(memories.map { score(model, $0) } + [bceSelection[model.name]!.score]),
                             key: .bottomRight, series: [
             .linesPoints(x: memories.map { Double($0.memory) }, y: memories.map { score(model, $0) }, title: "RaMBO"),
-            .constant(bceSelection[model.name]!.score, title: "BCE", color: "#1f77b4"),
+            .constant(bceSelection[model.name]!.score, title: "BCE", color: MethodPalette.color("bce")),
         ]))
     }
     chapter.plot(Figure(name: "validation-grid", title: "Choosing λ, α, β, τ on the validation split (smoothed peak of each run)",

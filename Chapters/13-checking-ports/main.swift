@@ -257,10 +257,11 @@ chapter.say("6×3 batch, α = \(alpha), β = 1/3: deterministic loss \(determini
 differences.append(("mAP margin noise", abs(noisyMean - deterministic)))
 chapter.plot(Figure(name: "margin-noise", panel: Panel(
     title: "Official mAP margin: shift of a negative in units of α", xLabel: "shift / α", yLabel: "density",
-    xRange: 0...2, key: .topRight,
-    series: [.histogram(shifts, bins: 60, range: 0...2, title: "|ξ|/2, ξ standard normal", normalised: true),
-             .lines(x: [expected, expected], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: "#d62728"),
-             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: α/2", color: "#2ca02c", dash: 2)])))
+    xRange: 0...2,
+    series: [.histogram(shifts, bins: 60, range: 0...2, title: "|ξ|/2, ξ standard normal", color: OkabeIto.orange,
+                        normalised: true),
+             .lines(x: [expected, expected], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue),
+             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: α/2", color: OkabeIto.bluishGreen, dash: 2)])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("AP: #positives + 1e-5")
@@ -321,14 +322,22 @@ chapter.check("a stored batch lengthens the class lists: the ring's batch is the
               "\(afterOne.fixed(6)) vs \(noMemory.fixed(6)) without memory")
 
 chapter.table(["difference", "|paper − official|"], differences.map { [$0.name, $0.value.sci] })
-chapter.plot(Figure(name: "convention-differences", width: 900, height: 500, panel: Panel(
-    title: "How far the conventions are apart on each small case", xLabel: "difference (see the labels)",
-    yLabel: "|paper − official|", logY: true, xRange: 0.3...(Double(differences.count) + 0.7), yRange: 1e-7...30,
-    key: .none,
-    annotations: differences.enumerated().map { k, d in Annotation(d.name, x: Double(k + 1) - 0.4, y: d.value * 3) },
-    series: [Series(style: .impulses, title: "|paper − official|", columns: [
-        differences.indices.map { Double($0 + 1) }, differences.map(\.value)], color: "#1f77b4", lineWidth: 40)])),
-    key: true)
+// Ranks differ in rank units, everything else in gradient or loss units: two panels, one scale each.
+let lossDifferences = differences.filter { $0.name != "ranks" }
+chapter.plot(Figure(name: "convention-differences", title: "How far the conventions are apart on each small case",
+                    width: 1000, height: 500, columns: 2, panels: [
+    Panel(title: "ranks (rank units)", yLabel: "max |rk − rk/n|", xRange: 0.5...1.5, yRange: 0...(rankGap * 1.2),
+          key: .none, boxWidth: 0.4, xTicks: [(label: "1-based vs rk/n", at: 1)],
+          series: [.bars(x: [1], height: [rankGap], color: OkabeIto.blue, opacity: 0.85)]),
+    Panel(title: "gradients and losses", yLabel: "max |paper − official|", logY: true,
+          xRange: 0.3...(Double(lossDifferences.count) + 0.7),
+          yRange: min(1e-7, lossDifferences.map(\.value).filter { $0 > 0 }.min() ?? 1e-7)
+              ... max(1, 3 * (lossDifferences.map(\.value).max() ?? 1)), key: .none,
+          xTicks: lossDifferences.enumerated().map { k, d in (label: d.name, at: Double(k + 1)) },
+          series: [Series(style: .impulses, title: "|paper − official|", columns: [
+              lossDifferences.indices.map { Double($0 + 1) }, lossDifferences.map(\.value)], color: OkabeIto.blue,
+              lineWidth: 30)]),
+]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The shipped vectors, checked in-process")

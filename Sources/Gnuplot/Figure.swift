@@ -14,10 +14,14 @@ public struct Figure: Sendable {
     /// Number of panel columns; rows follow from the panel count.
     public var columns: Int
     public var panels: [Panel]
+    /// Heat-map panels on one scale: one colour range spanning every panel's values (unless panels set
+    /// `colorRange`) and one colour bar, drawn beside the last heat map, instead of one bar per panel.
+    public var sharedColorBar: Bool
 
     public init(name: String, title: String? = nil, width: Int = 800, height: Int = 500, columns: Int = 1,
-                panels: [Panel]) {
+                sharedColorBar: Bool = false, panels: [Panel]) {
         self.name = name
+        self.sharedColorBar = sharedColorBar
         self.title = title
         self.width = width
         self.height = height
@@ -35,8 +39,15 @@ public struct Figure: Sendable {
 }
 
 /// Where a panel draws its key (legend).
+///
+/// `.auto` (the default) puts the key in the corner of the plot that its data leaves empty, estimated from the
+/// key's size and every series' points and line segments, then the middle of an edge; when no such place is
+/// empty the key goes outside, right of the plot.
 public enum KeyPosition: String, Sendable {
+    case auto = "auto"
     case topLeft = "top left", topRight = "top right", bottomLeft = "bottom left", bottomRight = "bottom right"
+    case topCenter = "top center", bottomCenter = "bottom center", centerLeft = "left center"
+    case centerRight = "right center"
     case outside = "outside right top", below = "below", none = "off"
 }
 
@@ -83,14 +94,19 @@ public struct Panel: Sendable {
     /// Values mapped to the ends of the palette (gnuplot `cbrange`); set it to compare heat maps across panels.
     public var colorRange: ClosedRange<Double>?
     public var annotations: [Annotation]
+    /// Width of every box in data units (grouped bars), or `nil` for gnuplot's default (boxes touch).
+    public var boxWidth: Double?
+    /// Named x ticks (categories) instead of numbers, drawn slanted so that long names do not collide.
+    public var xTicks: [(label: String, at: Double)]
     public var series: [Series]
 
     public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
                 logX: Bool = false, logY: Bool = false,
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
-                key: KeyPosition = .topRight, grid: Bool = true, square: Bool = false,
+                key: KeyPosition = .auto, grid: Bool = true, square: Bool = false,
                 palette: Palette = .viridis, colorLabel: String? = nil, colorRange: ClosedRange<Double>? = nil,
-                annotations: [Annotation] = [], series: [Series]) {
+                annotations: [Annotation] = [], boxWidth: Double? = nil,
+                xTicks: [(label: String, at: Double)] = [], series: [Series]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -105,6 +121,8 @@ public struct Panel: Sendable {
         self.colorLabel = colorLabel
         self.colorRange = colorRange
         self.annotations = annotations
+        self.boxWidth = boxWidth
+        self.xTicks = xTicks
         self.series = series
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 // Turning a `Figure` into gnuplot text: the data file (one block per series) and the script that plots it.
 
 /// Why a figure could not be written or rendered.
@@ -105,27 +107,72 @@ public enum GnuplotScript {
             s += "\n"
         }
         var block = 0
-        for panel in figure.panels {
-            s += panelScript(panel, firstBlock: &block)
+        let cell = (width: Double(figure.width) / Double(figure.columns),
+                    height: Double(figure.height) / Double(figure.rows) - (figure.title == nil ? 0 : 20))
+        let shared = sharedColorBar(figure)
+        for (p, panel) in figure.panels.enumerated() {
+            var colorBar = ColorBar.own
+            if let shared, panel.series.contains(where: { $0.style == .image }) {
+                colorBar = p == shared.last ? .shared(shared.range, drawn: true) : .shared(shared.range, drawn: false)
+            }
+            s += panelScript(panel, firstBlock: &block, cell: cell, colorBar: colorBar)
         }
         if multi { s += "unset multiplot\n" }
         return s
     }
 
-    static func panelScript(_ panel: Panel, firstBlock block: inout Int) -> String {
+    /// How a heat-map panel draws its colour bar.
+    enum ColorBar {
+        case own
+        case shared(ClosedRange<Double>, drawn: Bool)
+    }
+
+    /// For a figure with `sharedColorBar`: the colour range over every heat-map panel (an explicit
+    /// `colorRange` on any panel wins) and the index of the last heat-map panel, which draws the bar.
+    static func sharedColorBar(_ figure: Figure) -> (range: ClosedRange<Double>, last: Int)? {
+        guard figure.sharedColorBar else { return nil }
+        let maps = figure.panels.indices.filter { figure.panels[$0].series.contains { $0.style == .image } }
+        guard let last = maps.last else { return nil }
+        if let given = maps.compactMap({ figure.panels[$0].colorRange }).first { return (given, last) }
+        let values = maps.flatMap { figure.panels[$0].series.filter { $0.style == .image } }
+            .flatMap { $0.columns.count > 2 ? $0.columns[2] : [] }.filter(\.isFinite)
+        guard let lo = values.min(), let hi = values.max() else { return nil }
+        return (lo...(hi > lo ? hi : lo + 1), last)
+    }
+
+    /// Every note the figure's series carry (data the builder had to move, values it could not draw).
+    public static func warnings(for figure: Figure) -> [String] {
+        figure.panels.flatMap { $0.series.flatMap(\.notes) }.map { "\(figure.name): \($0)" }
+    }
+
+    static func panelScript(_ panel: Panel, firstBlock block: inout Int, cell: (width: Double, height: Double)
+                                = (800, 500), colorBar: ColorBar = .own) -> String {
         var s = "\n# ---- panel\nreset\n"
         s += "set style fill transparent solid 0.5 noborder\n"
         s += panel.title.map { "set title \(quote($0))\n" } ?? "unset title\n"
         s += panel.xLabel.map { "set xlabel \(quote($0))\n" } ?? "unset xlabel\n"
         s += panel.yLabel.map { "set ylabel \(quote($0))\n" } ?? "unset ylabel\n"
-        s += panel.logX ? "set logscale x\n" : "unset logscale x\n"
-        s += panel.logY ? "set logscale y\n" : "unset logscale y\n"
+        s += panel.logX ? "set logscale x\n" + logTicks("x", extent(panel, axis: 0)) : "unset logscale x\n"
+        s += panel.logY ? "set logscale y\n" + logTicks("y", extent(panel, axis: 1)) : "unset logscale y\n"
         if let r = panel.xRange { s += "set xrange [\(format(r.lowerBound)):\(format(r.upperBound))]\n" }
         if let r = panel.yRange { s += "set yrange [\(format(r.lowerBound)):\(format(r.upperBound))]\n" }
-        s += panel.key == .none ? "unset key\n" : "set key \(panel.key.rawValue) box opaque\n"
+        let key = panel.key == .auto ? KeyPlacement.emptiestCorner(panel, cell: cell) : panel.key
+        s += key == .none ? "unset key\n" : "set key \(key.rawValue) box opaque\n"
         s += panel.grid ? "set grid lc rgb '#dddddd'\n" : "unset grid\n"
         if panel.square { s += "set size ratio -1\n" }
+        if let w = panel.boxWidth { s += "set boxwidth \(format(w)) absolute\n" }
+        if !panel.xTicks.isEmpty {
+            s += "set xtics (" + panel.xTicks.map { "\(quote($0.label)) \(format($0.at))" }.joined(separator: ", ")
+                + ") rotate by 25 right nomirror\n"
+        }
         s += paletteScript(panel)
+        if case let .shared(range, drawn) = colorBar {
+            s += "set cbrange [\(format(range.lowerBound)):\(format(range.upperBound))]\n"
+            // Every panel keeps the same right margin, so the panels have one size; the bar sits in the
+            // last panel's margin.
+            s += "set rmargin 12\n"
+            s += drawn ? "set colorbox user origin graph 1.04, graph 0 size graph 0.05, graph 1\n" : "unset colorbox\n"
+        }
         for a in panel.annotations {
             s += "set label \(quote(a.text)) at \(format(a.x)),\(format(a.y)) front\n"
         }
@@ -138,7 +185,7 @@ public enum GnuplotScript {
             let using: String
             switch series.style {
             case .band: using = "1:2:3"
-            case .errorBars: using = "1:2:3"
+            case .errorBars, .barErrors: using = "1:2:3"
             case .image: using = "1:2:3"
             default: using = "1:2"
             }
@@ -147,6 +194,39 @@ public enum GnuplotScript {
         }
         s += clauses.isEmpty ? "plot NaN notitle\n" : "plot " + clauses.joined(separator: ", \\\n     ") + "\n"
         return s
+    }
+
+    /// The data's extent on one axis (0 = x, 1 = y) over positive values, for log-axis ticks: the panel's range
+    /// when it has one.
+    static func extent(_ panel: Panel, axis: Int) -> ClosedRange<Double>? {
+        if let r = axis == 0 ? panel.xRange : panel.yRange { return r }
+        var values = [Double]()
+        for series in panel.series {
+            if series.style == .constant {
+                if axis == 1, let c = series.constant { values.append(c) }
+                continue
+            }
+            if axis == 0 { values += series.columns.first ?? [] } else { values += series.columns.dropFirst().first ?? [] }
+            if axis == 1, series.style == .band, series.columns.count > 2 { values += series.columns[2] }
+        }
+        let positive = values.filter { $0.isFinite && $0 > 0 }
+        guard let lo = positive.min(), let hi = positive.max() else { return nil }
+        return lo...hi
+    }
+
+    /// Tick marks for a log axis: at powers of ten labelled 10^k when the axis spans two decades or more
+    /// (every second or third power over very wide spans), plain decimals (%g) otherwise; never gnuplot's
+    /// mixed default ("100000" next to "1×10^6", "0.0000010").
+    static func logTicks(_ axis: String, _ extent: ClosedRange<Double>?) -> String {
+        guard let r = extent, r.lowerBound > 0, r.upperBound > r.lowerBound else {
+            return "set format \(axis) '%g'\n"
+        }
+        let first = (log10(r.lowerBound) + 1e-9).rounded(.down), last = (log10(r.upperBound) - 1e-9).rounded(.up)
+        let decades = last - first
+        guard decades >= 2 else { return "set format \(axis) '%g'\n" }
+        let step = decades > 16 ? 3.0 : decades > 9 ? 2.0 : 1.0
+        return "set format \(axis) '10^{%L}'\nset \(axis)tics 1e\(Int(first)), \(format(pow(10, step)))\n"
+            + "set m\(axis)tics default\n"
     }
 
     static func paletteScript(_ panel: Panel) -> String {
@@ -178,6 +258,7 @@ public enum GnuplotScript {
         case .constant: s = "with lines"
         case .band: s = "with filledcurves fs transparent solid \(format(series.opacity))"
         case .boxes: s = "with boxes fs transparent solid \(format(series.opacity))"
+        case .barErrors: s = "with boxerrorbars fs transparent solid \(format(series.opacity))"
         case .image: return "with image"
         default: s = "with \(series.style.rawValue)"
         }

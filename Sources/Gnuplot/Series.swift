@@ -10,6 +10,8 @@ public enum SeriesStyle: String, Sendable {
     case impulses = "impulses"
     /// x, y, error: a point with a vertical error bar.
     case errorBars = "yerrorbars"
+    /// x, height, error: a bar with a vertical error bar (mean ± sd over seeds).
+    case barErrors = "boxerrorbars"
     /// x, low, high: a filled band.
     case band = "filledcurves"
     /// x, y, value on a regular grid: a heat map (also used for pictures).
@@ -37,6 +39,9 @@ public struct Series: Sendable {
     public var pointSize: Double?
     /// Fill opacity for boxes and bands, 0...1.
     public var opacity: Double
+    /// What the builder had to do to the data that a reader must know (values outside a histogram's range
+    /// counted in its end bins, ...). `Chapter.plot` prints them; `GnuplotScript.warnings` collects them.
+    public var notes: [String] = []
 
     public init(style: SeriesStyle, title: String?, columns: [[Double]], scanLength: Int? = nil,
                 constant: Double? = nil, color: String? = nil, lineWidth: Double = 2, dash: Int = 1,
@@ -100,23 +105,72 @@ public struct Series: Sendable {
         Series(style: .boxes, title: title, columns: [x, height], color: color, opacity: opacity)
     }
 
+    /// Bars of mean height over seeds with ±1 sample standard deviation as error bars:
+    /// `seeds[i]` holds bar i's value in every seeded run (one run draws no error bar, and says so in `notes`).
+    public static func bars(x: [Double], seeds: [[Double]], title: String? = nil, color: String? = nil,
+                            opacity: Double = 0.5) -> Series {
+        let means = seeds.map { $0.isEmpty ? Double.nan : $0.reduce(0, +) / Double($0.count) }
+        let sds = zip(seeds, means).map { values, m -> Double in
+            guard values.count > 1 else { return 0 }
+            return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        }
+        var series = Series(style: .barErrors, title: title, columns: [x, means, sds], color: color,
+                            lineWidth: 1.5, opacity: opacity)
+        if seeds.contains(where: { $0.count < 2 }) {
+            series.notes.append("\(title ?? "bars"): a bar from fewer than 2 seeds has no error bar")
+        }
+        return series
+    }
+
     /// A histogram of `values` with `bins` equal bins over `range` (default: the values' span), drawn as boxes.
-    /// Values outside the range are not counted. Heights are counts, or densities when `normalised`.
+    /// Heights are counts, or densities when `normalised`. No value is ever dropped: values below or above an
+    /// explicit `range` are counted in the first or last bin, the key title says how many, and `notes` carries
+    /// a warning. Non-finite values are not counted and are reported the same way.
     public static func histogram(_ values: [Double], bins: Int, range: ClosedRange<Double>? = nil,
                                  title: String? = nil, color: String? = nil, normalised: Bool = false,
                                  opacity: Double = 0.5) -> Series {
         let bins = max(1, bins)
-        let lo = range?.lowerBound ?? values.min() ?? 0
-        var hi = range?.upperBound ?? values.max() ?? 1
+        let finite = values.filter(\.isFinite)
+        let lo = range?.lowerBound ?? finite.min() ?? 0
+        var hi = range?.upperBound ?? finite.max() ?? 1
         if hi <= lo { hi = lo + 1 }
         let width = (hi - lo) / Double(bins)
         var counts = [Double](repeating: 0, count: bins)
-        for v in values where v >= lo && v <= hi {
-            counts[min(bins - 1, Int((v - lo) / width))] += 1
+        var below = 0, above = 0
+        for v in finite {
+            if v < lo { below += 1 } else if v > hi { above += 1 }
+            counts[max(0, min(bins - 1, Int(((v - lo) / width).rounded(.down))))] += 1
         }
-        if normalised, !values.isEmpty { counts = counts.map { $0 / (Double(values.count) * width) } }
+        if normalised, !finite.isEmpty { counts = counts.map { $0 / (Double(finite.count) * width) } }
         let centres = (0..<bins).map { lo + (Double($0) + 0.5) * width }
-        return bars(x: centres, height: counts, title: title, color: color, opacity: opacity)
+        var label = title
+        var notes = [String]()
+        let outside = below + above
+        if outside > 0 {
+            let share = 100 * Double(outside) / Double(values.count)
+            let text = "\(outside) of \(values.count) (\(share < 1 ? "<1" : String(Int(share.rounded()))) %) outside "
+                + "[\(lo), \(hi)], counted in the end bins"
+            notes.append("histogram \(title ?? ""): \(text)")
+            label = (title.map { $0 + " " } ?? "") + "(\(outside) in end bins)"
+        }
+        if finite.count < values.count {
+            notes.append("histogram \(title ?? ""): \(values.count - finite.count) non-finite values not counted")
+        }
+        var series = bars(x: centres, height: counts, title: label, color: color, opacity: opacity)
+        series.notes = notes
+        return series
+    }
+
+    /// Histograms of several groups on one set of bins spanning all groups' values together, so that no group
+    /// loses values to bins fitted to another (the margin-collapse defect: bins fixed to one step's range).
+    public static func histograms(_ groups: [(values: [Double], title: String?, color: String?)], bins: Int,
+                                  normalised: Bool = false, opacity: Double = 0.5) -> [Series] {
+        let all = groups.flatMap { $0.values.filter(\.isFinite) }
+        let range = (all.min() ?? 0)...(all.max() ?? 1)
+        return groups.map {
+            histogram($0.values, bins: bins, range: range, title: $0.title, color: $0.color, normalised: normalised,
+                      opacity: opacity)
+        }
     }
 
     /// A heat map of `values[row][col]` over the grid x[col] × y[row].

@@ -192,6 +192,7 @@ public final class Chapter: @unchecked Sendable {
             try Gnuplot.render(figure, in: options.out, formats: options.svg ? [.png, .svg] : [.png])
             summary.figures.append(figure.name)
             print("  ▸ figure \(options.out.appendingPathComponent(figure.name + ".png").path)")
+            for warning in GnuplotScript.warnings(for: figure) { print("  ! \(warning)") }
             if key && options.ascii && !keyFigureShown {
                 keyFigureShown = true
                 print(try Gnuplot.ascii(figure, in: options.out))

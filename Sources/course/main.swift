@@ -1,5 +1,6 @@
-// course: runs every chapter in order into OUT/chNN and writes OUT/index.md linking each chapter's text,
-// figures and numbers.
+// course: runs every chapter in order into OUT/chNN and writes the course book: OUT/index.html with one
+// OUT/chNN.html per chapter (text, figures with captions, checks, metrics, narration; see Walkthrough/Book.swift),
+// and OUT/index.md for readers on a forge.
 //
 //     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N] [--timeout SECONDS]
 //
@@ -57,7 +58,7 @@ if let only, let unknown = only.first(where: { id in !Catalog.chapters.contains 
 /// The chapter executables are built beside this one.
 let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
 
-var results = [(info: ChapterInfo, status: Int32, summary: Summary?)]()
+var results = [(info: ChapterInfo, status: Int32, summary: Summary?, seconds: Double)]()
 for info in Catalog.chapters where only?.contains(info.id) ?? true {
     let binary = binaries.appendingPathComponent(info.id)
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -102,7 +103,7 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
           + (timedOut ? "  (stopped after the \(Int(timeout)) s time limit; see \(log.path))"
              : status == 0 ? "" : "  (exit \(status); see \(log.path))"))
     fflush(nil)  // every C output stream, stdout included: one line per chapter as it finishes, also when piped
-    results.append((info, status, summary))
+    results.append((info, status, summary, seconds))
 }
 
 // index.md: one section per chapter with its text, figures and numbers.
@@ -117,10 +118,13 @@ for r in results {
 for r in results {
     let relativeReadme = "../Chapters/\(r.info.folder)/README.md"
     index += "\n## \(r.info.id)\n\n**\(r.info.title)** · [chapter text](\(relativeReadme)) · "
-        + "[narration](\(r.info.id)/log.txt) · [summary.json](\(r.info.id)/summary.json)\n\n"
+        + "[narration](\(r.info.id)/log.txt) · [summary.json](\(r.info.id)/summary.json) · "
+        + "[book page](\(r.info.id).html)\n\n"
     guard let s = r.summary else { index += "The chapter did not finish (exit \(r.status)).\n"; continue }
     for f in s.checks where !f.passed { index += "- ✗ \(f.name): \(f.detail)\n" }
-    for figure in s.figures { index += "![\(figure)](\(r.info.id)/\(figure).png)\n" }
+    for figure in s.figures {
+        index += "![\(Book.caption(chapter: r.info.id, figure: figure))](\(r.info.id)/\(figure).png)\n"
+    }
     if !s.metrics.isEmpty {
         index += "\n| dataset | method | metric | value |\n|---|---|---|---|\n"
         for (dataset, methods) in s.metrics.sorted(by: { $0.key < $1.key }) {
@@ -138,6 +142,41 @@ do {
 } catch {
     fail("cannot write \(outRoot.path)/index.md: \(error.localizedDescription)")
 }
+
+// The HTML book. Chapter texts are read from the repository (the working folder), converted by cmark-gfm.
+let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+let outPath = outRoot.standardizedFileURL.path
+let repository: String
+if outPath.hasPrefix(cwd + "/") {
+    let depth = outPath.dropFirst(cwd.count + 1).split(separator: "/").count
+    repository = Array(repeating: "..", count: depth).joined(separator: "/")
+} else {
+    repository = "file://" + cwd
+}
+if Book.cmark == nil {
+    print("course: cmark-gfm is not installed; chapter texts appear preformatted (make setup installs it)")
+}
+let docsIndex = "docs/documentation/rambo/index.html"
+let docs = FileManager.default.fileExists(atPath: outRoot.appendingPathComponent(docsIndex).path) ? docsIndex : nil
+let bookChapters = results.map { r -> BookChapter in
+    let readme = (try? String(contentsOfFile: "Chapters/\(r.info.folder)/README.md", encoding: .utf8))
+        ?? "# \(r.info.id) · \(r.info.title)\n\n(Chapters/\(r.info.folder)/README.md not found.)\n"
+    let log = (try? String(contentsOf: outRoot.appendingPathComponent("\(r.info.id)/log.txt"), encoding: .utf8)) ?? ""
+    return BookChapter(info: r.info, status: r.status, seconds: r.summary?.seconds ?? r.seconds, summary: r.summary,
+                       textHTML: Book.markdownToHTML(readme), narration: log)
+}
+do {
+    let quick = passThrough.contains("--quick")
+    try Data(Book.indexPage(bookChapters, quick: quick, docs: docs).utf8)
+        .write(to: outRoot.appendingPathComponent("index.html"), options: .atomic)
+    for i in bookChapters.indices {
+        try Data(Book.chapterPage(bookChapters, at: i, docs: docs, repository: repository).utf8)
+            .write(to: outRoot.appendingPathComponent("\(bookChapters[i].info.id).html"), options: .atomic)
+    }
+} catch {
+    fail("cannot write the course book into \(outRoot.path): \(error.localizedDescription)")
+}
 let failed = results.filter { $0.status != 0 }
-print("\(results.count - failed.count) of \(results.count) chapters passed; index: \(outRoot.path)/index.md")
+print("\(results.count - failed.count) of \(results.count) chapters passed; "
+      + "book: \(outRoot.path)/index.html (and index.md)")
 Output.exit(failed.isEmpty ? 0 : 1)

@@ -1,0 +1,113 @@
+import Foundation
+
+/// Where `.auto` puts a panel's key: the corner its data leaves empty.
+///
+/// The key's box is estimated from its entries (one text line each, width from the longest title) and the panel's
+/// share of the figure in pixels; each series is sampled densely (points, line segments, bar areas, bands,
+/// constant lines) in the panel's axis coordinates (log axes in log space). The first empty box wins: the four
+/// corners, then the middle of each edge; when all hold data the key goes outside, right of the plot.
+/// O(samples) per panel.
+enum KeyPlacement {
+    static func emptiestCorner(_ panel: Panel, cell: (width: Double, height: Double)) -> KeyPosition {
+        let titled = panel.series.filter { $0.title != nil && $0.style != .image }
+        guard !titled.isEmpty else { return .none }
+        let samples = self.samples(panel)
+        guard !samples.isEmpty else { return .topRight }
+        // Plot area ≈ the cell less axis labels and title; a key line ≈ 15 px, a character ≈ 6.5 px, plus the
+        // sample line and padding.
+        let plotWidth = max(100, cell.width - 110), plotHeight = max(80, cell.height - 90)
+        let longest = titled.map { Double(($0.title ?? "").count) }.max() ?? 0
+        let boxWidth = min(0.95, (longest * 6.5 + 70) / plotWidth)
+        let boxHeight = min(0.95, (Double(titled.count) * 15 + 12) / plotHeight)
+        let xs = samples.map(\.0), ys = samples.map(\.1)
+        let (x0, x1) = bounds(xs, panel.xRange, log: panel.logX)
+        let (y0, y1) = bounds(ys, panel.yRange, log: panel.logY)
+        // Candidate boxes in unit coordinates (u0, u1, v0, v1): the four corners first, then the middle of each edge.
+        let w = boxWidth, h = boxHeight
+        let candidates: [(KeyPosition, Double, Double, Double, Double)] = [
+            (.topRight, 1 - w, 1, 1 - h, 1), (.topLeft, 0, w, 1 - h, 1),
+            (.bottomRight, 1 - w, 1, 0, h), (.bottomLeft, 0, w, 0, h),
+            (.topCenter, 0.5 - w / 2, 0.5 + w / 2, 1 - h, 1), (.centerRight, 1 - w, 1, 0.5 - h / 2, 0.5 + h / 2),
+            (.centerLeft, 0, w, 0.5 - h / 2, 0.5 + h / 2), (.bottomCenter, 0.5 - w / 2, 0.5 + w / 2, 0, h),
+        ]
+        let units: [(u: Double, v: Double)] = samples.map { p in ((p.0 - x0) / (x1 - x0), (p.1 - y0) / (y1 - y0)) }
+        for (position, u0, u1, v0, v1) in candidates {
+            // A small pad around the box: a line touching the key's border is as bad as one under it.
+            let left = u0 - 0.02, right = u1 + 0.02, bottom = v0 - 0.02, top = v1 + 0.02
+            let hit = units.contains { p in
+                let inX = p.u >= left && p.u <= right
+                return inX && p.v >= bottom && p.v <= top
+            }
+            if !hit { return position }
+        }
+        return .outside
+    }
+
+    /// The panel's data as (x, y) samples in axis coordinates (log10 on log axes); lines are sampled between
+    /// their points, bars from 0 to their height, constants across the x extent.
+    static func samples(_ panel: Panel) -> [(Double, Double)] {
+        func tx(_ x: Double) -> Double { panel.logX ? (x > 0 ? log10(x) : .nan) : x }
+        func ty(_ y: Double) -> Double { panel.logY ? (y > 0 ? log10(y) : .nan) : y }
+        var out = [(Double, Double)]()
+        for series in panel.series where series.style != .constant && series.style != .image {
+            guard series.columns.count >= 2 else { continue }
+            let x = series.columns[0].map(tx), y = series.columns[1].map(ty)
+            switch series.style {
+            case .lines, .linesPoints, .steps:
+                for i in x.indices {
+                    out.append((x[i], y[i]))
+                    guard i + 1 < x.count else { continue }
+                    for t in stride(from: 0.1, to: 1, by: 0.1) {
+                        out.append((x[i] + t * (x[i + 1] - x[i]), y[i] + t * (y[i + 1] - y[i])))
+                    }
+                }
+            case .boxes, .barErrors, .impulses:
+                let base = panel.logY ? y.filter(\.isFinite).min() ?? 0 : 0
+                for i in x.indices {
+                    for t in stride(from: 0.0, through: 1, by: 0.1) { out.append((x[i], base + t * (y[i] - base))) }
+                    if series.style == .barErrors, series.columns.count > 2 {
+                        out.append((x[i], ty(series.columns[1][i] + series.columns[2][i])))
+                    }
+                }
+            case .band:
+                let high = series.columns.count > 2 ? series.columns[2].map(ty) : y
+                for i in x.indices {
+                    for t in stride(from: 0.0, through: 1, by: 0.25) { out.append((x[i], y[i] + t * (high[i] - y[i]))) }
+                }
+            case .errorBars:
+                let err = series.columns.count > 2 ? series.columns[2] : []
+                for i in x.indices {
+                    out.append((x[i], y[i]))
+                    if i < err.count {
+                        out.append((x[i], ty(series.columns[1][i] + err[i])))
+                        out.append((x[i], ty(series.columns[1][i] - err[i])))
+                    }
+                }
+            default:
+                out += zip(x, y).map { ($0, $1) }
+            }
+        }
+        out = out.filter { $0.0.isFinite && $0.1.isFinite }
+        let xs = out.map(\.0)
+        let (x0, x1) = bounds(xs, panel.xRange, log: panel.logX)
+        for series in panel.series where series.style == .constant {
+            guard let c = series.constant, ty(c).isFinite else { continue }
+            for t in stride(from: 0.0, through: 1, by: 0.02) { out.append((x0 + t * (x1 - x0), ty(c))) }
+        }
+        return out
+    }
+
+    /// The axis ends in axis coordinates: the panel's range when set, the samples' span otherwise.
+    static func bounds(_ values: [Double], _ range: ClosedRange<Double>?, log: Bool) -> (Double, Double) {
+        var lo: Double, hi: Double
+        if let r = range {
+            lo = log ? log10(max(r.lowerBound, .leastNormalMagnitude)) : r.lowerBound
+            hi = log ? log10(max(r.upperBound, .leastNormalMagnitude)) : r.upperBound
+        } else {
+            lo = values.min() ?? 0
+            hi = values.max() ?? 1
+        }
+        if !(hi > lo) { hi = lo + 1 }
+        return (lo, hi)
+    }
+}

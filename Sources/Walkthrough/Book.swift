@@ -1,0 +1,446 @@
+import Foundation
+
+/// One chapter's material for the HTML course book: what `course` ran and what the chapter left behind.
+public struct BookChapter: Sendable {
+    public var info: ChapterInfo
+    /// The chapter's exit status (0 = every check passed).
+    public var status: Int32
+    /// Wall-clock seconds of this run.
+    public var seconds: Double
+    /// The chapter's `summary.json`, or `nil` when it did not finish.
+    public var summary: Summary?
+    /// The chapter's README already converted to HTML (see `Book.markdownToHTML`).
+    public var textHTML: String
+    /// The chapter's printed narration (`log.txt`).
+    public var narration: String
+
+    public init(info: ChapterInfo, status: Int32, seconds: Double, summary: Summary?, textHTML: String,
+                narration: String) {
+        self.info = info
+        self.status = status
+        self.seconds = seconds
+        self.summary = summary
+        self.textHTML = textHTML
+        self.narration = narration
+    }
+
+    public var passed: Bool { status == 0 && summary != nil }
+}
+
+/// The static HTML course book `course` writes: `index.html` and one `chNN.html` per chapter, beside the
+/// chapters' output folders. Pages are self-contained (inline CSS, no script, no remote resource) and work offline.
+/// Pure functions of their inputs except `markdownToHTML`, which runs `cmark-gfm`.
+public enum Book {
+    /// The paper artefact each chapter reproduces (paper = Rolínek et al., CVPR 2020).
+    /// The paper artefact each chapter reproduces (paper = Rolínek et al., CVPR 2020).
+    public static let artefacts: [String: String] = parseTable("""
+        ch01
+            §3: ranking as an argmin over permutations (Eq. 4–5); rank is piecewise constant
+        ch02
+            §3 metrics (recall@K, AP, mAP, Eq. 6) and Fig. 2: the mini-batch bias of mAP
+        ch03
+            Algorithm 1 and Eq. 10: the blackbox backward pass
+        ch04
+            Fig. 1: f_λ, the piecewise-affine interpolation of a rank loss; choosing λ
+        ch05
+            §4.4, Eq. 14–15 and Fig. 3: the score margin against scale collapse
+        ch06
+            §4.3: score memory against the mini-batch bias; Table 7 (memory ablation)
+        ch07
+            §4.5, Eq. 16–20: the refined recall loss, against triplet and contrastive
+        ch08
+            §4.6, Eq. 23: the AP / mAP loss with the interclass term β
+        ch09
+            §5.1, Tables 2–4 and 7: retrieval R@K, on Fashion-MNIST and Hershey glyphs instead of CUB / SOP
+        ch10
+            §5.2: the mAP loss against BCE on multi-label data (yeast instead of VOC)
+        ch11
+            §5.2, Tables 5 and 8: object detection with the mAP loss
+        ch12
+            §5.3, Table 6: forward + backward time against n
+        ch13
+            §7 of the digest: the paper's definitions against the authors' code, and the reference vectors
+        """)
+
+    /// What to look at in each figure, keyed "chNN/name". A figure without an entry gets a generic caption.
+    public static let captions: [String: String] = parseTable("""
+        ch01/rank-sweep
+            As one score moves past the others its rank jumps by whole steps: rank is piecewise constant, so its
+            gradient is zero almost everywhere.
+        ch01/loss-landscape
+            A rank loss over two scores is a patchwork of flat cells separated by walls: there is no slope to
+            follow.
+        ch02/clusters
+            Left: the points and the unit circle. Right: their directions, which are all cosine similarity uses;
+            classes whose directions overlap are what lowers R@1 and MAP@R.
+        ch02/minibatch-map-bias
+            The mean mAP of small batches sits above the dataset mAP (black line) and approaches it as batches grow:
+            mAP is not decomposable (paper Fig. 2).
+        ch03/loss-along-line
+            Along a line the loss of ranks is a staircase; f_λ joins the steps with ramps, and the dashed tangent
+            has the slope the blackbox gradient reports.
+        ch03/grid-path
+            The same rule on a shortest path: the gradient (last panel) is the difference between the current and
+            the perturbed path, divided by λ.
+        ch03/training
+            All three problems train with the blackbox gradient: the losses fall although the solver itself has no
+            useful derivative.
+        ch04/line
+            f (black) is flat between jumps; each f_λ is continuous, and larger λ smooths over more of the line.
+        ch04/slice
+            One colour scale for the four panels: f has flat cells, each f_λ ramps between them, wider ramps for
+            larger λ (paper Fig. 1).
+        ch04/wdif-fraction
+            The share of the space where f_λ differs from f grows with λ: λ sets how far the gradient looks.
+        ch04/lambda-training
+            Too small a λ gives no signal, too large a λ a flat, slow one; the scale rule in between trains fastest.
+        ch05/scale-invariance
+            Left: along the ray c·y, f_λ falls as the scores shrink, so training is pulled towards a tie. Right: the
+            margin makes 1 − AP depend on the scale.
+        ch05/margin-collapse
+            Top row, no margin: positives (blue) and negatives (orange) collapse onto each other. Bottom row, with
+            the margin: they separate (paper Fig. 3). Every panel bins all of its scores.
+        ch05/margin-gap-scale
+            Without the margin the score scale shrinks and the gap stays near zero; with it the gap settles near α.
+        ch05/noisy-margin
+            The authors' mAP code draws its margin at random: the mean shift is about 0.4·α, not the paper's 0.5·α.
+        ch06/memory-bias
+            Memory lengthens the ranked list: its estimate moves towards the dataset mAP just like one batch of that
+            length.
+        ch06/memory-training
+            Held-out mAP while training with memory τ = 0 … 7 (left), per label (middle), and against λ (right):
+            memory needs a larger λ.
+        ch07/recall-weights
+            The weight each rank position gets: log and loglog recall losses decay about like 1/K, so the top of the
+            list matters most.
+        ch07/learning-curves
+            Training loss (left) and held-out R@1 (right) for each method; grey is the raw input, black the 8 true
+            class coordinates.
+        ch07/recall-at-k
+            Recall@K on held-out classes, mean over seeds with ±1 sd error bars: compare the RaMBO bars with triplet
+            and contrastive.
+        ch07/test-embeddings
+            The learnt embeddings separate held-out classes that the raw inputs mix.
+        ch08/ap-vs-prevalence
+            Per-label AP against prevalence: every method beats chance (dashed); rare labels are where the methods
+            differ.
+        ch08/pr-curves
+            Precision–recall of the rarest label (left) and of all labels ranked as one list (right), the list the
+            interclass term trains.
+        ch08/lambda-beta
+            Test mAP against λ for β = 0 and the chapter's β, with BCE as the reference line.
+        ch09/learning-curves
+            Curves and the raw-pixel line are measured on the same monitor subset of the test set (the table holds
+            full test-set numbers).
+        ch09/neighbours-fashion
+            Each row: a query and its 5 nearest test images; a frame marks a neighbour of another class.
+        ch09/pca-map
+            The first two principal components of the test embeddings, coloured by class: tighter, better separated
+            clouds after training.
+        ch09/neighbours-hershey
+            Class-disjoint glyphs: the classes at test time were never seen in training.
+        ch10/per-label-ap
+            Per-label AP of BCE and the tuned RaMBO mAP loss, rarest label first; error bars are ±1 sd over
+            restarts.
+        ch10/learning-curves
+            Validation mAP per epoch for each method and model.
+        ch10/validation-grid
+            The validation grid that chose λ, α, β and τ; BCE is the reference line.
+        ch12/time-vs-n
+            Forward + backward time against n, against the paper's Table 6.
+        ch12/ns-per-item
+            Time per item: flat means linear time.
+        ch13/margin-noise
+            The authors' mAP margin: the shift is α|ξ|/2, mean ≈ 0.399·α, not the paper's α/2.
+        ch13/convention-differences
+            How far the paper's definitions and the authors' code are apart on each small case: ranks in rank units,
+            the rest in gradient or loss units.
+        """)
+
+    /// Parses "key" lines followed by indented text lines (joined with spaces) into a dictionary.
+    static func parseTable(_ text: String) -> [String: String] {
+        var table = [String: String](), key: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix(" ") {
+                guard let key else { continue }
+                let words = line.trimmingCharacters(in: .whitespaces)
+                table[key] = table[key].map { $0 + " " + words } ?? words
+            } else {
+                key = String(line)
+            }
+        }
+        return table
+    }
+
+    /// The caption of a figure: the entry in `captions`, or a generic one.
+    public static func caption(chapter: String, figure: String) -> String {
+        captions["\(chapter)/\(figure)"] ?? "Figure \(figure) of \(chapter)."
+    }
+
+    // MARK: - Escaping and Markdown
+
+    /// Text made safe for HTML element content and attribute values.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.count)
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// The `cmark-gfm` executable on PATH, or `nil`.
+    public static var cmark: URL? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let url = URL(fileURLWithPath: String(dir)).appendingPathComponent("cmark-gfm")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// GitHub-flavoured Markdown → HTML with `cmark-gfm` (tables, strikethrough, autolinks; raw HTML in the
+    /// input is escaped). Without `cmark-gfm`, or when it fails, the text is shown preformatted.
+    public static func markdownToHTML(_ markdown: String) -> String {
+        guard let cmark else { return "<pre>\(escape(markdown))</pre>\n" }
+        let process = Process()
+        process.executableURL = cmark
+        process.arguments = ["--extension", "table", "--extension", "strikethrough", "--extension", "autolink",
+                             "--to", "html"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return "<pre>\(escape(markdown))</pre>\n" }
+        // Write on another thread so that a large output cannot block the writer.
+        let data = Data(markdown.utf8)
+        let writer = Thread {
+            input.fileHandleForWriting.write(data)
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let html = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return "<pre>\(escape(markdown))</pre>\n" }
+        return String(decoding: html, as: UTF8.self)
+    }
+
+    // MARK: - Metrics
+
+    /// One dataset's metrics as a table: methods down, metrics across.
+    public struct MetricTable: Equatable, Sendable {
+        public var dataset: String
+        public var metrics: [String]
+        public var rows: [Row]
+        public struct Row: Equatable, Sendable {
+            public var method: String
+            /// One value per entry of `metrics`, `nil` where the method has no such metric.
+            public var values: [Double?]
+        }
+    }
+
+    /// Pivots `metrics[dataset][method][metric]` into one table per dataset (datasets and methods sorted by
+    /// name; metrics in the course's order R@1 R@2 R@4 R@8 MAP@R mAP, then the others by name).
+    public static func pivot(_ metrics: [String: [String: [String: Double]]]) -> [MetricTable] {
+        let order = ["R@1", "R@2", "R@4", "R@8", "R@10", "R@100", "MAP@R", "mAP", "mAP-sd"]
+        func rank(_ m: String) -> (Int, String) { (order.firstIndex(of: m) ?? order.count, m) }
+        return metrics.keys.sorted().map { dataset in
+            let methods = metrics[dataset]!
+            let names = Set(methods.values.flatMap(\.keys)).sorted { rank($0) < rank($1) }
+            let rows = methods.keys.sorted().map { method in
+                MetricTable.Row(method: method, values: names.map { methods[method]![$0] })
+            }
+            return MetricTable(dataset: dataset, metrics: names, rows: rows)
+        }
+    }
+
+    /// The pivoted tables as HTML; values with 4 decimals, an en dash where a method lacks a metric.
+    public static func metricsHTML(_ metrics: [String: [String: [String: Double]]]) -> String {
+        var s = ""
+        for table in pivot(metrics) {
+            s += "<table class=\"metrics\">\n<caption>\(escape(table.dataset))</caption>\n<thead><tr><th>method</th>"
+            s += table.metrics.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+            for row in table.rows {
+                s += "<tr><th>\(escape(row.method))</th>"
+                s += row.values.map { v in "<td>\(v.map { String(format: "%.4f", $0) } ?? "–")</td>" }.joined()
+                s += "</tr>\n"
+            }
+            s += "</tbody>\n</table>\n"
+        }
+        return s
+    }
+
+    // MARK: - Pages
+
+    static let style = """
+        body{font:16px/1.5 system-ui,-apple-system,"DejaVu Sans",sans-serif;max-width:62rem;margin:0 auto;
+        padding:1rem 1.5rem;color:#1a1a1a;background:#fff}
+        nav{font-size:.9rem;margin-bottom:1rem}nav a{margin-right:1rem}
+        pre{background:#f5f5f5;padding:.6rem;overflow-x:auto;font-size:.85rem}
+        code{font-family:"DejaVu Sans Mono",monospace;font-size:.9em}
+        table{border-collapse:collapse;margin:.8rem 0}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+        td{font-variant-numeric:tabular-nums}table.metrics td{text-align:right}caption{font-weight:bold;text-align:left}
+        figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+        figcaption{font-size:.9rem;color:#333}.pass{color:#006d4f}.fail{color:#b03000;font-weight:bold}
+        details{margin:1rem 0}summary{cursor:pointer;font-weight:bold}
+        """
+
+    static func page(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <link rel="icon" href="data:,">
+        <style>\(style)</style>
+        </head>
+        <body>
+        \(body)
+        </body>
+        </html>
+
+        """
+    }
+
+    /// Rewrites the chapter text's relative links for a page in the output folder: links to another chapter's
+    /// README go to its page, other relative links are resolved against `Chapters/NN-slug/` from `repository`
+    /// (the repository root relative to the output folder).
+    static func rewriteLinks(_ html: String, folder: String, repository: String) -> String {
+        var out = ""
+        var rest = Substring(html)
+        while let r = rest.range(of: "href=\"") {
+            out += rest[..<r.upperBound]
+            rest = rest[r.upperBound...]
+            guard let end = rest.firstIndex(of: "\"") else { break }
+            let target = String(rest[..<end])
+            rest = rest[end...]
+            if target.hasPrefix("#") || target.contains("://") || target.hasPrefix("mailto:") {
+                out += target
+                continue
+            }
+            let (path, anchor) = target.firstIndex(of: "#").map {
+                (String(target[..<$0]), String(target[$0...]))
+            } ?? (target, "")
+            if let chapter = Catalog.chapters.first(where: {
+                path == "../\($0.folder)/README.md" || (path == "README.md" && $0.folder == folder)
+            }) {
+                out += "\(chapter.id).html\(anchor)"
+            } else {
+                out += "\(repository)/Chapters/\(folder)/\(path)\(anchor)"
+            }
+        }
+        return out + rest
+    }
+
+    static func navigation(_ chapters: [BookChapter], current: Int?, docs: String?) -> String {
+        var links = ["<a href=\"index.html\">contents</a>"]
+        if let current, current > 0 {
+            let p = chapters[current - 1].info
+            links.append("<a href=\"\(p.id).html\">← \(escape(p.id)) \(escape(p.title))</a>")
+        }
+        if let current, current + 1 < chapters.count {
+            let n = chapters[current + 1].info
+            links.append("<a href=\"\(n.id).html\">\(escape(n.id)) \(escape(n.title)) →</a>")
+        }
+        if let docs { links.append("<a href=\"\(escape(docs))\">API documentation</a>") }
+        return "<nav>" + links.joined(separator: " ") + "</nav>\n"
+    }
+
+    /// One chapter's page: its text, every figure with a caption, its checks, its metrics (pivoted) and its
+    /// narration (collapsed).
+    public static func chapterPage(_ chapters: [BookChapter], at index: Int, docs: String? = nil,
+                                   repository: String = "..") -> String {
+        let c = chapters[index]
+        var body = navigation(chapters, current: index, docs: docs)
+        body += "<p class=\"\(c.passed ? "pass" : "fail")\">"
+            + (c.passed ? "✓ every check passed" : "✗ this run failed")
+        body += " · \(String(format: "%.1f", c.seconds)) s this run"
+        if c.summary?.quick == true { body += " · quick mode (tiny sizes: numbers are not the chapter's)" }
+        body += " · <a href=\"\(c.info.id)/summary.json\">summary.json</a>"
+        body += " · <a href=\"\(c.info.id)/log.txt\">log.txt</a></p>\n"
+        if let artefact = artefacts[c.info.id] { body += "<p><strong>Reproduces:</strong> \(escape(artefact))</p>\n" }
+        body += rewriteLinks(c.textHTML, folder: c.info.folder, repository: repository)
+        guard let s = c.summary else {
+            body += "<h2>This run</h2>\n<p class=\"fail\">The chapter did not finish (exit \(c.status)); "
+                + "see <a href=\"\(c.info.id)/log.txt\">its log</a>.</p>\n"
+            body += navigation(chapters, current: index, docs: docs)
+            return page(title: "\(c.info.id) · \(c.info.title)", body: body)
+        }
+        if !s.figures.isEmpty {
+            body += "<h2>Figures of this run</h2>\n"
+            for f in s.figures {
+                let caption = caption(chapter: c.info.id, figure: f)
+                body += "<figure id=\"fig-\(escape(f))\">"
+                    + "<img src=\"\(c.info.id)/\(escape(f)).png\" alt=\"\(escape(caption))\""
+                    + ">\n<figcaption><strong>\(escape(f))</strong>: \(escape(caption)) "
+                    + "<a href=\"\(c.info.id)/\(escape(f)).gp\">script</a> · "
+                    + "<a href=\"\(c.info.id)/\(escape(f)).dat\">data</a></figcaption></figure>\n"
+            }
+        }
+        body += "<h2>Checks (\(s.checks.filter(\.passed).count) of \(s.checks.count) passed)</h2>\n"
+            + "<ul class=\"checks\">\n"
+        for check in s.checks {
+            body += "<li class=\"\(check.passed ? "pass" : "fail")\">"
+                + "\(check.passed ? "✓" : "✗") \(escape(check.name))"
+            body += check.detail.isEmpty ? "" : " — \(escape(check.detail))"
+            body += "</li>\n"
+        }
+        body += "</ul>\n"
+        if !s.metrics.isEmpty {
+            body += "<h2>Metrics of this run</h2>\n" + metricsHTML(s.metrics)
+        }
+        body += "<details><summary>Narration (the chapter's printed output)</summary>\n"
+            + "<pre>\(escape(c.narration))</pre>\n</details>\n"
+        body += navigation(chapters, current: index, docs: docs)
+        return page(title: "\(c.info.id) · \(c.info.title)", body: body)
+    }
+
+    /// The contents page: introduction, prerequisites, reading order, and per chapter the paper artefact it
+    /// reproduces, pass/fail and time of this run.
+    public static func indexPage(_ chapters: [BookChapter], quick: Bool, docs: String? = nil) -> String {
+        var body = "<h1>RaMBO in Swift: the course</h1>\n"
+        body += """
+            <p>A chapter-by-chapter walkthrough of <em>Optimizing Rank-based Metrics with Blackbox
+            Differentiation</em> (Rolínek, Musil, Paulus, Vlastelica, Michaelis, Martius, CVPR 2020). Each chapter is
+            a small Swift program that reads like a notebook: it prints its narration, checks every claim it makes
+            while it runs, and draws its figures. This book shows one run of all of them: each chapter's text, its
+            figures with what to look at, its checks and the numbers it measured.</p>
+            <h2>Prerequisites</h2>
+            <ul><li>Calculus and linear algebra: gradients, dot products, the chain rule.</li>
+            <li>Basic machine learning: a loss, gradient descent, train and test splits, mini-batches.</li>
+            <li>Reading Swift is enough; the chapters use only the standard library and Foundation.</li>
+            <li>No retrieval background: chapter 02 defines recall@K, AP, mAP and MAP@R.</li></ul>
+            <h2>Reading order</h2>
+            <p>In order: 01–04 build the method (ranks, metrics, the blackbox gradient, λ), 05–06 its two
+            stabilisers (margin, memory), 07–08 the two losses on toy data, 09–10 the losses on real data, then
+            speed and checking other ports. Chapters after 04 can be read in any order.</p>
+
+            """
+        if quick {
+            body += "<p class=\"fail\">This is a quick run (tiny sizes): the numbers are not the chapters' own.</p>\n"
+        }
+        body += "<h2>Chapters</h2>\n<table>\n<thead><tr><th>chapter</th><th>title</th><th>reproduces</th>"
+            + "<th>checks</th><th>figures</th><th>seconds (this run)</th></tr></thead>\n<tbody>\n"
+        for c in chapters {
+            let checks = c.summary.map { "\($0.checks.filter(\.passed).count)/\($0.checks.count)" } ?? "–"
+            body += "<tr><td><a href=\"\(c.info.id).html\">\(c.info.id)</a></td><td>\(escape(c.info.title))</td>"
+                + "<td>\(escape(artefacts[c.info.id] ?? "–"))</td>"
+                + "<td class=\"\(c.passed ? "pass" : "fail")\">\(c.passed ? "✓" : "✗") \(checks)</td>"
+                + "<td>\(c.summary?.figures.count ?? 0)</td><td>\(String(format: "%.1f", c.seconds))</td></tr>\n"
+        }
+        body += "</tbody>\n</table>\n"
+        if let docs {
+            body += "<p>The library's API, with a page per loss: <a href=\"\(escape(docs))\">documentation</a>.</p>\n"
+        }
+        return page(title: "RaMBO in Swift: the course", body: body)
+    }
+}
