@@ -253,14 +253,14 @@ if beta >= 0.1 {
 }
 
 // Figures: per-label AP against prevalence, PR curves of the rarest label.
-let colours = methods.map(MethodPalette.color)
+let colours = methods.map { MethodPalette.color($0.rawValue) }
 let prevalenceAxis = prevalences
 chapter.plot(Figure(name: "ap-vs-prevalence", panel: Panel(
     title: "Test AP per label (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))", xLabel: "label prevalence", yLabel: "AP",
     logX: true, yRange: 0...1,
     series: methods.indices.map { m in
         .linesPoints(x: prevalenceAxis, y: (0..<classes).map { c in mean(results[methods[m]]!.map { $0.perLabel[c] }) },
-                     title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m]).pointType)
+                     title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m].rawValue).pointType)
     } + [.lines(x: prevalenceAxis, y: prevalenceAxis, title: "chance (AP = prevalence)", color: "gray", lineWidth: 1, dash: 2)])),
     key: true)
 let aboveChance = methods.allSatisfy { m in results[m]!.allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } } }

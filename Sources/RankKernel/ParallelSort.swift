@@ -34,9 +34,11 @@ extension SortBuffers {
     @inlinable
     func parallelSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int) -> Bool {
         let threads = self.threads
+        // Each thread touches only its own slice of the inputs, its own counts and its own range of the buffers.
+        nonisolated(unsafe) let me = self, source = source
         // Pass 1, each thread on its slice: which bits vary, histograms of the top two bytes.
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let c = countsOf(thread: t)
+            let c = me.countsOf(thread: t)
             c.update(repeating: 0, count: 512)
             var any: UInt64 = 0, all: UInt64 = ~0
             for i in (t * n / threads)..<((t + 1) * n / threads) {
@@ -61,7 +63,7 @@ extension SortBuffers {
         let shift = topBit >= 56 ? 56 : 48
         let histogram = shift == 56 ? 0 : 256
         // Bucket b starts at starts[b]; within it, thread t's items follow those of threads 0..<t.
-        let starts = msdScratch(depth: 0)
+        nonisolated(unsafe) let starts = msdScratch(depth: 0)
         var sum = 0
         for b in 0..<256 {
             starts[b] = sum
@@ -75,21 +77,21 @@ extension SortBuffers {
         starts[256] = n
         // Pass 2, each thread on its slice: the scatter into the B buffers.
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let offsets = countsOf(thread: t) + histogram
+            let offsets = me.countsOf(thread: t) + histogram
             for i in (t * n / threads)..<((t + 1) * n / threads) {
                 let key = source.key(i)
                 let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & 0xFF)
                 let at = offsets[b]
                 offsets[b] = at &+ 1
-                keysB[at] = key
-                payloadsB[at] = source.payload(i)
+                me.keysB[at] = key
+                me.payloadsB[at] = source.payload(i)
             }
         }
         // The buckets in contiguous runs of about n/T items, one run per thread.
         DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let first = bucketBoundary(starts: starts, target: t * n / threads)
-            let last = bucketBoundary(starts: starts, target: (t + 1) * n / threads)
-            let buffers = forThread(t)
+            let first = me.bucketBoundary(starts: starts, target: t * n / threads)
+            let last = me.bucketBoundary(starts: starts, target: (t + 1) * n / threads)
+            let buffers = me.forThread(t)
             for b in first..<last where starts[b + 1] > starts[b] {
                 buffers.msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1,
                             payloadBits: payloadBits, depth: 1)
@@ -120,10 +122,14 @@ extension SortBuffers {
             return
         }
         let mask = (1 << shift) - 1
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let lo = t == 0 ? 0 : Swift.min(n, (t * n / threads + mask) & ~mask)
-            let hi = t == threads - 1 ? n : Swift.min(n, ((t + 1) * n / threads + mask) & ~mask)
-            if lo < hi { body(lo..<hi) }
+        withoutActuallyEscaping(body) { body in
+            // The ranges are disjoint, so the threads never write the same place.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let lo = t == 0 ? 0 : Swift.min(n, (t * n / threads + mask) & ~mask)
+                let hi = t == threads - 1 ? n : Swift.min(n, ((t + 1) * n / threads + mask) & ~mask)
+                if lo < hi { body(lo..<hi) }
+            }
         }
     }
 }

@@ -1,8 +1,8 @@
-import Foundation
+@preconcurrency import Foundation
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #elseif canImport(Darwin)
-import Darwin
+@preconcurrency import Darwin
 #endif
 
 /// One checked writer for standard output, standard error and files, shared by every executable.
@@ -30,6 +30,9 @@ public enum Output {
     nonisolated(unsafe) private static var standardOutputClosedAtStart = false
     nonisolated(unsafe) private static var exiting = false
     private static let lock = NSLock()
+    /// C's `stdout` and `stderr`: the streams never move, and C's stdio locks each one itself.
+    nonisolated(unsafe) private static let standardOutput: UnsafeMutablePointer<FILE> = stdout
+    nonisolated(unsafe) private static let standardError: UnsafeMutablePointer<FILE> = stderr
 
     /// The name that prefixes the messages `exit` writes (the executable's file name by default).
     nonisolated(unsafe) public static var program: String =
@@ -68,7 +71,7 @@ public enum Output {
     public static func write(_ text: String) {
         var text = text
         let ok = text.withUTF8 { bytes in
-            bytes.isEmpty || fwrite(bytes.baseAddress, 1, bytes.count, stdout) == bytes.count
+            bytes.isEmpty || fwrite(bytes.baseAddress, 1, bytes.count, standardOutput) == bytes.count
         }
         if !ok { recordLostOutput(errno) }
     }
@@ -78,15 +81,15 @@ public enum Output {
     public static func error(_ line: String) {
         var text = line.hasSuffix("\n") ? line : line + "\n"
         text.withUTF8 { bytes in
-            _ = fwrite(bytes.baseAddress, 1, bytes.count, stderr)
+            _ = fwrite(bytes.baseAddress, 1, bytes.count, standardError)
         }
-        fflush(stderr)
+        fflush(standardError)
     }
 
     /// Whether every write to standard output so far has succeeded (flushes it first). `nil` when all is
     /// well, otherwise the reason.
     public static func standardOutputProblem() -> String? {
-        if fflush(stdout) != 0 || ferror(stdout) != 0 { recordLostOutput(errno) }
+        if fflush(standardOutput) != 0 || ferror(standardOutput) != 0 { recordLostOutput(errno) }
         lock.lock()
         defer { lock.unlock() }
         return lostStandardOutput
@@ -103,7 +106,7 @@ public enum Output {
             error("\(program): cannot write to standard output: \(problem)")
             if status == 0 { status = 2 }
         }
-        fflush(stderr)
+        fflush(standardError)
         #if canImport(Glibc)
         Glibc.exit(status)
         #else

@@ -1,5 +1,6 @@
 import Foundation
 import Rambo
+import RamboReference
 import Testing
 
 /// The `official` convention against the frozen answers of the authors' code

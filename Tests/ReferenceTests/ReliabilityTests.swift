@@ -1,5 +1,6 @@
 import Foundation
 import Rambo
+import RamboReference
 import Testing
 
 /// Faults found by fuzzing the reference: each class as a test (ids and strings, labels, limits, bounded work).

@@ -1,5 +1,6 @@
 import Foundation
 import Rambo
+import RamboReference
 import Testing
 
 /// `cases`, `eval` and `verify` on a selection (`--op`, `--convention`), and `verify` refusing to pass when
