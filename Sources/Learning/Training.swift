@@ -162,14 +162,15 @@ public final class ScoreTrainer {
     }
 
     /// The training loop: `steps` optimisation steps on the batches `sampler` deals, epoch after epoch (the last
-    /// epoch may stop part-way), calling `afterEpoch` after every epoch, the partial last one included.
-    /// Returns each step's batch loss (before its step). O(steps × the cost of one step).
+    /// epoch may stop part-way). `afterStep` gets the number of steps done so far after every step; `afterEpoch`
+    /// runs after every epoch, the partial last one included. Returns each step's batch loss (before its step).
+    /// O(steps × the cost of one step).
     ///
     /// - Precondition: `steps` ≥ 0; the sampler deals at least one batch per epoch.
     @discardableResult
     public func fit<L: ScoreLoss>(
         inputs: Matrix, targets: [[Bool]], loss: inout L, sampler: inout MinibatchSampler, steps: Int,
-        afterEpoch: (ScoreTrainer) -> Void = { _ in }
+        afterStep: (Int) -> Void = { _ in }, afterEpoch: (ScoreTrainer) -> Void = { _ in }
     ) -> [Double] {
         precondition(steps >= 0, "fit: steps = \(steps)")
         var losses = [Double]()
@@ -179,6 +180,7 @@ public final class ScoreTrainer {
             precondition(!batches.isEmpty, "fit: the sampler deals no batch")
             for batch in batches where losses.count < steps {
                 losses.append(step(inputs: inputs.rows(batch), targets: batch.map { targets[$0] }, loss: &loss))
+                afterStep(losses.count)
             }
             afterEpoch(self)
         }

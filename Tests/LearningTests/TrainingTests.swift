@@ -94,12 +94,13 @@ import Support
         let fitted = ScoreTrainer(sizes: [4, 2], learningRate: 1e-2, seed: 3)
         var loss = MAPScoreLoss(loss: MAPLoss(lambda: 10, margin: 0.1), memorySize: 1)
         var sampler = MinibatchSampler(count: 50, batchSize: 16, dropLast: true, seed: 4)
-        var epochs = 0
-        let losses = fitted.fit(inputs: x, targets: targets, loss: &loss, sampler: &sampler, steps: 7) { _ in
-            epochs += 1
-        }
+        var epochs = 0, stepsSeen = [Int]()
+        let losses = fitted.fit(
+            inputs: x, targets: targets, loss: &loss, sampler: &sampler, steps: 7,
+            afterStep: { stepsSeen.append($0) }, afterEpoch: { _ in epochs += 1 })
         #expect(losses == handLosses && losses.count == 7)
         #expect(epochs == 3 && handEpochs == 3)
+        #expect(stepsSeen == Array(1...7))
         #expect(fitted.scores(x).storage == byHand.scores(x).storage)
         #expect(fitted.fit(inputs: x, targets: targets, loss: &loss, sampler: &sampler, steps: 0).isEmpty)
     }
