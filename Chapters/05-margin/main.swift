@@ -298,15 +298,9 @@ func train(separable: Bool, margin: Double, seed: UInt64) -> Run {
                                            relevance: test.relevant)!)
         if snapshotSteps.contains(step) { run.snapshots.append((step, positives, negatives)) }
     }
-    var step = 0
     record(0)
-    while step < steps {
-        for batch in sampler.epoch() where step < steps {
-            trainer.step(inputs: data.x.rows(batch), targets: batch.map { [data.relevant[$0]] }, loss: &loss)
-            step += 1
-            if step % every == 0 || snapshotSteps.contains(step) { record(step) }
-        }
-    }
+    trainer.fit(inputs: data.x, targets: data.relevant.map { [$0] }, loss: &loss, sampler: &sampler, steps: steps,
+                afterStep: { step in if step % every == 0 || snapshotSteps.contains(step) { record(step) } })
     run.zeroGradient = loss.zeroGradient
     return run
 }

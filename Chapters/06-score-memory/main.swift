@@ -244,23 +244,16 @@ func train(_ t: Task, tau: Int, batch: Int, lambda: Double, seed: UInt64, steps:
     var loss = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: alpha), memorySize: tau)
     var sampler = MinibatchSampler(count: t.train.rows, batchSize: batch, dropLast: true, seed: seed &+ 7)
     var run = Run()
-    var step = 0
-    while step < steps {
-        for b in sampler.epoch() where step < steps {
-            if step % every == 0 {
-                let ap = perLabelAP(trainer, t)
-                run.steps.append(Double(step))
-                run.testMAP.append(mean(ap))
-                run.perLabel.append(ap)
-            }
-            trainer.step(inputs: t.train.rows(b), targets: b.map { t.trainTargets[$0] }, loss: &loss)
-            step += 1
-        }
+    func record(_ step: Int) {
+        let ap = perLabelAP(trainer, t)
+        run.steps.append(Double(step))
+        run.testMAP.append(mean(ap))
+        run.perLabel.append(ap)
     }
-    let ap = perLabelAP(trainer, t)
-    run.steps.append(Double(steps))
-    run.testMAP.append(mean(ap))
-    run.perLabel.append(ap)
+    if steps > 0 { record(0) }
+    trainer.fit(inputs: t.train, targets: t.trainTargets, loss: &loss, sampler: &sampler, steps: steps,
+                afterStep: { step in if step % every == 0 && step < steps { record(step) } })
+    record(steps)
     run.memoryCount = loss.memory.count
     return run
 }

@@ -28,7 +28,6 @@ let seeds = chapter.int("seeds")
 
 /// Fixed-point text without a minus sign on zero.
 func signed(_ v: Double, _ digits: Int = 3) -> String { (v + 0.0 == 0 ? 0.0 : v).fixed(digits) }
-func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-12) -> Bool { abs(a - b) <= tolerance }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The AP loss on one list, by hand (Eqs. 21–22)")
@@ -48,9 +47,9 @@ chapter.say("""
     """)
 let byHandLoss = APLoss(lambda: 1)
 let one = byHandLoss.valueAndGradient(scores: scores, relevance: relevant)
-chapter.check("L_AP = 1/6 = 1 − averagePrecision", close(one.loss, 1.0 / 6)
-                  && close(one.loss, 1 - averagePrecision(scores: scores, relevance: relevant)!), "got \(one.loss.fixed(6))")
-chapter.check("λ = 1: dL/dy = [0, 1, −1, 0, 0]", zip(one.gradient, [0.0, 1, -1, 0, 0]).allSatisfy { close($0, $1) },
+chapter.check("L_AP = 1/6 = 1 − averagePrecision", isClose(one.loss, 1.0 / 6)
+                  && isClose(one.loss, 1 - averagePrecision(scores: scores, relevance: relevant)!), "got \(one.loss.fixed(6))")
+chapter.check("λ = 1: dL/dy = [0, 1, −1, 0, 0]", zip(one.gradient, [0.0, 1, -1, 0, 0]).allSatisfy { isClose($0, $1) },
               "got \(one.gradient.map { signed($0) })")
 var lambdaRows = [[String]]()
 for l in [0.5, 1, 3, 10] {
@@ -67,7 +66,7 @@ chapter.say("""
 let small = APLoss(lambda: 0.5).valueAndGradient(scores: scores, relevance: relevant).gradient
 let large = APLoss(lambda: 3).valueAndGradient(scores: scores, relevance: relevant).gradient
 chapter.check("λ = 0.5 gives a zero gradient", small.allSatisfy { $0 == 0 })
-chapter.check("λ = 3 gives the λ = 1 gradient divided by 3", zip(large, one.gradient).allSatisfy { close($0, $1 / 3) })
+chapter.check("λ = 3 gives the λ = 1 gradient divided by 3", zip(large, one.gradient).allSatisfy { isClose($0, $1 / 3) })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("mAP and the interclass term β (Eq. 23)")
@@ -97,9 +96,9 @@ for b in [0.0, 1.0 / 3, 1.0] {
     betaRows.append([b.fixed(3), result.loss.fixed(4), result.gradient.map { "[" + $0.map { signed($0, 2) }.joined(separator: ", ") + "]" }.joined(separator: " ")])
 }
 chapter.table(["β", "L", "dL/dY by row (λ = 30)"], betaRows)
-chapter.check("flattened AP = 0.75", close(flatAP, 0.75))
+chapter.check("flattened AP = 0.75", isClose(flatAP, 0.75))
 chapter.check("L = (1 − β)·0 + β·0.25 for β = 0, 1/3, 1", [0.0, 1.0 / 3, 1.0].allSatisfy {
-    close(MAPLoss(lambda: 1, interclass: $0).forward(scores: batchScores, targets: batchTargets), $0 * 0.25)
+    isClose(MAPLoss(lambda: 1, interclass: $0).forward(scores: batchScores, targets: batchTargets), $0 * 0.25)
 })
 chapter.check("β = 0: zero gradient (every class is already perfectly ranked)", betaGradients[0]!.joined().allSatisfy { $0 == 0 })
 chapter.check("β = 1/3: the class-1 positive is pushed up, class-0 negatives above it are pushed down",
@@ -149,7 +148,7 @@ chapter.say("""
     neighbours that are ~1e-3 apart, λ must be in the hundreds or more. The authors' λ_code = 0.5 on
     normalised ranks is λ = 0.5·n = \(authors.fixed(0)) in paper units (chapter 04); this run uses λ = \(lambda.fixed(0)).
     """)
-chapter.check("λ_paper = 0.5 · n for the authors' λ_code = 0.5", close(authors, 0.5 * Double(listLength)))
+chapter.check("λ_paper = 0.5 · n for the authors' λ_code = 0.5", isClose(authors, 0.5 * Double(listLength)))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training: RaMBO mAP loss vs BCE")

@@ -277,14 +277,7 @@ func train(_ model: Model, _ method: Method, x: Matrix, y: [[Bool]], steps: Int,
     let trainer = ScoreTrainer(sizes: model.sizes, learningRate: model.learningRate, seed: seed)
     var loss = AnyScoreLoss(makeLoss(method))
     var sampler = MinibatchSampler(count: x.rows, batchSize: batchSize, dropLast: true, seed: seed &+ 1000)
-    var done = 0
-    while done < steps {
-        for batch in sampler.epoch() where done < steps {
-            trainer.step(inputs: x.rows(batch), targets: batch.map { y[$0] }, loss: &loss)
-            done += 1
-        }
-        afterEpoch(trainer)
-    }
+    trainer.fit(inputs: x, targets: y, loss: &loss, sampler: &sampler, steps: steps, afterEpoch: afterEpoch)
     return trainer
 }
 let stepsPerEpoch = fitCount / batchSize

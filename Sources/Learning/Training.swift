@@ -161,6 +161,32 @@ public final class ScoreTrainer {
         return value
     }
 
+    /// The training loop: `steps` optimisation steps on the batches `sampler` deals, epoch after epoch (the last
+    /// epoch may stop part-way). `afterStep` gets the number of steps done so far after every step; `afterEpoch`
+    /// runs after every epoch, the partial last one included. Returns each step's batch loss (before its step).
+    /// O(steps × the cost of one step).
+    ///
+    /// - Precondition: `steps` ≥ 0; the sampler deals at least one batch per epoch.
+    @discardableResult
+    public func fit<L: ScoreLoss>(
+        inputs: Matrix, targets: [[Bool]], loss: inout L, sampler: inout MinibatchSampler, steps: Int,
+        afterStep: (Int) -> Void = { _ in }, afterEpoch: (ScoreTrainer) -> Void = { _ in }
+    ) -> [Double] {
+        precondition(steps >= 0, "fit: steps = \(steps)")
+        var losses = [Double]()
+        losses.reserveCapacity(steps)
+        while losses.count < steps {
+            let batches = sampler.epoch()
+            precondition(!batches.isEmpty, "fit: the sampler deals no batch")
+            for batch in batches where losses.count < steps {
+                losses.append(step(inputs: inputs.rows(batch), targets: batch.map { targets[$0] }, loss: &loss))
+                afterStep(losses.count)
+            }
+            afterEpoch(self)
+        }
+        return losses
+    }
+
     /// Scores of `inputs` (B×C), computed in blocks.
     public func scores(_ inputs: Matrix, blockRows: Int = 4096) -> Matrix {
         embedUnit(inputs, blockRows: blockRows) { model.forward($0) }

@@ -73,4 +73,35 @@ import Support
         }
         #expect(apLoss.memory.count == 2)  // the ring holds τ batches
     }
+
+    @Test func fitIsTheHandWrittenLoopWithPartialLastEpoch() {
+        var rng = SplitMix64(seed: 9)
+        let x = Matrix((0..<50).map { _ in (0..<4).map { _ in rng.nextGaussian() } })
+        let targets = (0..<50).map { i in [i % 3 == 0, i % 5 == 0] }
+        // 50 rows in batches of 16 (drop last): 3 batches per epoch; 7 steps = 2 full epochs + 1 step.
+        let byHand = ScoreTrainer(sizes: [4, 2], learningRate: 1e-2, seed: 3)
+        var handLoss = MAPScoreLoss(loss: MAPLoss(lambda: 10, margin: 0.1), memorySize: 1)
+        var handSampler = MinibatchSampler(count: 50, batchSize: 16, dropLast: true, seed: 4)
+        var handLosses = [Double](), handEpochs = 0
+        while handLosses.count < 7 {
+            for batch in handSampler.epoch() where handLosses.count < 7 {
+                let t = batch.map { targets[$0] }
+                handLosses.append(byHand.step(inputs: x.rows(batch), targets: t, loss: &handLoss))
+            }
+            handEpochs += 1
+        }
+
+        let fitted = ScoreTrainer(sizes: [4, 2], learningRate: 1e-2, seed: 3)
+        var loss = MAPScoreLoss(loss: MAPLoss(lambda: 10, margin: 0.1), memorySize: 1)
+        var sampler = MinibatchSampler(count: 50, batchSize: 16, dropLast: true, seed: 4)
+        var epochs = 0, stepsSeen = [Int]()
+        let losses = fitted.fit(
+            inputs: x, targets: targets, loss: &loss, sampler: &sampler, steps: 7,
+            afterStep: { stepsSeen.append($0) }, afterEpoch: { _ in epochs += 1 })
+        #expect(losses == handLosses && losses.count == 7)
+        #expect(epochs == 3 && handEpochs == 3)
+        #expect(stepsSeen == Array(1...7))
+        #expect(fitted.scores(x).storage == byHand.scores(x).storage)
+        #expect(fitted.fit(inputs: x, targets: targets, loss: &loss, sampler: &sampler, steps: 0).isEmpty)
+    }
 }

@@ -30,7 +30,8 @@ struct RankLossTests {
         #expect(recallResult
             == recall.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: 0.5))
 
-        let map = MAPLoss(lambda: 1000, margin: 0.1, interclass: 0.25)  // λ large enough to reorder: a non-zero gradient
+        // λ large enough for the perturbation to reorder, so the gradient is not zero.
+        let map = MAPLoss(lambda: 1000, margin: 0.1, interclass: 0.25)
         let (mapValue, mapResult) = generic(map, memory: memory, upstream: 1)
         #expect(mapValue == map.forward(scores: scores, targets: relevance, memory: memory))
         #expect(mapResult == map.valueAndGradient(scores: scores, targets: relevance, memory: memory))
