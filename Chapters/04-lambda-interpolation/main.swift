@@ -321,7 +321,8 @@ chapter.section("Paper units and code units")
 let codeL = codeLambda(fromPaper: scaleLambda, length: items)
 chapter.say("""
     The authors' code ranks into rk/n and perturbs with λ_code times dL/d(rk/n) = n·dL/drk, so it is the same rule
-    with λ_code = λ_paper/n, except for a +1e-8 added to λ in the denominator (officialRankBackward). Rerun the
+    with λ_code = λ_paper/n, except for a +1e-8 added to λ in the denominator and its Float32 arithmetic
+    (officialRankBackward). Rerun the
     scale-rule training with λ_code = \(scaleLambda.fixed(3))/\(items) = \(codeL.fixed(4)) in code units:
     """)
 let paper = paperRun(scaleLambda)
@@ -332,14 +333,16 @@ for (p, c) in zip(paper.gradients, code.gradients) where norm(p) > 0 {
     comparedSteps += 1
 }
 let expectedRelative = 1e-8 / (codeL + 1e-8)
+// The code's normalised ranks and backward are Float32: a rank difference (≥ 1/n) is off by up to 2^-23·n relative.
+let float32Relative = 0x1p-23 * Double(items + 3)
 let curveGap = zip(paper.run.curve, code.run.curve).map { abs($0 - $1) }.max()!
 chapter.say("""
     largest relative gradient difference over \(comparedSteps) steps: \(worstRelative.sci)   (1e-8/(λ_code + 1e-8) = \(expectedRelative.sci))
     largest difference between the two learning curves: \(curveGap.sci)
     """)
-chapter.check("gradients agree to ~1e-8/λ_code relative: the difference is the +1e-8 (within 2× of 1e-8/(λ_code + 1e-8))",
-              worstRelative <= 2 * expectedRelative && worstRelative >= expectedRelative / 2,
-              "\(worstRelative.sci) vs \(expectedRelative.sci)")
+chapter.check("gradients agree to 1e-8/(λ_code + 1e-8) relative, plus the code's Float32 rounding",
+              worstRelative <= 2 * expectedRelative + float32Relative && worstRelative >= expectedRelative / 2,
+              "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci)")
 chapter.check("the two training curves coincide", curveGap <= 1e-12,
               "max |L_paper − L_code| = \(curveGap.sci) over \(trainSteps + 1) steps")
 chapter.check("λ conversions round-trip: paperLambda(codeLambda(λ)) = λ",

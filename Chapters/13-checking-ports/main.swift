@@ -170,7 +170,8 @@ let quirkPaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: qui
 let quirkOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
     .forward(scores: quirkRow, relevance: quirkRelevance)
 chapter.say("paper \(quirkPaper.fixed(6)), official \(quirkOfficial.fixed(6)) = 2 · 1/6")
-chapter.check("1×6 list, mean r = 2: paper 2, official 1/3 (in Float32)", quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-7,
+chapter.check("1×6 list, mean r = 2: paper 2, official 1/3 (in Float32)",
+              quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-7,
               "|paper − official| = \((quirkPaper - quirkOfficial).fixed(4))")
 differences.append(("recall rows/cols", abs(quirkPaper - quirkOfficial)))
 var square = [[Double]](), squareRelevance = [[Bool]]()
@@ -182,7 +183,8 @@ let squarePaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: sq
 let squareOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
     .forward(scores: square, relevance: squareRelevance)
 chapter.check("a square 6×6 input with two positives per row: the conventions agree",
-              abs(squarePaper - squareOfficial) < 1e-6, "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
+              abs(squarePaper - squareOfficial) < 1e-6,
+              "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
 chapter.say("""
     The code also averages over all positive (row, item) pairs (micro), the paper over rows (macro). They differ as
     soon as rows have different numbers of positives, even for square inputs:
@@ -229,7 +231,8 @@ chapter.say("""
     mAP.py shifts each entry by −α·|ξ|·(t − 0.5), ξ ~ N(0, 1) drawn afresh per entry and call: the margin is random
     and its mean is α·E|ξ|/2 = α·√(2/π)/2 ≈ 0.399·α, not α/2. The reference fixes |ξ| ≡ 1 (the paper's margin) in
     both conventions, so its vectors are deterministic; a port of mAP.py must switch the noise off to check
-    against them, and "off" means |ξ| = 1 (torch.ones_like in place of torch.randn_like), not ξ = 0. \(draws) draws of the shift of a negative, in units of α:
+    against them, and "off" means |ξ| = 1 (torch.ones_like in place of torch.randn_like), not ξ = 0.
+    \(draws) draws of the shift of a negative, in units of α:
     """)
 let alpha = 0.15
 var shifts = [Double]()
@@ -296,7 +299,8 @@ chapter.table(["case", "paper", "official"], [
      MAPLoss(lambda: 1).forward(scores: [[0.5], [0.25]], targets: [[false], [false]],
                                 memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])]).fixed(4), "\(memoryOnly)"],
 ])
-chapter.check("official gives NaN where the authors' code does", nanRecall.loss.isNaN && nanAP.isNaN && memoryOnly.isNaN)
+chapter.check("official gives NaN where the authors' code does",
+              nanRecall.loss.isNaN && nanAP.isNaN && memoryOnly.isNaN)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 4: MapLoss(batch_memory=0) raises")
@@ -314,7 +318,8 @@ let fresh = officialMAP.forward(scores: secondBatch, targets: secondTargets, mem
 ring.append(scores: firstBatch, relevance: firstTargets)
 let afterOne = officialMAP.forward(scores: secondBatch, targets: secondTargets, memory: ring.batches)
 let noMemory = officialMAP.forward(scores: secondBatch, targets: secondTargets)
-chapter.say("memory [] \(noMemory.fixed(6)); fresh batch_memory=1 \(fresh.fixed(6)); after one stored batch \(afterOne.fixed(6))")
+chapter.say("memory [] \(noMemory.fixed(6)); fresh batch_memory=1 \(fresh.fixed(6)); "
+            + "after one stored batch \(afterOne.fixed(6))")
 let explicit = officialMAP.forward(scores: secondBatch, targets: secondTargets,
                                   memory: [ScoreBatch(scores: firstBatch, relevance: firstTargets)])
 chapter.check("a stored batch lengthens the class lists: the ring's batch is the case's memory [m1]",

@@ -155,7 +155,8 @@ struct CaseReader {
             let n: Int
             if case let .integer(exact) = e {
                 guard exact.magnitude < UInt(limit) else {
-                    throw ReferenceCaseError("\(key)[\(i)] = \(exact) is too large; whole numbers must be below 2^53 in magnitude")
+                    throw ReferenceCaseError(
+                        "\(key)[\(i)] = \(exact) is too large; whole numbers must be below 2^53 in magnitude")
                 }
                 n = exact
             } else {
@@ -165,7 +166,8 @@ struct CaseReader {
                 }
                 // 2^53 itself may be the rounding of a larger number written with a fraction or an exponent.
                 guard d.magnitude < Double(limit), let exact = Int(exactly: d) else {
-                    throw ReferenceCaseError("\(key)[\(i)] = \(JSONWriter.number(d)) is too large; whole numbers must be below 2^53 in magnitude")
+                    throw ReferenceCaseError("\(key)[\(i)] = \(JSONWriter.number(d)) is too large; "
+                                             + "whole numbers must be below 2^53 in magnitude")
                 }
                 n = exact
             }

@@ -251,7 +251,9 @@ public enum ReferenceVectors {
         let unknown = byID.keys.filter { !everyID.contains($0) }.count
         let outside = byID.keys.filter { everyID.contains($0) && !selected.contains($0) }.count
         if unknown > 0 { report.lines.append("note: \(unknown) results have ids that are not in the vectors (ignored)") }
-        if outside > 0 { report.lines.append("note: \(outside) results are for tests outside the selection (not judged)") }
+        if outside > 0 {
+            report.lines.append("note: \(outside) results are for tests outside the selection (not judged)")
+        }
         if unnamed > 0 { report.lines.append("note: \(unnamed) results have no string id (ignored)") }
         return report
     }
@@ -279,7 +281,9 @@ struct Comparison {
         case .null:
             // Undefined (the metrics' null, the official losses' NaN): null, NaN (Python's json) or "NaN".
             let undefined = actual == .null || actual.doubleValue?.isNaN == true || actual == .string("NaN")
-            if !undefined { mismatch = "\(path) should be null (undefined: null, NaN or \"NaN\"), got \(JSONWriter.compact(actual))" }
+            if !undefined {
+                mismatch = "\(path) should be null (undefined: null, NaN or \"NaN\"), got \(JSONWriter.compact(actual))"
+            }
         case .integer, .number:
             let e = expected.doubleValue!
             guard let a = actual.doubleValue else {

@@ -116,7 +116,7 @@ struct VectorBuilder {
         let (rtol, atol): (Double, Double)
         switch (op, convention) {
         case (.rank, .paper): (rtol, atol) = (0, 0)
-        case (_, .official): (rtol, atol) = (ReferenceVectors.officialTolerance.rtol, ReferenceVectors.officialTolerance.atol)
+        case (_, .official): (rtol, atol) = ReferenceVectors.officialTolerance
         default: (rtol, atol) = (1e-12, 1e-12)
         }
         append(ReferenceVector(id: "", op: op, convention: convention, flags: flags.sorted(), comment: comment,
