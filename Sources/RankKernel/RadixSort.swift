@@ -10,14 +10,17 @@
 // order, so among equal scores the smaller index comes first — exactly the tie rule of `rank` (Ranking.swift).
 //
 // How it is fast on long lists. An LSD radix sort of 64-bit keys makes up to eight passes over the whole list,
-// which is right while the list fits the last-level cache (up to `lsdSize` items). Beyond that every pass would
-// run from main memory, so the top bits go first (MSD): one pass reads the source and splits the items by their
-// top varying byte, and buckets bigger than `leafSize` are split again by the next byte, until every bucket fits
-// in the per-core cache; each bucket is then sorted by LSD passes on its remaining low bits entirely in cache.
-// Digits that are the same for every key of a bucket are skipped. The result is the sorted keys and a 32-bit
-// payload per item (its index, or the index with a flag bit, see `SortSource`), in two flat arrays that the
-// consumers walk in order: the AP loss reads the relevance bit and the score from them without touching the
-// inputs again.
+// which is right while the list's buffers fit in the L2 cache (up to `lsdSize` items; `RankingThresholds` derives
+// every threshold from the cache sizes read at run time). Beyond that every pass would run from main memory, so
+// the top bits go first (MSD): one pass reads the source and splits the items by their top 16 key bits (lists of
+// at least `wideSplitSize` items) or their top varying byte, and buckets bigger than `leafSize` are split again
+// by the next byte, until every bucket fits in L2; each bucket is then sorted by LSD passes on its remaining low
+// bits entirely in cache, or by insertion when it is tiny. Digits that are the same for every key of a bucket
+// are skipped. With `threadCount` > 1 the split and the buckets are shared between threads (ParallelSort.swift).
+// The result is the sorted keys and a 32-bit payload per item (its index, or the index with a flag bit, see
+// `SortSource`), in two flat arrays that the consumers walk in order: the AP loss reads the relevance bit and the
+// score from them without touching the inputs again. All scratch lives in the workspace: once it has grown to the
+// list no call allocates (the AP kernel's reordering of tied perturbed positives excepted).
 //
 // Writing ranks or gradients means writing item `index` of an n-long array in sorted order, a random write
 // per item. Above `windowThreshold` items the writes are first grouped by the high bits of the index into
