@@ -33,7 +33,7 @@ def load_authors(peers):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--n", type=lambda text: int(float(text)), default=1_000_000)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--peers", default="/work/shared/peers/blackbox-backprop")
     args = parser.parse_args()

@@ -10,14 +10,17 @@
 // order, so among equal scores the smaller index comes first — exactly the tie rule of `rank` (Ranking.swift).
 //
 // How it is fast on long lists. An LSD radix sort of 64-bit keys makes up to eight passes over the whole list,
-// which is right while the list fits the last-level cache (up to `lsdSize` items). Beyond that every pass would
-// run from main memory, so the top bits go first (MSD): one pass reads the source and splits the items by their
-// top varying byte, and buckets bigger than `leafSize` are split again by the next byte, until every bucket fits
-// in the per-core cache; each bucket is then sorted by LSD passes on its remaining low bits entirely in cache.
-// Digits that are the same for every key of a bucket are skipped. The result is the sorted keys and a 32-bit
-// payload per item (its index, or the index with a flag bit, see `SortSource`), in two flat arrays that the
-// consumers walk in order: the AP loss reads the relevance bit and the score from them without touching the
-// inputs again.
+// which is right while the list's buffers fit in the L2 cache (up to `lsdSize` items; `RankingThresholds` derives
+// every threshold from the cache sizes read at run time). Beyond that every pass would run from main memory, so
+// the top bits go first (MSD): one pass reads the source and splits the items by their top 16 key bits (lists of
+// at least `wideSplitSize` items) or their top varying byte, and buckets bigger than `leafSize` are split again
+// by the next byte, until every bucket fits in L2; each bucket is then sorted by LSD passes on its remaining low
+// bits entirely in cache, or by insertion when it is tiny. Digits that are the same for every key of a bucket
+// are skipped. With `threadCount` > 1 the split and the buckets are shared between threads (ParallelSort.swift).
+// The result is the sorted keys and a 32-bit payload per item (its index, or the index with a flag bit, see
+// `SortSource`), in two flat arrays that the consumers walk in order: the AP loss reads the relevance bit and the
+// score from them without touching the inputs again. All scratch lives in the workspace: once it has grown to the
+// list no call allocates (the AP kernel's reordering of tied perturbed positives excepted).
 //
 // Writing ranks or gradients means writing item `index` of an n-long array in sorted order, a random write
 // per item. Above `windowThreshold` items the writes are first grouped by the high bits of the index into
@@ -83,6 +86,8 @@ public struct RankingWorkspace: Sendable {
 
     /// The histogram spaces of threads 1..<threadCount.
     @usableFromInline var threadCounts: [Int] = []
+    /// The 2¹⁶ bucket offsets of the wide split (lists of at least `thresholds.wideSplitSize` items).
+    @usableFromInline var wideCounts: [Int] = []
 
     /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
     @usableFromInline static let maximumRadixCount = Int(UInt32.max)
@@ -115,6 +120,9 @@ public struct RankingWorkspace: Sendable {
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
         if counts.count < Self.countsSize { counts = [Int](repeating: 0, count: Self.countsSize) }
+        if count >= thresholds.wideSplitSize && wideCounts.count < 1 << 16 {
+            wideCounts = [Int](repeating: 0, count: 1 << 16)
+        }
         if threadCounts.count < (threadCount - 1) * Self.countsSize {
             threadCounts = [Int](repeating: 0, count: (threadCount - 1) * Self.countsSize)
         }
@@ -151,6 +159,7 @@ public struct RankingWorkspace: Sendable {
         payloadsB = []
         counts = []
         threadCounts = []
+        wideCounts = []
         positiveKeys = []
         positivePositions = []
     }
@@ -320,10 +329,14 @@ public struct RankingWorkspace: Sendable {
                     payloadsB.withUnsafeMutableBufferPointer { payloadsB in
                         counts.withUnsafeMutableBufferPointer { counts in
                             threadCounts.withUnsafeMutableBufferPointer { threadCounts in
-                                body(SortBuffers(keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
-                                                 payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
-                                                 counts: counts.baseAddress!, thresholds: thresholds,
-                                                 threads: threadCount, threadCounts: threadCounts.baseAddress))
+                                wideCounts.withUnsafeMutableBufferPointer { wideCounts in
+                                    body(SortBuffers(
+                                        keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
+                                        payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
+                                        counts: counts.baseAddress!, thresholds: thresholds, threads: threadCount,
+                                        threadCounts: threadCounts.baseAddress,
+                                        wideCounts: wideCounts.count >= 1 << 16 ? wideCounts.baseAddress : nil))
+                                }
                             }
                         }
                     }
@@ -376,12 +389,15 @@ public struct RankingWorkspace: Sendable {
     /// Threads for the split of a long list (1: this thread only), and the histogram spaces of threads 1...
     @usableFromInline let threads: Int
     @usableFromInline let threadCounts: UnsafeMutablePointer<Int>?
+    /// 2¹⁶ counters for the wide split, when the workspace has them.
+    @usableFromInline let wideCounts: UnsafeMutablePointer<Int>?
 
     @inlinable
     init(keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
          payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
          counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds, threads: Int = 1,
-         threadCounts: UnsafeMutablePointer<Int>? = nil) {
+         threadCounts: UnsafeMutablePointer<Int>? = nil, wideCounts: UnsafeMutablePointer<Int>? = nil) {
+        self.wideCounts = wideCounts
         self.keysA = keysA
         self.keysB = keysB
         self.payloadsA = payloadsA
@@ -446,6 +462,10 @@ public struct RankingWorkspace: Sendable {
             return
         }
         if threads > 1, parallelSplit(n: n, source: source, payloadBits: payloadBits) { return }
+        if n >= thresholds.wideSplitSize, let wide = wideCounts {
+            wideSplit(n: n, source: source, payloadBits: payloadBits, counts: wide)
+            return
+        }
         count(.topByteSplit)
         // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
         let top = counts, next = counts + 256
@@ -496,6 +516,54 @@ public struct RankingWorkspace: Sendable {
                 msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
                     depth: 1)
             }
+        }
+    }
+
+    /// `sort`'s split of a long list by its top 16 key bits in one scatter (2¹⁶ buckets, of which a list of
+    /// scores fills a few hundred), which for most inputs leaves buckets that fit in L2: one pass over main
+    /// memory fewer than splitting by a byte and then by the next.
+    @usableFromInline
+    func wideSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int, counts c: UnsafeMutablePointer<Int>) {
+        c.update(repeating: 0, count: 1 << 16)
+        var any: UInt64 = 0, all: UInt64 = ~0
+        for i in 0..<n {
+            let key = source.key(i)
+            any |= key
+            all &= key
+            c[Int(truncatingIfNeeded: key &>> 48)] &+= 1
+        }
+        let varying = any ^ all
+        let topBit = 63 - varying.leadingZeroBitCount
+        guard varying != 0, topBit >= 48 else {
+            // All keys equal, or only the low 48 bits vary: copy, then split on the bits that vary.
+            for i in 0..<n {
+                keysA[i] = source.key(i)
+                payloadsA[i] = source.payload(i)
+            }
+            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
+            return
+        }
+        count(.wideSplit)
+        var sum = 0
+        for b in 0..<(1 << 16) {
+            let items = c[b]
+            c[b] = sum
+            sum &+= items
+        }
+        for i in 0..<n {
+            let key = source.key(i)
+            let b = Int(truncatingIfNeeded: key &>> 48)
+            let at = c[b]
+            c[b] = at &+ 1
+            keysB[at] = key
+            payloadsB[at] = source.payload(i)
+        }
+        // Now c[b] is the end of bucket b.
+        var start = 0
+        for b in 0..<(1 << 16) {
+            let end = c[b]
+            if end > start { msd(lo: start, hi: end, inA: false, topBit: 47, payloadBits: payloadBits, depth: 1) }
+            start = end
         }
     }
 

@@ -53,6 +53,11 @@ public struct RankingThresholds: Sendable, Equatable {
     /// Default: twice `leafSize` (24 bytes per item fill about three quarters of L2).
     public var lsdSize = 2 * RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 48)
 
+    /// Lists of at least this many items (and more than `lsdSize`) are split by their top 16 key bits in one
+    /// pass instead of their top varying byte (on one thread). Default 2¹⁸: the 2¹⁶ counters (512 KiB) cost
+    /// about 1 % of such a list's sort.
+    public var wideSplitSize = 1 << 18
+
     /// From this many items on, writes `out[index]` in sorted order go through index windows (`IndexWindows`).
     /// Default: when the 8-byte outputs fill twice the L2 cache (262144 for 1 MiB).
     public var windowThreshold = CacheSizes.level2 / 4
@@ -70,16 +75,19 @@ public struct RankingThresholds: Sendable, Equatable {
 
     /// `insertion=48 leaf=65536 …`: the values, as rambo-bench's `--threshold` names them.
     public var summary: String {
-        "insertion=\(insertionSize) leaf=\(leafSize) lsd=\(lsdSize) window=\(windowThreshold) window-bits=\(windowBits)"
+        "insertion=\(insertionSize) leaf=\(leafSize) lsd=\(lsdSize) wide=\(wideSplitSize) window=\(windowThreshold) "
+            + "window-bits=\(windowBits)"
     }
 
     /// Thresholds that send even short lists down every path: insertion below 4 items, leaves of at most 64,
-    /// the split by top bytes above 256 items, index windows of 16 items from 2 items on. For tests.
+    /// the split by top bytes above 256 items (by the top 16 bits from 1024 on), index windows of 16 items from 2
+    /// items on. For tests.
     public static let tiny: RankingThresholds = {
         var t = RankingThresholds()
         t.insertionSize = 4
         t.leafSize = 64
         t.lsdSize = 256
+        t.wideSplitSize = 1024
         t.windowThreshold = 2
         t.windowBits = 4
         return t
@@ -96,6 +104,8 @@ public enum RankingPath: Int, CaseIterable, Sendable, CustomStringConvertible {
     case wholeListLSD
     /// A list split by its top varying byte (more than `lsdSize` items).
     case topByteSplit
+    /// A list split by its top 16 key bits (at least `wideSplitSize` items, one thread).
+    case wideSplit
     /// A bucket split by its next varying byte (more than `leafSize` items).
     case msdSplit
     /// Index-ordered writes through index windows (at least `windowThreshold` items).
@@ -107,6 +117,7 @@ public enum RankingPath: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .leafLSD: return "leaf LSD"
         case .wholeListLSD: return "whole-list LSD"
         case .topByteSplit: return "top-byte split"
+        case .wideSplit: return "wide split"
         case .msdSplit: return "MSD split"
         case .windowedWrites: return "windowed writes"
         }

@@ -140,7 +140,9 @@ struct KernelPathTests {
         // split, no insertion sort of size 0, no LSD leaf when the recursion goes down to single items.
         let ruledOut: Set<RankingPath> = Set([thresholds.lsdSize == 0 ? RankingPath.wholeListLSD : nil,
                                               thresholds.insertionSize == 0 ? .insertion : nil,
-                                              thresholds.leafSize <= 1 ? .leafLSD : nil].compactMap { $0 })
+                                              thresholds.leafSize <= 1 ? .leafLSD : nil,
+                                              thresholds.wideSplitSize > pathSizes.max()! ? .wideSplit : nil]
+            .compactMap { $0 })
         for path in RankingPath.allCases where !ruledOut.contains(path) {
             #expect(workspace.pathCount(path) > 0, "path \(path) under \(name)")
         }
@@ -199,21 +201,21 @@ struct KernelPathTests {
         checkRanking(scores, workspace: &workspace, context: "n \(n)")
         checkAP(scores, relevance: relevanceVector(n, rate: 0.1, seed: 13), margin: 0.05, lambda: 2,
                 workspace: &workspace, context: "n \(n)")
-        #expect(workspace.pathCount(.topByteSplit) > 0)
+        #expect(workspace.pathCount(.topByteSplit) + workspace.pathCount(.wideSplit) > 0)
         #expect(workspace.pathCount(.msdSplit) > 0)
         #expect(workspace.pathCount(.leafLSD) > 0)
         #expect(workspace.pathCount(.wholeListLSD) > 0)  // the AP kernel's sort of the 10 % positives
     }
 
-    @Test("one list just above the default window threshold: windowed writes")
+    @Test("one list just above the default window threshold and wide-split size: windowed writes, wide split")
     func aboveWindowThreshold() {
         var workspace = RankingWorkspace()
-        let n = workspace.thresholds.windowThreshold + 1
+        let n = max(workspace.thresholds.windowThreshold, workspace.thresholds.wideSplitSize) + 1
         let scores = KernelFamily.tied.scores(n, seed: 14).enumerated().map { $0.element + Double($0.offset % 97) }
         checkRanking(scores, workspace: &workspace, context: "n \(n)")
         checkAP(scores, relevance: relevanceVector(n, rate: 0.1, seed: 15), margin: 0, lambda: 8,
                 workspace: &workspace, context: "n \(n)")
         #expect(workspace.pathCount(.windowedWrites) > 0)
-        #expect(workspace.pathCount(.topByteSplit) > 0 || n <= workspace.thresholds.lsdSize)
+        #expect(workspace.pathCount(.wideSplit) > 0)
     }
 }
