@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "Support"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo", "Support"]),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot"]),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"]),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough"]),
