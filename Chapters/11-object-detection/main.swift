@@ -451,7 +451,7 @@ chapter.plot(Figure(name: "scenes",
 chapter.plot(Figure(name: "pr-curves", title: "Precision–recall per class, AP^{50} 11-point (seed 1)", width: 1500,
                     height: 640, columns: 5, panels: (0..<classes).map { c in
     Panel(title: classNames[c], xLabel: "recall", yLabel: "precision", xRange: 0...1, yRange: 0...1.02,
-          key: .bottomLeft, series: [("ce", orange), ("rambo-map", blue)].map { m, colour in
+          key: .topRight, series: [("ce", orange), ("rambo-map", blue)].map { m, colour in
               let r = results[m]![0]
               return .lines(x: r.curves[c].recall, y: r.curves[c].precision, title: "\(m) \(r.ap11[c].fixed(2))",
                             color: colour)

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Detection
 import Learning
+import Rambo
 import Support
 import Testing
 
@@ -252,4 +253,45 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
             try Scenes.generate(count: 1, recipe: SceneRecipe(), from: Self.images.prefix(0), seed: 1)
         }
     }
+}
+
+@Suite struct DetectionLosses {
+    @Test func crossEntropyHandWorkedAndIgnoredRows() {
+        // Row 0: logits [0, 0, ln 2] (two classes + background), target class 0: p = [1/4, 1/4, 1/2], loss ln 4.
+        // Row 1 is ignored: no loss, no gradient. The mean is over the one counted row.
+        let logits = Matrix([[0, 0, log(2.0)], [5, -1, 2]] as [[Double]])
+        let (loss, g) = softmaxCrossEntropy(logits: logits, targets: [0, nil])
+        #expect(abs(loss - log(4.0)) < 1e-6)
+        expectClose(g.storage, [-0.75, 0.25, 0.5, 0, 0, 0])
+    }
+
+    @Test func smoothL1HandWorked() {
+        // β = 1: d = 0.5 → 0.125 (gradient 0.5); d = −2 → 1.5 (gradient −1); averaged over the one positive.
+        let deltas = Matrix([[0.5, -2, 0, 0], [9, 9, 9, 9]] as [[Double]])
+        let (loss, g) = smoothL1(deltas: deltas, targets: [[0, 0, 0, 0], nil], beta: 1)
+        #expect(abs(loss - 1.625) < 1e-12)
+        expectClose(g.storage, [0.5, -1, 0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func rankingLossSeesOnlyCountedRowsAndForegroundColumns() {
+        // Three anchors, two classes + background; anchor 1 is ignored, anchor 2 is background.
+        let logits = Matrix([[0.2, 0.9, 7], [3, 3, 3], [0.5, 0.1, -7]] as [[Double]])
+        var loss = RankingDetectionLoss(loss: MAPLoss(lambda: 2), memorySize: 2)
+        let (value, g) = loss.evaluate(logits: logits, targets: [0, nil, 2])
+        // Class 0: the positive (0.2) is below the background anchor (0.5): AP 1/2. Class 1 has no positive.
+        #expect(abs(value - 0.5) < 1e-12)
+        #expect(loss.lastListLength == 2)
+        // dL/drk of the positive = 1/rk² = 1/4; λ = 2 lifts it to 0.7, past the negative: ranks [2, 1] → [1, 2],
+        // dL/dy = −([2, 1] − [1, 2])/2 = [−0.5, +0.5]. The ignored row and the background column get nothing.
+        #expect(g[0, 0] == -0.5 && g[2, 0] == 0.5)
+        #expect(g.row(1) == [0, 0, 0] && g[0, 2] == 0 && g[2, 2] == 0 && g[0, 1] == 0 && g[2, 1] == 0)
+        // The next call ranks against the stored batch too.
+        _ = loss.evaluate(logits: logits, targets: [0, nil, 2])
+        #expect(loss.lastListLength == 4)
+    }
+}
+
+func expectClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-6, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(a.count == b.count, sourceLocation: sourceLocation)
+    #expect(zip(a, b).allSatisfy { abs($0 - $1) <= tolerance }, "\(a) vs \(b)", sourceLocation: sourceLocation)
 }
