@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 import Walkthrough
 
@@ -172,5 +173,28 @@ import Walkthrough
             let recorded = Set(summary.checks.filter { !$0.passed }.map(\.name))
             #expect(!printed.isEmpty && printed == recorded, "printed \(printed), summary \(recorded)")
         }
+    }
+
+    /// The checked file writer: the whole content or nothing under the final name, and an error naming the file.
+    @Test func checkedFileWritesReplaceWholeOrThrow() throws {
+        let dir = URL(fileURLWithPath: Self.temporaryPath("output"))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("a.txt")
+        try Output.writeFile("first", to: file)
+        try Output.writeFile("second", to: file)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "second")
+        let missing = dir.appendingPathComponent("no/such/folder/b.txt")
+        do {
+            try Output.writeFile("x", to: missing)
+            Issue.record("a write into a missing folder succeeded")
+        } catch let error as OutputError {
+            #expect(error.description.contains("b.txt") && error.reason == "No such file or directory", "\(error)")
+        }
+        // Renaming onto a folder fails after the temporary file was written: it is removed again.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("taken"), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("taken/inside").path, contents: Data())
+        #expect(throws: OutputError.self) { try Output.writeFile("x", to: dir.appendingPathComponent("taken")) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["a.txt", "taken"])
     }
 }
