@@ -76,7 +76,8 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
 }
 
 // index.md: one section per chapter with its text, figures and numbers.
-var index = "# RaMBO in Swift: the course\n\nRendered by `make course`. Each chapter's narration is in `chNN/log.txt`.\n\n"
+var index = "# RaMBO in Swift: the course\n\nRendered by `make course`; the same run as a web page: `index.html`. "
+    + "Each chapter's narration is in `chNN/log.txt`.\n\n"
 index += "| chapter | title | checks | figures | seconds |\n|---|---|---|---|---|\n"
 for r in results {
     let s = r.summary
