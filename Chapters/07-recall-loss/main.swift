@@ -112,8 +112,9 @@ let kAxis = kGrid.map(Double.init)
 chapter.plot(Figure(name: "recall-weights", panel: Panel(
     title: "Weights w_K = ℓ(K) − ℓ(K−1) of 1 − r̃@K in the recall loss", xLabel: "K", yLabel: "w_K",
     logX: true, logY: true, key: .topRight,
-    series: [.linesPoints(x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", color: "#1f77b4"),
-             .linesPoints(x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))", color: "#d62728"),
+    series: [.linesPoints(x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", color: MethodPalette.color("rambo-recall")),
+             .linesPoints(x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))",
+                          color: MethodPalette.color("rambo-recall-loglog")),
              .lines(x: kAxis, y: kAxis.map { 1 / $0 }, title: "1/K", color: "gray", lineWidth: 1, dash: 2),
              .lines(x: Array(kAxis.dropFirst()), y: kAxis.dropFirst().map { 1 / ($0 * log($0)) },
                     title: "1/(K ln K)", color: "black", lineWidth: 1, dash: 3)])))

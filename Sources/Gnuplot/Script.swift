@@ -206,7 +206,8 @@ public enum GnuplotScript {
                 if axis == 1, let c = series.constant { values.append(c) }
                 continue
             }
-            if axis == 0 { values += series.columns.first ?? [] } else { values += series.columns.dropFirst().first ?? [] }
+            let column = axis == 0 ? series.columns.first : series.columns.dropFirst().first
+            values += column ?? []
             if axis == 1, series.style == .band, series.columns.count > 2 { values += series.columns[2] }
         }
         let positive = values.filter { $0.isFinite && $0 > 0 }

@@ -439,7 +439,12 @@ public enum Book {
         }
         body += "</tbody>\n</table>\n"
         if let docs {
-            body += "<p>The library's API, with a page per loss: <a href=\"\(escape(docs))\">documentation</a>.</p>\n"
+            body += "<p>The library's API, with a page per loss: <a href=\"\(escape(docs))\">documentation</a> "
+                + "(DocC pages load their content with scripts, so serve them: <code>python3 -m http.server -d "
+                + "out/docs</code>, then open http://localhost:8000/documentation/rambo/).</p>\n"
+        } else {
+            body += "<p>The library's API documentation: run <code>make docs</code> (DocC), then <code>make course"
+                + "</code> again to link it here.</p>\n"
         }
         return page(title: "RaMBO in Swift: the course", body: body)
     }

@@ -107,7 +107,8 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
 }
 
 // index.md: one section per chapter with its text, figures and numbers.
-var index = "# RaMBO in Swift: the course\n\nRendered by `make course`. Each chapter's narration is in `chNN/log.txt`.\n\n"
+var index = "# RaMBO in Swift: the course\n\nRendered by `make course`; the same run as a web page: `index.html`. "
+    + "Each chapter's narration is in `chNN/log.txt`.\n\n"
 index += "| chapter | title | checks | figures | seconds |\n|---|---|---|---|---|\n"
 for r in results {
     let s = r.summary
@@ -125,14 +126,13 @@ for r in results {
     for figure in s.figures {
         index += "![\(Book.caption(chapter: r.info.id, figure: figure))](\(r.info.id)/\(figure).png)\n"
     }
-    if !s.metrics.isEmpty {
-        index += "\n| dataset | method | metric | value |\n|---|---|---|---|\n"
-        for (dataset, methods) in s.metrics.sorted(by: { $0.key < $1.key }) {
-            for (method, values) in methods.sorted(by: { $0.key < $1.key }) {
-                for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-                    index += "| \(dataset) | \(method) | \(name) | \(String(format: "%.4f", value)) |\n"
-                }
-            }
+    // Metrics pivoted as in the HTML book: one table per dataset, methods down, metrics across.
+    for table in Book.pivot(s.metrics) {
+        index += "\n**\(table.dataset)**\n\n| method | " + table.metrics.joined(separator: " | ") + " |\n|---|"
+            + String(repeating: "---|", count: table.metrics.count) + "\n"
+        for row in table.rows {
+            index += "| \(row.method) | "
+                + row.values.map { $0.map { String(format: "%.4f", $0) } ?? "–" }.joined(separator: " | ") + " |\n"
         }
     }
 }
