@@ -46,8 +46,8 @@ bench: build
 	@uptime
 	@for op in rank rank_backward ap_loss; do $(BENCH) --op $$op --sweep --max $(BENCH_MAX) --clock cpu --repeats 9 || exit 1; done
 	@$(BENCH) --op ap_loss --sweep --max $(BENCH_MAX) --threads 2 --clock wall --repeats 9 || exit 1
-	@for n in 1000 10000 100000; do $(BENCH) --op recall_loss --n $$n --rows 100 --repeats 7 || exit 1; done
-	@for n in 1000 10000 100000 1000000; do $(BENCH) --op map_loss --n $$n --rows 20 --repeats 7 || exit 1; done
+	@for n in 1000 10000 100000; do $(BENCH) --op recall_loss --n $$n --rows 100 --repeats 7 --clock cpu || exit 1; done
+	@for n in 1000 10000 100000 1000000; do $(BENCH) --op map_loss --n $$n --rows 20 --repeats 7 --clock cpu || exit 1; done
 
 ## oracle: run the authors' code (torch, in a venv outside the repo: RAMBO_ORACLE_VENV, default
 ## ~/.cache/rambo-oracle/venv) on every official vector + 250 random cases and freeze its answers into
