@@ -69,11 +69,13 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(
-            name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo", "Support"], swiftSettings: swift6),
+            name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo", "Support"],
+            swiftSettings: swift6),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
-        .testTarget(name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
     ] + chapterTargets,
     // The default for targets without their own setting: only the chapters (see `chapterTargets`).
     swiftLanguageModes: [.v5]

@@ -10,9 +10,13 @@ import Rambo
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch02", title: "Rank-based metrics",
-                      flags: [.int("batches", default: 400, quick: 60, in: 2...100_000,
-                                   help: "sampled mini-batches per batch size (Fig. 2)")])
+let chapter = Chapter(
+    "ch02", title: "Rank-based metrics",
+    flags: [
+        .int(
+            "batches", default: 400, quick: 60, in: 2...100_000,
+            help: "sampled mini-batches per batch size (Fig. 2)")
+    ])
 var rng = SplitMix64(seed: chapter.seed)
 let batchesPerSize = chapter.int("batches")
 
@@ -22,7 +26,8 @@ func close(_ a: Double?, _ b: Double, tolerance: Double = 1e-12) -> Bool { a.map
 chapter.section("One ranked list, by hand")
 let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
 let relevant = [true, false, true, false, false, true]
-chapter.say("""
+chapter.say(
+    """
     scores    = \(scores)
     relevant  = \(relevant.map { $0 ? 1 : 0 })   (already in rank order: ranks 1…6)
 
@@ -32,7 +37,8 @@ chapter.say("""
 let ap = averagePrecision(scores: scores, relevance: relevant)
 chapter.check("AP = 13/18", close(ap, 13.0 / 18.0), "got \(ap.map { $0.fixed(6) } ?? "nil")")
 
-chapter.say("""
+chapter.say(
+    """
 
     Recall@K of a single query (Eq. 7) asks only whether SOME positive is in the top K. The refined recall
     r̃@K (Eq. 16) asks it of every positive: the fraction of positives with fewer than K negatives ahead.
@@ -47,16 +53,22 @@ for k in [1, 2, 3, 4] {
     recallRows.append(["\(k)", hit ? "1" : "0", refined.fixed(3)])
 }
 chapter.table(["K", "r@K", "r̃@K"], recallRows)
-chapter.check("r̃@K = 1/3, 2/3, 2/3, 1 for K = 1…4", [1, 2, 3, 4].map {
-    refinedRecallAtK(scores: scores, relevance: relevant, k: $0)!
-} == [1.0 / 3, 2.0 / 3, 2.0 / 3, 1.0])
-chapter.check("r̃@K ≤ r@K for every K", (1...6).allSatisfy {
-    refinedRecallAtK(scores: scores, relevance: relevant, k: $0)! <= (hitAtK(scores: scores, relevance: relevant, k: $0)! ? 1 : 0)
-})
+chapter.check(
+    "r̃@K = 1/3, 2/3, 2/3, 1 for K = 1…4",
+    [1, 2, 3, 4].map {
+        refinedRecallAtK(scores: scores, relevance: relevant, k: $0)!
+    } == [1.0 / 3, 2.0 / 3, 2.0 / 3, 1.0])
+chapter.check(
+    "r̃@K ≤ r@K for every K",
+    (1...6).allSatisfy {
+        refinedRecallAtK(scores: scores, relevance: relevant, k: $0)!
+            <= (hitAtK(scores: scores, relevance: relevant, k: $0)! ? 1 : 0)
+    })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Edge cases and mAP")
-chapter.say("""
+chapter.say(
+    """
     A list with no positive has no AP (there is nothing to average); mAP (Eq. 6) averages over the lists that
     have one. A list whose items are all positive has AP = 1 whatever the scores.
     """)
@@ -66,12 +78,14 @@ let map = meanAveragePrecision(scores: lists, relevance: labels)
 chapter.check("a list without positives has no AP", averagePrecision(scores: lists[1], relevance: labels[1]) == nil)
 chapter.check("all positives give AP = 1", close(averagePrecision(scores: lists[2], relevance: labels[2]), 1))
 chapter.check("mAP skips the list without positives: (1 + 1)/2 = 1", close(map, 1), "got \(map ?? .nan)")
-chapter.check("ties follow the rank rule: AP([1,1], rel [0,1]) = 1/2",
-              close(averagePrecision(scores: [1, 1], relevance: [false, true]), 0.5))
+chapter.check(
+    "ties follow the rank rule: AP([1,1], rel [0,1]) = 1/2",
+    close(averagePrecision(scores: [1, 1], relevance: [false, true]), 0.5))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Retrieval: Recall@K and MAP@R on an embedding")
-chapter.say("""
+chapter.say(
+    """
     In retrieval every item is a query; the others, ranked by cosine similarity, are its answers, and the
     relevant answers share its class. Recall@K is the fraction of queries with a same-class item in the top K
     (the hit rate); MAP@R (Musgrave et al. 2020) looks at the top R, R = number of same-class items, and is far
@@ -91,52 +105,72 @@ chapter.say("R@1 = \(smallRecall[1]!.fixed(4)), R@2 = \(smallRecall[2]!.fixed(4)
 chapter.check("R@1 = 5/6 and R@2 = 5/6 (hand count)", close(smallRecall[1], 5.0 / 6) && close(smallRecall[2], 5.0 / 6))
 chapter.check("MAP@R = 5/6 (hand count)", close(small.mapAtR(), 5.0 / 6), "got \(small.mapAtR()!.fixed(6))")
 
-chapter.say("\nNow 3 Gaussian clusters in the plane (centres ~ N(0, I), spread 0.3; cosine similarity sees only their direction): Recall@K grows with K, MAP@R stays lower.")
-let toy = Toy.gaussianClusters(classes: 3, perClass: chapter.quick ? 40 : 200, dimensions: 2, spread: 0.3,
-                               seed: chapter.seed)
-let points = toy.points, pointLabels = toy.labels
+chapter.say(
+    "\nNow 3 Gaussian clusters in the plane (centres ~ N(0, I), spread 0.3; cosine similarity sees only their direction): Recall@K grows with K, MAP@R stays lower."
+)
+let toy = Toy.gaussianClusters(
+    classes: 3, perClass: chapter.quick ? 40 : 200, dimensions: 2, spread: 0.3,
+    seed: chapter.seed)
+let points = toy.points
+let pointLabels = toy.labels
 let clusters = try! RetrievalRanking(embeddings: points, labels: pointLabels)
 let recall = clusters.recallAtK([1, 2, 4, 8])!
 let mapR = clusters.mapAtR()!
-chapter.table(["metric", "value"], [1, 2, 4, 8].map { ["R@\($0)", recall[$0]!.fixed(4)] } + [["MAP@R", mapR.fixed(4)]])
+chapter.table(
+    ["metric", "value"], [1, 2, 4, 8].map { ["R@\($0)", recall[$0]!.fixed(4)] } + [["MAP@R", mapR.fixed(4)]])
 for k in [1, 2, 4, 8] { chapter.metric("clusters-2d", "raw", "R@\(k)", recall[k]!) }
 chapter.metric("clusters-2d", "raw", "MAP@R", mapR)
-chapter.check("Recall@K is non-decreasing in K", recall[1]! <= recall[2]! && recall[2]! <= recall[4]! && recall[4]! <= recall[8]!)
+chapter.check(
+    "Recall@K is non-decreasing in K", recall[1]! <= recall[2]! && recall[2]! <= recall[4]! && recall[4]! <= recall[8]!)
 chapter.check("MAP@R ≤ R@1 here (it asks for all R relevant items, not one)", mapR <= recall[1]!)
 // Cosine similarity sees only directions: the right panel draws each point's direction θ = atan2(y, x), which is
 // all the retrieval metrics above use; the left panel shows the plane with the unit circle for reference.
 let clusterRadius = (points.map { ($0[0] * $0[0] + $0[1] * $0[1]).squareRoot() }.max()! * 1.1).rounded(.up)
 let circleAngles = stride(from: 0.0, through: 2 * Double.pi + 1e-9, by: Double.pi / 90).map { $0 }
 let angleDegrees = points.map { atan2($0[1], $0[0]) * 180 / Double.pi }
-chapter.plot(Figure(name: "clusters", title: "3 classes in the plane: R@1 \(recall[1]!.fixed(3)), MAP@R \(mapR.fixed(3))",
-                    width: 1100, height: 500, columns: 2, panels: [
-    Panel(title: "points (what Euclidean distance would see)", xLabel: "x", yLabel: "y",
-          xRange: -clusterRadius...clusterRadius, yRange: -clusterRadius...clusterRadius, key: .none, square: true,
-          series: [.lines(x: circleAngles.map(cos), y: circleAngles.map(sin), title: "unit circle", color: OkabeIto.grey,
-                          lineWidth: 1, dash: 2)]
-              + (0..<3).map { c in
-                  let idx = pointLabels.indices.filter { pointLabels[$0] == c }
-                  return .points(x: idx.map { points[$0][0] }, y: idx.map { points[$0][1] }, title: "class \(c)",
-                                 color: OkabeIto.color(c), pointType: [7, 5, 9][c])
-              }),
-    Panel(title: "directions θ = atan2(y, x): all that cosine similarity sees", xLabel: "θ (degrees)",
-          yLabel: "points", xRange: -180...180,
-          series: (0..<3).map { c in
-              .histogram(pointLabels.indices.filter { pointLabels[$0] == c }.map { angleDegrees[$0] }, bins: 72,
-                         range: -180...180, title: "class \(c)", color: OkabeIto.color(c), opacity: 0.6)
-          }),
-]))
+chapter.plot(
+    Figure(
+        name: "clusters", title: "3 classes in the plane: R@1 \(recall[1]!.fixed(3)), MAP@R \(mapR.fixed(3))",
+        width: 1100, height: 500, columns: 2,
+        panels: [
+            Panel(
+                title: "points (what Euclidean distance would see)", xLabel: "x", yLabel: "y",
+                xRange: -clusterRadius...clusterRadius, yRange: -clusterRadius...clusterRadius, key: .none,
+                square: true,
+                series: [
+                    .lines(
+                        x: circleAngles.map(cos), y: circleAngles.map(sin), title: "unit circle", color: OkabeIto.grey,
+                        lineWidth: 1, dash: 2)
+                ]
+                    + (0..<3).map { c in
+                        let idx = pointLabels.indices.filter { pointLabels[$0] == c }
+                        return .points(
+                            x: idx.map { points[$0][0] }, y: idx.map { points[$0][1] }, title: "class \(c)",
+                            color: OkabeIto.color(c), pointType: [7, 5, 9][c])
+                    }),
+            Panel(
+                title: "directions θ = atan2(y, x): all that cosine similarity sees", xLabel: "θ (degrees)",
+                yLabel: "points", xRange: -180...180,
+                series: (0..<3).map { c in
+                    .histogram(
+                        pointLabels.indices.filter { pointLabels[$0] == c }.map { angleDegrees[$0] }, bins: 72,
+                        range: -180...180, title: "class \(c)", color: OkabeIto.color(c), opacity: 0.6)
+                }),
+        ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Non-decomposability: the mini-batch estimate of mAP is biased (paper Fig. 2)")
-let items = chapter.quick ? 1000 : 2000, classes = 5
-chapter.say("""
+let items = chapter.quick ? 1000 : 2000
+let classes = 5
+chapter.say(
+    """
     A loss that is a sum over items can be estimated without bias from a random mini-batch. mAP is not: the
     AP of a small batch is not, on average, the AP of the dataset. Dataset: \(classes) classes, \(items) items, 10 %
     positives per class, positive scores ~ N(1, 1), negative scores ~ N(0, 1). For each batch size, sample
     batches without replacement and average their mAP (lists with no positive in the batch are skipped).
     """)
-var classScores = [[Double]](), classRelevance = [[Bool]]()
+var classScores = [[Double]]()
+var classRelevance = [[Bool]]()
 for _ in 0..<classes {
     let rel = (0..<items).map { _ in rng.nextUnit() < 0.1 }
     classRelevance.append(rel)
@@ -145,15 +179,19 @@ for _ in 0..<classes {
 let datasetMAP = meanAveragePrecision(scores: classScores, relevance: classRelevance)!
 chapter.say("dataset mAP = \(datasetMAP.fixed(4))")
 let batchSizes = [4, 8, 16, 32, 64, 128, 256, 512].filter { $0 < items }
-var means = [Double](), sds = [Double](), figRows = [[String]]()
+var means = [Double]()
+var sds = [Double]()
+var figRows = [[String]]()
 for b in batchSizes {
     var estimates = [Double]()
     for _ in 0..<batchesPerSize {
         var pool = Array(0..<items)
         for i in 0..<b { pool.swapAt(i, Int.random(in: i..<items, using: &rng)) }  // partial Fisher–Yates
         let batch = Array(pool.prefix(b))
-        if let m = meanAveragePrecision(scores: classScores.map { s in batch.map { s[$0] } },
-                                        relevance: classRelevance.map { r in batch.map { r[$0] } }) {
+        if let m = meanAveragePrecision(
+            scores: classScores.map { s in batch.map { s[$0] } },
+            relevance: classRelevance.map { r in batch.map { r[$0] } })
+        {
             estimates.append(m)
         }
     }
@@ -165,18 +203,26 @@ for b in batchSizes {
 }
 chapter.table(["batch", "E[batch mAP]", "sd", "bias"], figRows)
 let biases = means.map { $0 - datasetMAP }
-chapter.check("small batches over-estimate mAP", biases[0] > 3 * sds[0] / Double(batchesPerSize).squareRoot(),
-              "bias \(biases[0].fixed(4)) at batch \(batchSizes[0])")
-chapter.check("the bias shrinks as batches grow", abs(biases.last!) < biases[0] / 3,
-              "\(biases[0].fixed(4)) at \(batchSizes[0]) → \(biases.last!.fixed(4)) at \(batchSizes.last!)")
+chapter.check(
+    "small batches over-estimate mAP", biases[0] > 3 * sds[0] / Double(batchesPerSize).squareRoot(),
+    "bias \(biases[0].fixed(4)) at batch \(batchSizes[0])")
+chapter.check(
+    "the bias shrinks as batches grow", abs(biases.last!) < biases[0] / 3,
+    "\(biases[0].fixed(4)) at \(batchSizes[0]) → \(biases.last!.fixed(4)) at \(batchSizes.last!)")
 chapter.metric("toy-scores", "dataset", "mAP", datasetMAP)
 let xs = batchSizes.map(Double.init)
-chapter.plot(Figure(name: "minibatch-map-bias", panel: Panel(
-    title: "Mini-batch estimate of mAP vs batch size", xLabel: "batch size", yLabel: "mAP", logX: true,
-    series: [.band(x: xs, low: zip(means, sds).map { $0 - $1 }, high: zip(means, sds).map { $0 + $1 },
-                   title: "batch mAP ± 1 sd"),
-             .linesPoints(x: xs, y: means, title: "E[batch mAP]"),
-             .constant(datasetMAP, title: "dataset mAP", color: "black")])), key: true)
+chapter.plot(
+    Figure(
+        name: "minibatch-map-bias",
+        panel: Panel(
+            title: "Mini-batch estimate of mAP vs batch size", xLabel: "batch size", yLabel: "mAP", logX: true,
+            series: [
+                .band(
+                    x: xs, low: zip(means, sds).map { $0 - $1 }, high: zip(means, sds).map { $0 + $1 },
+                    title: "batch mAP ± 1 sd"),
+                .linesPoints(x: xs, y: means, title: "E[batch mAP]"),
+                .constant(datasetMAP, title: "dataset mAP", color: "black"),
+            ])), key: true)
 chapter.say("This bias is what the score memory of chapter 06 reduces: it lengthens the lists the loss ranks.")
 
 chapter.finish()

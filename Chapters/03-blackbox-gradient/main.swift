@@ -1,3 +1,9 @@
+import Foundation
+import Gnuplot
+import Learning
+import Rambo
+import Support
+import Walkthrough
 // Chapter 03 · The blackbox gradient
 //
 // Ranking is piecewise constant (chapter 01), so the true gradient of any loss of ranks is zero almost
@@ -7,19 +13,17 @@
 // gradient is the exact slope of the interpolation f_λ (ICLR Theorem 1), applies the same rule to a shortest-path
 // solver, and trains through it with Swift's automatic differentiation.
 import _Differentiation
-import Foundation
-import Gnuplot
-import Learning
-import Rambo
-import Support
-import Walkthrough
 
-let chapter = Chapter("ch03", title: "The blackbox gradient", flags: [
-    .double("lambda", default: 1, in: 1e-3...1e3,
+let chapter = Chapter(
+    "ch03", title: "The blackbox gradient",
+    flags: [
+        .double(
+            "lambda", default: 1, in: 1e-3...1e3,
             help: "interpolation strength λ (paper units: score per unit of dL/drk)"),
-    .int("n", default: 8, in: 2...50, help: "list length in the finite-difference and slope checks"),
-    .int("trials", default: 4000, quick: 600, in: 100...1_000_000, help: "random (point, direction) pairs per check"),
-])
+        .int("n", default: 8, in: 2...50, help: "list length in the finite-difference and slope checks"),
+        .int(
+            "trials", default: 4000, quick: 600, in: 100...1_000_000, help: "random (point, direction) pairs per check"),
+    ])
 let lambda = chapter.double("lambda")
 let n = chapter.int("n")
 let trials = chapter.int("trials")
@@ -40,7 +44,8 @@ func maxAbs(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { max(
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Algorithm 1, step by step")
-chapter.say("""
+chapter.say(
+    """
     Four items, two of them relevant. The loss counts mis-ordered pairs (a negative ranked above a positive):
         L(rk) = Σ_{i relevant} rk_i − P(P+1)/2,   P = number of positives,
     which is linear in the ranks, so dL/drk = 1 on the positives and 0 elsewhere. Algorithm 1 with λ = 0.5:
@@ -60,16 +65,19 @@ let handRanks = ranksOf(handY)
 let handPerturbed = step(handY, handLambda, handRelevant)
 let handPerturbedRanks = ranksOf(handPerturbed)
 let handGradient = rankBackward(scores: handY, upstream: handRelevant, lambda: handLambda)
-chapter.table(["", "item 0", "item 1", "item 2", "item 3"], [
-    ["relevant"] + handRelevant.map { $0 == 1 ? "yes" : "no" },
-    ["y"] + handY.map { $0.fixed(2) },
-    ["rk(y)"] + handRanks.map { "\(Int($0))" },
-    ["dL/drk"] + handRelevant.map { $0.fixed(0) },
-    ["y_λ = y + λ·dL/drk"] + handPerturbed.map { $0.fixed(2) },
-    ["rk(y_λ)"] + handPerturbedRanks.map { "\(Int($0))" },
-    ["dL/dy = −(rk − rk_λ)/λ"] + handGradient.map { ($0 + 0).fixed(1) },  // + 0 prints −0 as 0
-])
-chapter.say("""
+chapter.table(
+    ["", "item 0", "item 1", "item 2", "item 3"],
+    [
+        ["relevant"] + handRelevant.map { $0 == 1 ? "yes" : "no" },
+        ["y"] + handY.map { $0.fixed(2) },
+        ["rk(y)"] + handRanks.map { "\(Int($0))" },
+        ["dL/drk"] + handRelevant.map { $0.fixed(0) },
+        ["y_λ = y + λ·dL/drk"] + handPerturbed.map { $0.fixed(2) },
+        ["rk(y_λ)"] + handPerturbedRanks.map { "\(Int($0))" },
+        ["dL/dy = −(rk − rk_λ)/λ"] + handGradient.map { ($0 + 0).fixed(1) },  // + 0 prints −0 as 0
+    ])
+chapter.say(
+    """
     By hand: both positives sit below both negatives, L = (3 + 4) − 3 = 4. Nudging the positives up by λ = 0.5
     lifts item 0 (0.3 → 0.8) past item 3 (0.5), not past item 1 (0.9); item 2 (−0.1 → 0.4) passes no one.
     So rk_λ = [2, 1, 4, 3] and dL/dy = −([3, 1, 4, 2] − [2, 1, 4, 3])/0.5 = [−2, 0, 0, 2]:
@@ -77,17 +85,22 @@ chapter.say("""
     """)
 chapter.check("L = 4 mis-ordered pairs", pairsLoss(handRanks, handRelevant) == 4)
 chapter.check("rk(y_λ) = [2, 1, 4, 3]", handPerturbedRanks == [2, 1, 4, 3])
-chapter.check("rankBackward gives the hand gradient [−2, 0, 0, 2]", handGradient == [-2, 0, 0, 2],
-              "got \(handGradient.map { $0 + 0 })")
+chapter.check(
+    "rankBackward gives the hand gradient [−2, 0, 0, 2]", handGradient == [-2, 0, 0, 2],
+    "got \(handGradient.map { $0 + 0 })")
 let descended = step(handY, -0.1, handGradient)  // one gradient step, rate 0.1
-chapter.check("one descent step (rate 0.1) lowers the loss to 3",
-              pairsLoss(ranksOf(descended), handRelevant) == 3,
-              "y → \(descended.fixed(2)), L = \(pairsLoss(ranksOf(descended), handRelevant).fixed(0))")
-chapter.say("With your --lambda = \(lambda): dL/dy = \(rankBackward(scores: handY, upstream: handRelevant, lambda: lambda).map { $0 + 0 }.fixed(3))")
+chapter.check(
+    "one descent step (rate 0.1) lowers the loss to 3",
+    pairsLoss(ranksOf(descended), handRelevant) == 3,
+    "y → \(descended.fixed(2)), L = \(pairsLoss(ranksOf(descended), handRelevant).fixed(0))")
+chapter.say(
+    "With your --lambda = \(lambda): dL/dy = \(rankBackward(scores: handY, upstream: handRelevant, lambda: lambda).map { $0 + 0 }.fixed(3))"
+)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Finite differences of the true loss are zero almost everywhere")
-chapter.say("""
+chapter.say(
+    """
     Why not just differentiate numerically? Take L(rk) = Σ_i (rk_i − t_i)², the squared distance to a target
     ranking t, on n = \(n) random scores, and a random unit direction d. The central difference
         FD = [L(rk(y + h d)) − L(rk(y − h d))] / 2h
@@ -95,10 +108,16 @@ chapter.say("""
     ranks changes L by 2(t_j − t_i), a non-zero even number, so a non-zero FD is at least 1/h in size.
     \(trials) random (y, d) pairs per step size h:
     """)
-struct FDRow { var h: Double; var nonZero = 0; var minScaled = Double.infinity }
+struct FDRow {
+    var h: Double
+    var nonZero = 0
+    var minScaled = Double.infinity
+}
 var fdRows = [1e-1, 1e-2, 1e-4, 1e-6, 1e-8].map { FDRow(h: $0) }
 for _ in 0..<trials {
-    let y = rng.gaussians(n), d = unitDirection(n), t = randomRanking(n)
+    let y = rng.gaussians(n)
+    let d = unitDirection(n)
+    let t = randomRanking(n)
     let loss = { (w: [Double]) in squaredDistance(ranksOf(w), t) }
     for k in fdRows.indices {
         let h = fdRows[k].h
@@ -109,26 +128,35 @@ for _ in 0..<trials {
         }
     }
 }
-chapter.table(["h", "non-zero FD", "fraction zero", "min |FD|·h"], fdRows.map {
-    [$0.h.sci, "\($0.nonZero)", (1 - Double($0.nonZero) / Double(trials)).fixed(5),
-     $0.nonZero == 0 ? "—" : $0.minScaled.fixed(2)]
-})
+chapter.table(
+    ["h", "non-zero FD", "fraction zero", "min |FD|·h"],
+    fdRows.map {
+        [
+            $0.h.sci, "\($0.nonZero)", (1 - Double($0.nonZero) / Double(trials)).fixed(5),
+            $0.nonZero == 0 ? "—" : $0.minScaled.fixed(2),
+        ]
+    })
 let zeroAt6 = 1 - Double(fdRows[3].nonZero) / Double(trials)
-chapter.check("at h = 1e-6 the finite difference is zero for ≥ 99.5 % of (y, d)", zeroAt6 >= 0.995,
-              "\((100 * zeroAt6).fixed(3)) % zero")
-chapter.check("the non-zero fraction shrinks with h (it is the chance that the stencil crosses a tie)",
-              fdRows[0].nonZero > fdRows[1].nonZero && fdRows[1].nonZero > fdRows[2].nonZero,
-              fdRows.map { "\($0.nonZero)" }.joined(separator: " → "))
-chapter.check("every non-zero FD is at least 1/h: a jump, not a slope",
-              fdRows.allSatisfy { $0.nonZero == 0 || $0.minScaled >= 1 - 1e-9 })
-chapter.say("""
+chapter.check(
+    "at h = 1e-6 the finite difference is zero for ≥ 99.5 % of (y, d)", zeroAt6 >= 0.995,
+    "\((100 * zeroAt6).fixed(3)) % zero")
+chapter.check(
+    "the non-zero fraction shrinks with h (it is the chance that the stencil crosses a tie)",
+    fdRows[0].nonZero > fdRows[1].nonZero && fdRows[1].nonZero > fdRows[2].nonZero,
+    fdRows.map { "\($0.nonZero)" }.joined(separator: " → "))
+chapter.check(
+    "every non-zero FD is at least 1/h: a jump, not a slope",
+    fdRows.allSatisfy { $0.nonZero == 0 || $0.minScaled >= 1 - 1e-9 })
+chapter.say(
+    """
     Either zero (no information) or ≥ 1/h (a jump, not a slope): no step size gives a useful derivative.
     The blackbox gradient replaces L ∘ rk by a function that HAS a useful slope, f_λ.
     """)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The blackbox gradient is the exact slope of f_λ")
-chapter.say("""
+chapter.say(
+    """
     The backward pass linearises L at the current ranking: f(r) = L(r̂) + ⟨g, r − r̂⟩ with g = dL/drk(r̂). ICLR
     Theorem 1 builds from f a continuous, piecewise-affine function of the scores,
         f_λ(w) = f(rk(w + λg)) − (1/λ)·[⟨w, rk(w)⟩ − ⟨w, rk(w + λg)⟩],
@@ -139,21 +167,33 @@ chapter.say("""
     """)
 let slopeH = 1e-3
 var slopeRows = [[String]]()
-var slopeWorst = 0.0, slopeNonZero = 0, slopeTested = 0, backwardMatches = true
+var slopeWorst = 0.0
+var slopeNonZero = 0
+var slopeTested = 0
+var backwardMatches = true
 for lam in [lambda / 10, lambda, lambda * 10] {
-    var worst = 0.0, tested = 0, nonZero = 0, skipped = 0
+    var worst = 0.0
+    var tested = 0
+    var nonZero = 0
+    var skipped = 0
     for _ in 0..<trials {
-        let y = rng.gaussians(n), d = unitDirection(n), t = randomRanking(n)
+        let y = rng.gaussians(n)
+        let d = unitDirection(n)
+        let t = randomRanking(n)
         let r = ranksOf(y)
         let g = zip(r, t).map { 2 * ($0 - $1) }  // dL/drk of Σ(rk − t)² at rk(y)
         let f = LinearLoss.linearising({ squaredDistance($0, t) }, gradient: g, at: r)
         let fLambda = try! Interpolation(solver: RankingSolver(), loss: f, lambda: lam)
         let centre = fLambda.evaluate(at: y)
-        let plus = fLambda.evaluate(at: step(y, slopeH, d)), minus = fLambda.evaluate(at: step(y, -slopeH, d))
+        let plus = fLambda.evaluate(at: step(y, slopeH, d))
+        let minus = fLambda.evaluate(at: step(y, -slopeH, d))
         guard plus.solution == centre.solution, minus.solution == centre.solution,
-              plus.perturbedSolution == centre.perturbedSolution,
-              minus.perturbedSolution == centre.perturbedSolution
-        else { skipped += 1; continue }
+            plus.perturbedSolution == centre.perturbedSolution,
+            minus.perturbedSolution == centre.perturbedSolution
+        else {
+            skipped += 1
+            continue
+        }
         let blackbox = rankBackward(scores: y, upstream: g, lambda: lam)
         if blackbox != centre.gradient { backwardMatches = false }
         let slope = dot(blackbox, d)
@@ -170,18 +210,22 @@ chapter.table(["λ", "tested", "skipped (kink in stencil)", "non-zero slope", "m
 chapter.check("rankBackward = ∇f_λ = −(rk − rk_λ)/λ, bit for bit, at every tested point", backwardMatches)
 // The central difference divides the rounding error of f_λ (whose size grows like n³ here) by 2h.
 let slopeTolerance = 1e-9 * max(1, pow(Double(n) / 8, 3))
-chapter.check("the blackbox gradient is the slope of f_λ: max error ≤ \(slopeTolerance.sci)", slopeWorst <= slopeTolerance,
-              "max error \(slopeWorst.sci) over \(slopeTested) points")
-chapter.check("the check is not vacuous: ≥ 10 % of the tested slopes are non-zero", slopeNonZero * 10 >= slopeTested,
-              "\(slopeNonZero) of \(slopeTested)")
+chapter.check(
+    "the blackbox gradient is the slope of f_λ: max error ≤ \(slopeTolerance.sci)", slopeWorst <= slopeTolerance,
+    "max error \(slopeWorst.sci) over \(slopeTested) points")
+chapter.check(
+    "the check is not vacuous: ≥ 10 % of the tested slopes are non-zero", slopeNonZero * 10 >= slopeTested,
+    "\(slopeNonZero) of \(slopeTested)")
 
-chapter.say("""
+chapter.say(
+    """
 
     The picture: the mis-ordered-pairs loss of §1 on 8 items (3 relevant), along one random line y + s·d. It is
     linear in the ranks, so f = L and f_λ interpolates the true loss itself. L ∘ rk is a staircase; f_λ is a
     continuous polyline below it (ICLR Observation 3), and its slope at s = 0 is ⟨rankBackward, d⟩.
     """)
-let lineY = rng.gaussians(8), lineD = unitDirection(8)
+let lineY = rng.gaussians(8)
+let lineD = unitDirection(8)
 let lineRelevant = [1.0, 1, 1, 0, 0, 0, 0, 0]
 let lineF = LinearLoss(gradient: lineRelevant, offset: -6)  // Σ_{relevant} rk_i − P(P+1)/2, P = 3
 let lineInterp = try! Interpolation(solver: RankingSolver(), loss: lineF, lambda: lambda)
@@ -193,33 +237,47 @@ let lineAt0 = lineInterp(lineY)
 let tangentS = lineS.filter { abs($0) <= 0.75 }
 let lineJumps = zip(lineFLambda.dropFirst(), lineFLambda).map { abs($0 - $1) }.max()!
 let lineSlopeBound = 2 * Double(8 * 8) / lambda  // |∇f_λ| = |rk − rk_λ|/λ ≤ ‖(n,…,n)‖₁/λ
-chapter.say("slope of f_λ at s = 0: ⟨rankBackward, d⟩ = \(lineSlope.fixed(4)); f_λ(0) = \(lineAt0.fixed(3)), L(rk(y)) = \(pairsLoss(ranksOf(lineY), lineRelevant).fixed(0))")
-chapter.check("on the line, f(rk(y_λ)) ≤ f_λ ≤ L(rk(y)) everywhere (Observation 3)",
-              zip(lineS, zip(lineFLambda, lineTrue)).allSatisfy { s, v in
-                  let e = lineInterp.evaluate(at: step(lineY, s, lineD))
-                  return e.lossAtPerturbed <= v.0 + 1e-9 && v.0 <= v.1 + 1e-9
-              })
-chapter.check("f_λ is continuous on the line: no step between grid points exceeds slope bound × step",
-              lineJumps <= lineSlopeBound * (lineS[1] - lineS[0]),
-              "largest step \(lineJumps.sci); L ∘ rk jumps by \(zip(lineTrue.dropFirst(), lineTrue).map { abs($0 - $1) }.max()!.fixed(0))")
+chapter.say(
+    "slope of f_λ at s = 0: ⟨rankBackward, d⟩ = \(lineSlope.fixed(4)); f_λ(0) = \(lineAt0.fixed(3)), L(rk(y)) = \(pairsLoss(ranksOf(lineY), lineRelevant).fixed(0))"
+)
+chapter.check(
+    "on the line, f(rk(y_λ)) ≤ f_λ ≤ L(rk(y)) everywhere (Observation 3)",
+    zip(lineS, zip(lineFLambda, lineTrue)).allSatisfy { s, v in
+        let e = lineInterp.evaluate(at: step(lineY, s, lineD))
+        return e.lossAtPerturbed <= v.0 + 1e-9 && v.0 <= v.1 + 1e-9
+    })
+chapter.check(
+    "f_λ is continuous on the line: no step between grid points exceeds slope bound × step",
+    lineJumps <= lineSlopeBound * (lineS[1] - lineS[0]),
+    "largest step \(lineJumps.sci); L ∘ rk jumps by \(zip(lineTrue.dropFirst(), lineTrue).map { abs($0 - $1) }.max()!.fixed(0))"
+)
 // Headroom above the highest step and the tangent, so the top step is not drawn on the border.
 let lineTop = (lineTrue + lineFLambda + tangentS.map { lineAt0 + lineSlope * $0 }).max()!
 let lineBottom = min(0, (lineTrue + lineFLambda).min()!)
-chapter.plot(Figure(name: "loss-along-line", panel: Panel(
-    title: "Mis-ordered pairs along a line in score space: L(rk) is a staircase, f_λ (λ = \(lambda)) a polyline",
-    xLabel: "s  (scores y + s·d)", yLabel: "loss",
-    yRange: (lineBottom - 0.05 * (lineTop - lineBottom))...(lineTop + 0.15 * (lineTop - lineBottom) + 0.5),
-    series: [.steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", color: OkabeIto.blue),
-             .lines(x: lineS, y: lineFLambda, title: "f_λ", color: OkabeIto.vermillion),
-             .lines(x: tangentS, y: tangentS.map { lineAt0 + lineSlope * $0 },
-                    title: "slope ⟨rankBackward, d⟩ at s = 0", color: "black", lineWidth: 1.5, dash: 2)])),
+chapter.plot(
+    Figure(
+        name: "loss-along-line",
+        panel: Panel(
+            title:
+                "Mis-ordered pairs along a line in score space: L(rk) is a staircase, f_λ (λ = \(lambda)) a polyline",
+            xLabel: "s  (scores y + s·d)", yLabel: "loss",
+            yRange: (lineBottom - 0.05 * (lineTop - lineBottom))...(lineTop + 0.15 * (lineTop - lineBottom) + 0.5),
+            series: [
+                .steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", color: OkabeIto.blue),
+                .lines(x: lineS, y: lineFLambda, title: "f_λ", color: OkabeIto.vermillion),
+                .lines(
+                    x: tangentS, y: tangentS.map { lineAt0 + lineSlope * $0 },
+                    title: "slope ⟨rankBackward, d⟩ at s = 0", color: "black", lineWidth: 1.5, dash: 2),
+            ])),
     key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The same rule on a shortest-path solver (the ICLR paper's setting)")
-let gridRows = 6, gridColumns = 8
+let gridRows = 6
+let gridColumns = 8
 let grid = try! GridPathSolver(rows: gridRows, columns: gridColumns)
-chapter.say("""
+chapter.say(
+    """
     Nothing above used that the solver ranks. Any y(w) = argmin_{y ∈ Y} ⟨w, y⟩ over a finite Y will do; the
     ICLR paper's flagship example is a shortest path. Here: a \(gridRows)×\(gridColumns) grid of cell costs w, the cheapest
     path from top-left to bottom-right moving right or down, y = 0/1 indicator of its cells. Loss: the
@@ -239,48 +297,61 @@ let pathGradient = grid.backward(weights: costs, upstream: pathUpstream, lambda:
 func gridPicture(_ cell: (Int) -> Character) -> [String] {
     (0..<gridRows).map { r in String((0..<gridColumns).map { cell(r * gridColumns + $0) }) }
 }
-let pictures = [gridPicture { targetPath[$0] == 1 ? "*" : "." },
-                gridPicture { path0[$0] == 1 ? "o" : "." },
-                gridPicture { pathLambda[$0] == 1 ? "o" : "." },
-                gridPicture { pathGradient[$0] > 0 ? "+" : pathGradient[$0] < 0 ? "-" : "." }]
+let pictures = [
+    gridPicture { targetPath[$0] == 1 ? "*" : "." },
+    gridPicture { path0[$0] == 1 ? "o" : "." },
+    gridPicture { pathLambda[$0] == 1 ? "o" : "." },
+    gridPicture { pathGradient[$0] > 0 ? "+" : pathGradient[$0] < 0 ? "-" : "." },
+]
 chapter.say("λ from the scale rule, mean|w| / mean|dL/dy| = \(gridLambda.fixed(3)) (chapter 04 explains it)")
 chapter.say("  target y*    y(w)        y(w + λg)   sign of dL/dw")
 for r in 0..<gridRows { chapter.say("  " + pictures.map { $0[r] + "    " }.joined()) }
-chapter.say("""
+chapter.say(
+    """
     dL/dw is −1/λ on cells the current path uses but the perturbed one avoids, and +1/λ on cells only the
     perturbed path uses. A descent step w ← w − η·dL/dw makes the first dearer and the second cheaper: it walks
     the cheapest path toward y*.
     """)
 let gridOnlyCurrent = zip(path0, pathLambda).filter { $0 == 1 && $1 == 0 }.count
 let gridOnlyPerturbed = zip(path0, pathLambda).filter { $0 == 0 && $1 == 1 }.count
-chapter.check("dL/dw = +1/λ exactly on y_λ ∖ y, −1/λ exactly on y ∖ y_λ, 0 elsewhere",
-              pathGradient.indices.allSatisfy { k in
-                  let expected = path0[k] == 1 && pathLambda[k] == 0 ? -1 / gridLambda
-                      : path0[k] == 0 && pathLambda[k] == 1 ? 1 / gridLambda : 0
-                  return pathGradient[k] == expected
-              }, "\(gridOnlyPerturbed) cells +1/λ, \(gridOnlyCurrent) cells −1/λ")
-chapter.check("the perturbed path is closer to the target", hamming(pathLambda) < hamming(path0),
-              "Hamming \(hamming(path0).fixed(0)) → \(hamming(pathLambda).fixed(0))")
+chapter.check(
+    "dL/dw = +1/λ exactly on y_λ ∖ y, −1/λ exactly on y ∖ y_λ, 0 elsewhere",
+    pathGradient.indices.allSatisfy { k in
+        let expected =
+            path0[k] == 1 && pathLambda[k] == 0
+            ? -1 / gridLambda
+            : path0[k] == 0 && pathLambda[k] == 1 ? 1 / gridLambda : 0
+        return pathGradient[k] == expected
+    }, "\(gridOnlyPerturbed) cells +1/λ, \(gridOnlyCurrent) cells −1/λ")
+chapter.check(
+    "the perturbed path is closer to the target", hamming(pathLambda) < hamming(path0),
+    "Hamming \(hamming(path0).fixed(0)) → \(hamming(pathLambda).fixed(0))")
 
 // The slope check, on the grid.
 let pathLoss = LinearLoss(gradient: pathUpstream, offset: targetPath.reduce(0, +))
-var gridWorst = 0.0, gridTested = 0, gridNonZero = 0
+var gridWorst = 0.0
+var gridTested = 0
+var gridNonZero = 0
 for _ in 0..<(trials / 2) {
     let w = (0..<(gridRows * gridColumns)).map { _ in 0.2 + rng.nextUnit() }
     let d = unitDirection(gridRows * gridColumns)
     let lam = gridLambda * exp(log(10.0) * (2 * rng.nextUnit() - 1))  // λ within 10× of the scale rule
     let fLambda = try! Interpolation(solver: grid, loss: pathLoss, lambda: lam)
-    let c = fLambda.evaluate(at: w), p = fLambda.evaluate(at: step(w, slopeH, d)), m = fLambda.evaluate(at: step(w, -slopeH, d))
+    let c = fLambda.evaluate(at: w)
+    let p = fLambda.evaluate(at: step(w, slopeH, d))
+    let m = fLambda.evaluate(at: step(w, -slopeH, d))
     guard p.solution == c.solution, m.solution == c.solution,
-          p.perturbedSolution == c.perturbedSolution, m.perturbedSolution == c.perturbedSolution else { continue }
+        p.perturbedSolution == c.perturbedSolution, m.perturbedSolution == c.perturbedSolution
+    else { continue }
     let slope = dot(grid.backward(weights: w, upstream: pathUpstream, lambda: lam), d)
     gridTested += 1
     if slope != 0 { gridNonZero += 1 }
     gridWorst = max(gridWorst, abs((p.value - m.value) / (2 * slopeH) - slope))
 }
-chapter.check("on the grid too, the blackbox gradient is the slope of f_λ: max error ≤ 1e-9",
-              gridWorst <= 1e-9 && gridNonZero * 4 > gridTested,
-              "max error \(gridWorst.sci) over \(gridTested) points, \(gridNonZero) with non-zero slope")
+chapter.check(
+    "on the grid too, the blackbox gradient is the slope of f_λ: max error ≤ 1e-9",
+    gridWorst <= 1e-9 && gridNonZero * 4 > gridTested,
+    "max error \(gridWorst.sci) over \(gridTested) points, \(gridNonZero) with non-zero slope")
 
 // Learning the costs: plain gradient descent on w until the cheapest path is the target.
 let gridRate = 0.1 * gridLambda
@@ -291,27 +362,40 @@ while gridCurve.last! > 0 && gridCurve.count <= gridMaxSteps {
     for i in costs.indices { costs[i] -= gridRate * g[i] }
     gridCurve.append(hamming(grid.solve(costs)))
 }
-chapter.say("Gradient descent on the costs (rate \(gridRate.fixed(3))): Hamming distance \(gridCurve.map { "\(Int($0))" }.prefix(12).joined(separator: " → "))\(gridCurve.count > 12 ? " …" : "")")
-chapter.check("learning the costs through the solver reaches the target path", gridCurve.last! == 0,
-              "Hamming \(gridCurve.first!.fixed(0)) → \(gridCurve.last!.fixed(0)) in \(gridCurve.count - 1) steps")
-func gridMap(_ v: [Double]) -> [[Double]] { (0..<gridRows).map { r in Array(v[(r * gridColumns)..<((r + 1) * gridColumns)]) } }
-func gridPanel(_ title: String, _ values: [Double], _ palette: Palette, _ label: String? = nil) -> Panel {
-    Panel(title: title, key: .none, grid: false, square: true, palette: palette, colorLabel: label,
-          series: [.heatMap(x: (0..<gridColumns).map(Double.init), y: (0..<gridRows).map { -Double($0) },
-                            values: gridMap(values))])
+chapter.say(
+    "Gradient descent on the costs (rate \(gridRate.fixed(3))): Hamming distance \(gridCurve.map { "\(Int($0))" }.prefix(12).joined(separator: " → "))\(gridCurve.count > 12 ? " …" : "")"
+)
+chapter.check(
+    "learning the costs through the solver reaches the target path", gridCurve.last! == 0,
+    "Hamming \(gridCurve.first!.fixed(0)) → \(gridCurve.last!.fixed(0)) in \(gridCurve.count - 1) steps")
+func gridMap(_ v: [Double]) -> [[Double]] {
+    (0..<gridRows).map { r in Array(v[(r * gridColumns)..<((r + 1) * gridColumns)]) }
 }
-chapter.plot(Figure(name: "grid-path", title: "Blackbox backward on a shortest path (λ = \(gridLambda.fixed(2)))",
-                    width: 1700, height: 360, columns: 5, panels: [
-    gridPanel("target path y*", targetPath, .ink),
-    gridPanel("costs w", initialCosts, .viridis, "w"),
-    gridPanel("y(w): current path", path0, .ink),
-    gridPanel("y(w + λ·dL/dy): perturbed path", pathLambda, .ink),
-    gridPanel("dL/dw = −(y − y_λ)/λ", pathGradient, .diverging, "dL/dw"),
-]))
+func gridPanel(_ title: String, _ values: [Double], _ palette: Palette, _ label: String? = nil) -> Panel {
+    Panel(
+        title: title, key: .none, grid: false, square: true, palette: palette, colorLabel: label,
+        series: [
+            .heatMap(
+                x: (0..<gridColumns).map(Double.init), y: (0..<gridRows).map { -Double($0) },
+                values: gridMap(values))
+        ])
+}
+chapter.plot(
+    Figure(
+        name: "grid-path", title: "Blackbox backward on a shortest path (λ = \(gridLambda.fixed(2)))",
+        width: 1700, height: 360, columns: 5,
+        panels: [
+            gridPanel("target path y*", targetPath, .ink),
+            gridPanel("costs w", initialCosts, .viridis, "w"),
+            gridPanel("y(w): current path", path0, .ink),
+            gridPanel("y(w + λ·dL/dy): perturbed path", pathLambda, .ink),
+            gridPanel("dL/dw = −(y − y_λ)/λ", pathGradient, .diverging, "dL/dw"),
+        ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Swift autodiff through the blackbox")
-chapter.say("""
+chapter.say(
+    """
     Swift can differentiate ordinary code, but not a sort. Sources/Rambo/Differentiable.swift registers the
     blackbox backward as the derivative of ranking:
         @differentiable(reverse, wrt: scores)
@@ -324,16 +408,19 @@ chapter.say("""
 let layer = try! BlackboxRank(lambda: lambda)
 var vjpExact = true
 for _ in 0..<(trials / 4) {
-    let y = rng.gaussians(n), t = randomRanking(n)
+    let y = rng.gaussians(n)
+    let t = randomRanking(n)
     let viaAutodiff = gradient(at: y) { squaredDistance(layer($0), t) }
     let explicit = rankBackward(scores: y, upstream: zip(ranksOf(y), t).map { 2 * ($0 - $1) }, lambda: lambda)
     if viaAutodiff.base != explicit { vjpExact = false }
 }
-chapter.check("gradient(at:of:) through BlackboxRank = rankBackward(y, 2(rk − t), λ), bit for bit",
-              vjpExact, "\(trials / 4) random lists of \(n)")
+chapter.check(
+    "gradient(at:of:) through BlackboxRank = rankBackward(y, 2(rk − t), λ), bit for bit",
+    vjpExact, "\(trials / 4) random lists of \(n)")
 
 let trainingLambda = 3.0
-chapter.say("""
+chapter.say(
+    """
 
     Training free scores. Target: a random ranking t of m = \(chapter.quick ? 20 : 50) items. On permutations Σ rk_i² = Σ t_i²,
     so the squared distance is LINEAR in the ranks:
@@ -357,17 +444,19 @@ for _ in 0..<1000 {
     for i in freeScores.indices { freeScores[i] -= freeRate * grad.base[i] }
 }
 chapter.say("loss \(freeCurve.first!.fixed(0)) → \(freeCurve.last!.fixed(0)) in \(freeCurve.count - 1) steps")
-chapter.check("gradient descent through BlackboxRank reaches the target ranking", ranksOf(freeScores) == freeTarget,
-              "loss \(freeCurve.first!.fixed(0)) → \(freeCurve.last!.fixed(0)) in \(freeCurve.count - 1) steps")
-chapter.check("½Σ(rk − t)² = Σt² − ⟨rk, t⟩ on 100 random rankings",
-              (0..<100).allSatisfy { _ in
-                  let r = randomRanking(freeCount)
-                  return squaredDistance(r, freeTarget) / 2 == freeConstant - dot(r, freeTarget)
-              })
+chapter.check(
+    "gradient descent through BlackboxRank reaches the target ranking", ranksOf(freeScores) == freeTarget,
+    "loss \(freeCurve.first!.fixed(0)) → \(freeCurve.last!.fixed(0)) in \(freeCurve.count - 1) steps")
+chapter.check(
+    "½Σ(rk − t)² = Σt² − ⟨rk, t⟩ on 100 random rankings",
+    (0..<100).allSatisfy { _ in
+        let r = randomRanking(freeCount)
+        return squaredDistance(r, freeTarget) / 2 == freeConstant - dot(r, freeTarget)
+    })
 
 /// Scores from features, s_i = ⟨x_i, θ⟩ / ‖θ‖, differentiable in θ (the compiler writes the pullback).
 /// Dividing by ‖θ‖ keeps the score scale, and so the meaning of λ, fixed while θ turns.
-@differentiable(reverse, wrt: theta)
+@differentiable(reverse,wrt: theta)
 func linearScores(_ features: [[Double]], _ theta: [Double]) -> [Double] {
     var squares = 0.0
     for k in 0..<withoutDerivative(at: theta.count) { squares += theta[k] * theta[k] }
@@ -377,22 +466,26 @@ func linearScores(_ features: [[Double]], _ theta: [Double]) -> [Double] {
     return scores
 }
 
-let items = chapter.quick ? 20 : 40, featureCount = 4
+let items = chapter.quick ? 20 : 40
+let featureCount = 4
 let features = (0..<items).map { _ in rng.gaussians(featureCount) }
 let hiddenTheta = rng.gaussians(featureCount)
 let targetRanks = ranksOf(features.map { dot($0, hiddenTheta) })
 var theta = rng.gaussians(featureCount)
 let trainLambda = trainingLambda
 let trainLayer = try! BlackboxRank(lambda: trainLambda)
-let trainRate = 0.03, trainSteps = chapter.quick ? 150 : 400
-chapter.say("""
+let trainRate = 0.03
+let trainSteps = chapter.quick ? 150 : 400
+chapter.say(
+    """
 
     A model: \(items) items with \(featureCount) features x_i, scores s_i = ⟨x_i, θ⟩/‖θ‖, target t = the ranking of a hidden θ*.
     The compiler differentiates the model; BlackboxRank supplies the ranking's pullback. Each step also computes
     the chain rule by hand, dL/dθ_k = Σ_i dL/ds_i · (x_ik − s_i θ_k/‖θ‖)/‖θ‖ with dL/ds = rankBackward(s, −t, λ).
     λ = \(trainLambda.fixed(0)), η = \(trainRate), at most \(trainSteps) steps.
     """)
-var trainCurve = [Double](), autodiffWorst = 0.0
+var trainCurve = [Double]()
+var autodiffWorst = 0.0
 let sumSquares = dot(targetRanks, targetRanks)
 for _ in 0..<trainSteps {
     let (loss, grad) = valueWithGradient(at: theta) {
@@ -412,20 +505,32 @@ for _ in 0..<trainSteps {
 let finalRanks = ranksOf(linearScores(features, theta))
 let swapsLeft = zip(finalRanks, targetRanks).filter { $0 != $1 }.count
 let cosine = dot(theta, hiddenTheta) / (dot(theta, theta) * dot(hiddenTheta, hiddenTheta)).squareRoot()
-chapter.say("loss \(trainCurve.first!.fixed(0)) → \(trainCurve.last!.fixed(0)) in \(trainCurve.count - 1) steps; \(swapsLeft) items off their target rank; cos(θ, θ*) = \(cosine.fixed(4))")
-chapter.check("autodiff gradient = chain rule by hand at every step (relative difference ≤ 1e-12)",
-              autodiffWorst <= 1e-12, "max relative difference \(autodiffWorst.sci)")
-chapter.check("the model reaches the target ranking", finalRanks == targetRanks,
-              "loss \(trainCurve.first!.fixed(0)) → \(trainCurve.last!.fixed(0)), cos(θ, θ*) = \(cosine.fixed(4))")
+chapter.say(
+    "loss \(trainCurve.first!.fixed(0)) → \(trainCurve.last!.fixed(0)) in \(trainCurve.count - 1) steps; \(swapsLeft) items off their target rank; cos(θ, θ*) = \(cosine.fixed(4))"
+)
+chapter.check(
+    "autodiff gradient = chain rule by hand at every step (relative difference ≤ 1e-12)",
+    autodiffWorst <= 1e-12, "max relative difference \(autodiffWorst.sci)")
+chapter.check(
+    "the model reaches the target ranking", finalRanks == targetRanks,
+    "loss \(trainCurve.first!.fixed(0)) → \(trainCurve.last!.fixed(0)), cos(θ, θ*) = \(cosine.fixed(4))")
 chapter.metric("toy-ranking", "free-scores", "final-loss", freeCurve.last!)
 chapter.metric("toy-ranking", "linear-model", "final-loss", trainCurve.last!)
-chapter.plot(Figure(name: "training", width: 1500, height: 420, columns: 3, panels: [
-    Panel(title: "Free scores → BlackboxRank → ½Σ(rk − t)²", xLabel: "gradient step", yLabel: "loss",
-          key: .none, series: [.lines(x: freeCurve.indices.map(Double.init), y: freeCurve, title: "loss")]),
-    Panel(title: "Linear model → BlackboxRank → ½Σ(rk − t)²", xLabel: "gradient step", yLabel: "loss",
-          key: .none, series: [.lines(x: trainCurve.indices.map(Double.init), y: trainCurve, title: "loss")]),
-    Panel(title: "Grid costs → shortest path → Hamming to y*", xLabel: "gradient step", yLabel: "Hamming distance",
-          key: .none, series: [.linesPoints(x: gridCurve.indices.map(Double.init), y: gridCurve, title: "Hamming")]),
-]))
+chapter.plot(
+    Figure(
+        name: "training", width: 1500, height: 420, columns: 3,
+        panels: [
+            Panel(
+                title: "Free scores → BlackboxRank → ½Σ(rk − t)²", xLabel: "gradient step", yLabel: "loss",
+                key: .none, series: [.lines(x: freeCurve.indices.map(Double.init), y: freeCurve, title: "loss")]),
+            Panel(
+                title: "Linear model → BlackboxRank → ½Σ(rk − t)²", xLabel: "gradient step", yLabel: "loss",
+                key: .none, series: [.lines(x: trainCurve.indices.map(Double.init), y: trainCurve, title: "loss")]),
+            Panel(
+                title: "Grid costs → shortest path → Hamming to y*", xLabel: "gradient step",
+                yLabel: "Hamming distance",
+                key: .none,
+                series: [.linesPoints(x: gridCurve.indices.map(Double.init), y: gridCurve, title: "Hamming")]),
+        ]))
 
 chapter.finish()

@@ -12,10 +12,13 @@ import Rambo
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch04", title: "λ and the interpolation f_λ", flags: [
-    .double("lambda", default: 0.5, in: 1e-3...1e3,
-            help: "the middle λ of the line and slice pictures (score units per mis-ordered pair)"),
-])
+let chapter = Chapter(
+    "ch04", title: "λ and the interpolation f_λ",
+    flags: [
+        .double(
+            "lambda", default: 0.5, in: 1e-3...1e3,
+            help: "the middle λ of the line and slice pictures (score units per mis-ordered pair)")
+    ])
 let lambda = chapter.double("lambda")
 var rng = SplitMix64(seed: chapter.seed)
 let pictureLambdas = [lambda / 4, lambda, 4 * lambda]
@@ -33,7 +36,8 @@ func pairsLoss(relevant: [Bool]) -> LinearLoss {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("f_λ on a line (paper Fig. 1 in one dimension)")
-chapter.say("""
+chapter.say(
+    """
     Six items, two relevant; f counts mis-ordered pairs. Move the scores along a line y(s) = y₀ + s·d on which the
     positives rise and the negatives drift: f(rk(y(s))) steps down one pair at a time. For each λ,
         f_λ(w) = f(rk(w + λg)) − (1/λ)·[⟨w, rk(w)⟩ − ⟨w, rk(w + λg)⟩],   g = dL/drk,
@@ -50,14 +54,17 @@ let lineS = stride(from: -4.0, through: 4.0, by: chapter.quick ? 0.004 : 0.001).
 let lineF = lineS.map { lineLoss(ranksOf(step(lineY, $0, lineD))) }
 var lineSeries: [Series] = [.steps(x: lineS, y: lineF, title: "f(rk(y)): piecewise constant", color: "black")]
 var lineDiffering = [Double]()
-var lineSandwich = true, lineContinuous = true
+var lineSandwich = true
+var lineContinuous = true
 for (k, l) in pictureLambdas.enumerated() {
     let interpolation = try! Interpolation(solver: RankingSolver(), loss: lineLoss, lambda: l)
     let evaluations = lineS.map { interpolation.evaluate(at: step(lineY, $0, lineD)) }
     let values = evaluations.map(\.value)
-    lineSandwich = lineSandwich && evaluations.allSatisfy {
-        $0.lossAtPerturbed <= $0.value + 1e-9 && $0.value <= $0.lossAtSolution + 1e-9
-    }
+    lineSandwich =
+        lineSandwich
+        && evaluations.allSatisfy {
+            $0.lossAtPerturbed <= $0.value + 1e-9 && $0.value <= $0.lossAtSolution + 1e-9
+        }
     // Continuity: between grid points f_λ changes by at most (its steepest slope) × (grid step).
     let steepest = evaluations.map { abs(dot($0.gradient, lineD)) }.max()!
     let biggestStep = zip(values.dropFirst(), values).map { abs($0 - $1) }.max()!
@@ -65,48 +72,64 @@ for (k, l) in pictureLambdas.enumerated() {
     lineDiffering.append(Double(evaluations.filter(\.differs).count) / Double(evaluations.count))
     lineSeries.append(.lines(x: lineS, y: values, title: "f_λ, λ = \(label(l))", color: lambdaColours[k]))
 }
-chapter.table(["λ", "share of the line where f_λ ≠ f"], zip(pictureLambdas, lineDiffering).map {
-    [label($0), "\((100 * $1).fixed(1)) %"]
-})
+chapter.table(
+    ["λ", "share of the line where f_λ ≠ f"],
+    zip(pictureLambdas, lineDiffering).map {
+        [label($0), "\((100 * $1).fixed(1)) %"]
+    })
 chapter.check("f(y_λ) ≤ f_λ ≤ f(y) at every point of the line, for all three λ", lineSandwich)
 chapter.check("f_λ is continuous: no jump between grid points beyond its steepest slope × the step", lineContinuous)
-chapter.check("the share of the line where f_λ ≠ f never shrinks as λ grows",
-              lineDiffering[0] <= lineDiffering[1] && lineDiffering[1] <= lineDiffering[2],
-              lineDiffering.map { "\((100 * $0).fixed(1)) %" }.joined(separator: " ≤ "))
-chapter.say("""
+chapter.check(
+    "the share of the line where f_λ ≠ f never shrinks as λ grows",
+    lineDiffering[0] <= lineDiffering[1] && lineDiffering[1] <= lineDiffering[2],
+    lineDiffering.map { "\((100 * $0).fixed(1)) %" }.joined(separator: " ≤ "))
+chapter.say(
+    """
     Past the last step the ranking is perfect (f = 0): nothing can be gained there, so those points never join
     W_dif, whatever λ.
     """)
-chapter.plot(Figure(name: "line", panel: Panel(
-    title: "Mis-ordered pairs along a line: f is piecewise constant, f_λ piecewise affine",
-    xLabel: "s  (scores y₀ + s·d)", yLabel: "loss", series: lineSeries)), key: true)
+chapter.plot(
+    Figure(
+        name: "line",
+        panel: Panel(
+            title: "Mis-ordered pairs along a line: f is piecewise constant, f_λ piecewise affine",
+            xLabel: "s  (scores y₀ + s·d)", yLabel: "loss", series: lineSeries)), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("f_λ on a 2-D slice")
-chapter.say("""
+chapter.say(
+    """
     Five items, two relevant, scores y₀ + s·d₁ + t·d₂ on a random plane. f is a patchwork of flat cells (chapter 01);
     each f_λ smooths the walls between cells into slopes whose width grows with λ.
     """)
 let sliceRelevant = [true, false, true, false, false]
 let sliceLoss = pairsLoss(relevant: sliceRelevant)
-let sliceY = rng.gaussians(5).map { 0.3 * $0 }, sliceD1 = rng.gaussians(5), sliceD2 = rng.gaussians(5)
+let sliceY = rng.gaussians(5).map { 0.3 * $0 }
+let sliceD1 = rng.gaussians(5)
+let sliceD2 = rng.gaussians(5)
 let gridSize = chapter.quick ? 81 : 201
 let axis = (0..<gridSize).map { -1.5 + 3.0 * Double($0) / Double(gridSize - 1) }
 let gridStep = axis[1] - axis[0]
 func slicePoint(_ s: Double, _ t: Double) -> [Double] { step(step(sliceY, s, sliceD1), t, sliceD2) }
 let sliceF = axis.map { t in axis.map { s in sliceLoss(ranksOf(slicePoint(s, t))) } }
-var slicePanels = [Panel(title: "f (piecewise constant)", xLabel: "s", yLabel: "t", key: .none, grid: false,
-                         square: true, series: [.heatMap(x: axis, y: axis, values: sliceF)])]
-var sliceSandwichPoints = 0, sliceContinuous = true
+var slicePanels = [
+    Panel(
+        title: "f (piecewise constant)", xLabel: "s", yLabel: "t", key: .none, grid: false,
+        square: true, series: [.heatMap(x: axis, y: axis, values: sliceF)])
+]
+var sliceSandwichPoints = 0
+var sliceContinuous = true
 for l in pictureLambdas {
     let interpolation = try! Interpolation(solver: RankingSolver(), loss: sliceLoss, lambda: l)
     let evaluations = axis.map { t in axis.map { s in interpolation.evaluate(at: slicePoint(s, t)) } }
     let values = evaluations.map { $0.map(\.value) }
-    sliceSandwichPoints += evaluations.joined().filter {
-        $0.lossAtPerturbed <= $0.value + 1e-9 && $0.value <= $0.lossAtSolution + 1e-9
-    }.count
+    sliceSandwichPoints +=
+        evaluations.joined().filter {
+            $0.lossAtPerturbed <= $0.value + 1e-9 && $0.value <= $0.lossAtSolution + 1e-9
+        }.count
     // Lipschitz bound of a continuous piecewise-affine function: its steepest piece.
-    let steepest = evaluations.joined().map { max(abs(dot($0.gradient, sliceD1)), abs(dot($0.gradient, sliceD2))) }.max()!
+    let steepest = evaluations.joined().map { max(abs(dot($0.gradient, sliceD1)), abs(dot($0.gradient, sliceD2))) }
+        .max()!
     var biggest = 0.0
     for r in 0..<gridSize {
         for c in 0..<gridSize {
@@ -115,33 +138,46 @@ for l in pictureLambdas {
         }
     }
     sliceContinuous = sliceContinuous && biggest <= steepest * gridStep + 1e-9
-    slicePanels.append(Panel(title: "f_λ, λ = \(label(l))", xLabel: "s", yLabel: "t", key: .none, grid: false,
-                             square: true, series: [.heatMap(x: axis, y: axis, values: values)]))
+    slicePanels.append(
+        Panel(
+            title: "f_λ, λ = \(label(l))", xLabel: "s", yLabel: "t", key: .none, grid: false,
+            square: true, series: [.heatMap(x: axis, y: axis, values: values)]))
 }
 // One colour scale for the four panels, so the plateaus of f and the ramps of f_λ compare by colour.
 let sliceValues = slicePanels.flatMap { $0.series[0].columns[2] }
 let sliceRange = sliceValues.min()!...max(sliceValues.max()!, sliceValues.min()! + 1e-12)
 for p in slicePanels.indices { slicePanels[p].colorRange = sliceRange }
 var sliceWalls = 0.0
-for r in 0..<gridSize { for c in 0..<(gridSize - 1) { sliceWalls = max(sliceWalls, abs(sliceF[r][c + 1] - sliceF[r][c])) } }
+for r in 0..<gridSize {
+    for c in 0..<(gridSize - 1) { sliceWalls = max(sliceWalls, abs(sliceF[r][c + 1] - sliceF[r][c])) }
+}
 let slicePointCount = 3 * gridSize * gridSize
-chapter.check("the sandwich holds at every grid point of the slice, for all three λ",
-              sliceSandwichPoints == slicePointCount, "\(sliceSandwichPoints) of \(slicePointCount)")
-chapter.check("every f_λ is continuous on the slice (grid steps within its Lipschitz bound); f jumps by whole pairs",
-              sliceContinuous && sliceWalls >= 1, "f's largest jump between neighbours: \(sliceWalls.fixed(0))")
-chapter.plot(Figure(name: "slice", title: "Mis-ordered pairs on a 2-D slice of score space: f and f_λ",
-                    width: 1800, height: 470, columns: 4, sharedColorBar: true, panels: slicePanels))
+chapter.check(
+    "the sandwich holds at every grid point of the slice, for all three λ",
+    sliceSandwichPoints == slicePointCount, "\(sliceSandwichPoints) of \(slicePointCount)")
+chapter.check(
+    "every f_λ is continuous on the slice (grid steps within its Lipschitz bound); f jumps by whole pairs",
+    sliceContinuous && sliceWalls >= 1, "f's largest jump between neighbours: \(sliceWalls.fixed(0))")
+chapter.plot(
+    Figure(
+        name: "slice", title: "Mis-ordered pairs on a 2-D slice of score space: f and f_λ",
+        width: 1800, height: 470, columns: 4, sharedColorBar: true, panels: slicePanels))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The sandwich f(y_λ) ≤ f_λ ≤ f(y) (ICLR Observation 3)")
 let sandwichTrials = chapter.quick ? 2000 : 20000
-chapter.say("""
+chapter.say(
+    """
     At every w the interpolation lies between the loss of the perturbed solution and the loss of the solution:
     y minimises ⟨w, ·⟩, so the bracket in f_λ is ≤ 0 (lower bound); y_λ minimises ⟨w, ·⟩ + λf, so
     ⟨w, y_λ⟩ + λf(y_λ) ≤ ⟨w, y⟩ + λf(y) (upper bound). \(sandwichTrials) random points: n ∈ 2…10, w and g standard normal,
     λ log-uniform in [0.01, 100].
     """)
-var lowerHolds = 0, upperHolds = 0, strictlyInside = 0, equalToF = 0, gapConsistent = 0
+var lowerHolds = 0
+var upperHolds = 0
+var strictlyInside = 0
+var equalToF = 0
+var gapConsistent = 0
 for trial in 0..<sandwichTrials {
     let n = 2 + trial % 9
     let w = rng.gaussians(n)
@@ -155,37 +191,47 @@ for trial in 0..<sandwichTrials {
     if !e.differs { equalToF += 1 }
     if abs(e.gap - (e.lossAtSolution - e.value)) <= 1e-9 * (1 + abs(e.lossAtSolution)) { gapConsistent += 1 }
 }
-chapter.table(["", "points"], [
-    ["f(y_λ) ≤ f_λ", "\(lowerHolds)"], ["f_λ ≤ f(y)", "\(upperHolds)"],
-    ["strictly between", "\(strictlyInside)"], ["f_λ = f(y) (outside W_dif)", "\(equalToF)"],
-    ["total", "\(sandwichTrials)"],
-])
-chapter.check("the lower bound f(y_λ) ≤ f_λ holds at every point", lowerHolds == sandwichTrials,
-              "\(lowerHolds) of \(sandwichTrials)")
-chapter.check("the upper bound f_λ ≤ f(y) holds at every point", upperHolds == sandwichTrials,
-              "\(upperHolds) of \(sandwichTrials)")
-chapter.check("both cases occur: f_λ strictly inside and f_λ = f", strictlyInside > 0 && equalToF > 0,
-              "\(strictlyInside) strictly inside, \(equalToF) equal")
+chapter.table(
+    ["", "points"],
+    [
+        ["f(y_λ) ≤ f_λ", "\(lowerHolds)"], ["f_λ ≤ f(y)", "\(upperHolds)"],
+        ["strictly between", "\(strictlyInside)"], ["f_λ = f(y) (outside W_dif)", "\(equalToF)"],
+        ["total", "\(sandwichTrials)"],
+    ])
+chapter.check(
+    "the lower bound f(y_λ) ≤ f_λ holds at every point", lowerHolds == sandwichTrials,
+    "\(lowerHolds) of \(sandwichTrials)")
+chapter.check(
+    "the upper bound f_λ ≤ f(y) holds at every point", upperHolds == sandwichTrials,
+    "\(upperHolds) of \(sandwichTrials)")
+chapter.check(
+    "both cases occur: f_λ strictly inside and f_λ = f", strictlyInside > 0 && equalToF > 0,
+    "\(strictlyInside) strictly inside, \(equalToF) equal")
 chapter.check("Evaluation.gap equals f(y) − f_λ", gapConsistent == sandwichTrials)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("W_dif^λ = {w : f_λ(w) ≠ f(y(w))} grows with λ (ICLR Theorem 1, A2)")
 let regionPoints = chapter.quick ? 400 : 4000
 let sweep = stride(from: -4.0, through: 3.0, by: 0.25).map { pow(10, $0) }
-chapter.say("""
+chapter.say(
+    """
     Where f_λ = f, the gradient is zero: W_dif is where the blackbox gradient lives. The gap f(y) − f_λ is
     non-decreasing in λ at every w, so W_dif can only grow, and it shrinks to nothing as λ → 0. \(regionPoints) random
     points (n = 6, w and g standard normal), \(sweep.count) values of λ from 1e-4 to 1e3:
     """)
 var regionCounts = [Int](repeating: 0, count: sweep.count)
-var perPointViolations = 0, gradientMatches = true
+var perPointViolations = 0
+var gradientMatches = true
 for _ in 0..<regionPoints {
     let w = rng.gaussians(6)
     let loss = LinearLoss(gradient: rng.gaussians(6))
-    var previousGap = 0.0, previousDiffers = false
+    var previousGap = 0.0
+    var previousDiffers = false
     for (k, l) in sweep.enumerated() {
         let e = try! Interpolation(solver: RankingSolver(), loss: loss, lambda: l).evaluate(at: w)
-        if e.gap < previousGap - 1e-12 * (1 + previousGap) || (previousDiffers && !e.differs) { perPointViolations += 1 }
+        if e.gap < previousGap - 1e-12 * (1 + previousGap) || (previousDiffers && !e.differs) {
+            perPointViolations += 1
+        }
         if e.differs != e.gradient.contains(where: { $0 != 0 }) { gradientMatches = false }
         if e.differs { regionCounts[k] += 1 }
         previousGap = e.gap
@@ -193,25 +239,36 @@ for _ in 0..<regionPoints {
     }
 }
 let regionFractions = regionCounts.map { Double($0) / Double(regionPoints) }
-chapter.table(["λ", "fraction in W_dif"], stride(from: 0, to: sweep.count, by: 4).map {
-    [sweep[$0].sci, regionFractions[$0].fixed(4)]
-})
-chapter.check("the fraction in W_dif is non-decreasing in λ", regionCounts == regionCounts.sorted(),
-              "\(regionFractions.first!.fixed(4)) → \(regionFractions.last!.fixed(4))")
-chapter.check("pointwise: the gap never shrinks and no point leaves W_dif as λ grows", perPointViolations == 0,
-              "\(perPointViolations) violations in \(regionPoints * sweep.count) (point, λ) pairs")
+chapter.table(
+    ["λ", "fraction in W_dif"],
+    stride(from: 0, to: sweep.count, by: 4).map {
+        [sweep[$0].sci, regionFractions[$0].fixed(4)]
+    })
+chapter.check(
+    "the fraction in W_dif is non-decreasing in λ", regionCounts == regionCounts.sorted(),
+    "\(regionFractions.first!.fixed(4)) → \(regionFractions.last!.fixed(4))")
+chapter.check(
+    "pointwise: the gap never shrinks and no point leaves W_dif as λ grows", perPointViolations == 0,
+    "\(perPointViolations) violations in \(regionPoints * sweep.count) (point, λ) pairs")
 chapter.check("W_dif is exactly where the blackbox gradient is non-zero", gradientMatches)
-chapter.check("W_dif nearly vanishes at λ = 1e-4 and covers nearly everything at λ = 1e3",
-              regionFractions.first! <= 0.01 && regionFractions.last! >= 0.95,
-              "\(regionFractions.first!.fixed(4)) and \(regionFractions.last!.fixed(4))")
-chapter.plot(Figure(name: "wdif-fraction", panel: Panel(
-    title: "Share of random score vectors where f_λ ≠ f (n = 6)", xLabel: "λ", yLabel: "fraction in W_{dif}^λ",
-    logX: true, yRange: 0...1, key: .none,
-    series: [.linesPoints(x: sweep, y: regionFractions, title: "fraction")])))
+chapter.check(
+    "W_dif nearly vanishes at λ = 1e-4 and covers nearly everything at λ = 1e3",
+    regionFractions.first! <= 0.01 && regionFractions.last! >= 0.95,
+    "\(regionFractions.first!.fixed(4)) and \(regionFractions.last!.fixed(4))")
+chapter.plot(
+    Figure(
+        name: "wdif-fraction",
+        panel: Panel(
+            title: "Share of random score vectors where f_λ ≠ f (n = 6)", xLabel: "λ", yLabel: "fraction in W_{dif}^λ",
+            logX: true, yRange: 0...1, key: .none,
+            series: [.linesPoints(x: sweep, y: regionFractions, title: "fraction")])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training with a too-small λ, a too-large λ, and the scale rule")
-let items = chapter.quick ? 30 : 60, featureCount = 5, trainSteps = chapter.quick ? 250 : 400, rate = 0.1
+let items = chapter.quick ? 30 : 60
+let featureCount = 5
+let trainSteps = chapter.quick ? 250 : 400
+let rate = 0.1
 let features = (0..<items).map { _ in rng.gaussians(featureCount) }
 let hiddenTheta = rng.gaussians(featureCount)
 let target = ranksOf(features.map { dot($0, hiddenTheta) + 0.2 * rng.nextGaussian() })
@@ -231,7 +288,8 @@ func pullBack(_ ds: [Double], _ theta: [Double], _ s: [Double]) -> [Double] {
 let theta0 = rng.gaussians(featureCount)
 let s0 = scoresOf(theta0)
 let scaleLambda = try! scaleRuleLambda(weights: s0, upstream: spearmanUpstream(ranksOf(s0)))
-chapter.say("""
+chapter.say(
+    """
     A linear ranker s_i = ⟨x_i, θ⟩/‖θ‖ on \(items) items with \(featureCount) features learns a noisy target ranking t;
     loss 1 − Spearman ρ = 6Σ(rk − t)²/(n(n² − 1)), so dL/drk = 12(rk − t)/(n(n² − 1)). Plain gradient descent,
     η = \(rate), \(trainSteps) steps, the same start for every λ. The ICLR scale rule asks both terms of y + λ·dL/drk to have
@@ -246,10 +304,12 @@ struct Run {
 }
 /// Gradient descent on θ; `backward` turns (scores, dL/drk) into dL/ds.
 func train(_ l: Double, backward: ([Double], [Double]) -> [Double]) -> (run: Run, gradients: [[Double]]) {
-    var run = Run(lambda: l), gradients = [[Double]]()
+    var run = Run(lambda: l)
+    var gradients = [[Double]]()
     var theta = theta0
     for _ in 0..<trainSteps {
-        let s = scoresOf(theta), r = ranksOf(s)
+        let s = scoresOf(theta)
+        let r = ranksOf(s)
         run.curve.append(spearmanLoss(r))
         let ds = backward(s, spearmanUpstream(r))
         gradients.append(ds)
@@ -270,12 +330,17 @@ let tiny = runs[multipliers.firstIndex(of: 1e-3)!]
 let scaled = runs[multipliers.firstIndex(of: 1)!]
 let large = runs[multipliers.firstIndex(of: 10)!]
 let huge = runs[multipliers.firstIndex(of: 100)!]
-chapter.table(["λ / λ_s", "λ", "final loss", "best loss", "steps with zero gradient"], runs.map {
-    [($0.lambda / scaleLambda).sci, $0.lambda.sci, $0.curve.last!.fixed(4), $0.curve.min()!.fixed(4),
-     "\($0.zeroGradientSteps)/\(trainSteps)"]
-})
+chapter.table(
+    ["λ / λ_s", "λ", "final loss", "best loss", "steps with zero gradient"],
+    runs.map {
+        [
+            ($0.lambda / scaleLambda).sci, $0.lambda.sci, $0.curve.last!.fixed(4), $0.curve.min()!.fixed(4),
+            "\($0.zeroGradientSteps)/\(trainSteps)",
+        ]
+    })
 let bestFinal = runs.map { $0.curve.last! }.min()!
-chapter.say("""
+chapter.say(
+    """
     Too small (λ_s/1000): y + λ·dL/drk ranks like y, so rk_λ = rk and the gradient is exactly zero: stuck. (On the
     rare step where a near-tie does swap, the gradient is a kick of size 1/λ.)
     Too large: once λ·dL/drk dwarfs the score gaps, rk_λ saturates at the ranking that minimises ⟨dL/drk, ·⟩, so
@@ -286,40 +351,56 @@ chapter.say("""
 let startLoss = scaled.curve[0]
 let bestImprovement = startLoss - bestFinal
 let share = { (run: Run) in (startLoss - run.curve.last!) / bestImprovement }
-chapter.check("too-small λ: the gradient is exactly zero at ≥ 95 % of steps",
-              tiny.zeroGradientSteps * 100 >= 95 * trainSteps,
-              "\(tiny.zeroGradientSteps)/\(trainSteps) zero steps; loss \(tiny.curve[0].fixed(4)) → \(tiny.curve.last!.fixed(4))")
-chapter.check("the scale-rule run ends near-best: ≥ 95 % of the best λ's improvement",
-              share(scaled) >= 0.95,
-              "\((100 * share(scaled)).fixed(1)) %; final \(scaled.curve.last!.fixed(4)) vs best of \(multipliers.count) λ \(bestFinal.fixed(4))")
-chapter.check("too-large λ: its first gradient is ≤ 1/20 of the scale rule's and it ends ≥ 2× worse",
-              huge.firstGradientNorm <= 0.05 * scaled.firstGradientNorm && huge.curve.last! >= 2 * scaled.curve.last!,
-              "gradient ratio \((huge.firstGradientNorm / scaled.firstGradientNorm).sci); final \(huge.curve.last!.fixed(4)) vs \(scaled.curve.last!.fixed(4)) (\((100 * share(huge)).fixed(1)) % of the best improvement)")
+chapter.check(
+    "too-small λ: the gradient is exactly zero at ≥ 95 % of steps",
+    tiny.zeroGradientSteps * 100 >= 95 * trainSteps,
+    "\(tiny.zeroGradientSteps)/\(trainSteps) zero steps; loss \(tiny.curve[0].fixed(4)) → \(tiny.curve.last!.fixed(4))")
+chapter.check(
+    "the scale-rule run ends near-best: ≥ 95 % of the best λ's improvement",
+    share(scaled) >= 0.95,
+    "\((100 * share(scaled)).fixed(1)) %; final \(scaled.curve.last!.fixed(4)) vs best of \(multipliers.count) λ \(bestFinal.fixed(4))"
+)
+chapter.check(
+    "too-large λ: its first gradient is ≤ 1/20 of the scale rule's and it ends ≥ 2× worse",
+    huge.firstGradientNorm <= 0.05 * scaled.firstGradientNorm && huge.curve.last! >= 2 * scaled.curve.last!,
+    "gradient ratio \((huge.firstGradientNorm / scaled.firstGradientNorm).sci); final \(huge.curve.last!.fixed(4)) vs \(scaled.curve.last!.fixed(4)) (\((100 * share(huge)).fixed(1)) % of the best improvement)"
+)
 let early = 50
-chapter.check("large λ is slow: after \(early) steps the 10·λ_s run is behind the scale-rule run",
-              large.curve[early] > scaled.curve[early],
-              "\(large.curve[early].fixed(4)) vs \(scaled.curve[early].fixed(4)); after \(trainSteps): \(large.curve.last!.fixed(4)) vs \(scaled.curve.last!.fixed(4))")
+chapter.check(
+    "large λ is slow: after \(early) steps the 10·λ_s run is behind the scale-rule run",
+    large.curve[early] > scaled.curve[early],
+    "\(large.curve[early].fixed(4)) vs \(scaled.curve[early].fixed(4)); after \(trainSteps): \(large.curve.last!.fixed(4)) vs \(scaled.curve.last!.fixed(4))"
+)
 for run in [tiny, scaled, large, huge] {
     chapter.metric("toy-ranking", "lambda-x\(run.lambda / scaleLambda)", "final-loss", run.curve.last!)
 }
 let stepAxis = (0...trainSteps).map(Double.init)
-chapter.plot(Figure(name: "lambda-training", width: 1300, height: 460, columns: 2, panels: [
-    Panel(title: "Learning curves", xLabel: "gradient step", yLabel: "1 − Spearman ρ", yRange: 0...2,
-          key: .topRight,
-          series: [.lines(x: stepAxis, y: tiny.curve, title: "λ = λ_s/1000 (too small)", color: lambdaColours[0]),
-                   .lines(x: stepAxis, y: scaled.curve, title: "λ = λ_s (scale rule)", color: lambdaColours[1]),
-                   .lines(x: stepAxis, y: large.curve, title: "λ = 10·λ_s (large: slow)", color: OkabeIto.orange),
-                   .lines(x: stepAxis, y: huge.curve, title: "λ = 100·λ_s (too large: flat)", color: lambdaColours[2],
-                          dash: 2)]),
-    Panel(title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,
-          yRange: 0...2, key: .none,
-          series: [.linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss")]),
-]), key: true)
+chapter.plot(
+    Figure(
+        name: "lambda-training", width: 1300, height: 460, columns: 2,
+        panels: [
+            Panel(
+                title: "Learning curves", xLabel: "gradient step", yLabel: "1 − Spearman ρ", yRange: 0...2,
+                key: .topRight,
+                series: [
+                    .lines(x: stepAxis, y: tiny.curve, title: "λ = λ_s/1000 (too small)", color: lambdaColours[0]),
+                    .lines(x: stepAxis, y: scaled.curve, title: "λ = λ_s (scale rule)", color: lambdaColours[1]),
+                    .lines(x: stepAxis, y: large.curve, title: "λ = 10·λ_s (large: slow)", color: OkabeIto.orange),
+                    .lines(
+                        x: stepAxis, y: huge.curve, title: "λ = 100·λ_s (too large: flat)", color: lambdaColours[2],
+                        dash: 2),
+                ]),
+            Panel(
+                title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,
+                yRange: 0...2, key: .none,
+                series: [.linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss")]),
+        ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Paper units and code units")
 let codeL = codeLambda(fromPaper: scaleLambda, length: items)
-chapter.say("""
+chapter.say(
+    """
     The authors' code ranks into rk/n and perturbs with λ_code times dL/d(rk/n) = n·dL/drk, so it is the same rule
     with λ_code = λ_paper/n, except for a +1e-8 added to λ in the denominator and its Float32 arithmetic
     (officialRankBackward). Rerun the
@@ -327,7 +408,8 @@ chapter.say("""
     """)
 let paper = paperRun(scaleLambda)
 let code = train(codeL) { officialRankBackward(scores: $0, upstream: codeUpstream(fromPaper: $1), lambda: codeL) }
-var worstRelative = 0.0, comparedSteps = 0
+var worstRelative = 0.0
+var comparedSteps = 0
 for (p, c) in zip(paper.gradients, code.gradients) where norm(p) > 0 {
     worstRelative = max(worstRelative, norm(zip(p, c).map { $0 - $1 }) / norm(p))
     comparedSteps += 1
@@ -336,17 +418,23 @@ let expectedRelative = 1e-8 / (codeL + 1e-8)
 // The code's normalised ranks and backward are Float32: a rank difference (≥ 1/n) is off by up to 2^-23·n relative.
 let float32Relative = 0x1p-23 * Double(items + 3)
 let curveGap = zip(paper.run.curve, code.run.curve).map { abs($0 - $1) }.max()!
-chapter.say("""
+chapter.say(
+    """
     largest relative gradient difference over \(comparedSteps) steps: \(worstRelative.sci)   (1e-8/(λ_code + 1e-8) = \(expectedRelative.sci))
     largest difference between the two learning curves: \(curveGap.sci)
     """)
-chapter.check("gradients agree to 1e-8/(λ_code + 1e-8) relative, plus the code's Float32 rounding",
-              worstRelative <= 2 * expectedRelative + float32Relative && worstRelative >= expectedRelative / 2,
-              "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci)")
-chapter.check("the two training curves coincide", curveGap <= 1e-12,
-              "max |L_paper − L_code| = \(curveGap.sci) over \(trainSteps + 1) steps")
-chapter.check("λ conversions round-trip: paperLambda(codeLambda(λ)) = λ",
-              abs(paperLambda(fromCode: codeL, length: items) - scaleLambda) <= 1e-12 * scaleLambda)
-chapter.say("So a λ from the code is meaningful only with the list length: λ_code = \(codeL.fixed(3)) here is λ_paper = \(scaleLambda.fixed(1)).")
+chapter.check(
+    "gradients agree to 1e-8/(λ_code + 1e-8) relative, plus the code's Float32 rounding",
+    worstRelative <= 2 * expectedRelative + float32Relative && worstRelative >= expectedRelative / 2,
+    "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci)")
+chapter.check(
+    "the two training curves coincide", curveGap <= 1e-12,
+    "max |L_paper − L_code| = \(curveGap.sci) over \(trainSteps + 1) steps")
+chapter.check(
+    "λ conversions round-trip: paperLambda(codeLambda(λ)) = λ",
+    abs(paperLambda(fromCode: codeL, length: items) - scaleLambda) <= 1e-12 * scaleLambda)
+chapter.say(
+    "So a λ from the code is meaningful only with the list length: λ_code = \(codeL.fixed(3)) here is λ_paper = \(scaleLambda.fixed(1))."
+)
 
 chapter.finish()

@@ -14,21 +14,26 @@ import Rambo
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch05", title: "The score margin", flags: [
-    .double("alpha", default: 0.5, in: 1e-3...100, help: "margin α of Eq. 14 in the training runs"),
-    .double("lambda", default: 1000, in: 1...1e6, help: "λ of the training runs, paper units (integer ranks)"),
-    .int("steps", default: 3000, quick: 1500, in: 100...1_000_000, help: "training steps per run"),
-    .int("runs", default: 3, quick: 2, in: 1...100, help: "training runs (seeds) per setting"),
-])
-let alpha = chapter.double("alpha"), trainLambda = chapter.double("lambda")
+let chapter = Chapter(
+    "ch05", title: "The score margin",
+    flags: [
+        .double("alpha", default: 0.5, in: 1e-3...100, help: "margin α of Eq. 14 in the training runs"),
+        .double("lambda", default: 1000, in: 1...1e6, help: "λ of the training runs, paper units (integer ranks)"),
+        .int("steps", default: 3000, quick: 1500, in: 100...1_000_000, help: "training steps per run"),
+        .int("runs", default: 3, quick: 2, in: 1...100, help: "training runs (seeds) per setting"),
+    ])
+let alpha = chapter.double("alpha")
+let trainLambda = chapter.double("lambda")
 let steps = chapter.int("steps")
 let runs = chapter.int("runs")
 var rng = SplitMix64(seed: chapter.seed)
 
 // Okabe–Ito blue and orange: apart in hue and in lightness, so they read for every kind of colour vision (the
 // paper's Fig. 3 uses green and red).
-let positiveColor = OkabeIto.blue, negativeColor = OkabeIto.orange
-let noMarginColor = OkabeIto.vermillion, marginColor = OkabeIto.blue
+let positiveColor = OkabeIto.blue
+let negativeColor = OkabeIto.orange
+let noMarginColor = OkabeIto.vermillion
+let marginColor = OkabeIto.blue
 
 /// Powers of two, so that c·y, λ/c and their products are exact in floating point.
 let scales = [-10, -4, 0, 4, 10].map { pow(2.0, Double($0)) }
@@ -36,13 +41,15 @@ func scaleName(_ c: Double) -> String { c >= 1 ? "\(Int(c))" : "1/\(Int(1 / c))"
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Ranks, and every loss of ranks, ignore the scale")
-chapter.say("""
+chapter.say(
+    """
     Multiply every score by c > 0: the order does not change, so neither do the ranks, 1 − AP or the recall
     loss. A list of 20 scores with 5 positives (positive scores ~ N(0.5, 1), negatives ~ N(0, 1)):
     """)
 let relevant = (0..<20).map { $0 % 4 == 0 }
 let y = relevant.map { ($0 ? 0.5 : 0) + rng.nextGaussian() }
-let ap = APLoss(lambda: 8), recall = RecallLoss(lambda: 8)
+let ap = APLoss(lambda: 8)
+let recall = RecallLoss(lambda: 8)
 var invariantRows = [[String]]()
 var invariant = true
 for c in scales {
@@ -50,7 +57,8 @@ for c in scales {
     let sameRanks = rank(scaled) == rank(y)
     let apLoss = ap.forward(scores: scaled, relevance: relevant)
     let recallLoss = recall.forward(scores: [scaled], relevance: [relevant])
-    invariant = invariant && sameRanks && apLoss == ap.forward(scores: y, relevance: relevant)
+    invariant =
+        invariant && sameRanks && apLoss == ap.forward(scores: y, relevance: relevant)
         && recallLoss == recall.forward(scores: [y], relevance: [relevant])
     invariantRows.append([scaleName(c), sameRanks ? "yes" : "no", apLoss.fixed(6), recallLoss.fixed(6)])
 }
@@ -60,7 +68,8 @@ chapter.check("ranks, 1 − AP and the recall loss are identical for c = 1/1024 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The blackbox gradient sees the scale through λ")
 let lambda = 8.0
-chapter.say("""
+chapter.say(
+    """
     Algorithm 1 perturbs the scores by λ·dL/drk, a quantity in score units. At c·y the ranks and dL/drk are those
     of y, so y_λ = c·y + λ·dL/drk = c·(y + (λ/c)·dL/drk), and
 
@@ -82,12 +91,15 @@ for c in scales {
 }
 chapter.table(["c", "entries ≠ 0", "‖∇‖₁", "⟨∇, c·y⟩"], gradientRows)
 chapter.check("∇L(c·y; λ) = (1/c)·∇L(y; λ/c) exactly, for every c", identityHolds)
-chapter.check("at c = 1024 the gradient is exactly zero: no perturbation flips a rank",
-              nonzeroAt[scales.last!] == 0)
-chapter.check("at c = 1/1024 more entries move than at c = 1",
-              nonzeroAt[scales.first!]! > nonzeroAt[1]!, "\(nonzeroAt[scales.first!]!) vs \(nonzeroAt[1]!)")
+chapter.check(
+    "at c = 1024 the gradient is exactly zero: no perturbation flips a rank",
+    nonzeroAt[scales.last!] == 0)
+chapter.check(
+    "at c = 1/1024 more entries move than at c = 1",
+    nonzeroAt[scales.first!]! > nonzeroAt[1]!, "\(nonzeroAt[scales.first!]!) vs \(nonzeroAt[1]!)")
 
-chapter.say("""
+chapter.say(
+    """
 
     Where does f_λ want the scale to go? Take a loss that is linear in the ranks, so that f_λ is exact: the mean
     rank of the positives, L = (1/|rel|)·Σ_{i∈rel} rk_i (dL/drk = 1/|rel| on positives). Along the ray c·y (figure `scale-invariance`, left):
@@ -97,23 +109,30 @@ let meanRankLoss = LinearLoss(gradient: meanRankGradient)
 let interpolation = try! Interpolation(solver: RankingSolver(), loss: meanRankLoss, lambda: lambda)
 let rayScales = stride(from: -12.0, through: 8.0, by: 0.25).map { pow(2.0, $0) }
 let onRay = rayScales.map { c in interpolation.evaluate(at: y.map { c * $0 }) }
-let fOnRay = onRay.map(\.lossAtSolution), fLambdaOnRay = onRay.map(\.value)
+let fOnRay = onRay.map(\.lossAtSolution)
+let fLambdaOnRay = onRay.map(\.value)
 let bestPossible = Double(1 + 5) / 2  // positives at ranks 1…5
-chapter.table(["c", "f(c·y)", "f_λ(c·y)"], [0, 16, 32, 48, 64, 80].map {
-    [scaleName(rayScales[$0]), fOnRay[$0].fixed(3), fLambdaOnRay[$0].fixed(3)]
-})
-chapter.check("f_λ(c·y) never decreases as c grows (it is lowest for the smallest scores)",
-              zip(fLambdaOnRay, fLambdaOnRay.dropFirst()).allSatisfy { $0 <= $1 + 1e-12 })
+chapter.table(
+    ["c", "f(c·y)", "f_λ(c·y)"],
+    [0, 16, 32, 48, 64, 80].map {
+        [scaleName(rayScales[$0]), fOnRay[$0].fixed(3), fLambdaOnRay[$0].fixed(3)]
+    })
+chapter.check(
+    "f_λ(c·y) never decreases as c grows (it is lowest for the smallest scores)",
+    zip(fLambdaOnRay, fLambdaOnRay.dropFirst()).allSatisfy { $0 <= $1 + 1e-12 })
 // f_λ = f as soon as the largest perturbation λ·max|dL/drk|/c is below the closest pair of scores of y.
 let sortedY = y.sorted()
 let closestPair = zip(sortedY, sortedY.dropFirst()).map { $1 - $0 }.min()!
 let faithfulScale = pow(2, log2(2 * lambda * meanRankGradient.max()! / closestPair).rounded(.up))
 let faithful = interpolation.evaluate(at: y.map { faithfulScale * $0 })
-chapter.check("at c = 1/4096 f_λ ≈ \(bestPossible.fixed(1)), the loss of a perfect ranking",
-              abs(fLambdaOnRay.first! - bestPossible) < 0.01, "f_λ = \(fLambdaOnRay.first!.fixed(4))")
-chapter.check("once λ·max|dL/drk|/c is below the closest pair of y (\(closestPair.sci)), f_λ = f",
-              faithful.value == faithful.lossAtSolution, "c = \(faithfulScale.sci): \(faithful.value.fixed(4))")
-chapter.say("""
+chapter.check(
+    "at c = 1/4096 f_λ ≈ \(bestPossible.fixed(1)), the loss of a perfect ranking",
+    abs(fLambdaOnRay.first! - bestPossible) < 0.01, "f_λ = \(fLambdaOnRay.first!.fixed(4))")
+chapter.check(
+    "once λ·max|dL/drk|/c is below the closest pair of y (\(closestPair.sci)), f_λ = f",
+    faithful.value == faithful.lossAtSolution, "c = \(faithfulScale.sci): \(faithful.value.fixed(4))")
+chapter.say(
+    """
     The interpolation promises a perfect ranking at the dataset-wide tie c → 0. Its gradient always leans that
     way: rk(y) minimises ⟨y, π⟩ over permutations (Prop. 1), so ⟨y, rk(y_λ)⟩ ≥ ⟨y, rk(y)⟩ and
 
@@ -122,13 +141,15 @@ chapter.say("""
     A gradient step y − η∇ keeps the mean and changes the spread ‖y − ȳ‖² by −2η⟨∇, y⟩ + η²‖∇‖²: to first
     order it never widens the scores. On 2000 random lists (AP and recall losses, random λ):
     """)
-var inward = true, balanced = true
+var inward = true
+var balanced = true
 for t in 0..<2000 {
     let n = Int.random(in: 4...60, using: &rng)
     let rel = (0..<n).map { $0 == 0 || rng.nextUnit() < 0.3 }
     let scores = rel.map { ($0 ? 0.3 : 0) + rng.nextGaussian() }
     let lam = pow(10, Double.random(in: -1...3, using: &rng))
-    let g = t % 2 == 0
+    let g =
+        t % 2 == 0
         ? APLoss(lambda: lam).valueAndGradient(scores: scores, relevance: rel).gradient
         : RecallLoss(lambda: lam).valueAndGradient(scores: [scores], relevance: [rel]).gradient[0]
     inward = inward && dot(g, scores) >= -1e-12
@@ -139,27 +160,32 @@ chapter.check("Σ ∇ = 0 on every list: a step keeps the mean score", balanced)
 var perfectIsFlat = true
 for t in 0..<1000 {
     // Positives first, every gap as thin as 1e-9 of the spread; λ up to 1e6.
-    let n = Int.random(in: 2...40, using: &rng), p = Int.random(in: 1..<n, using: &rng)
+    let n = Int.random(in: 2...40, using: &rng)
+    let p = Int.random(in: 1..<n, using: &rng)
     let scores = (0..<n).map { -Double($0) * 1e-9 }
     let rel = (0..<n).map { $0 < p }
     let lam = pow(10, Double.random(in: 0...6, using: &rng))
-    let g = t % 2 == 0
+    let g =
+        t % 2 == 0
         ? APLoss(lambda: lam).valueAndGradient(scores: scores, relevance: rel).gradient
         : RecallLoss(lambda: lam).valueAndGradient(scores: [scores], relevance: [rel]).gradient[0]
     perfectIsFlat = perfectIsFlat && g.allSatisfy { $0 == 0 }
 }
-chapter.say("""
+chapter.say(
+    """
     A model that can shrink its scores (any network with a linear last layer) is therefore pulled toward a tie.
     And a perfect ranking gets a zero gradient however thin its gap: the perturbation only lifts positives, the
     higher ones at least as much, so no rank changes.
     """)
-chapter.check("1000 perfectly ranked lists with gaps of 1e-9, λ up to 1e6: the AP and recall gradients are exactly 0",
-              perfectIsFlat)
+chapter.check(
+    "1000 perfectly ranked lists with gaps of 1e-9, λ up to 1e6: the AP and recall gradients are exactly 0",
+    perfectIsFlat)
 chapter.say("Those are the two faces of P2.")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The margin (Eq. 14) breaks the invariance")
-chapter.say("""
+chapter.say(
+    """
     Rank shifted scores instead: ỹ_i = y_i + α/2 for negatives, y_i − α/2 for positives (Eq. 14, rk_α = rk(ỹ)).
     A positive now counts as ahead of a negative only if it beats it by more than α. The shift is additive, so
     dL/dy = dL/dỹ.
@@ -173,24 +199,29 @@ let barely = [1.02, 1.01, 1.0, 0.0, -0.5]  // both positives ahead, by 0.01 and 
 let barelyRelevant = [true, true, false, false, false]
 let plain = APLoss(lambda: lambda).valueAndGradient(scores: barely, relevance: barelyRelevant)
 let withMargin = APLoss(lambda: lambda, margin: demoAlpha).valueAndGradient(scores: barely, relevance: barelyRelevant)
-chapter.say("""
+chapter.say(
+    """
 
     Positives barely ahead: y = \(barely), relevance [1, 1, 0, 0, 0].
       no margin:  1 − AP = \(plain.loss.fixed(4)),  ∇ = \(plain.gradient.map { $0 + 0 }.fixed(3))
       α = \(demoAlpha):    1 − AP = \(withMargin.loss.fixed(4)),  ∇ = \(withMargin.gradient.map { $0 + 0 }.fixed(3))
     """)
-chapter.check("without a margin the loss and the gradient are exactly zero", plain.loss == 0
-              && plain.gradient.allSatisfy { $0 == 0 })
-chapter.check("with α = \(demoAlpha) the gradient pushes the positives up and the close negative down",
-              withMargin.loss > 0 && withMargin.gradient[0] < 0 && withMargin.gradient[1] < 0
-                  && withMargin.gradient[2] > 0)
+chapter.check(
+    "without a margin the loss and the gradient are exactly zero",
+    plain.loss == 0
+        && plain.gradient.allSatisfy { $0 == 0 })
+chapter.check(
+    "with α = \(demoAlpha) the gradient pushes the positives up and the close negative down",
+    withMargin.loss > 0 && withMargin.gradient[0] < 0 && withMargin.gradient[1] < 0
+        && withMargin.gradient[2] > 0)
 
 let marginLoss = APLoss(lambda: lambda, margin: demoAlpha)
 let marginOnRay = rayScales.map { c in marginLoss.forward(scores: y.map { c * $0 }, relevance: relevant) }
 let plainOnRay = rayScales.map { c in ap.forward(scores: y.map { c * $0 }, relevance: relevant) }
 // As c → 0 the margin wins: every negative ranks above every positive.
 let worstAP = averagePrecision(scores: relevant.map { $0 ? 0.0 : 1.0 }, relevance: relevant)!
-chapter.say("""
+chapter.say(
+    """
 
     The margin is a fixed length in score units, so the loss now depends on the scale: at c·y it is the margin α/c
     at y. Large c: the margin is negligible and L_α → L (figure `scale-invariance`, right). Small c: the margin dominates and every negative ranks
@@ -198,29 +229,45 @@ chapter.say("""
     """)
 // The margin stops mattering once α/c is below the closest positive–negative pair of y.
 var closest = Double.infinity
-for i in y.indices where relevant[i] { for j in y.indices where !relevant[j] { closest = min(closest, abs(y[i] - y[j])) } }
+for i in y.indices where relevant[i] {
+    for j in y.indices where !relevant[j] { closest = min(closest, abs(y[i] - y[j])) }
+}
 let negligible = pow(2, (log2(2 * demoAlpha / closest)).rounded(.up))
 let atNegligible = marginLoss.forward(scores: y.map { negligible * $0 }, relevance: relevant)
-chapter.check("1 − AP with the margin never increases with c",
-              zip(marginOnRay, marginOnRay.dropFirst()).allSatisfy { $0 >= $1 - 1e-12 },
-              "\(marginOnRay.first!.fixed(4)) at c = 1/4096 … \(marginOnRay.last!.fixed(4)) at c = 256")
-chapter.check("once α/c is below the closest positive–negative gap of y (\(closest.sci)) it equals the marginless loss",
-              atNegligible == plainOnRay[0], "c = \(negligible.sci): \(atNegligible.fixed(4))")
+chapter.check(
+    "1 − AP with the margin never increases with c",
+    zip(marginOnRay, marginOnRay.dropFirst()).allSatisfy { $0 >= $1 - 1e-12 },
+    "\(marginOnRay.first!.fixed(4)) at c = 1/4096 … \(marginOnRay.last!.fixed(4)) at c = 256")
+chapter.check(
+    "once α/c is below the closest positive–negative gap of y (\(closest.sci)) it equals the marginless loss",
+    atNegligible == plainOnRay[0], "c = \(negligible.sci): \(atNegligible.fixed(4))")
 chapter.check("at c = 1/4096 all negatives rank above all positives", abs(marginOnRay.first! - (1 - worstAP)) < 1e-12)
-chapter.plot(Figure(name: "scale-invariance", width: 1200, height: 450, columns: 2, panels: [
-    Panel(title: "Mean rank of the positives along the ray c·y (λ = \(Int(lambda)))", xLabel: "scale c",
-          yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 0.5),
-          series: [.lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks", color: OkabeIto.blue),
-                   .lines(x: rayScales, y: fLambdaOnRay, title: "f_λ(c·y): the interpolation",
-                          color: OkabeIto.vermillion, dash: 2),
-                   .constant(bestPossible, title: "perfect ranking", color: "black")]),
-    Panel(title: "1 − AP along the ray c·y", xLabel: "scale c", yLabel: "1 − AP", logX: true,
-          series: [.lines(x: rayScales, y: plainOnRay, title: "no margin", color: noMarginColor),
-                   .lines(x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", color: marginColor,
-                          dash: 2)]),
-]))
+chapter.plot(
+    Figure(
+        name: "scale-invariance", width: 1200, height: 450, columns: 2,
+        panels: [
+            Panel(
+                title: "Mean rank of the positives along the ray c·y (λ = \(Int(lambda)))", xLabel: "scale c",
+                yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 0.5),
+                series: [
+                    .lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks", color: OkabeIto.blue),
+                    .lines(
+                        x: rayScales, y: fLambdaOnRay, title: "f_λ(c·y): the interpolation",
+                        color: OkabeIto.vermillion, dash: 2),
+                    .constant(bestPossible, title: "perfect ranking", color: "black"),
+                ]),
+            Panel(
+                title: "1 − AP along the ray c·y", xLabel: "scale c", yLabel: "1 − AP", logX: true,
+                series: [
+                    .lines(x: rayScales, y: plainOnRay, title: "no margin", color: noMarginColor),
+                    .lines(
+                        x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", color: marginColor,
+                        dash: 2),
+                ]),
+        ]))
 
-var outward = 0, shiftedInward = true
+var outward = 0
+var shiftedInward = true
 for _ in 0..<2000 {
     let n = Int.random(in: 4...60, using: &rng)
     let rel = (0..<n).map { $0 == 0 || rng.nextUnit() < 0.3 }
@@ -229,7 +276,8 @@ for _ in 0..<2000 {
     if dot(g, scores) < 0 { outward += 1 }
     shiftedInward = shiftedInward && dot(g, marginShifted(scores, relevance: rel, alpha: demoAlpha)) >= -1e-12
 }
-chapter.say("""
+chapter.say(
+    """
 
     With the margin, the inward lean acts on the shifted scores ỹ, not on y: ⟨∇, ỹ⟩ ≥ 0 still, but ⟨∇, y⟩ =
     ⟨∇, ỹ⟩ − α·Σ_{i∈rel}(−∇_i) can turn negative, a push outward. On 2000 random lists (λ = 100, α = \(demoAlpha)):
@@ -246,7 +294,8 @@ chapter.section("Training without and with the margin (paper Fig. 3)")
 /// - separable: positives have x₀ = 0.5 + |ξ|, negatives x₀ = −|ξ| (ξ ~ N(0, 1)): a band of width 0.5 along x₀.
 func toyTask(count: Int, separable: Bool, seed: UInt64) -> (x: Matrix, relevant: [Bool]) {
     var g = SplitMix64(seed: seed)
-    var rows = [[Double]](), rel = [Bool]()
+    var rows = [[Double]]()
+    var rel = [Bool]()
     for _ in 0..<count {
         let positive = g.nextUnit() < 0.1
         var x = (0..<10).map { _ in g.nextGaussian() }
@@ -274,7 +323,8 @@ struct Run {
     var zeroGradient: [Bool] = []
 }
 
-let batchSize = 64, trainCount = 2000
+let batchSize = 64
+let trainCount = 2000
 let snapshotSteps = [0, steps / 10, steps / 3, steps]
 let every = max(1, steps / 60)
 
@@ -294,13 +344,16 @@ func train(separable: Bool, margin: Double, seed: UInt64) -> Run {
         run.checkpoints.append(Double(step))
         run.scale.append((s.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(s.count)).squareRoot())
         run.gap.append(positives.min()! - negatives.max()!)
-        run.testAP.append(averagePrecision(scores: trainer.scores(test.x).storage.map(Double.init),
-                                           relevance: test.relevant)!)
+        run.testAP.append(
+            averagePrecision(
+                scores: trainer.scores(test.x).storage.map(Double.init),
+                relevance: test.relevant)!)
         if snapshotSteps.contains(step) { run.snapshots.append((step, positives, negatives)) }
     }
     record(0)
-    trainer.fit(inputs: data.x, targets: data.relevant.map { [$0] }, loss: &loss, sampler: &sampler, steps: steps,
-                afterStep: { step in if step % every == 0 || snapshotSteps.contains(step) { record(step) } })
+    trainer.fit(
+        inputs: data.x, targets: data.relevant.map { [$0] }, loss: &loss, sampler: &sampler, steps: steps,
+        afterStep: { step in if step % every == 0 || snapshotSteps.contains(step) { record(step) } })
     run.zeroGradient = loss.zeroGradient
     return run
 }
@@ -312,10 +365,12 @@ let ruleScores = ScoreTrainer(sizes: [10, 1], learningRate: 1e-2, seed: chapter.
     .map(Double.init)
 var ruleSampler = MinibatchSampler(count: trainCount, batchSize: batchSize, dropLast: true, seed: chapter.seed)
 let ruleLambdas = ruleSampler.epoch().compactMap { batch -> Double? in
-    let s = batch.map { ruleScores[$0] }, rel = batch.map { ruleData.relevant[$0] }
+    let s = batch.map { ruleScores[$0] }
+    let rel = batch.map { ruleData.relevant[$0] }
     guard rel.contains(true) else { return nil }
     let mean = s.reduce(0, +) / Double(s.count)
-    return try? scaleRuleLambda(weights: s.map { $0 - mean }, upstream: APLoss(lambda: 1).rankUpstream(scores: s, relevance: rel))
+    return try? scaleRuleLambda(
+        weights: s.map { $0 - mean }, upstream: APLoss(lambda: 1).rankUpstream(scores: s, relevance: rel))
 }.sorted()
 let ruleLambda = ruleLambdas[ruleLambdas.count / 2]
 
@@ -327,7 +382,8 @@ let separablePlain = seeds.map { train(separable: true, margin: 0, seed: $0) }
 let separableMargin = seeds.map { train(separable: true, margin: alpha, seed: $0) }
 let trainSeconds = Date().timeIntervalSince(started)
 
-chapter.say("""
+chapter.say(
+    """
     A linear scorer s = w·x + b on points in 10 dimensions, 10 % positive; Adam (learning rate 0.01), batches of
     \(batchSize) ranked as one list by 1 − AP (`MAPScoreLoss` with one class), λ = \(Int(trainLambda)), \(steps) steps, \(runs) seeds,
     \(4 * runs) runs in \(trainSeconds.fixed(1)) s. λ is in integer-rank units (λ_code = λ/64 ≈ \((trainLambda / 64).fixed(1)) in the official
@@ -339,21 +395,27 @@ chapter.say("""
     the gradient never stops. Score scale = standard deviation of the training scores:
     """)
 func ratio(_ r: Run) -> Double { r.scale.last! / r.scale.first! }
-chapter.table(["seed", "scale at start", "end, no margin", "end, α = \(alpha)", "test AP, no margin", "test AP, α = \(alpha)"],
-              seeds.indices.map { k in
-                  ["\(seeds[k])", overlapPlain[k].scale.first!.fixed(3), overlapPlain[k].scale.last!.fixed(3),
-                   overlapMargin[k].scale.last!.fixed(3), overlapPlain[k].testAP.last!.fixed(4),
-                   overlapMargin[k].testAP.last!.fixed(4)]
-              })
+chapter.table(
+    ["seed", "scale at start", "end, no margin", "end, α = \(alpha)", "test AP, no margin", "test AP, α = \(alpha)"],
+    seeds.indices.map { k in
+        [
+            "\(seeds[k])", overlapPlain[k].scale.first!.fixed(3), overlapPlain[k].scale.last!.fixed(3),
+            overlapMargin[k].scale.last!.fixed(3), overlapPlain[k].testAP.last!.fixed(4),
+            overlapMargin[k].testAP.last!.fixed(4),
+        ]
+    })
 let plainTestAP = overlapPlain.map { $0.testAP.last! }.reduce(0, +) / Double(runs)
 let marginTestAP = overlapMargin.map { $0.testAP.last! }.reduce(0, +) / Double(runs)
-chapter.check("without the margin the scores collapse: the scale ends below 1/5 of its start in every run",
-              overlapPlain.allSatisfy { ratio($0) < 0.2 },
-              "end/start = \(overlapPlain.map(ratio).fixed(3))")
-chapter.check("with the margin the scale holds: it ends above 1/2 of its start in every run",
-              overlapMargin.allSatisfy { ratio($0) > 0.5 }, "end/start = \(overlapMargin.map(ratio).fixed(3))")
-chapter.check("the collapsed scorer ranks held-out points worse: mean test AP lower by more than 0.02",
-              marginTestAP > plainTestAP + 0.02, "\(plainTestAP.fixed(4)) without, \(marginTestAP.fixed(4)) with the margin")
+chapter.check(
+    "without the margin the scores collapse: the scale ends below 1/5 of its start in every run",
+    overlapPlain.allSatisfy { ratio($0) < 0.2 },
+    "end/start = \(overlapPlain.map(ratio).fixed(3))")
+chapter.check(
+    "with the margin the scale holds: it ends above 1/2 of its start in every run",
+    overlapMargin.allSatisfy { ratio($0) > 0.5 }, "end/start = \(overlapMargin.map(ratio).fixed(3))")
+chapter.check(
+    "the collapsed scorer ranks held-out points worse: mean test AP lower by more than 0.02",
+    marginTestAP > plainTestAP + 0.02, "\(plainTestAP.fixed(4)) without, \(marginTestAP.fixed(4)) with the margin")
 chapter.metric("toy-overlapping", "rambo-ap", "mAP", plainTestAP)
 chapter.metric("toy-overlapping", "rambo-ap-margin", "mAP", marginTestAP)
 
@@ -363,82 +425,114 @@ chapter.metric("toy-overlapping", "rambo-ap-margin", "mAP", marginTestAP)
 func histogramPanels(_ run: Run, label: String) -> [Panel] {
     run.snapshots.map { snap in
         // The title carries the spread, since each panel's axis is its own: the collapse shows as a shrinking sd.
-        let all = snap.positives + snap.negatives, m = all.reduce(0, +) / Double(all.count)
+        let all = snap.positives + snap.negatives
+        let m = all.reduce(0, +) / Double(all.count)
         let sd = (all.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(all.count)).squareRoot()
-        return Panel(title: "\(label) · step \(snap.step) · sd \(sd.fixed(sd < 0.1 ? 3 : 2))", xLabel: "score",
-                     yLabel: "density",
-                     key: snap.step == 0 ? .auto : .none,
-                     series: Series.histograms([(values: snap.negatives, title: "negatives", color: negativeColor),
-                                                (values: snap.positives, title: "positives", color: positiveColor)],
-                                               bins: 60, normalised: true, opacity: 0.55))
+        return Panel(
+            title: "\(label) · step \(snap.step) · sd \(sd.fixed(sd < 0.1 ? 3 : 2))", xLabel: "score",
+            yLabel: "density",
+            key: snap.step == 0 ? .auto : .none,
+            series: Series.histograms(
+                [
+                    (values: snap.negatives, title: "negatives", color: negativeColor),
+                    (values: snap.positives, title: "positives", color: positiveColor),
+                ],
+                bins: 60, normalised: true, opacity: 0.55))
     }
 }
-chapter.plot(Figure(name: "margin-collapse",
-                    title: "Scores of positives (blue) and negatives (orange) while training, overlapping classes",
-                    width: 1600, height: 700, columns: 4,
-                    panels: histogramPanels(overlapPlain[0], label: "no margin")
-                        + histogramPanels(overlapMargin[0], label: "margin α = \(alpha)")), key: true)
+chapter.plot(
+    Figure(
+        name: "margin-collapse",
+        title: "Scores of positives (blue) and negatives (orange) while training, overlapping classes",
+        width: 1600, height: 700, columns: 4,
+        panels: histogramPanels(overlapPlain[0], label: "no margin")
+            + histogramPanels(overlapMargin[0], label: "margin α = \(alpha)")), key: true)
 
-chapter.say("""
+chapter.say(
+    """
 
     Separable classes (a band of width 0.5 along x₀): once a batch is ranked perfectly, the gradient without a
     margin is exactly zero (§2), so training stops as soon as the positives are barely ahead. With
     the margin it stops only once they lead by α. Gap = min positive score − max negative score (training set):
     """)
 let lastFifth = steps - steps / 5
-chapter.table(["seed", "gap, no margin", "gap, α = \(alpha)", "scale, no margin", "scale, α = \(alpha)",
-               "zero-gradient batches in the last 20 %, no margin"],
-              seeds.indices.map { k in
-                  let zeros = separablePlain[k].zeroGradient[lastFifth...].filter { $0 }.count
-                  return ["\(seeds[k])", separablePlain[k].gap.last!.fixed(4), separableMargin[k].gap.last!.fixed(4),
-                          separablePlain[k].scale.last!.fixed(3), separableMargin[k].scale.last!.fixed(3),
-                          "\(zeros) of \(steps - lastFifth)"]
-              })
+chapter.table(
+    [
+        "seed", "gap, no margin", "gap, α = \(alpha)", "scale, no margin", "scale, α = \(alpha)",
+        "zero-gradient batches in the last 20 %, no margin",
+    ],
+    seeds.indices.map { k in
+        let zeros = separablePlain[k].zeroGradient[lastFifth...].filter { $0 }.count
+        return [
+            "\(seeds[k])", separablePlain[k].gap.last!.fixed(4), separableMargin[k].gap.last!.fixed(4),
+            separablePlain[k].scale.last!.fixed(3), separableMargin[k].scale.last!.fixed(3),
+            "\(zeros) of \(steps - lastFifth)",
+        ]
+    })
 let plainGaps = separablePlain.map { $0.gap.last! }
-chapter.check("without the margin the gap ends below α/2 in every run and below α/4 on average",
-              plainGaps.allSatisfy { $0 < alpha / 2 } && plainGaps.reduce(0, +) / Double(runs) < alpha / 4,
-              "gaps \(plainGaps.fixed(3))")
+chapter.check(
+    "without the margin the gap ends below α/2 in every run and below α/4 on average",
+    plainGaps.allSatisfy { $0 < alpha / 2 } && plainGaps.reduce(0, +) / Double(runs) < alpha / 4,
+    "gaps \(plainGaps.fixed(3))")
 let marginGaps = separableMargin.map { $0.gap.last! }
-chapter.check("with the margin the gap ends above 0.6·α on average, and wider than without it in every run",
-              marginGaps.reduce(0, +) / Double(runs) >= 0.6 * alpha && zip(marginGaps, plainGaps).allSatisfy { $0 > $1 },
-              "gaps \(marginGaps.fixed(3))")
-chapter.check("without the margin most of the last 20 % of batches had an exactly zero gradient",
-              separablePlain.allSatisfy { 2 * $0.zeroGradient[lastFifth...].filter { $0 }.count > steps - lastFifth })
-chapter.check("relative to the score scale the margin's gap is wider too",
-              seeds.indices.allSatisfy {
-                  separableMargin[$0].gap.last! / separableMargin[$0].scale.last!
-                      > separablePlain[$0].gap.last! / separablePlain[$0].scale.last!
-              })
+chapter.check(
+    "with the margin the gap ends above 0.6·α on average, and wider than without it in every run",
+    marginGaps.reduce(0, +) / Double(runs) >= 0.6 * alpha && zip(marginGaps, plainGaps).allSatisfy { $0 > $1 },
+    "gaps \(marginGaps.fixed(3))")
+chapter.check(
+    "without the margin most of the last 20 % of batches had an exactly zero gradient",
+    separablePlain.allSatisfy { 2 * $0.zeroGradient[lastFifth...].filter { $0 }.count > steps - lastFifth })
+chapter.check(
+    "relative to the score scale the margin's gap is wider too",
+    seeds.indices.allSatisfy {
+        separableMargin[$0].gap.last! / separableMargin[$0].scale.last!
+            > separablePlain[$0].gap.last! / separablePlain[$0].scale.last!
+    })
 
-chapter.plot(Figure(name: "margin-gap-scale", width: 1500, height: 450, columns: 3, panels: [
-    Panel(title: "Score scale, overlapping classes", xLabel: "step", yLabel: "sd of scores", logY: true,
-          series: overlapPlain.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "no margin" : nil, color: noMarginColor)
-          } + overlapMargin.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
-                     dash: 2)
-          }),
-    Panel(title: "Test AP, overlapping classes", xLabel: "step", yLabel: "AP (held-out points)",
-          series: overlapPlain.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "no margin" : nil, color: noMarginColor)
-          } + overlapMargin.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
-                     dash: 2)
-          }),
-    Panel(title: "Gap min(pos) − max(neg), separable classes", xLabel: "step", yLabel: "gap",
-          yRange: -1...max(1.5 * alpha, 0.2),
-          series: separablePlain.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "no margin" : nil, color: noMarginColor)
-          } + separableMargin.enumerated().map { k, r in
-              .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
-                     dash: 2)
-          } + [.constant(alpha, title: "α", color: "black"), .constant(0, color: "grey")]),
-]))
+chapter.plot(
+    Figure(
+        name: "margin-gap-scale", width: 1500, height: 450, columns: 3,
+        panels: [
+            Panel(
+                title: "Score scale, overlapping classes", xLabel: "step", yLabel: "sd of scores", logY: true,
+                series: overlapPlain.enumerated().map { k, r in
+                    .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "no margin" : nil, color: noMarginColor)
+                }
+                    + overlapMargin.enumerated().map { k, r in
+                        .lines(
+                            x: r.checkpoints, y: r.scale, title: k == 0 ? "margin α = \(alpha)" : nil,
+                            color: marginColor,
+                            dash: 2)
+                    }),
+            Panel(
+                title: "Test AP, overlapping classes", xLabel: "step", yLabel: "AP (held-out points)",
+                series: overlapPlain.enumerated().map { k, r in
+                    .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "no margin" : nil, color: noMarginColor)
+                }
+                    + overlapMargin.enumerated().map { k, r in
+                        .lines(
+                            x: r.checkpoints, y: r.testAP, title: k == 0 ? "margin α = \(alpha)" : nil,
+                            color: marginColor,
+                            dash: 2)
+                    }),
+            Panel(
+                title: "Gap min(pos) − max(neg), separable classes", xLabel: "step", yLabel: "gap",
+                yRange: -1...max(1.5 * alpha, 0.2),
+                series: separablePlain.enumerated().map { k, r in
+                    .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "no margin" : nil, color: noMarginColor)
+                }
+                    + separableMargin.enumerated().map { k, r in
+                        .lines(
+                            x: r.checkpoints, y: r.gap, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
+                            dash: 2)
+                    } + [.constant(alpha, title: "α", color: "black"), .constant(0, color: "grey")]),
+        ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The official mAP code's margin is noisy")
 let draws = chapter.quick ? 20_000 : 200_000
-chapter.say("""
+chapter.say(
+    """
     mAP.py shifts by −α·|ξ|·(t − 0.5) with a fresh ξ ~ N(0, 1) per entry and call (`noisyMarginShifted`): every
     positive moves down by α|ξ|/2, every negative up by α|ξ|/2. The mean shift is α·E|ξ|/2 = α·√(2/π)/2 ≈ 0.399·α,
     not the paper's 0.5·α, and a third of the shifts exceed α/2 (P(|ξ| > 1) ≈ 0.317). \(draws) draws, α = \(demoAlpha):
@@ -450,31 +544,47 @@ let negativeShifts = noisy.indices.filter { !labels[$0] }.map { noisy[$0] / demo
 let positiveShifts = noisy.indices.filter { labels[$0] }.map { -noisy[$0] / demoAlpha }
 func meanAndError(_ v: [Double]) -> (mean: Double, error: Double) { (mean(v), standardError(v)) }
 let expectedShift = (2 / Double.pi).squareRoot() / 2
-let up = meanAndError(negativeShifts), down = meanAndError(positiveShifts)
+let up = meanAndError(negativeShifts)
+let down = meanAndError(positiveShifts)
 let beyondHalf = Double(negativeShifts.filter { $0 > 0.5 }.count) / Double(negativeShifts.count)
-chapter.table(["", "measured / α", "expected / α"], [
-    ["negatives: mean shift up", up.mean.fixed(4), expectedShift.fixed(4)],
-    ["positives: mean shift down", down.mean.fixed(4), expectedShift.fixed(4)],
-    ["share of shifts > α/2", beyondHalf.fixed(4), (1 - 0.6826894921370859).fixed(4)],
-])
-chapter.check("mean shift ≈ 0.399·α for negatives and positives (within 4 standard errors)",
-              abs(up.mean - expectedShift) < 4 * up.error && abs(down.mean - expectedShift) < 4 * down.error,
-              "\(up.mean.fixed(4)), \(down.mean.fixed(4)) ± \(up.error.sci)")
+chapter.table(
+    ["", "measured / α", "expected / α"],
+    [
+        ["negatives: mean shift up", up.mean.fixed(4), expectedShift.fixed(4)],
+        ["positives: mean shift down", down.mean.fixed(4), expectedShift.fixed(4)],
+        ["share of shifts > α/2", beyondHalf.fixed(4), (1 - 0.6826894921370859).fixed(4)],
+    ])
+chapter.check(
+    "mean shift ≈ 0.399·α for negatives and positives (within 4 standard errors)",
+    abs(up.mean - expectedShift) < 4 * up.error && abs(down.mean - expectedShift) < 4 * down.error,
+    "\(up.mean.fixed(4)), \(down.mean.fixed(4)) ± \(up.error.sci)")
 let shareError = (0.3173 * 0.6827 / Double(negativeShifts.count)).squareRoot()
-chapter.check("about 31.7 % of the shifts exceed the paper's α/2 (within 4 standard errors)",
-              abs(beyondHalf - 0.3173) < 4 * shareError, "\((100 * beyondHalf).fixed(2)) % ± \((100 * shareError).fixed(2))")
-chapter.check("every factor |ξ|·(t − 0.5) moves positives down and negatives up",
-              negativeShifts.allSatisfy { $0 >= 0 } && positiveShifts.allSatisfy { $0 >= 0 })
+chapter.check(
+    "about 31.7 % of the shifts exceed the paper's α/2 (within 4 standard errors)",
+    abs(beyondHalf - 0.3173) < 4 * shareError, "\((100 * beyondHalf).fixed(2)) % ± \((100 * shareError).fixed(2))")
+chapter.check(
+    "every factor |ξ|·(t − 0.5) moves positives down and negatives up",
+    negativeShifts.allSatisfy { $0 >= 0 } && positiveShifts.allSatisfy { $0 >= 0 })
 chapter.say("So a margin α in the official mAP code is, on average, the paper's margin 0.8·α, blurred.")
 let halfNormal = stride(from: 0.0, through: 2.0, by: 0.02).map { $0 }
-chapter.plot(Figure(name: "noisy-margin", panel: Panel(
-    title: "Shift of a negative's score, in units of α (the \(negativeShifts.count) negatives of \(draws) draws)",
-    xLabel: "shift / α", yLabel: "density", xRange: 0...2,
-    series: [.histogram(negativeShifts, bins: 50, range: 0...2, title: "official: α|ξ|/2", color: negativeColor,
-                        normalised: true),
-             .lines(x: halfNormal, y: halfNormal.map { 4 / (2 * Double.pi).squareRoot() * exp(-2 * $0 * $0) },
+chapter.plot(
+    Figure(
+        name: "noisy-margin",
+        panel: Panel(
+            title:
+                "Shift of a negative's score, in units of α (the \(negativeShifts.count) negatives of \(draws) draws)",
+            xLabel: "shift / α", yLabel: "density", xRange: 0...2,
+            series: [
+                .histogram(
+                    negativeShifts, bins: 50, range: 0...2, title: "official: α|ξ|/2", color: negativeColor,
+                    normalised: true),
+                .lines(
+                    x: halfNormal, y: halfNormal.map { 4 / (2 * Double.pi).squareRoot() * exp(-2 * $0 * $0) },
                     title: "half-normal density", color: "black"),
-             .lines(x: [expectedShift, expectedShift], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue),
-             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: exactly 0.5", color: OkabeIto.bluishGreen, dash: 2)])))
+                .lines(
+                    x: [expectedShift, expectedShift], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue
+                ),
+                .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: exactly 0.5", color: OkabeIto.bluishGreen, dash: 2),
+            ])))
 
 chapter.finish()

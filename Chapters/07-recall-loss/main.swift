@@ -13,15 +13,19 @@ import Rambo
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch07", title: "The recall loss", flags: [
-    .double("lambda", default: 20, in: 1e-3...1e6, help: "blackbox interpolation strength λ (paper units)"),
-    .double("margin", default: 0.1, in: 0...100, help: "score margin α of Eq. 14"),
-    .int("memory", default: 4, in: 0...100, help: "score memory τ: batches of stored embeddings"),
-    .int("steps", default: 600, quick: 150, in: 20...1_000_000, help: "training steps per method"),
-    .int("seeds", default: 3, quick: 1, in: 1...100,
-         help: "training runs per method (different data and initialisations)"),
-])
-let lambda = chapter.double("lambda"), margin = chapter.double("margin")
+let chapter = Chapter(
+    "ch07", title: "The recall loss",
+    flags: [
+        .double("lambda", default: 20, in: 1e-3...1e6, help: "blackbox interpolation strength λ (paper units)"),
+        .double("margin", default: 0.1, in: 0...100, help: "score margin α of Eq. 14"),
+        .int("memory", default: 4, in: 0...100, help: "score memory τ: batches of stored embeddings"),
+        .int("steps", default: 600, quick: 150, in: 20...1_000_000, help: "training steps per method"),
+        .int(
+            "seeds", default: 3, quick: 1, in: 1...100,
+            help: "training runs per method (different data and initialisations)"),
+    ])
+let lambda = chapter.double("lambda")
+let margin = chapter.double("margin")
 let memory = chapter.int("memory")
 let steps = chapter.int("steps")
 let seeds = chapter.int("seeds")
@@ -31,7 +35,8 @@ func signed(_ v: Double) -> String { (v + 0.0 == 0 ? 0.0 : v).fixed(3) }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Refined recall: every positive counts (Eqs. 16–17)")
-chapter.say("""
+chapter.say(
+    """
     One query, eight answers in score order, three relevant. For each positive i, r_i = rk(y)_i − rk(y⁺)_i is the
     number of negatives ranked ahead of it (Eq. 17). The refined recall r̃@K is the fraction of positives with
     r_i < K (Eq. 16); plain recall r@K only asks whether the best positive has r_i < K.
@@ -40,15 +45,21 @@ let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]
 let relevant = [true, false, false, true, false, true, false, false]
 let ahead = negativesAhead(scores: scores, relevance: relevant)
 chapter.say("relevant = \(relevant.map { $0 ? 1 : 0 })   r = \(ahead.listed)")
-chapter.table(["K", "r@K", "r̃@K", "1 − r̃@K"], (1...5).map { k in
-    let refined = refinedRecallAtK(scores: scores, relevance: relevant, k: k)!
-    return ["\(k)", hitAtK(scores: scores, relevance: relevant, k: k)! ? "1" : "0", refined.fixed(3), (1 - refined).fixed(3)]
-})
+chapter.table(
+    ["K", "r@K", "r̃@K", "1 − r̃@K"],
+    (1...5).map { k in
+        let refined = refinedRecallAtK(scores: scores, relevance: relevant, k: k)!
+        return [
+            "\(k)", hitAtK(scores: scores, relevance: relevant, k: k)! ? "1" : "0", refined.fixed(3),
+            (1 - refined).fixed(3),
+        ]
+    })
 chapter.check("negatives ahead r = [0, 2, 3]", ahead == [0, 2, 3], "got \(ahead.listed)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The weighted sum over K has a closed form (Eqs. 19–20)")
-chapter.say("""
+chapter.say(
+    """
     L_rec = Σ_{K≥1} w_K · (1 − r̃@K). Since 1 − r̃@K = mean over positives of 1[r_i ≥ K],
         L_rec = E_i Σ_{K=1}^{r_i} w_K,
     and the telescoping weights w_K = ℓ(K) − ℓ(K−1) give exactly E_i ℓ(r_i) (ℓ(0) = 0):
@@ -68,8 +79,10 @@ var byHand = [[String]]()
 for weighting in [RecallWeighting.log, .loglog] {
     let closed = RecallLoss(lambda: 1, weighting: weighting).forward(scores: [scores], relevance: [relevant])
     let summed = weightedSum(weighting, scores: scores, relevance: relevant)
-    byHand.append(["\(weighting)", ahead.map { weighting.value(Double($0)).fixed(4) }.joined(separator: ", "),
-                   closed.fixed(6), summed.fixed(6)])
+    byHand.append([
+        "\(weighting)", ahead.map { weighting.value(Double($0)).fixed(4) }.joined(separator: ", "),
+        closed.fixed(6), summed.fixed(6),
+    ])
 }
 chapter.table(["ℓ", "ℓ(r_i)", "E ℓ(r_i) (RecallLoss)", "Σ_K w_K(1 − r̃@K)"], byHand)
 let listCount = chapter.size(quick: 200, full: 2000)
@@ -86,42 +99,65 @@ for weighting in [RecallWeighting.log, .loglog] {
         maxError = max(maxError, abs(closed - weightedSum(weighting, scores: s, relevance: r)))
     }
     worst[weighting] = maxError
-    chapter.check("\(weighting): E ℓ(r_i) = Σ_K w_K (1 − r̃@K) on \(listCount) random lists (n ≤ 200, with ties)",
-                  maxError <= 1e-12, "max error \(maxError.sci)")
+    chapter.check(
+        "\(weighting): E ℓ(r_i) = Σ_K w_K (1 − r̃@K) on \(listCount) random lists (n ≤ 200, with ties)",
+        maxError <= 1e-12, "max error \(maxError.sci)")
 }
 
-chapter.say("""
+chapter.say(
+    """
 
     The weights fall off with K: a negative that overtakes a positive near the top costs much more than one far
     down. loglog falls faster still (≈ 1/(K log K)), so it cares even more about the top of the list.
     """)
-let kGrid = (0...40).map { Int((pow(10, Double($0) / 10)).rounded()) }.reduce(into: [Int]()) { if $0.last != $1 { $0.append($1) } }
+let kGrid = (0...40).map { Int((pow(10, Double($0) / 10)).rounded()) }.reduce(into: [Int]()) {
+    if $0.last != $1 { $0.append($1) }
+}
 let wLog = kGrid.map { RecallWeighting.log.weight(atK: $0) }
 let wLogLog = kGrid.map { RecallWeighting.loglog.weight(atK: $0) }
-chapter.table(["K", "w_K log", "K·w_K", "w_K loglog", "K·ln K·w_K"], [1, 2, 8, 100, 10_000].map { k in
-    let wl = RecallWeighting.log.weight(atK: k), wll = RecallWeighting.loglog.weight(atK: k)
-    return ["\(k)", wl.fixed(5), (Double(k) * wl).fixed(4), wll.fixed(5), k > 1 ? (Double(k) * log(Double(k)) * wll).fixed(4) : "–"]
-})
+chapter.table(
+    ["K", "w_K log", "K·w_K", "w_K loglog", "K·ln K·w_K"],
+    [1, 2, 8, 100, 10_000].map { k in
+        let wl = RecallWeighting.log.weight(atK: k)
+        let wll = RecallWeighting.loglog.weight(atK: k)
+        return [
+            "\(k)", wl.fixed(5), (Double(k) * wl).fixed(4), wll.fixed(5),
+            k > 1 ? (Double(k) * log(Double(k)) * wll).fixed(4) : "–",
+        ]
+    })
 let shareTop8 = { (w: RecallWeighting) in (1...8).reduce(0.0) { $0 + w.weight(atK: $1) } / w.value(1000) }
-chapter.say("share of the total weight of K ≤ 1000 that sits on K ≤ 8: log \((100 * shareTop8(.log)).fixed(1)) %, loglog \((100 * shareTop8(.loglog)).fixed(1)) %")
-chapter.check("both weightings decrease in K", zip(wLog, wLog.dropFirst()).allSatisfy { $0 > $1 }
-              && zip(wLogLog, wLogLog.dropFirst()).allSatisfy { $0 > $1 })
+chapter.say(
+    "share of the total weight of K ≤ 1000 that sits on K ≤ 8: log \((100 * shareTop8(.log)).fixed(1)) %, loglog \((100 * shareTop8(.loglog)).fixed(1)) %"
+)
+chapter.check(
+    "both weightings decrease in K",
+    zip(wLog, wLog.dropFirst()).allSatisfy { $0 > $1 }
+        && zip(wLogLog, wLogLog.dropFirst()).allSatisfy { $0 > $1 })
 chapter.check("log: K·w_K → 1 (≈ 1/K)", abs(10_000 * RecallWeighting.log.weight(atK: 10_000) - 1) < 1e-4)
 chapter.check("loglog puts a larger share of its weight on K ≤ 8 than log", shareTop8(.loglog) > shareTop8(.log))
 let kAxis = kGrid.map(Double.init)
-chapter.plot(Figure(name: "recall-weights", panel: Panel(
-    title: "Weights w_K = ℓ(K) − ℓ(K−1) of 1 − r̃@K in the recall loss", xLabel: "K", yLabel: "w_K",
-    logX: true, logY: true, key: .topRight,
-    series: [.linesPoints(x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", color: MethodPalette.color("rambo-recall")),
-             .linesPoints(x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))",
-                          color: MethodPalette.color("rambo-recall-loglog")),
-             .lines(x: kAxis, y: kAxis.map { 1 / $0 }, title: "1/K", color: "gray", lineWidth: 1, dash: 2),
-             .lines(x: Array(kAxis.dropFirst()), y: kAxis.dropFirst().map { 1 / ($0 * log($0)) },
-                    title: "1/(K ln K)", color: "black", lineWidth: 1, dash: 3)])))
+chapter.plot(
+    Figure(
+        name: "recall-weights",
+        panel: Panel(
+            title: "Weights w_K = ℓ(K) − ℓ(K−1) of 1 − r̃@K in the recall loss", xLabel: "K", yLabel: "w_K",
+            logX: true, logY: true, key: .topRight,
+            series: [
+                .linesPoints(
+                    x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", color: MethodPalette.color("rambo-recall")),
+                .linesPoints(
+                    x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))",
+                    color: MethodPalette.color("rambo-recall-loglog")),
+                .lines(x: kAxis, y: kAxis.map { 1 / $0 }, title: "1/K", color: "gray", lineWidth: 1, dash: 2),
+                .lines(
+                    x: Array(kAxis.dropFirst()), y: kAxis.dropFirst().map { 1 / ($0 * log($0)) },
+                    title: "1/(K ln K)", color: "black", lineWidth: 1, dash: 3),
+            ])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The gradient it sends through the ranking")
-chapter.say("""
+chapter.say(
+    """
     Only rk(y) is differentiated (rk(y⁺) is a constant): dL/drk_i = ℓ'(r_i)/|rel| on positives, 0 on negatives.
     The blackbox backward (chapter 03) moves each positive up by λ·dL/drk_i, ranks again, and returns
     dL/dy = −(rk(y) − rk(y_λ))/λ: positives get a negative gradient (raise them), and each negative they jump
@@ -132,35 +168,49 @@ var gradientRows = [[String]]()
 var signsOK = true
 var gradients = [RecallWeighting: [Double]]()
 for weighting in [RecallWeighting.log, .loglog] {
-    gradients[weighting] = RecallLoss(lambda: demoLambda, weighting: weighting)
+    gradients[weighting] =
+        RecallLoss(lambda: demoLambda, weighting: weighting)
         .valueAndGradient(scores: [scores], relevance: [relevant]).gradient[0]
 }
 let positivesCount = Double(relevant.filter { $0 }.count)
 var p = 0
 for i in scores.indices {
-    let up = relevant[i] ? [RecallWeighting.log, .loglog].map { ($0.derivative(Double(ahead[p])) / positivesCount).fixed(3) } : ["0", "0"]
+    let up =
+        relevant[i]
+        ? [RecallWeighting.log, .loglog].map { ($0.derivative(Double(ahead[p])) / positivesCount).fixed(3) }
+        : ["0", "0"]
     if relevant[i] { p += 1 }
-    let gl = gradients[.log]![i], gll = gradients[.loglog]![i]
+    let gl = gradients[.log]![i]
+    let gll = gradients[.loglog]![i]
     signsOK = signsOK && (relevant[i] ? gl <= 0 && gll <= 0 : gl >= 0 && gll >= 0)
-    gradientRows.append(["\(i + 1)", relevant[i] ? "+" : "−", scores[i].fixed(1), up[0], signed(gl), up[1], signed(gll)])
+    gradientRows.append([
+        "\(i + 1)", relevant[i] ? "+" : "−", scores[i].fixed(1), up[0], signed(gl), up[1], signed(gll),
+    ])
 }
 chapter.table(["rank", "rel", "y", "dL/drk log", "dL/dy log", "dL/drk loglog", "dL/dy loglog"], gradientRows)
 chapter.check("positives are pushed up, negatives down (dL/dy ≤ 0 on positives, ≥ 0 on negatives)", signsOK)
-chapter.check("the gradient sums to zero (the perturbed ranking is a permutation)",
-              [RecallWeighting.log, .loglog].allSatisfy { abs(gradients[$0]!.reduce(0, +)) < 1e-12 })
-chapter.say("""
+chapter.check(
+    "the gradient sums to zero (the perturbed ranking is a permutation)",
+    [RecallWeighting.log, .loglog].allSatisfy { abs(gradients[$0]!.reduce(0, +)) < 1e-12 })
+chapter.say(
+    """
     The top positive (r = 0) gets the largest pull on its rank, but it has no negative ahead to jump over, so
     its dL/dy is 0: the rank loss spends its signal on the positives that are actually behind negatives.
     """)
-chapter.check("the top positive (r = 0) gets dL/dy = 0 under both weightings",
-              gradients[.log]![0] == 0 && gradients[.loglog]![0] == 0)
+chapter.check(
+    "the top positive (r = 0) gets dL/dy = 0 under both weightings",
+    gradients[.log]![0] == 0 && gradients[.loglog]![0] == 0)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A toy retrieval task with held-out classes")
-let signalDims = 8, noiseDims = 56
-let classCount = chapter.size(quick: 80, full: 200), perClass = chapter.size(quick: 12, full: 20)
-let spread = 0.5, noise = 1.0
-chapter.say("""
+let signalDims = 8
+let noiseDims = 56
+let classCount = chapter.size(quick: 80, full: 200)
+let perClass = chapter.size(quick: 12, full: 20)
+let spread = 0.5
+let noise = 1.0
+chapter.say(
+    """
     Like CUB-200 in miniature: \(classCount) classes, \(perClass) items each; the first half of the classes train, the
     other half test, so every test query is from a class the model never saw. An item is
         x = [c + \(spread)·z, \(noise)·u] ∈ R^\(signalDims + noiseDims),   c ~ N(0, I_\(signalDims)) its class centre, z, u ~ N(0, I),
@@ -173,34 +223,47 @@ struct TaskData {
     let trainX: Matrix, trainY: [Int], testX: Matrix, testY: [Int], testSignal: Matrix
 }
 func makeTask(seed: UInt64) -> TaskData {
-    let toy = Toy.gaussianClusters(classes: classCount, perClass: perClass, dimensions: signalDims, spread: spread, seed: seed)
+    let toy = Toy.gaussianClusters(
+        classes: classCount, perClass: perClass, dimensions: signalDims, spread: spread, seed: seed)
     var local = SplitMix64(seed: seed &+ 1000)
     let x = toy.points.map { $0 + (0..<noiseDims).map { _ in noise * local.nextGaussian() } }
     let train = toy.labels.indices.filter { toy.labels[$0] < classCount / 2 }
     let test = toy.labels.indices.filter { toy.labels[$0] >= classCount / 2 }
-    return TaskData(trainX: Matrix(train.map { x[$0] }), trainY: train.map { toy.labels[$0] },
-                    testX: Matrix(test.map { x[$0] }), testY: test.map { toy.labels[$0] },
-                    testSignal: Matrix(test.map { toy.points[$0] }))
+    return TaskData(
+        trainX: Matrix(train.map { x[$0] }), trainY: train.map { toy.labels[$0] },
+        testX: Matrix(test.map { x[$0] }), testY: test.map { toy.labels[$0] },
+        testSignal: Matrix(test.map { toy.points[$0] }))
 }
 
-struct Scores { var recall: [Int: Double]; var mapAtR: Double }
+struct Scores {
+    var recall: [Int: Double]
+    var mapAtR: Double
+}
 func evaluate(_ embeddings: Matrix, _ labels: [Int]) -> Scores {
     let ranking = try! retrievalRanking(embeddings: embeddings, labels: labels)
     return Scores(recall: ranking.recallAtK([1, 2, 4, 8])!, mapAtR: ranking.mapAtR()!)
 }
 
 let task1 = makeTask(seed: chapter.seed)
-let raw1 = evaluate(task1.testX, task1.testY), oracle1 = evaluate(task1.testSignal, task1.testY)
-chapter.table(["test embedding", "R@1", "R@8", "MAP@R"], [
-    ["raw inputs (64-D cosine)", raw1.recall[1]!.fixed(3), raw1.recall[8]!.fixed(3), raw1.mapAtR.fixed(3)],
-    ["the 8 class coordinates only (a ceiling)", oracle1.recall[1]!.fixed(3), oracle1.recall[8]!.fixed(3), oracle1.mapAtR.fixed(3)],
-])
-chapter.check("the noise hurts: raw R@1 is well below the 8-coordinate ceiling", raw1.recall[1]! < oracle1.recall[1]! - 0.2,
-              "\(raw1.recall[1]!.fixed(3)) vs \(oracle1.recall[1]!.fixed(3))")
+let raw1 = evaluate(task1.testX, task1.testY)
+let oracle1 = evaluate(task1.testSignal, task1.testY)
+chapter.table(
+    ["test embedding", "R@1", "R@8", "MAP@R"],
+    [
+        ["raw inputs (64-D cosine)", raw1.recall[1]!.fixed(3), raw1.recall[8]!.fixed(3), raw1.mapAtR.fixed(3)],
+        [
+            "the 8 class coordinates only (a ceiling)", oracle1.recall[1]!.fixed(3), oracle1.recall[8]!.fixed(3),
+            oracle1.mapAtR.fixed(3),
+        ],
+    ])
+chapter.check(
+    "the noise hurts: raw R@1 is well below the 8-coordinate ceiling", raw1.recall[1]! < oracle1.recall[1]! - 0.2,
+    "\(raw1.recall[1]!.fixed(3)) vs \(oracle1.recall[1]!.fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ: how far the blackbox looks")
-chapter.say("""
+chapter.say(
+    """
     dL/drk per positive is ℓ'(r_i)/(|rel|·Q): small (Q = 32 queries, 3 positives each). Cosines lie in [−1, 1],
     so λ must be large enough that λ·dL/drk moves a positive past a few neighbours. The ICLR scale rule
     (chapter 04) balances the two: λ ≈ mean|y| / mean|dL/drk|, here on one batch of the untrained model.
@@ -208,15 +271,18 @@ chapter.say("""
 var scaleRule = 0.0
 let tinyLambda = 0.2
 do {
-    let trainer = EmbeddingTrainer(sizes: [signalDims + noiseDims, 128, 32], learningRate: 2e-3, seed: chapter.seed &+ 7)
+    let trainer = EmbeddingTrainer(
+        sizes: [signalDims + noiseDims, 128, 32], learningRate: 2e-3, seed: chapter.seed &+ 7)
     var sampler = PKSampler(labels: task1.trainY, p: 8, k: 4, seed: chapter.seed &+ 9)
     let batch = sampler.nextBatch()
     let labels = batch.map { task1.trainY[$0] }
     let s = similarityMatrix(trainer.embed(task1.trainX.rows(batch))).doubleRows
-    var ys = [Double](), upstream = [Double]()
+    var ys = [Double]()
+    var upstream = [Double]()
     for q in s.indices {
         let others = s.indices.filter { $0 != q }
-        let row = others.map { s[q][$0] }, rel = others.map { labels[$0] == labels[q] }
+        let row = others.map { s[q][$0] }
+        let rel = others.map { labels[$0] == labels[q] }
         let r = negativesAhead(scores: row, relevance: rel)
         var k = 0
         for i in row.indices {
@@ -231,24 +297,31 @@ do {
     }
     let rule = try! scaleRuleLambda(weights: ys, upstream: upstream)
     chapter.say("scale rule on the first batch: λ ≈ \(rule.fixed(0)); this run uses λ = \(lambda.fixed(1))")
-    chapter.check("the scale rule asks for λ ≫ 1 here (rank-loss upstreams are small)", rule > 10, "λ ≈ \(rule.fixed(1))")
+    chapter.check(
+        "the scale rule asks for λ ≫ 1 here (rank-loss upstreams are small)", rule > 10, "λ ≈ \(rule.fixed(1))")
     scaleRule = rule
     // How many entries of dL/dS are non-zero, i.e. how many items the perturbed ranking actually moved?
     func moved(_ l: Double) -> Double {
-        let g = RecallLoss(lambda: l, margin: margin).retrievalValueAndGradient(similarities: s, labels: labels).gradient
+        let g = RecallLoss(lambda: l, margin: margin).retrievalValueAndGradient(similarities: s, labels: labels)
+            .gradient
         return Double(g.joined().filter { $0 != 0 }.count) / Double(s.count * (s.count - 1))
     }
-    let few = moved(tinyLambda), many = moved(lambda)
-    chapter.say("share of non-zero entries of dL/dS on that batch: λ = \(tinyLambda): \((100 * few).fixed(1)) %, λ = \(lambda.fixed(1)): \((100 * many).fixed(1)) %")
-    chapter.check("a tiny λ moves far fewer items than λ = \(lambda.fixed(1))", few < many / 2,
-                  "\((100 * few).fixed(1)) % vs \((100 * many).fixed(1)) %")
+    let few = moved(tinyLambda)
+    let many = moved(lambda)
+    chapter.say(
+        "share of non-zero entries of dL/dS on that batch: λ = \(tinyLambda): \((100 * few).fixed(1)) %, λ = \(lambda.fixed(1)): \((100 * many).fixed(1)) %"
+    )
+    chapter.check(
+        "a tiny λ moves far fewer items than λ = \(lambda.fixed(1))", few < many / 2,
+        "\((100 * few).fixed(1)) % vs \((100 * many).fixed(1)) %")
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training: RaMBO recall loss vs triplet vs contrastive")
 let methods = ["rambo-recall", "rambo-recall-loglog", "triplet", "contrastive"]
 let titles = ["RaMBO recall (log)", "RaMBO recall (loglog)", "triplet (batch-hard)", "contrastive"]
-chapter.say("""
+chapter.say(
+    """
     Each method trains the same MLP from the same initial weights on the same batches for \(steps) steps, \(seeds) run\(seeds > 1 ? "s" : "")
     (seed = data, weights and batches). RaMBO: λ = \(lambda.fixed(1)), margin α = \(margin.fixed(2)), score memory τ = \(memory)
     batches of stored embeddings, whose similarities to the current queries pass their gradient to the queries
@@ -256,10 +329,18 @@ chapter.say("""
     below cosine 0.5. Test metrics on the held-out classes.
     """)
 
-struct Run { var final: Scores; var curveSteps: [Double]; var curveR1: [Double]; var losses: [Double]; var embedding: Matrix }
+struct Run {
+    var final: Scores
+    var curveSteps: [Double]
+    var curveR1: [Double]
+    var losses: [Double]
+    var embedding: Matrix
+}
 
-func train(method: String, task: TaskData, seed: UInt64, lambda: Double = lambda, memorySize: Int = memory,
-           memoryGradient: MemoryGradient = .query, curve: Bool) -> Run {
+func train(
+    method: String, task: TaskData, seed: UInt64, lambda: Double = lambda, memorySize: Int = memory,
+    memoryGradient: MemoryGradient = .query, curve: Bool
+) -> Run {
     let trainer = EmbeddingTrainer(sizes: [signalDims + noiseDims, 128, 32], learningRate: 2e-3, seed: seed &+ 7)
     var sampler = PKSampler(labels: task.trainY, p: 8, k: 4, seed: seed &+ 9)
     var recallLoss = RecallEmbeddingLoss(
@@ -275,7 +356,8 @@ func train(method: String, task: TaskData, seed: UInt64, lambda: Double = lambda
     }
     for step in 1...steps {
         let batch = sampler.nextBatch()
-        let inputs = task.trainX.rows(batch), labels = batch.map { task.trainY[$0] }
+        let inputs = task.trainX.rows(batch)
+        let labels = batch.map { task.trainY[$0] }
         let value: Double
         switch method {
         case "triplet": value = trainer.step(inputs: inputs, labels: labels, loss: &triplet)
@@ -293,7 +375,7 @@ func train(method: String, task: TaskData, seed: UInt64, lambda: Double = lambda
     return run
 }
 
-var results = [String: [Scores]]()   // method → one entry per seed
+var results = [String: [Scores]]()  // method → one entry per seed
 var firstRuns = [String: Run]()
 for s in 0..<seeds {
     let seed = chapter.seed &+ UInt64(s) &* 7919
@@ -330,18 +412,22 @@ func r1(_ method: String) -> [Double] { results[method]!.map { $0.recall[1]! } }
 func mapR(_ method: String) -> [Double] { results[method]!.map(\.mapAtR) }
 func everyRun(_ a: [Double], _ b: [Double], by delta: Double = 0) -> Bool { zip(a, b).allSatisfy { $0 > $1 + delta } }
 for method in ["rambo-recall", "rambo-recall-loglog"] {
-    chapter.check("\(method) beats the raw inputs on R@1 and MAP@R in every run",
-                  everyRun(r1(method), r1("raw"), by: 0.1) && everyRun(mapR(method), mapR("raw")),
-                  "R@1 \(r1(method).fixed(3)) vs raw \(r1("raw").fixed(3))")
+    chapter.check(
+        "\(method) beats the raw inputs on R@1 and MAP@R in every run",
+        everyRun(r1(method), r1("raw"), by: 0.1) && everyRun(mapR(method), mapR("raw")),
+        "R@1 \(r1(method).fixed(3)) vs raw \(r1("raw").fixed(3))")
 }
 for method in ["triplet", "contrastive"] {
-    chapter.check("\(method) beats the raw inputs on R@1 in every run", everyRun(r1(method), r1("raw"), by: 0.1),
-                  "R@1 \(r1(method).fixed(3))")
+    chapter.check(
+        "\(method) beats the raw inputs on R@1 in every run", everyRun(r1(method), r1("raw"), by: 0.1),
+        "R@1 \(r1(method).fixed(3))")
 }
-chapter.check("rambo-recall beats contrastive on R@1 in every run", everyRun(r1("rambo-recall"), r1("contrastive")),
-              "\(r1("rambo-recall").fixed(3)) vs \(r1("contrastive").fixed(3))")
+chapter.check(
+    "rambo-recall beats contrastive on R@1 in every run", everyRun(r1("rambo-recall"), r1("contrastive")),
+    "\(r1("rambo-recall").fixed(3)) vs \(r1("contrastive").fixed(3))")
 let gap = mean(r1("rambo-recall")) - mean(r1("triplet"))
-chapter.say("""
+chapter.say(
+    """
     rambo-recall vs triplet, R@1 per run: \(r1("rambo-recall").fixed(3)) vs \(r1("triplet").fixed(3)) (mean gap \(signed(gap))).
     On this toy the two are level: which one is ahead changes with --seed.
     """)
@@ -356,17 +442,24 @@ let colours = methods.map(MethodPalette.color)
 func smoothed(_ v: [Double], window: Int) -> [Double] {
     v.indices.map { i in mean(Array(v[max(0, i - window + 1)...i])) }
 }
-let lossPanel = Panel(title: "training loss (moving average, ÷ its first value)", xLabel: "step", yLabel: "relative loss",
-                      series: methods.indices.map { m in
-    let l = smoothed(firstRuns[methods[m]]!.losses, window: 25)
-    return .lines(x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], color: colours[m])
-})
-let curvePanel = Panel(title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1.05,
-                       series: methods.indices.map { m in
-    .linesPoints(x: firstRuns[methods[m]]!.curveSteps, y: firstRuns[methods[m]]!.curveR1, title: titles[m], color: colours[m],
-                 pointType: MethodPalette.style(methods[m]).pointType)
-} + [.constant(raw1.recall[1]!, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
-     .constant(oracle1.recall[1]!, title: "8 class coordinates", color: "black")])
+let lossPanel = Panel(
+    title: "training loss (moving average, ÷ its first value)", xLabel: "step", yLabel: "relative loss",
+    series: methods.indices.map { m in
+        let l = smoothed(firstRuns[methods[m]]!.losses, window: 25)
+        return .lines(
+            x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], color: colours[m])
+    })
+let curvePanel = Panel(
+    title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1.05,
+    series: methods.indices.map { m in
+        .linesPoints(
+            x: firstRuns[methods[m]]!.curveSteps, y: firstRuns[methods[m]]!.curveR1, title: titles[m],
+            color: colours[m],
+            pointType: MethodPalette.style(methods[m]).pointType)
+    } + [
+        .constant(raw1.recall[1]!, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
+        .constant(oracle1.recall[1]!, title: "8 class coordinates", color: "black"),
+    ])
 chapter.plot(Figure(name: "learning-curves", width: 1200, height: 480, columns: 2, panels: [lossPanel, curvePanel]))
 
 let ks = [1, 2, 4, 8]
@@ -377,36 +470,50 @@ let slots = allMethods.count + 1
 let slotWidth = 1 / Double(slots)
 let barSeries: [Series] = allMethods.indices.map { m in
     let x = ks.indices.map { g in Double(g) + (Double(m) - Double(allMethods.count - 1) / 2) * slotWidth }
-    return .bars(x: x, seeds: ks.map { k in results[allMethods[m]]!.map { $0.recall[k]! } }, title: barTitles[m],
-                 color: barColours[m], opacity: 0.85)
+    return .bars(
+        x: x, seeds: ks.map { k in results[allMethods[m]]!.map { $0.recall[k]! } }, title: barTitles[m],
+        color: barColours[m], opacity: 0.85)
 }
-chapter.plot(Figure(name: "recall-at-k", width: 1000, height: 500, panel: Panel(
-    title: "Recall@K on the held-out classes (\(seeds > 1 ? "mean ± sd of \(seeds) runs" : "one run"))",
-    xLabel: "log₂ K", yLabel: "Recall@K", xRange: -0.5...3.5, yRange: 0...1.1, key: .outside,
-    annotations: ks.enumerated().map { g, k in Annotation("K = \(k)", x: Double(g) - 0.15, y: 1.04) },
-    boxWidth: slotWidth, series: barSeries)), key: true)
+chapter.plot(
+    Figure(
+        name: "recall-at-k", width: 1000, height: 500,
+        panel: Panel(
+            title: "Recall@K on the held-out classes (\(seeds > 1 ? "mean ± sd of \(seeds) runs" : "one run"))",
+            xLabel: "log₂ K", yLabel: "Recall@K", xRange: -0.5...3.5, yRange: 0...1.1, key: .outside,
+            annotations: ks.enumerated().map { g, k in Annotation("K = \(k)", x: Double(g) - 0.15, y: 1.04) },
+            boxWidth: slotWidth, series: barSeries)), key: true)
 
 let shownClasses = Array(Set(task1.testY)).sorted().prefix(8)
 let shown = task1.testY.indices.filter { shownClasses.contains(task1.testY[$0]) }
 func pcaPanel(_ embedding: Matrix, title: String) -> Panel {
     let sub = embedding.rows(shown)
     let xy = PrincipalComponents(fitting: sub, count: 2, seed: chapter.seed).project(sub).doubleRows
-    return Panel(title: title, xLabel: "PC 1", yLabel: "PC 2", key: .none, square: true, series: shownClasses.map { c in
-        let idx = shown.indices.filter { task1.testY[shown[$0]] == c }
-        return .points(x: idx.map { xy[$0][0] }, y: idx.map { xy[$0][1] }, title: "class \(c)", pointSize: 0.9)
-    })
+    return Panel(
+        title: title, xLabel: "PC 1", yLabel: "PC 2", key: .none, square: true,
+        series: shownClasses.map { c in
+            let idx = shown.indices.filter { task1.testY[shown[$0]] == c }
+            return .points(x: idx.map { xy[$0][0] }, y: idx.map { xy[$0][1] }, title: "class \(c)", pointSize: 0.9)
+        })
 }
-chapter.plot(Figure(name: "test-embeddings", title: "8 held-out classes, first two principal components",
-                    width: 1500, height: 540, columns: 3, panels: [
-    pcaPanel(L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.recall[1]!.fixed(2)))"),
-    pcaPanel(firstRuns["triplet"]!.embedding, title: "triplet (R@1 \(firstRuns["triplet"]!.final.recall[1]!.fixed(2)))"),
-    pcaPanel(firstRuns["rambo-recall"]!.embedding, title: "RaMBO recall (R@1 \(firstRuns["rambo-recall"]!.final.recall[1]!.fixed(2)))"),
-]))
+chapter.plot(
+    Figure(
+        name: "test-embeddings", title: "8 held-out classes, first two principal components",
+        width: 1500, height: 540, columns: 3,
+        panels: [
+            pcaPanel(L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.recall[1]!.fixed(2)))"),
+            pcaPanel(
+                firstRuns["triplet"]!.embedding,
+                title: "triplet (R@1 \(firstRuns["triplet"]!.final.recall[1]!.fixed(2)))"),
+            pcaPanel(
+                firstRuns["rambo-recall"]!.embedding,
+                title: "RaMBO recall (R@1 \(firstRuns["rambo-recall"]!.final.recall[1]!.fixed(2)))"),
+        ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Score memory in retrieval: where its gradient goes")
 let taus = chapter.quick ? [0, 8] : [0, 2, 8]
-chapter.say("""
+chapter.say(
+    """
     The memory appends, to each query's list, its similarities s_qm = ⟨e_q, m⟩ to the embeddings m of the last τ
     batches. "Gradients flow only through the current batch" leaves a choice: m is a constant, but e_q is live.
       query:     dL/de_q += dL/ds_qm · m   (a stored negative that a positive jumped over pushes the query away)
@@ -422,7 +529,10 @@ for tau in taus {
         if tau == memory && mode == .query {
             value = firstRuns["rambo-recall"]!.final.recall[1]!
         } else {
-            value = train(method: "rambo-recall", task: task1, seed: chapter.seed, memorySize: tau, memoryGradient: mode, curve: false).final.recall[1]!
+            value = train(
+                method: "rambo-recall", task: task1, seed: chapter.seed, memorySize: tau, memoryGradient: mode,
+                curve: false
+            ).final.recall[1]!
         }
         memoryR1[mode, default: [:]][tau] = value
     }
@@ -431,12 +541,14 @@ for tau in taus {
 }
 chapter.table(["τ", "R@1, query gradient", "R@1, detached"], memoryRows)
 let tauMax = taus.last!
-chapter.check("detached memory hurts as τ grows (τ = \(tauMax) below τ = 0 by > 0.05)",
-              memoryR1[.detached]![tauMax]! < memoryR1[.query]![0]! - 0.05,
-              "\(memoryR1[.query]![0]!.fixed(3)) → \(memoryR1[.detached]![tauMax]!.fixed(3))")
-chapter.check("with the query gradient, τ = \(tauMax) is no worse than τ = 0 (within 0.02)",
-              memoryR1[.query]![tauMax]! >= memoryR1[.query]![0]! - 0.02,
-              "\(memoryR1[.query]![0]!.fixed(3)) → \(memoryR1[.query]![tauMax]!.fixed(3))")
+chapter.check(
+    "detached memory hurts as τ grows (τ = \(tauMax) below τ = 0 by > 0.05)",
+    memoryR1[.detached]![tauMax]! < memoryR1[.query]![0]! - 0.05,
+    "\(memoryR1[.query]![0]!.fixed(3)) → \(memoryR1[.detached]![tauMax]!.fixed(3))")
+chapter.check(
+    "with the query gradient, τ = \(tauMax) is no worse than τ = 0 (within 0.02)",
+    memoryR1[.query]![tauMax]! >= memoryR1[.query]![0]! - 0.02,
+    "\(memoryR1[.query]![0]!.fixed(3)) → \(memoryR1[.query]![tauMax]!.fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("How much does λ matter?")
@@ -445,20 +557,25 @@ chapter.say("RaMBO (log), run 1, τ = \(memory), margin \(margin.fixed(2)); the 
 var sweepRows = [[String]]()
 var sweepR1 = [Double]()
 for l in sweep {
-    let value = l == lambda ? firstRuns["rambo-recall"]!.final.recall[1]!
+    let value =
+        l == lambda
+        ? firstRuns["rambo-recall"]!.final.recall[1]!
         : train(method: "rambo-recall", task: task1, seed: chapter.seed, lambda: l, curve: false).final.recall[1]!
     sweepR1.append(value)
     sweepRows.append([l.fixed(1), value.fixed(3)])
 }
 chapter.table(["λ", "R@1"], sweepRows)
 let atDefault = sweepR1[sweep.firstIndex(of: lambda)!]
-chapter.check("λ = \(sweep[0]) is too small: the perturbed ranking barely moves, R@1 more than 0.2 below λ = \(lambda.fixed(1))",
-              sweepR1[0] < atDefault - 0.2, "\(sweepR1[0].fixed(3)) vs \(atDefault.fixed(3))")
+chapter.check(
+    "λ = \(sweep[0]) is too small: the perturbed ranking barely moves, R@1 more than 0.2 below λ = \(lambda.fixed(1))",
+    sweepR1[0] < atDefault - 0.2, "\(sweepR1[0].fixed(3)) vs \(atDefault.fixed(3))")
 let usable = sweep.indices.filter { sweep[$0] >= 2 }
 let best = usable.map { sweepR1[$0] }.max()!
-chapter.check("every λ from 2 up to the scale rule's is within 0.05 of the best R@1 (a wide plateau)",
-              usable.allSatisfy { sweepR1[$0] >= best - 0.05 }, "R@1 \(usable.map { sweepR1[$0] }.fixed(3))")
-chapter.say("""
+chapter.check(
+    "every λ from 2 up to the scale rule's is within 0.05 of the best R@1 (a wide plateau)",
+    usable.allSatisfy { sweepR1[$0] >= best - 0.05 }, "R@1 \(usable.map { sweepR1[$0] }.fixed(3))")
+chapter.say(
+    """
     With a tiny λ the shift λ·dL/drk is smaller than the gaps between neighbouring cosines, so most positives
     jump over nothing and dL/dS is mostly zero (§5 counted it). Above that, λ only sets how far ahead the
     blackbox looks, and a wide range works here.

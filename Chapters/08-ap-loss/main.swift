@@ -12,16 +12,21 @@ import Rambo
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch08", title: "The AP and mAP losses", flags: [
-    .double("lambda", default: 256, in: 1e-3...1e6, help: "blackbox interpolation strength λ (paper units)"),
-    .double("margin", default: 0.1, in: 0...100, help: "score margin α of Eq. 14"),
-    .double("beta", default: 1.0 / 3, in: 0...1, help: "weight β of the interclass term L_APC"),
-    .int("memory", default: 7, in: 0...100, help: "score memory τ: stored batches lengthening each class list"),
-    .int("epochs", default: 10, quick: 8, in: 1...10_000, help: "training epochs per method"),
-    .int("seeds", default: 3, quick: 1, in: 1...100,
-         help: "training runs per method (different data and initialisations)"),
-])
-let lambda = chapter.double("lambda"), margin = chapter.double("margin"), beta = chapter.double("beta")
+let chapter = Chapter(
+    "ch08", title: "The AP and mAP losses",
+    flags: [
+        .double("lambda", default: 256, in: 1e-3...1e6, help: "blackbox interpolation strength λ (paper units)"),
+        .double("margin", default: 0.1, in: 0...100, help: "score margin α of Eq. 14"),
+        .double("beta", default: 1.0 / 3, in: 0...1, help: "weight β of the interclass term L_APC"),
+        .int("memory", default: 7, in: 0...100, help: "score memory τ: stored batches lengthening each class list"),
+        .int("epochs", default: 10, quick: 8, in: 1...10_000, help: "training epochs per method"),
+        .int(
+            "seeds", default: 3, quick: 1, in: 1...100,
+            help: "training runs per method (different data and initialisations)"),
+    ])
+let lambda = chapter.double("lambda")
+let margin = chapter.double("margin")
+let beta = chapter.double("beta")
 let memory = chapter.int("memory")
 let epochs = chapter.int("epochs")
 let seeds = chapter.int("seeds")
@@ -33,7 +38,8 @@ func signed(_ v: Double, _ digits: Int = 3) -> String { (v + 0.0 == 0 ? 0.0 : v)
 chapter.section("The AP loss on one list, by hand (Eqs. 21–22)")
 let scores = [0.9, 0.8, 0.7, 0.6, 0.5]
 let relevant = [true, false, true, false, false]
-chapter.say("""
+chapter.say(
+    """
     scores = \(scores), relevant = \(relevant.map { $0 ? 1 : 0 })   (in rank order: ranks 1…5)
 
     Prec(i) = rk(y⁺)_i / rk(y)_i at each positive: 1/1 at rank 1, 2/3 at rank 3.
@@ -47,18 +53,25 @@ chapter.say("""
     """)
 let byHandLoss = APLoss(lambda: 1)
 let one = byHandLoss.valueAndGradient(scores: scores, relevance: relevant)
-chapter.check("L_AP = 1/6 = 1 − averagePrecision", isClose(one.loss, 1.0 / 6)
-                  && isClose(one.loss, 1 - averagePrecision(scores: scores, relevance: relevant)!), "got \(one.loss.fixed(6))")
-chapter.check("λ = 1: dL/dy = [0, 1, −1, 0, 0]", zip(one.gradient, [0.0, 1, -1, 0, 0]).allSatisfy { isClose($0, $1) },
-              "got \(one.gradient.map { signed($0) })")
+chapter.check(
+    "L_AP = 1/6 = 1 − averagePrecision",
+    isClose(one.loss, 1.0 / 6)
+        && isClose(one.loss, 1 - averagePrecision(scores: scores, relevance: relevant)!), "got \(one.loss.fixed(6))")
+chapter.check(
+    "λ = 1: dL/dy = [0, 1, −1, 0, 0]", zip(one.gradient, [0.0, 1, -1, 0, 0]).allSatisfy { isClose($0, $1) },
+    "got \(one.gradient.map { signed($0) })")
 var lambdaRows = [[String]]()
 for l in [0.5, 1, 3, 10] {
     let g = APLoss(lambda: l).valueAndGradient(scores: scores, relevance: relevant).gradient
     let perturbed = zip(scores, [0.5, 0, 1.0 / 9, 0, 0]).map { $0 + l * $1 }
-    lambdaRows.append([l.fixed(1), perturbed.fixed(3), rank(perturbed).listed, "[" + g.map { signed($0) }.joined(separator: ", ") + "]"])
+    lambdaRows.append([
+        l.fixed(1), perturbed.fixed(3), rank(perturbed).listed,
+        "[" + g.map { signed($0) }.joined(separator: ", ") + "]",
+    ])
 }
 chapter.table(["λ", "y_λ", "rk(y_λ)", "dL/dy"], lambdaRows)
-chapter.say("""
+chapter.say(
+    """
     λ = 0.5 is too small: the positive at rank 3 moves by 0.056 and overtakes nothing, so the gradient is zero.
     From λ ≈ 0.9 on it overtakes the negative, and larger λ only scales the same step by 1/λ, because here no
     further swap helps.
@@ -66,11 +79,13 @@ chapter.say("""
 let small = APLoss(lambda: 0.5).valueAndGradient(scores: scores, relevance: relevant).gradient
 let large = APLoss(lambda: 3).valueAndGradient(scores: scores, relevance: relevant).gradient
 chapter.check("λ = 0.5 gives a zero gradient", small.allSatisfy { $0 == 0 })
-chapter.check("λ = 3 gives the λ = 1 gradient divided by 3", zip(large, one.gradient).allSatisfy { isClose($0, $1 / 3) })
+chapter.check(
+    "λ = 3 gives the λ = 1 gradient divided by 3", zip(large, one.gradient).allSatisfy { isClose($0, $1 / 3) })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("mAP and the interclass term β (Eq. 23)")
-chapter.say("""
+chapter.say(
+    """
     For a batch of B items × C classes, L_mAP = 1 − mean over classes of the AP of each column. Each class is
     ranked on its own, so nothing makes a score of class 1 comparable with a score of class 0. The interclass
     term L_APC ranks the whole B × C matrix as one list, and the detection loss is
@@ -79,11 +94,17 @@ chapter.say("""
     """)
 let batchScores = [[0.9, 0.2], [0.8, 0.3], [0.7, 0.1]]
 let batchTargets = [[true, false], [false, true], [false, false]]
-chapter.table(["item", "class 0 score (target)", "class 1 score (target)"], batchScores.indices.map { b in
-    ["\(b)", "\(batchScores[b][0]) (\(batchTargets[b][0] ? 1 : 0))", "\(batchScores[b][1]) (\(batchTargets[b][1] ? 1 : 0))"]
-})
+chapter.table(
+    ["item", "class 0 score (target)", "class 1 score (target)"],
+    batchScores.indices.map { b in
+        [
+            "\(b)", "\(batchScores[b][0]) (\(batchTargets[b][0] ? 1 : 0))",
+            "\(batchScores[b][1]) (\(batchTargets[b][1] ? 1 : 0))",
+        ]
+    })
 let flatAP = averagePrecision(scores: batchScores.flatMap { $0 }, relevance: batchTargets.flatMap { $0 })!
-chapter.say("""
+chapter.say(
+    """
     Each column: its positive is on top, so AP = 1 for both classes and L_mAP = 0.
     Flattened: 0.9(+) 0.8 0.7 0.3(+) 0.2 0.1 → AP = (1/1 + 2/4)/2 = 0.75, L_APC = 0.25.
     """)
@@ -93,25 +114,34 @@ for b in [0.0, 1.0 / 3, 1.0] {
     let loss = MAPLoss(lambda: 30, interclass: b)
     let result = loss.valueAndGradient(scores: batchScores, targets: batchTargets)
     betaGradients[b] = result.gradient
-    betaRows.append([b.fixed(3), result.loss.fixed(4), result.gradient.map { "[" + $0.map { signed($0, 2) }.joined(separator: ", ") + "]" }.joined(separator: " ")])
+    betaRows.append([
+        b.fixed(3), result.loss.fixed(4),
+        result.gradient.map { "[" + $0.map { signed($0, 2) }.joined(separator: ", ") + "]" }.joined(separator: " "),
+    ])
 }
 chapter.table(["β", "L", "dL/dY by row (λ = 30)"], betaRows)
 chapter.check("flattened AP = 0.75", isClose(flatAP, 0.75))
-chapter.check("L = (1 − β)·0 + β·0.25 for β = 0, 1/3, 1", [0.0, 1.0 / 3, 1.0].allSatisfy {
-    isClose(MAPLoss(lambda: 1, interclass: $0).forward(scores: batchScores, targets: batchTargets), $0 * 0.25)
-})
-chapter.check("β = 0: zero gradient (every class is already perfectly ranked)", betaGradients[0]!.joined().allSatisfy { $0 == 0 })
-chapter.check("β = 1/3: the class-1 positive is pushed up, class-0 negatives above it are pushed down",
-              betaGradients[1.0 / 3]![1][1] < 0 && betaGradients[1.0 / 3]![1][0] > 0 && betaGradients[1.0 / 3]![2][0] > 0)
+chapter.check(
+    "L = (1 − β)·0 + β·0.25 for β = 0, 1/3, 1",
+    [0.0, 1.0 / 3, 1.0].allSatisfy {
+        isClose(MAPLoss(lambda: 1, interclass: $0).forward(scores: batchScores, targets: batchTargets), $0 * 0.25)
+    })
+chapter.check(
+    "β = 0: zero gradient (every class is already perfectly ranked)", betaGradients[0]!.joined().allSatisfy { $0 == 0 })
+chapter.check(
+    "β = 1/3: the class-1 positive is pushed up, class-0 negatives above it are pushed down",
+    betaGradients[1.0 / 3]![1][1] < 0 && betaGradients[1.0 / 3]![1][0] > 0 && betaGradients[1.0 / 3]![2][0] > 0)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A toy imbalanced multi-label task")
 let prevalences = [0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5]
-let samples = chapter.size(quick: 4500, full: 9000), features = 16
+let samples = chapter.size(quick: 4500, full: 9000)
+let features = 16
 let trainCount = samples * 2 / 3
 let classes = prevalences.count
 let batchSize = 64
-chapter.say("""
+chapter.say(
+    """
     Toy.imbalancedMultiLabel: \(samples) samples, \(features) Gaussian features, \(classes) labels with prevalences
     \(prevalences.map { "\(Int(($0 * 100).rounded())) %" }.joined(separator: ", ")). Label c marks the rows with
     the highest w_c·x/√d + 0.5·tanh(x_a·x_b) + 0.5·noise, a mostly linear rule that a linear scorer fits well but not
@@ -123,25 +153,31 @@ struct Task { let trainX: Matrix, trainT: [[Bool]], testX: Matrix, testT: [[Bool
 func makeTask(seed: UInt64) -> Task {
     let data = Toy.imbalancedMultiLabel(samples: samples, features: features, prevalences: prevalences, seed: seed)
     let x = Matrix(data.features)
-    return Task(trainX: x.rows(Array(0..<trainCount)), trainT: Array(data.labels[0..<trainCount]),
-                testX: x.rows(Array(trainCount..<samples)), testT: Array(data.labels[trainCount..<samples]))
+    return Task(
+        trainX: x.rows(Array(0..<trainCount)), trainT: Array(data.labels[0..<trainCount]),
+        testX: x.rows(Array(trainCount..<samples)), testT: Array(data.labels[trainCount..<samples]))
 }
 let task1 = makeTask(seed: chapter.seed)
 let testPositives = (0..<classes).map { c in task1.testT.filter { $0[c] }.count }
-chapter.table(["label", "prevalence", "test positives"], (0..<classes).map { c in
-    ["\(c)", "\((100 * prevalences[c]).fixed(0)) %", "\(testPositives[c])"]
-})
-chapter.check("prevalences as asked (train + test, to rounding)", (0..<classes).allSatisfy { c in
-    let count = (task1.trainT + task1.testT).filter { $0[c] }.count
-    return abs(Double(count) - prevalences[c] * Double(samples)) <= 1
-})
+chapter.table(
+    ["label", "prevalence", "test positives"],
+    (0..<classes).map { c in
+        ["\(c)", "\((100 * prevalences[c]).fixed(0)) %", "\(testPositives[c])"]
+    })
+chapter.check(
+    "prevalences as asked (train + test, to rounding)",
+    (0..<classes).allSatisfy { c in
+        let count = (task1.trainT + task1.testT).filter { $0[c] }.count
+        return abs(Double(count) - prevalences[c] * Double(samples)) <= 1
+    })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ for the AP loss")
 let listLength = batchSize * (memory + 1)
 let authors = paperLambda(fromCode: 0.5, length: listLength)
 let deepUpstream = 5.0 / (250.0 * 250.0 * 10.0 * Double(classes))
-chapter.say("""
+chapter.say(
+    """
     dL/drk_i = rk⁺_i/(rk_i²·|rel|·C) decays like 1/rk²: a positive of a rare label deep in a class list gets
     almost nothing. With the memory, each class list has n = \(batchSize)·(τ + 1) = \(listLength) items; the 5th of
     10 positives at rank 250 gets 5/(250²·10·\(classes)) = \(deepUpstream.sci). For λ·dL/drk to move it past
@@ -154,19 +190,28 @@ chapter.check("λ_paper = 0.5 · n for the authors' λ_code = 0.5", isClose(auth
 chapter.section("Training: RaMBO mAP loss vs BCE")
 /// The methods compared; the raw value is the name in tables and summary.json.
 enum Method: String, CaseIterable, CustomStringConvertible {
-    case bce, ramboAP = "rambo-ap", ramboAPBeta0 = "rambo-ap-beta0", bceAndRamboAP = "bce+rambo-ap"
+    case bce
+    case ramboAP = "rambo-ap"
+    case ramboAPBeta0 = "rambo-ap-beta0"
+    case bceAndRamboAP = "bce+rambo-ap"
     var description: String { rawValue }
 }
 let methods = Method.allCases
 let titles = ["BCE", "RaMBO mAP, β = \(beta.fixed(2))", "RaMBO mAP, β = 0", "BCE + RaMBO mAP (½ each)"]
-chapter.say("""
+chapter.say(
+    """
     Same initial weights and batches for every method, \(seeds) run\(seeds > 1 ? "s" : "") (seed = data, weights and batches).
     RaMBO: λ = \(lambda.fixed(0)), margin α = \(margin.fixed(2)), memory τ = \(memory) batches, β as named. "BCE + RaMBO" is
     ½·BCE + ½·RaMBO (β = \(beta.fixed(2))). Test metrics: mAP over the \(classes) labels, and the flat AP of the whole
     test score matrix as one list, which is what L_APC trains.
     """)
 
-struct Result { var perLabel: [Double]; var mAP: Double; var flat: Double; var scores: Matrix }
+struct Result {
+    var perLabel: [Double]
+    var mAP: Double
+    var flat: Double
+    var scores: Matrix
+}
 func evaluate(_ scores: Matrix, _ targets: [[Bool]]) -> Result {
     let perLabel = (0..<classes).map { c in
         averagePrecision(scores: (0..<scores.rows).map { Double(scores[$0, c]) }, relevance: targets.map { $0[c] })!
@@ -181,11 +226,15 @@ func train(method: Method, task: Task, seed: UInt64, lambda: Double = lambda, ep
     var bce = BCEScoreLoss()
     var ap = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta), memorySize: memory)
     var ap0 = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: 0), memorySize: memory)
-    var both = CombinedScoreLoss(BCEScoreLoss(), MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta),
-                                                               memorySize: memory), weight: 0.5)
+    var both = CombinedScoreLoss(
+        BCEScoreLoss(),
+        MAPScoreLoss(
+            loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta),
+            memorySize: memory), weight: 0.5)
     for _ in 0..<epochs {
         for batch in sampler.epoch() {
-            let x = task.trainX.rows(batch), t = batch.map { task.trainT[$0] }
+            let x = task.trainX.rows(batch)
+            let t = batch.map { task.trainT[$0] }
             switch method {
             case .bce: trainer.step(inputs: x, targets: t, loss: &bce)
             case .ramboAP: trainer.step(inputs: x, targets: t, loss: &ap)
@@ -203,7 +252,9 @@ for s in 0..<seeds {
     let task = s == 0 ? task1 : makeTask(seed: seed)
     for method in methods { results[method, default: []].append(train(method: method, task: task, seed: seed)) }
 }
-let untrained = evaluate(ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: chapter.seed &+ 3).scores(task1.testX), task1.testT)
+let untrained = evaluate(
+    ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: chapter.seed &+ 3).scores(task1.testX),
+    task1.testT)
 
 func cell(_ v: [Double]) -> String {
     seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
@@ -212,39 +263,53 @@ func maps(_ m: Method) -> [Double] { results[m]!.map(\.mAP) }
 func flats(_ m: Method) -> [Double] { results[m]!.map(\.flat) }
 var rows = [["untrained", untrained.mAP.fixed(3), untrained.flat.fixed(3), untrained.perLabel[0].fixed(3)]]
 for method in methods {
-    rows.append([method.rawValue, cell(maps(method)), cell(flats(method)), cell(results[method]!.map { $0.perLabel[0] })])
+    rows.append([
+        method.rawValue, cell(maps(method)), cell(flats(method)), cell(results[method]!.map { $0.perLabel[0] }),
+    ])
     chapter.metric("toy-multilabel", method.rawValue, "mAP", mean(maps(method)))
     chapter.metric("toy-multilabel", method.rawValue, "flat-AP", mean(flats(method)))
 }
 chapter.say("Test set, \(seeds > 1 ? "mean ± sd over \(seeds) runs" : "one run"):")
 chapter.table(["method", "mAP", "flat AP (one list)", "AP of the 2 % label"], rows)
 for method in methods {
-    chapter.check("\(method) trains: mAP above the untrained scorer's by > 0.2 in every run",
-                  maps(method).allSatisfy { $0 > untrained.mAP + 0.2 }, "\(maps(method).fixed(3))")
+    chapter.check(
+        "\(method) trains: mAP above the untrained scorer's by > 0.2 in every run",
+        maps(method).allSatisfy { $0 > untrained.mAP + 0.2 }, "\(maps(method).fixed(3))")
 }
 let apGap = zip(maps(.ramboAP), maps(.bce)).map { $0 - $1 }
-chapter.check("rambo-ap (β = \(beta.fixed(2))) is within 0.03 of BCE's mAP in every run", apGap.allSatisfy { abs($0) <= 0.03 },
-              "rambo-ap − bce: \(apGap.map { signed($0) })")
-let bceAhead = apGap.allSatisfy { $0 < 0 }, apAhead = apGap.allSatisfy { $0 > 0 }
-chapter.say("rambo-ap − bce, mAP per run: \(apGap.map { signed($0) }). "
-            + (bceAhead ? "BCE is ahead in every run, by a little." : apAhead ? "RaMBO is ahead in every run, by a little."
+chapter.check(
+    "rambo-ap (β = \(beta.fixed(2))) is within 0.03 of BCE's mAP in every run", apGap.allSatisfy { abs($0) <= 0.03 },
+    "rambo-ap − bce: \(apGap.map { signed($0) })")
+let bceAhead = apGap.allSatisfy { $0 < 0 }
+let apAhead = apGap.allSatisfy { $0 > 0 }
+chapter.say(
+    "rambo-ap − bce, mAP per run: \(apGap.map { signed($0) }). "
+        + (bceAhead
+            ? "BCE is ahead in every run, by a little."
+            : apAhead
+                ? "RaMBO is ahead in every run, by a little."
                 : "Neither is ahead in every run."))
 if !apAhead {
-    chapter.say("""
+    chapter.say(
+        """
         For a linear scorer on labels that are nearly linear, BCE already ranks each label about as well as the
         scorer can, and optimising AP directly finds no better ranking here.
         """)
 }
 let betaGap = zip(flats(.ramboAP), flats(.ramboAPBeta0)).map { $0 - $1 }
 if beta >= 0.1 {
-    chapter.check("β = \(beta.fixed(2)) raises the flat AP over β = 0 by > 0.1 in every run", betaGap.allSatisfy { $0 > 0.1 },
-                  "gain \(betaGap.map { signed($0) })")
-    chapter.check("β = 0 leaves the flat AP below BCE's in every run (its scores are not comparable across labels)",
-                  zip(flats(.ramboAPBeta0), flats(.bce)).allSatisfy { $0 < $1 }, "\(flats(.ramboAPBeta0).fixed(3))")
+    chapter.check(
+        "β = \(beta.fixed(2)) raises the flat AP over β = 0 by > 0.1 in every run", betaGap.allSatisfy { $0 > 0.1 },
+        "gain \(betaGap.map { signed($0) })")
+    chapter.check(
+        "β = 0 leaves the flat AP below BCE's in every run (its scores are not comparable across labels)",
+        zip(flats(.ramboAPBeta0), flats(.bce)).allSatisfy { $0 < $1 }, "\(flats(.ramboAPBeta0).fixed(3))")
     let perLabelShift = zip(maps(.ramboAP), maps(.ramboAPBeta0)).map { $0 - $1 }
-    chapter.check("at λ = \(lambda.fixed(0)), β moves the per-label mAP by less than 0.03 in every run",
-                  perLabelShift.allSatisfy { abs($0) < 0.03 }, "mAP(β) − mAP(0): \(perLabelShift.map { signed($0) })")
-    chapter.say("""
+    chapter.check(
+        "at λ = \(lambda.fixed(0)), β moves the per-label mAP by less than 0.03 in every run",
+        perLabelShift.allSatisfy { abs($0) < 0.03 }, "mAP(β) − mAP(0): \(perLabelShift.map { signed($0) })")
+    chapter.say(
+        """
         β changes little in the per-label mAP but a lot in the flat AP. With β = 0 nothing ties the scales of the labels
         together: each column is ranked correctly, but a 2 % label's best score can sit below a 50 % label's
         negatives. BCE calibrates every label to a probability, and L_APC ranks all labels in one list.
@@ -254,15 +319,26 @@ if beta >= 0.1 {
 // Figures: per-label AP against prevalence, PR curves of the rarest label.
 let colours = methods.map { MethodPalette.color($0.rawValue) }
 let prevalenceAxis = prevalences
-chapter.plot(Figure(name: "ap-vs-prevalence", panel: Panel(
-    title: "Test AP per label (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))", xLabel: "label prevalence", yLabel: "AP",
-    logX: true, yRange: 0...1,
-    series: methods.indices.map { m in
-        .linesPoints(x: prevalenceAxis, y: (0..<classes).map { c in mean(results[methods[m]]!.map { $0.perLabel[c] }) },
-                     title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m].rawValue).pointType)
-    } + [.lines(x: prevalenceAxis, y: prevalenceAxis, title: "chance (AP = prevalence)", color: "gray", lineWidth: 1, dash: 2)])),
+chapter.plot(
+    Figure(
+        name: "ap-vs-prevalence",
+        panel: Panel(
+            title: "Test AP per label (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))", xLabel: "label prevalence",
+            yLabel: "AP",
+            logX: true, yRange: 0...1,
+            series: methods.indices.map { m in
+                .linesPoints(
+                    x: prevalenceAxis, y: (0..<classes).map { c in mean(results[methods[m]]!.map { $0.perLabel[c] }) },
+                    title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m].rawValue).pointType)
+            } + [
+                .lines(
+                    x: prevalenceAxis, y: prevalenceAxis, title: "chance (AP = prevalence)", color: "gray",
+                    lineWidth: 1, dash: 2)
+            ])),
     key: true)
-let aboveChance = methods.allSatisfy { m in results[m]!.allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } } }
+let aboveChance = methods.allSatisfy { m in
+    results[m]!.allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } }
+}
 chapter.check("every label's AP is above chance (its prevalence) for every method and run", aboveChance)
 
 let rare = 0
@@ -270,30 +346,37 @@ func prSeries(_ curve: (Result) -> [(recall: Double, precision: Double)], ap: (R
     methods.indices.map { m in
         let r = results[methods[m]]![0]
         let points = curve(r)
-        return .lines(x: points.map(\.recall), y: points.map(\.precision),
-                      title: "\(titles[m]) (AP \(ap(r).fixed(2)))", color: colours[m])
+        return .lines(
+            x: points.map(\.recall), y: points.map(\.precision),
+            title: "\(titles[m]) (AP \(ap(r).fixed(2)))", color: colours[m])
     }
 }
 let rarePanel = Panel(
     title: "label \(rare) (\((100 * prevalences[rare]).fixed(0)) %)", xLabel: "recall", yLabel: "precision",
     // Headroom above precision 1 for the key, which would otherwise cover the curves.
     xRange: 0...1, yRange: 0...1.4,
-    series: prSeries({ r in
-        precisionRecallCurve(scores: (0..<r.scores.rows).map { Double(r.scores[$0, rare]) }, relevance: task1.testT.map { $0[rare] })
-    }, ap: { $0.perLabel[rare] }) + [.constant(prevalences[rare], title: "chance", color: "gray")])
+    series: prSeries(
+        { r in
+            precisionRecallCurve(
+                scores: (0..<r.scores.rows).map { Double(r.scores[$0, rare]) }, relevance: task1.testT.map { $0[rare] })
+        }, ap: { $0.perLabel[rare] }) + [.constant(prevalences[rare], title: "chance", color: "gray")])
 let flatPanel = Panel(
     title: "all labels ranked as one list (what L_{APC} trains)", xLabel: "recall", yLabel: "precision",
     xRange: 0...1, yRange: 0...1.02,
-    series: prSeries({ r in
-        precisionRecallCurve(scores: r.scores.storage.map(Double.init), relevance: task1.testT.flatMap { $0 })
-    }, ap: { $0.flat }))
-chapter.plot(Figure(name: "pr-curves", title: "Test precision–recall, run 1", width: 1400, height: 520, columns: 2,
-                    panels: [rarePanel, flatPanel]))
+    series: prSeries(
+        { r in
+            precisionRecallCurve(scores: r.scores.storage.map(Double.init), relevance: task1.testT.flatMap { $0 })
+        }, ap: { $0.flat }))
+chapter.plot(
+    Figure(
+        name: "pr-curves", title: "Test precision–recall, run 1", width: 1400, height: 520, columns: 2,
+        panels: [rarePanel, flatPanel]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ and β together")
 let sweep = chapter.quick ? [10.0, 30, 256, 3000] : [10.0, 30, 100, 256, 1000, 3000]
-chapter.say("""
+chapter.say(
+    """
     Run 1, mAP against λ for β = 0 and β = \(beta.fixed(2)). A small λ leaves the deep positives of rare labels without
     gradient (their lists are mostly negatives). The flat list of L_APC mixes every label, so the rare positives are
     compared with the common labels' scores too, and they still get a signal.
@@ -308,29 +391,48 @@ for b in [0.0, beta] {
         return trainBeta(b, lambda: l, task: task1, seed: chapter.seed).mAP
     }
 }
-chapter.table(["λ", "mAP β = 0", "mAP β = \(beta.fixed(2))"], sweep.indices.map { i in
-    [sweep[i].fixed(0), sweepMaps[0]![i].fixed(3), sweepMaps[beta]![i].fixed(3)]
-})
-chapter.plot(Figure(name: "lambda-beta", panel: Panel(
-    title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true,
-    series: [.linesPoints(x: sweep, y: sweepMaps[0]!, title: "β = 0", color: colours[2]),
-             .linesPoints(x: sweep, y: sweepMaps[beta]!, title: "β = \(beta.fixed(2))", color: colours[1]),
-             .constant(results[.bce]![0].mAP, title: "BCE", color: colours[0])])))
+chapter.table(
+    ["λ", "mAP β = 0", "mAP β = \(beta.fixed(2))"],
+    sweep.indices.map { i in
+        [sweep[i].fixed(0), sweepMaps[0]![i].fixed(3), sweepMaps[beta]![i].fixed(3)]
+    })
+chapter.plot(
+    Figure(
+        name: "lambda-beta",
+        panel: Panel(
+            title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true,
+            series: [
+                .linesPoints(x: sweep, y: sweepMaps[0]!, title: "β = 0", color: colours[2]),
+                .linesPoints(x: sweep, y: sweepMaps[beta]!, title: "β = \(beta.fixed(2))", color: colours[1]),
+                .constant(results[.bce]![0].mAP, title: "BCE", color: colours[0]),
+            ])))
 let smallLambda = 10.0
 if beta >= 0.1 {
     var smallGap = [Double]()
     for s in 0..<seeds {
         let seed = chapter.seed &+ UInt64(s) &* 7919
         let task = s == 0 ? task1 : makeTask(seed: seed)
-        let with = s == 0 ? sweepMaps[beta]![sweep.firstIndex(of: smallLambda)!] : trainBeta(beta, lambda: smallLambda, task: task, seed: seed).mAP
-        let without = s == 0 ? sweepMaps[0]![sweep.firstIndex(of: smallLambda)!] : trainBeta(0, lambda: smallLambda, task: task, seed: seed).mAP
+        let with =
+            s == 0
+            ? sweepMaps[beta]![sweep.firstIndex(of: smallLambda)!]
+            : trainBeta(beta, lambda: smallLambda, task: task, seed: seed).mAP
+        let without =
+            s == 0
+            ? sweepMaps[0]![sweep.firstIndex(of: smallLambda)!]
+            : trainBeta(0, lambda: smallLambda, task: task, seed: seed).mAP
         smallGap.append(with - without)
     }
-    chapter.check("at λ = \(Int(smallLambda)), β = \(beta.fixed(2)) beats β = 0 on mAP by > 0.05 in every run", smallGap.allSatisfy { $0 > 0.05 },
-                  "gain \(smallGap.map { signed($0) })")
+    chapter.check(
+        "at λ = \(Int(smallLambda)), β = \(beta.fixed(2)) beats β = 0 on mAP by > 0.05 in every run",
+        smallGap.allSatisfy { $0 > 0.05 },
+        "gain \(smallGap.map { signed($0) })")
 }
 let top = sweep.indices.filter { sweep[$0] >= 256 }
-chapter.check("from λ = 256 up, both β reach within 0.03 of BCE's mAP (run 1)",
-              top.allSatisfy { abs(sweepMaps[0]![$0] - results[.bce]![0].mAP) <= 0.03 && abs(sweepMaps[beta]![$0] - results[.bce]![0].mAP) <= 0.03 })
+chapter.check(
+    "from λ = 256 up, both β reach within 0.03 of BCE's mAP (run 1)",
+    top.allSatisfy {
+        abs(sweepMaps[0]![$0] - results[.bce]![0].mAP) <= 0.03
+            && abs(sweepMaps[beta]![$0] - results[.bce]![0].mAP) <= 0.03
+    })
 
 chapter.finish()

@@ -13,26 +13,36 @@ import Learning
 import Rambo
 import Walkthrough
 
-let chapter = Chapter("ch09", title: "Retrieval on real images", flags: [
-    .int("steps", default: 1500, quick: 30, in: 10...1_000_000, help: "training steps of every Fashion-MNIST method"),
-    .double("lambda", default: 0, in: 0...1e6, help: "λ in integer-rank units; 0 = half the ranked-list length"),
-    .double("margin", default: 0.1, in: 0...100, help: "score margin α of the recall loss"),
-    .int("memory", default: 3, in: 0...100, help: "score memory τ: how many earlier batches each list also ranks"),
-    .int("batch-classes", default: 10, in: 2...10, help: "P: classes per batch (Fashion-MNIST has 10)"),
-    .int("per-class", default: 16, quick: 8, in: 2...1000, help: "K: images per class in a batch"),
-    .double("lr", default: 2e-3, in: 1e-12...Double.greatestFiniteMagnitude,
+let chapter = Chapter(
+    "ch09", title: "Retrieval on real images",
+    flags: [
+        .int(
+            "steps", default: 1500, quick: 30, in: 10...1_000_000, help: "training steps of every Fashion-MNIST method"),
+        .double("lambda", default: 0, in: 0...1e6, help: "λ in integer-rank units; 0 = half the ranked-list length"),
+        .double("margin", default: 0.1, in: 0...100, help: "score margin α of the recall loss"),
+        .int("memory", default: 3, in: 0...100, help: "score memory τ: how many earlier batches each list also ranks"),
+        .int("batch-classes", default: 10, in: 2...10, help: "P: classes per batch (Fashion-MNIST has 10)"),
+        .int("per-class", default: 16, quick: 8, in: 2...1000, help: "K: images per class in a batch"),
+        .double(
+            "lr", default: 2e-3, in: 1e-12...Double.greatestFiniteMagnitude,
             help: "Adam learning rate at step 0 (cosine decay to 0)"),
-    .int("hershey-steps", default: 600, quick: 20, in: 10...1_000_000, help: "training steps of every Hershey method"),
-    .int("hershey-memory", default: 0, in: 0...100, help: "score memory τ for the Hershey glyphs"),
-    .bool("skip-hershey", help: "skip the class-disjoint Hershey glyph part"),
-])
+        .int(
+            "hershey-steps", default: 600, quick: 20, in: 10...1_000_000, help: "training steps of every Hershey method"
+        ),
+        .int("hershey-memory", default: 0, in: 0...100, help: "score memory τ for the Hershey glyphs"),
+        .bool("skip-hershey", help: "skip the class-disjoint Hershey glyph part"),
+    ])
 let quick = chapter.quick
 let steps = chapter.int("steps")
 let hersheySteps = chapter.int("hershey-steps")
 let probes = quick ? 5 : 10  // learning-curve points per run
-let p = chapter.int("batch-classes"), k = chapter.int("per-class")
-let tau = chapter.int("memory"), hersheyTau = chapter.int("hershey-memory")
-let alpha = chapter.double("margin"), lambdaFlag = chapter.double("lambda"), learningRate = chapter.double("lr")
+let p = chapter.int("batch-classes")
+let k = chapter.int("per-class")
+let tau = chapter.int("memory")
+let hersheyTau = chapter.int("hershey-memory")
+let alpha = chapter.double("margin")
+let lambdaFlag = chapter.double("lambda")
+let learningRate = chapter.double("lr")
 
 let ks = [1, 2, 4, 8]
 let metricNames = ks.map { "R@\($0)" } + ["MAP@R"]
@@ -89,11 +99,16 @@ struct TrainingRun {
 /// Trains `sizes` with `loss` for `steps` P×K batches. Every method gets the same initial weights, the same
 /// batches (same seeds) and the same schedule: Adam, lr_t = lr · ½(1 + cos(π t / T)). `probes` times per run
 /// the monitor set is embedded and scored (R@1, MAP@R) for the learning curves.
-func train<L: EmbeddingLoss>(_ method: String, loss: L, inputs: Matrix, labels: [Int], sizes: [Int], steps: Int,
-                             classes: Int, perClass: Int, monitor: (x: Matrix, labels: [Int])) -> TrainingRun {
+func train<L: EmbeddingLoss>(
+    _ method: String, loss: L, inputs: Matrix, labels: [Int], sizes: [Int], steps: Int,
+    classes: Int, perClass: Int, monitor: (x: Matrix, labels: [Int])
+) -> TrainingRun {
     var loss = loss
-    var run = TrainingRun(method: method, trainer: EmbeddingTrainer(sizes: sizes, learningRate: Float(learningRate),
-                                                                    seed: chapter.seed))
+    var run = TrainingRun(
+        method: method,
+        trainer: EmbeddingTrainer(
+            sizes: sizes, learningRate: Float(learningRate),
+            seed: chapter.seed))
     var sampler = PKSampler(labels: labels, p: classes, k: perClass, seed: chapter.seed &+ 1)
     let every = max(1, steps / probes)
     func probe(_ step: Int) {
@@ -105,7 +120,8 @@ func train<L: EmbeddingLoss>(_ method: String, loss: L, inputs: Matrix, labels: 
     let start = Date()
     probe(0)
     for t in 0..<steps {
-        run.trainer.optimiser.learningRate = Float(learningRate * 0.5 * (1 + cos(Double.pi * Double(t) / Double(steps))))
+        run.trainer.optimiser.learningRate = Float(
+            learningRate * 0.5 * (1 + cos(Double.pi * Double(t) / Double(steps))))
         let batch = sampler.nextBatch()
         run.losses.append(run.trainer.step(inputs: inputs.rows(batch), labels: batch.map { labels[$0] }, loss: &loss))
         if (t + 1) % every == 0 || t + 1 == steps { probe(t + 1) }
@@ -124,17 +140,21 @@ func firstAndLast(_ history: [Double]) -> (Double, Double) {
 
 /// The two checks every training comparison makes: each run's loss falls, and RaMBO's embedding beats the
 /// untrained network in R@1 and MAP@R. The context strings keep each check's name as the chapter prints it.
-func checkTraining(_ runs: [TrainingRun], rambo: Evaluation, untrained: Evaluation,
-                   runContext: String, comparisonPrefix: String) {
+func checkTraining(
+    _ runs: [TrainingRun], rambo: Evaluation, untrained: Evaluation,
+    runContext: String, comparisonPrefix: String
+) {
     for run in runs {
         let (first, last) = firstAndLast(run.losses)
-        chapter.check("\(run.method)\(runContext): the training loss falls", last < first,
-                      "\(first.fixed(3)) → \(last.fixed(3))")
+        chapter.check(
+            "\(run.method)\(runContext): the training loss falls", last < first,
+            "\(first.fixed(3)) → \(last.fixed(3))")
     }
-    chapter.check("\(comparisonPrefix)RaMBO beats the untrained network (R@1 and MAP@R)",
-                  rambo.recall[1]! > untrained.recall[1]! && rambo.mapAtR > untrained.mapAtR,
-                  "R@1 \(untrained.recall[1]!.fixed(3)) → \(rambo.recall[1]!.fixed(3)), "
-                      + "MAP@R \(untrained.mapAtR.fixed(3)) → \(rambo.mapAtR.fixed(3))")
+    chapter.check(
+        "\(comparisonPrefix)RaMBO beats the untrained network (R@1 and MAP@R)",
+        rambo.recall[1]! > untrained.recall[1]! && rambo.mapAtR > untrained.mapAtR,
+        "R@1 \(untrained.recall[1]!.fixed(3)) → \(rambo.recall[1]!.fixed(3)), "
+            + "MAP@R \(untrained.mapAtR.fixed(3)) → \(rambo.mapAtR.fixed(3))")
 }
 
 /// Runs training jobs two at a time, one per core: each job has its own network, sampler and loss state, so
@@ -167,12 +187,20 @@ func trainTwoAtATime(_ jobs: [() -> TrainingRun]) -> [TrainingRun] {
 /// neighbours. Each thumbnail sits in a 2-pixel frame: light grey for the query and for neighbours of the
 /// query's class, black for a neighbour of another class. Row labels (class names) go in a left strip.
 /// Drawn with the `.ink` palette (0 = white paper, 1 = black ink).
-func neighbourSheet(images: LabeledImages, queries: [Int], ranking: RetrievalRanking, shown: Int = 5)
+func neighbourSheet(
+    images: LabeledImages, queries: [Int], ranking: RetrievalRanking, shown: Int = 5
+)
     -> (pixels: [[Double]], annotations: [Annotation], wrong: Int)
 {
-    let w = images.width, h = images.height, frame = 2, gap = 3, left = 64, top = 14
+    let w = images.width
+    let h = images.height
+    let frame = 2
+    let gap = 3
+    let left = 64
+    let top = 14
     let cell = w + 2 * frame + gap
-    let width = left + (shown + 1) * cell + 2 * gap, height = top + queries.count * (h + 2 * frame + gap)
+    let width = left + (shown + 1) * cell + 2 * gap
+    let height = top + queries.count * (h + 2 * frame + gap)
     var canvas = [[Double]](repeating: [Double](repeating: 0, count: width), count: height)
     var annotations = [Annotation]()
     var wrong = 0
@@ -207,8 +235,10 @@ func separation(_ points: Matrix, _ labels: [Int]) -> Double {
     var byClass = [Int: [(Double, Double)]]()
     for i in 0..<points.rows { byClass[labels[i], default: []].append((Double(points[i, 0]), Double(points[i, 1]))) }
     let all = (0..<points.rows).map { (Double(points[$0, 0]), Double(points[$0, 1])) }
-    let cx = all.reduce(0) { $0 + $1.0 } / Double(all.count), cy = all.reduce(0) { $0 + $1.1 } / Double(all.count)
-    var between = 0.0, within = 0.0
+    let cx = all.reduce(0) { $0 + $1.0 } / Double(all.count)
+    let cy = all.reduce(0) { $0 + $1.1 } / Double(all.count)
+    var between = 0.0
+    var within = 0.0
     for members in byClass.values {
         let mx = members.reduce(0) { $0 + $1.0 } / Double(members.count)
         let my = members.reduce(0) { $0 + $1.1 } / Double(members.count)
@@ -218,35 +248,46 @@ func separation(_ points: Matrix, _ labels: [Int]) -> Double {
     return between / max(within, .leastNormalMagnitude)
 }
 
-let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-               "#17becf"]
-let methodColours = Dictionary(uniqueKeysWithValues: ["rambo-recall", "triplet", "contrastive", "rambo-recall-no-memory",
-                                                      "rambo-recall-no-margin"].map { ($0, MethodPalette.color($0)) })
+let palette = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+    "#17becf",
+]
+let methodColours = Dictionary(
+    uniqueKeysWithValues: [
+        "rambo-recall", "triplet", "contrastive", "rambo-recall-no-memory",
+        "rambo-recall-no-margin",
+    ].map { ($0, MethodPalette.color($0)) })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Fashion-MNIST: the standard split")
 guard FashionMNIST.isAvailable() else {
-    chapter.say("""
+    chapter.say(
+        """
         Fashion-MNIST is not installed. It comes from the Debian package dataset-fashion-mnist:
             make setup          (or: apt-get install -y dataset-fashion-mnist)
         or point RAMBO_FASHION_MNIST_DIR at a folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz.
         """)
-    chapter.check("Fashion-MNIST is installed", false,
-                  "not found in \(FashionMNIST.defaultDirectory.path); run `make setup`")
+    chapter.check(
+        "Fashion-MNIST is installed", false,
+        "not found in \(FashionMNIST.defaultDirectory.path); run `make setup`")
     chapter.finish()
 }
 let (fashion, loadSeconds) = timed { () -> (train: LabeledImages, test: LabeledImages)? in
     do {
-        return (try FashionMNIST.load(.train, limit: quick ? 5000 : nil),
-                try FashionMNIST.load(.test, limit: quick ? 1000 : nil))
+        return (
+            try FashionMNIST.load(.train, limit: quick ? 5000 : nil),
+            try FashionMNIST.load(.test, limit: quick ? 1000 : nil)
+        )
     } catch {
         chapter.check("Fashion-MNIST loads", false, "\(error)")
         return nil
     }
 }
 guard let fashion else { chapter.finish() }
-let trainImages = fashion.train, testImages = fashion.test
-chapter.say("""
+let trainImages = fashion.train
+let testImages = fashion.test
+chapter.say(
+    """
     \(trainImages.count) training and \(testImages.count) test images of 28×28 grey pixels, 10 classes \
     (\(FashionMNIST.classNames.joined(separator: ", "))); loaded in \(loadSeconds.fixed(1)) s.\
     \(quick ? "\n(quick: the first 5000 training and 1000 test images.)" : "")
@@ -254,16 +295,19 @@ chapter.say("""
     ones share its class. Training never sees a test image.
     """)
 if !quick {
-    chapter.check("the standard split: 60,000 training and 10,000 test images, 6000 and 1000 per class",
-                  trainImages.count == 60_000 && testImages.count == 10_000
-                      && trainImages.classCounts.allSatisfy { $0 == 6000 } && testImages.classCounts.allSatisfy { $0 == 1000 },
-                  "\(trainImages.count) / \(testImages.count)")
+    chapter.check(
+        "the standard split: 60,000 training and 10,000 test images, 6000 and 1000 per class",
+        trainImages.count == 60_000 && testImages.count == 10_000
+            && trainImages.classCounts.allSatisfy { $0 == 6000 } && testImages.classCounts.allSatisfy { $0 == 1000 },
+        "\(trainImages.count) / \(testImages.count)")
 }
 let rawTrain = Matrix(rows: trainImages.count, cols: 784, storage: trainImages.pixels)
 let rawTest = Matrix(rows: testImages.count, cols: 784, storage: testImages.pixels)
 let standardizer = Standardizer(fitting: rawTrain, scale: .shared)
-let xTrain = standardizer.apply(rawTrain), xTest = standardizer.apply(rawTest)
-chapter.say("""
+let xTrain = standardizer.apply(rawTrain)
+let xTest = standardizer.apply(rawTest)
+chapter.say(
+    """
     Network input: x ← (x − μ)/σ, μ the per-pixel mean of the training images and σ = \
     \(standardizer.scale[0].description.prefix(6)) one spread shared by all pixels (so that the nearly constant \
     border pixels are not inflated). Fitted on the training images only.
@@ -271,7 +315,8 @@ chapter.say("""
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Before training: raw pixels and the untrained network")
-chapter.say("""
+chapter.say(
+    """
     Cosine similarity on the 784 raw pixels is a strong baseline on Fashion-MNIST: most neighbours are the same
     kind of garment. MAP@R is much stricter than R@1: it asks for all R = (class size − 1) relevant images at the
     top, and raw pixels put Shirts, T-shirts, Pullovers and Coats all over each other.
@@ -280,26 +325,32 @@ let (rawEval, rawSeconds) = timed { evaluate(rawTest, testImages.labels, what: "
 let sizes = [784, 256, 64]
 let untrainedNet = EmbeddingTrainer(sizes: sizes, seed: chapter.seed)
 let untrainedEval = evaluate(untrainedNet.embed(xTest), testImages.labels, what: "the untrained network")
-chapter.table(["embedding", "dim"] + metricNames, [
-    ["raw pixels", "784"] + rawEval.row,
-    ["untrained MLP 784→256→64", "64"] + untrainedEval.row,
-])
+chapter.table(
+    ["embedding", "dim"] + metricNames,
+    [
+        ["raw pixels", "784"] + rawEval.row,
+        ["untrained MLP 784→256→64", "64"] + untrainedEval.row,
+    ])
 chapter.say("(one full evaluation of \(testImages.count) queries on raw pixels: \(rawSeconds.fixed(1)) s)")
 record("fashion-mnist", "raw-pixels", rawEval)
 record("fashion-mnist", "untrained", untrainedEval)
-chapter.check("raw pixels beat the untrained network in R@1", rawEval.recall[1]! > untrainedEval.recall[1]!,
-              "\(rawEval.recall[1]!.fixed(3)) vs \(untrainedEval.recall[1]!.fixed(3))")
-chapter.check("Recall@K is non-decreasing in K (raw pixels)",
-              zip(rawEval.values.prefix(3), rawEval.values.dropFirst().prefix(3)).allSatisfy { $0 <= $1 })
-chapter.check("MAP@R is far below R@1 on raw pixels", rawEval.mapAtR < rawEval.recall[1]! - 0.2,
-              "MAP@R \(rawEval.mapAtR.fixed(3)) vs R@1 \(rawEval.recall[1]!.fixed(3))")
+chapter.check(
+    "raw pixels beat the untrained network in R@1", rawEval.recall[1]! > untrainedEval.recall[1]!,
+    "\(rawEval.recall[1]!.fixed(3)) vs \(untrainedEval.recall[1]!.fixed(3))")
+chapter.check(
+    "Recall@K is non-decreasing in K (raw pixels)",
+    zip(rawEval.values.prefix(3), rawEval.values.dropFirst().prefix(3)).allSatisfy { $0 <= $1 })
+chapter.check(
+    "MAP@R is far below R@1 on raw pixels", rawEval.mapAtR < rawEval.recall[1]! - 0.2,
+    "MAP@R \(rawEval.mapAtR.fixed(3)) vs R@1 \(rawEval.recall[1]!.fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The recall loss on a batch (paper Eqs. 14–20)")
 let batchSize = p * k
 let lambda = lambdaFor(batch: batchSize, memory: tau)
 let listLength = batchSize - 1 + tau * batchSize
-chapter.say("""
+chapter.say(
+    """
     A batch holds P = \(p) classes × K = \(k) images. The network maps each image to e = MLP(x)/‖MLP(x)‖ in ℝ⁶⁴ and
     S = E·Eᵀ holds the cosine similarities. Query q ranks the other \(batchSize - 1) images of the batch and the
     \(tau * batchSize) images of the last τ = \(tau) batches (score memory, §4.3: their embeddings are kept,
@@ -318,33 +369,39 @@ var probeSampler = PKSampler(labels: trainImages.labels, p: p, k: k, seed: chapt
 let firstBatch = probeSampler.nextBatch()
 let firstLabels = firstBatch.map { trainImages.labels[$0] }
 let firstSimilarities = similarityMatrix(untrainedNet.embed(xTrain.rows(firstBatch))).doubleRows
-var scoresSeen = [Double](), upstreamSeen = [Double]()
+var scoresSeen = [Double]()
+var upstreamSeen = [Double]()
 for q in 0..<batchSize {
     let others = (0..<batchSize).filter { $0 != q }
-    let scores = marginShifted(others.map { firstSimilarities[q][$0] },
-                               relevance: others.map { firstLabels[$0] == firstLabels[q] }, alpha: alpha)
+    let scores = marginShifted(
+        others.map { firstSimilarities[q][$0] },
+        relevance: others.map { firstLabels[$0] == firstLabels[q] }, alpha: alpha)
     let relevant = others.map { firstLabels[$0] == firstLabels[q] }
     var ahead = negativesAhead(scores: scores, relevance: relevant).makeIterator()
     let positives = Double(k - 1)
     for (score, isPositive) in zip(scores, relevant) {
         scoresSeen.append(score)
         // dL/drk_i = ℓ'(r_i)/(|rel| · Q) for a positive, 0 for a negative.
-        upstreamSeen.append(isPositive
-            ? RecallWeighting.log.derivative(Double(ahead.next()!)) / (positives * Double(batchSize)) : 0)
+        upstreamSeen.append(
+            isPositive
+                ? RecallWeighting.log.derivative(Double(ahead.next()!)) / (positives * Double(batchSize)) : 0)
     }
 }
 let scaleRule = try? scaleRuleLambda(weights: scoresSeen, upstream: upstreamSeen)
-chapter.say("""
+chapter.say(
+    """
     The ICLR scale rule (chapter 04) on the first batch of the untrained network, λ ≈ mean|y| / mean|dL/drk| with
     y the scores of the \(batchSize)-item lists: λ ≈ \(scaleRule.map { $0.fixed(0) } ?? "undefined"). It is an \
     order-of-magnitude guide; n/2 = \(lambdaFor(batch: batchSize, memory: 0).fixed(1)) for these lists.
     """)
-chapter.check("the scale rule gives a finite positive λ on the first batch", (scaleRule ?? 0) > 0 && scaleRule!.isFinite,
-              scaleRule.map { "λ ≈ \($0.fixed(1))" } ?? "undefined")
+chapter.check(
+    "the scale rule gives a finite positive λ on the first batch", (scaleRule ?? 0) > 0 && scaleRule!.isFinite,
+    scaleRule.map { "λ ≈ \($0.fixed(1))" } ?? "undefined")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training: RaMBO against triplet and contrastive, same budget")
-chapter.say("""
+chapter.say(
+    """
     Every method: the MLP 784→256→64 (ReLU) + L2 normalisation, the same initial weights, the same \(steps) batches
     of \(p) × \(k) images, Adam at lr \(learningRate) with cosine decay. Only the loss differs:
       rambo-recall   RaMBO recall loss, λ = \(lambda.fixed(1)), α = \(alpha), τ = \(tau)
@@ -358,61 +415,88 @@ let rawMonitor = evaluate(rawTest.rows(Array(0..<monitorCount)), monitor.labels,
 
 let lambdaNoMemory = lambdaFor(batch: batchSize, memory: 0)
 func fashionJob<L: EmbeddingLoss>(_ method: String, _ loss: L) -> () -> TrainingRun {
-    { train(method, loss: loss, inputs: xTrain, labels: trainImages.labels, sizes: sizes, steps: steps,
-            classes: p, perClass: k, monitor: monitor) }
+    {
+        train(
+            method, loss: loss, inputs: xTrain, labels: trainImages.labels, sizes: sizes, steps: steps,
+            classes: p, perClass: k, monitor: monitor)
+    }
 }
 // The slowest jobs (score memory) first, so that the two workers finish together.
-let (fashionRuns, fashionSeconds) = timed { trainTwoAtATime([
-    fashionJob("rambo-recall", RecallEmbeddingLoss(
-        loss: RecallLoss(lambda: lambda, margin: alpha, weighting: .log), memorySize: tau, memoryGradient: .detached)),
-    fashionJob("rambo-recall-no-margin", RecallEmbeddingLoss(
-        loss: RecallLoss(lambda: lambda, margin: 0, weighting: .log), memorySize: tau, memoryGradient: .detached)),
-    fashionJob("rambo-recall-no-memory", RecallEmbeddingLoss(
-        loss: RecallLoss(lambda: lambdaNoMemory, margin: alpha, weighting: .log), memorySize: 0)),
-    fashionJob("triplet", TripletEmbeddingLoss(margin: 0.2)),
-    fashionJob("contrastive", ContrastiveEmbeddingLoss(negativeMargin: 0.5)),
-]) }
-chapter.say("""
+let (fashionRuns, fashionSeconds) = timed {
+    trainTwoAtATime([
+        fashionJob(
+            "rambo-recall",
+            RecallEmbeddingLoss(
+                loss: RecallLoss(lambda: lambda, margin: alpha, weighting: .log), memorySize: tau,
+                memoryGradient: .detached)),
+        fashionJob(
+            "rambo-recall-no-margin",
+            RecallEmbeddingLoss(
+                loss: RecallLoss(lambda: lambda, margin: 0, weighting: .log), memorySize: tau, memoryGradient: .detached
+            )),
+        fashionJob(
+            "rambo-recall-no-memory",
+            RecallEmbeddingLoss(
+                loss: RecallLoss(lambda: lambdaNoMemory, margin: alpha, weighting: .log), memorySize: 0)),
+        fashionJob("triplet", TripletEmbeddingLoss(margin: 0.2)),
+        fashionJob("contrastive", ContrastiveEmbeddingLoss(negativeMargin: 0.5)),
+    ])
+}
+chapter.say(
+    """
     Five runs of \(steps) steps (these three and the two ablations of the next section), two at a time on two \
     cores: \(fashionSeconds.fixed(1)) s in all.
     """)
 chapter.table(["run", "seconds (sharing the machine)"], fashionRuns.map { [$0.method, $0.seconds.fixed(1)] })
 func fashionRun(_ method: String) -> TrainingRun { fashionRuns.first { $0.method == method }! }
-let rambo = fashionRun("rambo-recall"), triplet = fashionRun("triplet"), contrastive = fashionRun("contrastive")
-let noMemory = fashionRun("rambo-recall-no-memory"), noMargin = fashionRun("rambo-recall-no-margin")
+let rambo = fashionRun("rambo-recall")
+let triplet = fashionRun("triplet")
+let contrastive = fashionRun("contrastive")
+let noMemory = fashionRun("rambo-recall-no-memory")
+let noMargin = fashionRun("rambo-recall-no-margin")
 
 let (embeddedTest, embedSeconds) = timed { rambo.trainer.embed(xTest) }
 let (ramboEval, evalSeconds) = timed { evaluate(embeddedTest, testImages.labels, what: "rambo-recall") }
 let tripletEval = evaluate(triplet.trainer.embed(xTest), testImages.labels, what: "triplet")
 let contrastiveEval = evaluate(contrastive.trainer.embed(xTest), testImages.labels, what: "contrastive")
-chapter.say("Full test set, \(testImages.count) queries (embedding \(embedSeconds.fixed(2)) s, "
-            + "ranking \(evalSeconds.fixed(2)) s):")
-chapter.table(["method"] + metricNames, [
-    ["raw pixels"] + rawEval.row, ["untrained"] + untrainedEval.row, ["triplet"] + tripletEval.row,
-    ["contrastive"] + contrastiveEval.row, ["rambo-recall"] + ramboEval.row,
-])
+chapter.say(
+    "Full test set, \(testImages.count) queries (embedding \(embedSeconds.fixed(2)) s, "
+        + "ranking \(evalSeconds.fixed(2)) s):")
+chapter.table(
+    ["method"] + metricNames,
+    [
+        ["raw pixels"] + rawEval.row, ["untrained"] + untrainedEval.row, ["triplet"] + tripletEval.row,
+        ["contrastive"] + contrastiveEval.row, ["rambo-recall"] + ramboEval.row,
+    ])
 record("fashion-mnist", "rambo-recall", ramboEval)
 record("fashion-mnist", "triplet", tripletEval)
 record("fashion-mnist", "contrastive", contrastiveEval)
 
-checkTraining([rambo, triplet, contrastive], rambo: ramboEval, untrained: untrainedEval,
-              runContext: "", comparisonPrefix: "")
+checkTraining(
+    [rambo, triplet, contrastive], rambo: ramboEval, untrained: untrainedEval,
+    runContext: "", comparisonPrefix: "")
 if !quick {
-    chapter.check("RaMBO reaches R@1 ≥ 0.85 on the 10k test set", ramboEval.recall[1]! >= 0.85,
-                  "R@1 = \(ramboEval.recall[1]!.fixed(4))")
-    chapter.check("RaMBO reaches MAP@R ≥ 0.70 on the 10k test set", ramboEval.mapAtR >= 0.70,
-                  "MAP@R = \(ramboEval.mapAtR.fixed(4))")
-    chapter.check("RaMBO is above raw pixels in R@1 and MAP@R",
-                  ramboEval.recall[1]! > rawEval.recall[1]! && ramboEval.mapAtR > rawEval.mapAtR,
-                  "R@1 +\((ramboEval.recall[1]! - rawEval.recall[1]!).fixed(3)), "
-                      + "MAP@R +\((ramboEval.mapAtR - rawEval.mapAtR).fixed(3))")
-    chapter.check("RaMBO is above batch-hard triplet in R@1 and MAP@R",
-                  ramboEval.recall[1]! > tripletEval.recall[1]! && ramboEval.mapAtR > tripletEval.mapAtR,
-                  "R@1 \(tripletEval.recall[1]!.fixed(3)) vs \(ramboEval.recall[1]!.fixed(3)), "
-                      + "MAP@R \(tripletEval.mapAtR.fixed(3)) vs \(ramboEval.mapAtR.fixed(3))")
-    chapter.check("RaMBO is above contrastive in MAP@R", ramboEval.mapAtR > contrastiveEval.mapAtR,
-                  "\(contrastiveEval.mapAtR.fixed(3)) vs \(ramboEval.mapAtR.fixed(3))")
-    chapter.say("""
+    chapter.check(
+        "RaMBO reaches R@1 ≥ 0.85 on the 10k test set", ramboEval.recall[1]! >= 0.85,
+        "R@1 = \(ramboEval.recall[1]!.fixed(4))")
+    chapter.check(
+        "RaMBO reaches MAP@R ≥ 0.70 on the 10k test set", ramboEval.mapAtR >= 0.70,
+        "MAP@R = \(ramboEval.mapAtR.fixed(4))")
+    chapter.check(
+        "RaMBO is above raw pixels in R@1 and MAP@R",
+        ramboEval.recall[1]! > rawEval.recall[1]! && ramboEval.mapAtR > rawEval.mapAtR,
+        "R@1 +\((ramboEval.recall[1]! - rawEval.recall[1]!).fixed(3)), "
+            + "MAP@R +\((ramboEval.mapAtR - rawEval.mapAtR).fixed(3))")
+    chapter.check(
+        "RaMBO is above batch-hard triplet in R@1 and MAP@R",
+        ramboEval.recall[1]! > tripletEval.recall[1]! && ramboEval.mapAtR > tripletEval.mapAtR,
+        "R@1 \(tripletEval.recall[1]!.fixed(3)) vs \(ramboEval.recall[1]!.fixed(3)), "
+            + "MAP@R \(tripletEval.mapAtR.fixed(3)) vs \(ramboEval.mapAtR.fixed(3))")
+    chapter.check(
+        "RaMBO is above contrastive in MAP@R", ramboEval.mapAtR > contrastiveEval.mapAtR,
+        "\(contrastiveEval.mapAtR.fixed(3)) vs \(ramboEval.mapAtR.fixed(3))")
+    chapter.say(
+        """
         For orientation (docs/data-sources.md, Python, first 5000 test images): raw pixels R@1 0.795, MAP@R 0.33; the authors'
         recall loss with batches of 8 × 16, 1000 steps, R@1 0.84, MAP@R 0.69–0.71.
         """)
@@ -420,18 +504,21 @@ if !quick {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Ablation: no score memory, no margin (paper Table 7)")
-chapter.say("""
+chapter.say(
+    """
     Two more runs with one stabiliser removed each, same budget: τ = 0 (lists of n = \(batchSize - 1), so
     λ = \(lambdaNoMemory.fixed(1))\(lambdaFlag > 0 ? " from --lambda" : " = n/2")), and α = 0. Paper Table 7 (R@1, ResNet50):
     memory 64.0/88.1/78.6 → without 62.5/87.0/72.4 on CUB/In-shop/SOP; no margin 63.2 on CUB, diverged elsewhere.
     """)
 let noMemoryEval = evaluate(noMemory.trainer.embed(xTest), testImages.labels, what: "no memory")
 let noMarginEval = evaluate(noMargin.trainer.embed(xTest), testImages.labels, what: "no margin")
-chapter.table(["setting"] + metricNames, [
-    ["full RaMBO (τ = \(tau), α = \(alpha))"] + ramboEval.row,
-    ["no memory (τ = 0)"] + noMemoryEval.row,
-    ["no margin (α = 0)"] + noMarginEval.row,
-])
+chapter.table(
+    ["setting"] + metricNames,
+    [
+        ["full RaMBO (τ = \(tau), α = \(alpha))"] + ramboEval.row,
+        ["no memory (τ = 0)"] + noMemoryEval.row,
+        ["no margin (α = 0)"] + noMarginEval.row,
+    ])
 record("fashion-mnist", "rambo-recall-no-memory", noMemoryEval)
 record("fashion-mnist", "rambo-recall-no-margin", noMarginEval)
 for run in [noMemory, noMargin] {
@@ -442,77 +529,114 @@ if !quick {
     let gaps = [noMemoryEval, noMarginEval].flatMap { e in
         [abs(e.recall[1]! - ramboEval.recall[1]!), abs(e.mapAtR - ramboEval.mapAtR)]
     }
-    chapter.say("""
+    chapter.say(
+        """
         On this small, clean problem the stabilisers barely matter: no run diverged, and the differences are a few
         thousandths, where the paper saw up to 6 points of R@1 on SOP (with 11,318 classes and far harder batches).
         """)
-    chapter.check("both ablations stay within 0.01 of full RaMBO in R@1 and in MAP@R", gaps.max()! < 0.01,
-                  "largest gap \(gaps.max()!.fixed(4))")
+    chapter.check(
+        "both ablations stay within 0.01 of full RaMBO in R@1 and in MAP@R", gaps.max()! < 0.01,
+        "largest gap \(gaps.max()!.fixed(4))")
 }
 
 let runs = [rambo, triplet, contrastive, noMemory, noMargin]
 func curvePanel(_ title: String, _ y: (TrainingRun) -> [Double], raw: Double?, yLabel: String) -> Panel {
     // The curves and the raw-pixel line are measured on the same monitor subset (not the full test set, whose
     // numbers are in the table): the key says so.
-    Panel(title: title, xLabel: "step", yLabel: yLabel,
-          series: runs.map { .linesPoints(x: $0.curveSteps, y: y($0), color: methodColours[$0.method],
-                                          pointType: MethodPalette.style($0.method).pointType) }
-              + (raw.map { [.constant($0, title: "raw pixels, same \(monitorCount) images",
-                                      color: MethodPalette.color("raw-pixels"))] } ?? []))
+    Panel(
+        title: title, xLabel: "step", yLabel: yLabel,
+        series: runs.map {
+            .linesPoints(
+                x: $0.curveSteps, y: y($0), color: methodColours[$0.method],
+                pointType: MethodPalette.style($0.method).pointType)
+        }
+            + (raw.map {
+                [
+                    .constant(
+                        $0, title: "raw pixels, same \(monitorCount) images",
+                        color: MethodPalette.color("raw-pixels"))
+                ]
+            } ?? []))
 }
 let smoothLoss: (TrainingRun) -> [Double] = { run in
     // Loss relative to its first tenth, averaged over windows of steps/10 (the losses have different units).
-    let window = max(1, run.losses.count / 10), (first, _) = firstAndLast(run.losses)
+    let window = max(1, run.losses.count / 10)
+    let (first, _) = firstAndLast(run.losses)
     return run.curveSteps.dropFirst().map { s in
-        let end = Int(s), start = max(0, end - window)
+        let end = Int(s)
+        let start = max(0, end - window)
         return run.losses[start..<end].reduce(0, +) / Double(end - start) / first
     }
 }
-chapter.plot(Figure(name: "learning-curves", title: "Fashion-MNIST: \(steps) steps of \(p) × \(k) images per method",
-                    width: 1300, height: 450, columns: 3, panels: [
-    Panel(title: "training loss / its first-tenth mean", xLabel: "step", yLabel: "relative loss",
-          series: runs.map { run in .lines(x: Array(run.curveSteps.dropFirst()), y: smoothLoss(run), title: run.method,
-                                           color: methodColours[run.method]) }),
-    curvePanel("R@1, first \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.recall[1]!, yLabel: "R@1"),
-    curvePanel("MAP@R, first \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP@R"),
-]), key: true)
+chapter.plot(
+    Figure(
+        name: "learning-curves", title: "Fashion-MNIST: \(steps) steps of \(p) × \(k) images per method",
+        width: 1300, height: 450, columns: 3,
+        panels: [
+            Panel(
+                title: "training loss / its first-tenth mean", xLabel: "step", yLabel: "relative loss",
+                series: runs.map { run in
+                    .lines(
+                        x: Array(run.curveSteps.dropFirst()), y: smoothLoss(run), title: run.method,
+                        color: methodColours[run.method])
+                }),
+            curvePanel(
+                "R@1, first \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.recall[1]!, yLabel: "R@1"),
+            curvePanel(
+                "MAP@R, first \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP@R"),
+        ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Nearest neighbours")
 let queries = (0..<10).compactMap { c in testImages.labels.firstIndex(of: c) }
 let rawSheet = neighbourSheet(images: testImages, queries: queries, ranking: rawEval.ranking)
 let ramboSheet = neighbourSheet(images: testImages, queries: queries, ranking: ramboEval.ranking)
-chapter.say("""
+chapter.say(
+    """
     The first test image of each class and its 5 nearest test images; a black frame marks a neighbour of another
     class. Wrong neighbours among these \(queries.count * 5): raw pixels \(rawSheet.wrong), RaMBO \(ramboSheet.wrong).
     """)
 for (name, sheet, eval) in [("raw pixels", rawSheet, rawEval), ("RaMBO", ramboSheet, ramboEval)] {
     let listed = queries.compactMap { q -> String? in
-        let names = FashionMNIST.classNames, labels = testImages.labels
+        let names = FashionMNIST.classNames
+        let labels = testImages.labels
         let bad = eval.ranking.neighbours[q].prefix(5).enumerated().filter { labels[$0.element] != labels[q] }
         guard !bad.isEmpty else { return nil }
-        return "\(names[labels[q]]): " + bad.map { "#\($0.offset + 1) \(names[labels[$0.element]])" }.joined(separator: ", ")
+        return "\(names[labels[q]]): "
+            + bad.map { "#\($0.offset + 1) \(names[labels[$0.element]])" }.joined(separator: ", ")
     }
-    chapter.say("  \(name) wrong neighbours (\(sheet.wrong)): " + (listed.isEmpty ? "none" : listed.joined(separator: "; ")))
+    chapter.say(
+        "  \(name) wrong neighbours (\(sheet.wrong)): " + (listed.isEmpty ? "none" : listed.joined(separator: "; ")))
 }
 let sheetCounts = [rawSheet, ramboSheet].map(\.wrong)
-let rankedWrong = [rawEval, ramboEval].map { e in queries.reduce(0) { n, q in
-    n + e.ranking.neighbours[q].prefix(5).filter { testImages.labels[$0] != testImages.labels[q] }.count } }
-chapter.check("the black frames are exactly the wrong neighbours of the rankings", sheetCounts == rankedWrong,
-              "\(sheetCounts) vs \(rankedWrong)")
-chapter.plot(Figure(name: "neighbours-fashion",
-                    title: "Fashion-MNIST: query and its 5 nearest test images (black frame = other class)",
-                    width: 1000, height: 640, columns: 2, panels: [
-    Panel(title: "raw pixels: \(rawSheet.wrong) wrong", key: .none, grid: false, square: true, palette: .ink,
-          annotations: rawSheet.annotations, series: [.image(rawSheet.pixels)]),
-    Panel(title: "RaMBO recall loss: \(ramboSheet.wrong) wrong", key: .none, grid: false, square: true, palette: .ink,
-          annotations: ramboSheet.annotations, series: [.image(ramboSheet.pixels)]),
-]))
+let rankedWrong = [rawEval, ramboEval].map { e in
+    queries.reduce(0) { n, q in
+        n + e.ranking.neighbours[q].prefix(5).filter { testImages.labels[$0] != testImages.labels[q] }.count
+    }
+}
+chapter.check(
+    "the black frames are exactly the wrong neighbours of the rankings", sheetCounts == rankedWrong,
+    "\(sheetCounts) vs \(rankedWrong)")
+chapter.plot(
+    Figure(
+        name: "neighbours-fashion",
+        title: "Fashion-MNIST: query and its 5 nearest test images (black frame = other class)",
+        width: 1000, height: 640, columns: 2,
+        panels: [
+            Panel(
+                title: "raw pixels: \(rawSheet.wrong) wrong", key: .none, grid: false, square: true, palette: .ink,
+                annotations: rawSheet.annotations, series: [.image(rawSheet.pixels)]),
+            Panel(
+                title: "RaMBO recall loss: \(ramboSheet.wrong) wrong", key: .none, grid: false, square: true,
+                palette: .ink,
+                annotations: ramboSheet.annotations, series: [.image(ramboSheet.pixels)]),
+        ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A PCA map of the test embedding")
 let mapCount = min(testImages.count, 3000)
-let mapRows = Array(0..<mapCount), mapLabels = Array(testImages.labels.prefix(mapCount))
+let mapRows = Array(0..<mapCount)
+let mapLabels = Array(testImages.labels.prefix(mapCount))
 let (maps, pcaSeconds) = timed { () -> [(name: String, pca: PrincipalComponents, points: Matrix)] in
     [("raw pixels", rawTest.rows(mapRows)), ("RaMBO embedding", embeddedTest.rows(mapRows))].map { name, x in
         let pca = PrincipalComponents(fitting: x, count: 2, seed: chapter.seed)
@@ -520,25 +644,35 @@ let (maps, pcaSeconds) = timed { () -> [(name: String, pca: PrincipalComponents,
     }
 }
 let separations = maps.map { separation($0.points, mapLabels) }
-chapter.say("""
+chapter.say(
+    """
     The first two principal components of \(mapCount) test images (fitted in \(pcaSeconds.fixed(1)) s, subspace
     iteration, `PrincipalComponents` in Sources/Learning/PCA.swift), coloured by class.
     """)
-chapter.table(["space", "variance on PC1 + PC2", "between/within class scatter"], zip(maps, separations).map { m, s in
-    [m.name, (100 * m.pca.explainedVarianceRatio.reduce(0, +)).fixed(1) + " %", s.fixed(2)]
-})
-chapter.check("the PCA map of the RaMBO embedding separates the classes better than that of raw pixels",
-              separations[1] > separations[0], "scatter ratio \(separations[0].fixed(2)) → \(separations[1].fixed(2))")
-chapter.plot(Figure(name: "pca-map", title: "First two principal components of \(mapCount) test images, by class",
-                    width: 1250, height: 560, columns: 2, panels: maps.enumerated().map { m, map in
-    Panel(title: "\(map.name) (\((100 * map.pca.explainedVarianceRatio.reduce(0, +)).fixed(0)) % of the variance)",
-          xLabel: "PC1", yLabel: "PC2", key: m == 1 ? .outside : .none, square: true,
-          series: (0..<10).map { c in
-              let idx = mapLabels.indices.filter { mapLabels[$0] == c }
-              return .points(x: idx.map { Double(map.points[$0, 0]) }, y: idx.map { Double(map.points[$0, 1]) },
-                             title: FashionMNIST.classNames[c], color: palette[c], pointSize: 0.35)
-          })
-}))
+chapter.table(
+    ["space", "variance on PC1 + PC2", "between/within class scatter"],
+    zip(maps, separations).map { m, s in
+        [m.name, (100 * m.pca.explainedVarianceRatio.reduce(0, +)).fixed(1) + " %", s.fixed(2)]
+    })
+chapter.check(
+    "the PCA map of the RaMBO embedding separates the classes better than that of raw pixels",
+    separations[1] > separations[0], "scatter ratio \(separations[0].fixed(2)) → \(separations[1].fixed(2))")
+chapter.plot(
+    Figure(
+        name: "pca-map", title: "First two principal components of \(mapCount) test images, by class",
+        width: 1250, height: 560, columns: 2,
+        panels: maps.enumerated().map { m, map in
+            Panel(
+                title:
+                    "\(map.name) (\((100 * map.pca.explainedVarianceRatio.reduce(0, +)).fixed(0)) % of the variance)",
+                xLabel: "PC1", yLabel: "PC2", key: m == 1 ? .outside : .none, square: true,
+                series: (0..<10).map { c in
+                    let idx = mapLabels.indices.filter { mapLabels[$0] == c }
+                    return .points(
+                        x: idx.map { Double(map.points[$0, 0]) }, y: idx.map { Double(map.points[$0, 1]) },
+                        title: FashionMNIST.classNames[c], color: palette[c], pointSize: 0.35)
+                })
+        }))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Class-disjoint retrieval: Hershey glyphs")
@@ -546,7 +680,8 @@ if chapter.bool("skip-hershey") {
     chapter.say("(skipped: --skip-hershey)")
     chapter.finish()
 }
-chapter.say("""
+chapter.say(
+    """
     Paper §5.1's benchmarks test on classes never seen in training (CUB: train on birds 1–100, test on 101–200).
     Fashion-MNIST cannot do that with 10 classes; Hershey's vector fonts can. 62 characters (A–Z, a–z, 0–9) in
     \(HersheyFont.distinctLetterStyles.count) distinct styles, rendered at 28×28 with random rotation, scale, shear, shift and
@@ -556,78 +691,102 @@ chapter.say("""
 let hersheyData = timed { () -> (train: HersheyGlyphSet, test: HersheyGlyphSet)? in
     do {
         let fonts = try HersheyFont.loadLatinStyles().filter { HersheyFont.distinctLetterStyles.contains($0.name) }
-        let trainClasses = Array(stride(from: 0, to: 62, by: 2)), testClasses = Array(stride(from: 1, to: 62, by: 2))
-        return (HersheyGlyphSet.build(fonts: fonts, classes: trainClasses, rendersPerGlyph: quick ? 3 : 30,
-                                      seed: chapter.seed),
-                HersheyGlyphSet.build(fonts: fonts, classes: testClasses, rendersPerGlyph: quick ? 2 : 4,
-                                      seed: chapter.seed &+ 7))
+        let trainClasses = Array(stride(from: 0, to: 62, by: 2))
+        let testClasses = Array(stride(from: 1, to: 62, by: 2))
+        return (
+            HersheyGlyphSet.build(
+                fonts: fonts, classes: trainClasses, rendersPerGlyph: quick ? 3 : 30,
+                seed: chapter.seed),
+            HersheyGlyphSet.build(
+                fonts: fonts, classes: testClasses, rendersPerGlyph: quick ? 2 : 4,
+                seed: chapter.seed &+ 7)
+        )
     } catch {
         chapter.check("the Hershey fonts load", false, "\(error)")
         return nil
     }
 }
 guard let glyphs = hersheyData.0 else { chapter.finish() }
-let glyphTrain = glyphs.train.images, glyphTest = glyphs.test.images
-chapter.say("""
+let glyphTrain = glyphs.train.images
+let glyphTest = glyphs.test.images
+chapter.say(
+    """
     \(glyphTrain.count) training renders (\(glyphTrain.count / 31) per character) and \(glyphTest.count) test renders \
     (\(glyphTest.count / 31) per character), rendered in \(hersheyData.1.fixed(1)) s.
     """)
-chapter.check("training and test characters are disjoint, 31 each",
-              Set(glyphTrain.labels).isDisjoint(with: Set(glyphTest.labels))
-                  && Set(glyphTrain.labels).count == 31 && Set(glyphTest.labels).count == 31)
+chapter.check(
+    "training and test characters are disjoint, 31 each",
+    Set(glyphTrain.labels).isDisjoint(with: Set(glyphTest.labels))
+        && Set(glyphTrain.labels).count == 31 && Set(glyphTest.labels).count == 31)
 let rawGlyphTrain = Matrix(rows: glyphTrain.count, cols: 784, storage: glyphTrain.pixels)
 let rawGlyphTest = Matrix(rows: glyphTest.count, cols: 784, storage: glyphTest.pixels)
 let glyphStandardizer = Standardizer(fitting: rawGlyphTrain, scale: .shared)
-let gTrain = glyphStandardizer.apply(rawGlyphTrain), gTest = glyphStandardizer.apply(rawGlyphTest)
+let gTrain = glyphStandardizer.apply(rawGlyphTrain)
+let gTest = glyphStandardizer.apply(rawGlyphTest)
 let glyphBatch = p * k
 let glyphLambda = lambdaFor(batch: glyphBatch, memory: hersheyTau)
-chapter.say("""
+chapter.say(
+    """
     Same network and losses, \(hersheySteps) steps of \(p) characters × \(k) renders; the recall loss with α = \(alpha),
     τ = \(hersheyTau) (--hershey-memory; README: why no memory here) and λ = \(glyphLambda.fixed(1))\
     \(lambdaFlag > 0 ? "" : " = n/2"). Evaluation: every test render queries the other test renders.
     """)
 let glyphRaw = evaluate(rawGlyphTest, glyphTest.labels, what: "raw glyph pixels")
-let glyphUntrained = evaluate(EmbeddingTrainer(sizes: sizes, seed: chapter.seed).embed(gTest), glyphTest.labels,
-                              what: "untrained network on glyphs")
+let glyphUntrained = evaluate(
+    EmbeddingTrainer(sizes: sizes, seed: chapter.seed).embed(gTest), glyphTest.labels,
+    what: "untrained network on glyphs")
 func glyphJob<L: EmbeddingLoss>(_ method: String, _ loss: L) -> () -> TrainingRun {
-    { train(method, loss: loss, inputs: gTrain, labels: glyphTrain.labels, sizes: sizes, steps: hersheySteps,
-            classes: p, perClass: k, monitor: (gTest, glyphTest.labels)) }
+    {
+        train(
+            method, loss: loss, inputs: gTrain, labels: glyphTrain.labels, sizes: sizes, steps: hersheySteps,
+            classes: p, perClass: k, monitor: (gTest, glyphTest.labels))
+    }
 }
 let glyphRuns = trainTwoAtATime([
-    glyphJob("rambo-recall", RecallEmbeddingLoss(
-        loss: RecallLoss(lambda: glyphLambda, margin: alpha, weighting: .log), memorySize: hersheyTau)),
+    glyphJob(
+        "rambo-recall",
+        RecallEmbeddingLoss(
+            loss: RecallLoss(lambda: glyphLambda, margin: alpha, weighting: .log), memorySize: hersheyTau)),
     glyphJob("triplet", TripletEmbeddingLoss(margin: 0.2)),
 ])
-let glyphRambo = glyphRuns[0], glyphTriplet = glyphRuns[1]
-chapter.say("  trained two at a time: " + glyphRuns.map { "\($0.method) \($0.seconds.fixed(1)) s" }.joined(separator: ", "))
+let glyphRambo = glyphRuns[0]
+let glyphTriplet = glyphRuns[1]
+chapter.say(
+    "  trained two at a time: " + glyphRuns.map { "\($0.method) \($0.seconds.fixed(1)) s" }.joined(separator: ", "))
 let glyphRamboEval = evaluate(glyphRambo.trainer.embed(gTest), glyphTest.labels, what: "rambo-recall on glyphs")
 let glyphTripletEval = evaluate(glyphTriplet.trainer.embed(gTest), glyphTest.labels, what: "triplet on glyphs")
-chapter.table(["method (31 unseen characters)"] + metricNames, [
-    ["raw pixels"] + glyphRaw.row, ["untrained"] + glyphUntrained.row,
-    ["triplet"] + glyphTripletEval.row, ["rambo-recall"] + glyphRamboEval.row,
-])
+chapter.table(
+    ["method (31 unseen characters)"] + metricNames,
+    [
+        ["raw pixels"] + glyphRaw.row, ["untrained"] + glyphUntrained.row,
+        ["triplet"] + glyphTripletEval.row, ["rambo-recall"] + glyphRamboEval.row,
+    ])
 record("hershey", "raw-pixels", glyphRaw)
 record("hershey", "untrained", glyphUntrained)
 record("hershey", "triplet", glyphTripletEval)
 record("hershey", "rambo-recall", glyphRamboEval)
-checkTraining([glyphRambo, glyphTriplet], rambo: glyphRamboEval, untrained: glyphUntrained,
-              runContext: " on glyphs", comparisonPrefix: "on unseen characters ")
+checkTraining(
+    [glyphRambo, glyphTriplet], rambo: glyphRamboEval, untrained: glyphUntrained,
+    runContext: " on glyphs", comparisonPrefix: "on unseen characters ")
 if !quick {
     for (name, other) in [("raw pixels", glyphRaw), ("batch-hard triplet", glyphTripletEval)] {
-        chapter.check("on unseen characters RaMBO is above \(name) in R@1 and MAP@R",
-                      glyphRamboEval.recall[1]! > other.recall[1]! && glyphRamboEval.mapAtR > other.mapAtR,
-                      "R@1 \(other.recall[1]!.fixed(3)) vs \(glyphRamboEval.recall[1]!.fixed(3)), "
-                          + "MAP@R \(other.mapAtR.fixed(3)) vs \(glyphRamboEval.mapAtR.fixed(3))")
+        chapter.check(
+            "on unseen characters RaMBO is above \(name) in R@1 and MAP@R",
+            glyphRamboEval.recall[1]! > other.recall[1]! && glyphRamboEval.mapAtR > other.mapAtR,
+            "R@1 \(other.recall[1]!.fixed(3)) vs \(glyphRamboEval.recall[1]!.fixed(3)), "
+                + "MAP@R \(other.mapAtR.fixed(3)) vs \(glyphRamboEval.mapAtR.fixed(3))")
     }
     let gains = ks.map { glyphRamboEval.recall[$0]! - glyphRaw.recall[$0]! }
-    chapter.say("""
+    chapter.say(
+        """
         The gain over raw pixels is at the top of the list: R@K − raw for K = 1, 2, 4, 8: \
         \(gains.map { ($0 >= 0 ? "+" : "") + $0.fixed(3) }.joined(separator: ", ")). MAP@R asks much more: all
         \(glyphTest.count / 31 - 1) other renders of the character, in \(glyphs.test.styleNames.count) styles that \
         share little but the letter's identity, at the top of the list.
         """)
-    chapter.check("the gain over raw pixels shrinks as K grows", zip(gains, gains.dropFirst()).allSatisfy { $0 > $1 },
-                  gains.map { $0.fixed(3) }.joined(separator: " > "))
+    chapter.check(
+        "the gain over raw pixels shrinks as K grows", zip(gains, gains.dropFirst()).allSatisfy { $0 > $1 },
+        gains.map { $0.fixed(3) }.joined(separator: " > "))
 }
 
 // Ten unseen characters, each query in a different style (renders are ordered by character, then style).
@@ -638,13 +797,18 @@ let glyphQueries = (0..<10).compactMap { i in
 }
 let glyphRawSheet = neighbourSheet(images: glyphTest, queries: glyphQueries, ranking: glyphRaw.ranking)
 let glyphRamboSheet = neighbourSheet(images: glyphTest, queries: glyphQueries, ranking: glyphRamboEval.ranking)
-chapter.plot(Figure(name: "neighbours-hershey",
-                    title: "Hershey glyphs of unseen characters: query and its 5 nearest (black frame = other character)",
-                    width: 1000, height: 640, columns: 2, panels: [
-    Panel(title: "raw pixels: \(glyphRawSheet.wrong) wrong", key: .none, grid: false, square: true, palette: .ink,
-          annotations: glyphRawSheet.annotations, series: [.image(glyphRawSheet.pixels)]),
-    Panel(title: "RaMBO recall loss: \(glyphRamboSheet.wrong) wrong", key: .none, grid: false, square: true,
-          palette: .ink, annotations: glyphRamboSheet.annotations, series: [.image(glyphRamboSheet.pixels)]),
-]))
+chapter.plot(
+    Figure(
+        name: "neighbours-hershey",
+        title: "Hershey glyphs of unseen characters: query and its 5 nearest (black frame = other character)",
+        width: 1000, height: 640, columns: 2,
+        panels: [
+            Panel(
+                title: "raw pixels: \(glyphRawSheet.wrong) wrong", key: .none, grid: false, square: true, palette: .ink,
+                annotations: glyphRawSheet.annotations, series: [.image(glyphRawSheet.pixels)]),
+            Panel(
+                title: "RaMBO recall loss: \(glyphRamboSheet.wrong) wrong", key: .none, grid: false, square: true,
+                palette: .ink, annotations: glyphRamboSheet.annotations, series: [.image(glyphRamboSheet.pixels)]),
+        ]))
 
 chapter.finish()

@@ -13,29 +13,35 @@ import Learning
 import Rambo
 import Walkthrough
 
-let chapter = Chapter("ch11", title: "Object detection with the AP loss", flags: [
-    .int("steps", default: 300, help: "training steps of every run (batches of --batch scenes)"),
-    .int("batch", default: 8, help: "scenes per batch"),
-    .int("seeds", default: 3, help: "runs per method (initial weights and batch order)"),
-    .int("train-scenes", default: 3000, help: "training scenes, built from Fashion-MNIST training images"),
-    .int("test-scenes", default: 1000, help: "test scenes, built from Fashion-MNIST test images"),
-    .double("lambda-code", default: 0.5, help: "RaMBO λ in the authors' code units (normalised ranks)"),
-    .double("margin", default: 0.15, help: "score margin α of Eq. 14"),
-    .double("beta", default: 1.0 / 3, help: "weight β of the interclass term L_APC (2 : 1 is 1/3)"),
-    .int("memory", default: 7, help: "score memory τ: stored batches lengthening each class list"),
-    .double("lr", default: 5e-3, help: "Adam learning rate (divided by 10 for the last quarter of the steps)"),
-    .int("threads", default: 2, help: "worker threads for independent runs (results do not depend on it)"),
-    .int("width", default: 8, help: "channels of the first convolution (then ×2, ×4, ×4)"),
-    .bool("skip-ablation", help: "skip the λ / margin ablation (Table 8)"),
-])
+let chapter = Chapter(
+    "ch11", title: "Object detection with the AP loss",
+    flags: [
+        .int("steps", default: 300, help: "training steps of every run (batches of --batch scenes)"),
+        .int("batch", default: 8, help: "scenes per batch"),
+        .int("seeds", default: 3, help: "runs per method (initial weights and batch order)"),
+        .int("train-scenes", default: 3000, help: "training scenes, built from Fashion-MNIST training images"),
+        .int("test-scenes", default: 1000, help: "test scenes, built from Fashion-MNIST test images"),
+        .double("lambda-code", default: 0.5, help: "RaMBO λ in the authors' code units (normalised ranks)"),
+        .double("margin", default: 0.15, help: "score margin α of Eq. 14"),
+        .double("beta", default: 1.0 / 3, help: "weight β of the interclass term L_APC (2 : 1 is 1/3)"),
+        .int("memory", default: 7, help: "score memory τ: stored batches lengthening each class list"),
+        .double("lr", default: 5e-3, help: "Adam learning rate (divided by 10 for the last quarter of the steps)"),
+        .int("threads", default: 2, help: "worker threads for independent runs (results do not depend on it)"),
+        .int("width", default: 8, help: "channels of the first convolution (then ×2, ×4, ×4)"),
+        .bool("skip-ablation", help: "skip the λ / margin ablation (Table 8)"),
+    ])
 let quick = chapter.quick
 let steps = quick ? 40 : chapter.int("steps")
 let batch = quick ? 4 : chapter.int("batch")
 let seeds = quick ? 1 : chapter.int("seeds")
 let trainCount = quick ? 120 : chapter.int("train-scenes")
 let testCount = quick ? 60 : chapter.int("test-scenes")
-let lambdaCode = chapter.double("lambda-code"), alpha = chapter.double("margin"), beta = chapter.double("beta")
-let tau = chapter.int("memory"), learningRate = chapter.double("lr"), threads = chapter.int("threads")
+let lambdaCode = chapter.double("lambda-code")
+let alpha = chapter.double("margin")
+let beta = chapter.double("beta")
+let tau = chapter.int("memory")
+let learningRate = chapter.double("lr")
+let threads = chapter.int("threads")
 let width = chapter.int("width")
 let channels = [width, 2 * width, 4 * width]
 let ablation = !quick && !chapter.bool("skip-ablation")
@@ -74,12 +80,18 @@ do {
     chapter.check("Fashion-MNIST loads", false, "\(error)")
     chapter.finish()
 }
-let classNames = FashionMNIST.classNames, classes = classNames.count
+let classNames = FashionMNIST.classNames
+let classes = classNames.count
 let trainScenes = try! Scenes.generate(count: trainCount, recipe: recipe, from: trainImages, seed: chapter.seed)
 let testScenes = try! Scenes.generate(count: testCount, recipe: recipe, from: testImages, seed: chapter.seed &+ 1)
 func truth(_ scene: Scene) -> [GroundTruth] {
-    scene.objects.map { GroundTruth(label: $0.label, box: Box(xMin: Double($0.xMin), yMin: Double($0.yMin),
-                                                              xMax: Double($0.xMax), yMax: Double($0.yMax))) }
+    scene.objects.map {
+        GroundTruth(
+            label: $0.label,
+            box: Box(
+                xMin: Double($0.xMin), yMin: Double($0.yMin),
+                xMax: Double($0.xMax), yMax: Double($0.yMax)))
+    }
 }
 let testTruth = testScenes.map(truth)
 let objectCounts = (1...4).map { n in testScenes.filter { $0.objects.count == n }.count }
@@ -87,7 +99,8 @@ let testObjects = testTruth.joined().map(\.label)
 let perClassObjects = (0..<classes).map { c in testObjects.filter { $0 == c }.count }
 let sides = testTruth.joined().map { max($0.box.width, $0.box.height) }
 let (smallest, largest) = (recipe.itemSizes.lowerBound, recipe.itemSizes.upperBound)
-chapter.say("""
+chapter.say(
+    """
     A scene is a \(size)×\(size) grey canvas: Gaussian noise (σ = 0.05), \(recipe.fragments) clutter fragments
     (6–12 pixel cut-outs of random items, half to full brightness), then 1–4 Fashion-MNIST items resized to
     \(smallest)–\(largest) pixels and pasted where they overlap earlier items by IoU ≤ \(recipe.maxOverlap).
@@ -105,13 +118,15 @@ for (i, scene) in (trainScenes + testScenes).enumerated() {
         badBoxes += 1
     }
 }
-chapter.check("every scene has 1–4 objects, every box inside the image with positive area",
-              badBoxes == 0 && (trainScenes + testScenes).allSatisfy { (1...4).contains($0.objects.count) },
-              "\(trainCount + testCount) scenes")
+chapter.check(
+    "every scene has 1–4 objects, every box inside the image with positive area",
+    badBoxes == 0 && (trainScenes + testScenes).allSatisfy { (1...4).contains($0.objects.count) },
+    "\(trainCount + testCount) scenes")
 if !quick {
-    chapter.check("at least 1000 test scenes, every class present",
-                  testCount >= 1000 && perClassObjects.allSatisfy { $0 > 0 },
-                  "\(testCount) scenes, fewest objects of a class: \(perClassObjects.min()!)")
+    chapter.check(
+        "at least 1000 test scenes, every class present",
+        testCount >= 1000 && perClassObjects.allSatisfy { $0 > 0 },
+        "\(testCount) scenes, fewest objects of a class: \(perClassObjects.min()!)")
 }
 let again = Scenes.scene(index: 7, recipe: recipe, from: testImages, seed: chapter.seed &+ 1)
 chapter.check("scenes are seeded: test scene 7 drawn again is identical", again == testScenes[7])
@@ -143,10 +158,13 @@ func targets(_ scene: Scene) -> SceneTargets {
     try! SceneTargets(anchors: anchors, objects: truth(scene), classCount: classes, imageSize: size)
 }
 let trainTargets = trainScenes.map(targets)
-let positivesPerObject = Double(trainTargets.reduce(0) { $0 + $1.positives })
+let positivesPerObject =
+    Double(trainTargets.reduce(0) { $0 + $1.positives })
     / Double(trainScenes.reduce(0) { $0 + $1.objects.count })
 let ignoredShare = Double(trainTargets.reduce(0) { $0 + $1.ignored }) / Double(trainCount * perImage)
-var byThreshold = 0, total = 0, withPositive = 0
+var byThreshold = 0
+var total = 0
+var withPositive = 0
 for scene in trainScenes {
     let boxes = truth(scene).map(\.box)
     let strict = try! assignAnchors(anchors, to: boxes, matchBest: false)
@@ -157,7 +175,8 @@ for scene in trainScenes {
         if full.contains(.positive(object: o)) { withPositive += 1 }
     }
 }
-chapter.say("""
+chapter.say(
+    """
     The detector looks at an 8×8 grid of cells (stride 8). Every cell carries \(grid.shapesPerCell) anchors: sizes
     \(grid.sizes.map { Int($0) }.listed) pixels × aspect ratios (height/width) 1:2, 1:1, 2:1, so \(perImage) anchors
     per scene, each scored for every class. Training targets by IoU with the ground truth (RetinaNet's rule):
@@ -167,14 +186,17 @@ chapter.say("""
     \((100 * Double(byThreshold) / Double(total)).fixed(1)) % of objects reach IoU ≥ 0.5 with some anchor (the rest get
     their best anchor).
     """)
-chapter.check("every training object has at least one positive anchor", withPositive == total,
-              "\(withPositive) of \(total) objects")
+chapter.check(
+    "every training object has at least one positive anchor", withPositive == total,
+    "\(withPositive) of \(total) objects")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The detector: a small convolutional backbone and two heads")
-let probe = AnchorDetector(imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels,
-                           seed: 1)
-chapter.say("""
+let probe = AnchorDetector(
+    imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels,
+    seed: 1)
+chapter.say(
+    """
     Backbone: four 3×3 convolutions with ReLU, 1 → 8 → 16 → 32 → 32 channels, strides 2, 2, 2, 1: a 64×64 scene
     becomes the 8×8×32 map of the anchor grid, and each cell sees 31×31 pixels, the size of the largest items.
     Each convolution is im2col (every window copied into a row) times the kernel on the kit's matrix product
@@ -186,14 +208,16 @@ chapter.say("""
     \(grid.shapesPerCell)·4 box deltas (t_x, t_y, t_w, t_h against the anchor, Faster R-CNN's coding, smooth L1 on
     positives). Only the classification loss changes between methods.
     """)
-chapter.check("the backbone's map matches the anchor grid", probe.gridSize == grid.rows,
-              "\(probe.gridSize)×\(probe.gridSize)")
+chapter.check(
+    "the backbone's map matches the anchor grid", probe.gridSize == grid.rows,
+    "\(probe.gridSize)×\(probe.gridSize)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Two classification losses, same budget")
 let nominalList = batch * perImage * (tau + 1)
 func paperLambda(_ code: Double) -> Double { code * Double(nominalList) }
-chapter.say("""
+chapter.say(
+    """
     cross-entropy (the paper's baseline): softmax over the \(classes) classes + background, averaged over the anchors
     that are not ignored.
     RaMBO (paper §4.6): the \(classes) foreground logits of those anchors; each class's ranked list is its column of
@@ -233,8 +257,9 @@ let evalBlock = 50
 /// but read-only data, so runs can go in parallel.
 func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
     let start = Date()
-    let model = AnchorDetector(imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels,
-                               seed: seed &+ 3)
+    let model = AnchorDetector(
+        imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels,
+        seed: seed &+ 3)
     let adam = Adam(learningRate: Float(learningRate))
     var sampler = MinibatchSampler(count: trainCount, batchSize: batch, dropLast: true, seed: seed &+ 5)
     var rambo = RankingDetectionLoss(
@@ -242,8 +267,9 @@ func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
         memorySize: tau)
     /// The method's classification loss on the first 16 training scenes (no memory): before and after training.
     let probeIDs = Array(0..<min(16, trainCount))
-    let probePixels = Matrix(rows: probeIDs.count * size * size, cols: 1,
-                             storage: probeIDs.flatMap { trainScenes[$0].pixels })
+    let probePixels = Matrix(
+        rows: probeIDs.count * size * size, cols: 1,
+        storage: probeIDs.flatMap { trainScenes[$0].pixels })
     let probeTargets = probeIDs.flatMap { trainTargets[$0].classes }
     func probeLoss() -> Double {
         let logits = model.forward(probePixels, batch: probeIDs.count).logits
@@ -262,7 +288,9 @@ func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
         let boxTargets = ids.flatMap { trainTargets[$0].deltas }
         model.zeroGradients()
         let (logits, deltas) = model.forward(pixels, batch: ids.count)
-        let cls = method.lambdaCode == nil ? softmaxCrossEntropy(logits: logits, targets: classTargets)
+        let cls =
+            method.lambdaCode == nil
+            ? softmaxCrossEntropy(logits: logits, targets: classTargets)
             : rambo.evaluate(logits: logits, targets: classTargets)
         let reg = smoothL1(deltas: deltas, targets: boxTargets)
         model.backward(logits: cls.gradient, deltas: reg.gradient)
@@ -287,13 +315,16 @@ func evaluate(_ model: AnchorDetector, crossEntropy: Bool) -> RunResult {
         let pixels = Matrix(rows: ids.count * size * size, cols: 1, storage: ids.flatMap { testScenes[$0].pixels })
         let (logits, deltas) = model.forward(pixels, batch: ids.count)
         for (k, image) in ids.enumerated() {
-            var scores = [[Double]](), boxes = [[Double]]()
+            var scores = [[Double]]()
+            var boxes = [[Double]]()
             scores.reserveCapacity(perImage)
             for a in 0..<perImage {
                 let row = k * perImage + a
                 let z = (0...classes).map { Double(logits[row, $0]) }
                 if crossEntropy {
-                    let top = z.max()!, e = z.map { exp($0 - top) }, total = e.reduce(0, +)
+                    let top = z.max()!
+                    let e = z.map { exp($0 - top) }
+                    let total = e.reduce(0, +)
                     scores.append(e.prefix(classes).map { $0 / total })
                 } else {
                     scores.append(Array(z.prefix(classes)))
@@ -307,21 +338,24 @@ func evaluate(_ model: AnchorDetector, crossEntropy: Bool) -> RunResult {
         start += evalBlock
     }
     let perClass = try! evaluateDetections(detections, groundTruth: testTruth, classes: classes)
-    return RunResult(ap11: perClass.map { $0.elevenPointAP ?? 0 }, apAll: perClass.map { $0.allPointAP ?? 0 },
-                     curves: perClass.map { ($0.recall, $0.precision) }, shown: shown, listLength: 0,
-                     firstLoss: 0, lastLoss: 0, seconds: 0)
+    return RunResult(
+        ap11: perClass.map { $0.elevenPointAP ?? 0 }, apAll: perClass.map { $0.allPointAP ?? 0 },
+        curves: perClass.map { ($0.recall, $0.precision) }, shown: shown, listLength: 0,
+        firstLoss: 0, lastLoss: 0, seconds: 0)
 }
 
 let ce = Method(name: "ce", title: "cross-entropy", lambdaCode: nil, margin: 0)
-let ramboMethod = Method(name: "rambo-map", title: "RaMBO (λ_code \(lambdaCode), margin)", lambdaCode: lambdaCode,
-                         margin: alpha)
+let ramboMethod = Method(
+    name: "rambo-map", title: "RaMBO (λ_code \(lambdaCode), margin)", lambdaCode: lambdaCode,
+    margin: alpha)
 var methods = [ce, ramboMethod]
 if ablation {
     methods += [
         Method(name: "rambo-lambda0.1", title: "RaMBO λ_code 0.1, margin", lambdaCode: 0.1, margin: alpha),
         Method(name: "rambo-lambda2.5", title: "RaMBO λ_code 2.5, margin", lambdaCode: 2.5, margin: alpha),
-        Method(name: "rambo-no-margin", title: "RaMBO λ_code \(lambdaCode), no margin", lambdaCode: lambdaCode,
-               margin: 0),
+        Method(
+            name: "rambo-no-margin", title: "RaMBO λ_code \(lambdaCode), no margin", lambdaCode: lambdaCode,
+            margin: 0),
     ]
 }
 func runSeed(_ s: Int) -> UInt64 { chapter.seed &+ UInt64(s) &* 7919 }
@@ -335,34 +369,44 @@ let allRuns = runIndependently(jobs, threads: threads)
 let trainingSeconds = Date().timeIntervalSince(trainingStart)
 var results = [String: [RunResult]]()
 for (m, method) in methods.enumerated() { results[method.name] = Array(allRuns[(m * seeds)..<((m + 1) * seeds)]) }
-let untrained = evaluate(AnchorDetector(imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell,
-                                        channels: channels, seed: runSeed(0) &+ 3), crossEntropy: true)
-chapter.say("""
+let untrained = evaluate(
+    AnchorDetector(
+        imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell,
+        channels: channels, seed: runSeed(0) &+ 3), crossEntropy: true)
+chapter.say(
+    """
     \(methods.count) methods × \(seeds) seed\(seeds > 1 ? "s" : "") = \(allRuns.count) runs on \(threads) \
     thread\(threads > 1 ? "s" : ""), \(trainingSeconds.fixed(1)) s (one run: \(mean(allRuns.map(\.seconds)).fixed(1)) s,
     training and evaluating \(testCount) scenes).
     """)
-chapter.table(["method", "classification loss on 16 training scenes: before → after (seed 1)", "seconds per run"],
-              methods.map { m in
-    let r = results[m.name]![0]
-    return [m.name, "\(r.firstLoss.fixed(3)) → \(r.lastLoss.fixed(3))", mean(results[m.name]!.map(\.seconds)).fixed(1)]
-})
+chapter.table(
+    ["method", "classification loss on 16 training scenes: before → after (seed 1)", "seconds per run"],
+    methods.map { m in
+        let r = results[m.name]![0]
+        return [
+            m.name, "\(r.firstLoss.fixed(3)) → \(r.lastLoss.fixed(3))", mean(results[m.name]!.map(\.seconds)).fixed(1),
+        ]
+    })
 for m in methods {
     let falls = results[m.name]!.map { $0.lastLoss < $0.firstLoss }
-    chapter.check("\(m.name): the classification loss falls in every run", falls.allSatisfy { $0 },
-                  results[m.name]!.map { "\($0.firstLoss.fixed(3)) → \($0.lastLoss.fixed(3))" }.joined(separator: ", "))
+    chapter.check(
+        "\(m.name): the classification loss falls in every run", falls.allSatisfy { $0 },
+        results[m.name]!.map { "\($0.firstLoss.fixed(3)) → \($0.lastLoss.fixed(3))" }.joined(separator: ", "))
 }
 let ramboList = results["rambo-map"]![0].listLength
-chapter.say("""
+chapter.say(
+    """
     Per-class list length with memory at the last step (seed 1): \(ramboList) anchors (batch rows that are not
     ignored + \(tau) stored batches), against \(nominalList) nominal: the detection analogue of the paper's 320k.
     """)
-chapter.check("the RaMBO class lists are (τ + 1) batches long, minus the ignored anchors",
-              ramboList > nominalList * 8 / 10 && ramboList <= nominalList, "\(ramboList) of \(nominalList)")
+chapter.check(
+    "the RaMBO class lists are (τ + 1) batches long, minus the ignored anchors",
+    ramboList > nominalList * 8 / 10 && ramboList <= nominalList, "\(ramboList) of \(nominalList)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("AP^50 on the test scenes (VOC07: 11-point; all-point beside it)")
-chapter.say("""
+chapter.say(
+    """
     Per class, the detections of all \(testCount) test scenes are sorted by score; each is a true positive when it
     overlaps a not-yet-found object of its class with IoU ≥ 0.5, else a false positive (duplicates too, which is why
     NMS runs first). AP^50 is read off that precision–recall curve two ways: VOC2007's 11-point interpolation (the
@@ -385,17 +429,22 @@ for m in methods {
     }
 }
 chapter.table(["method", "mAP^50 11-point", "mAP^50 all-point"], rows)
-chapter.table(["class", "objects", "ce AP^50", "rambo-map AP^50", "difference"], (0..<classes).map { c in
-    let a = results["ce"]!.map { $0.ap11[c] }, b = results["rambo-map"]!.map { $0.ap11[c] }
-    return ["\(c) \(classNames[c])", "\(perClassObjects[c])", cell(a), cell(b), signed(mean(b) - mean(a))]
-})
+chapter.table(
+    ["class", "objects", "ce AP^50", "rambo-map AP^50", "difference"],
+    (0..<classes).map { c in
+        let a = results["ce"]!.map { $0.ap11[c] }
+        let b = results["rambo-map"]!.map { $0.ap11[c] }
+        return ["\(c) \(classNames[c])", "\(perClassObjects[c])", cell(a), cell(b), signed(mean(b) - mean(a))]
+    })
 let detectionBar = quick ? 0.01 : 0.1
 for m in methods {
-    chapter.check("\(m.name) detects: mAP^50 above the untrained network's by > \(detectionBar) in every run",
-                  results[m.name]!.allSatisfy { map11($0) > map11(untrained) + detectionBar },
-                  results[m.name]!.map { map11($0).fixed(3) }.joined(separator: ", "))
+    chapter.check(
+        "\(m.name) detects: mAP^50 above the untrained network's by > \(detectionBar) in every run",
+        results[m.name]!.allSatisfy { map11($0) > map11(untrained) + detectionBar },
+        results[m.name]!.map { map11($0).fixed(3) }.joined(separator: ", "))
 }
-let ceMaps = results["ce"]!.map(map11), ramboMaps = results["rambo-map"]!.map(map11)
+let ceMaps = results["ce"]!.map(map11)
+let ramboMaps = results["rambo-map"]!.map(map11)
 let gains = zip(ramboMaps, ceMaps).map { $0 - $1 }
 /// What paired differences over seeds say about a claim "A is above B".
 func verdict(_ differences: [Double]) -> (text: String, decided: Bool) {
@@ -404,20 +453,27 @@ func verdict(_ differences: [Double]) -> (text: String, decided: Bool) {
     return ("holds in \(differences.filter { $0 > 0 }.count) of \(differences.count) seeds", false)
 }
 let table5 = verdict(gains)
-chapter.say("""
+chapter.say(
+    """
     RaMBO − cross-entropy, mAP^50 per seed: \(gains.map { signed($0) }.joined(separator: ", ")).
     Paper Table 5 (ResNet50 on VOC07): 74.2 → 75.7, RaMBO ahead by 1.5 points.
     Here the paper's direction \(table5.text).
     """)
-chapter.check("Table 5's direction (RaMBO above cross-entropy) gets the same answer in every seed: it \(table5.text)",
-              table5.decided, gains.map { signed($0) }.joined(separator: ", "))
+chapter.check(
+    "Table 5's direction (RaMBO above cross-entropy) gets the same answer in every seed: it \(table5.text)",
+    table5.decided, gains.map { signed($0) }.joined(separator: ", "))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 // Figures: scenes with ground truth and detections, PR curves per class, AP per class.
-let green = "#2ca02c", blue = "#1f77b4", orange = "#ff7f0e"
+let green = "#2ca02c"
+let blue = "#1f77b4"
+let orange = "#ff7f0e"
 /// A box outline in picture coordinates (pixel (col, row) is drawn at x = col, y = −row).
 func outline(_ b: Box, color: String, width: Double = 2) -> Series {
-    let x0 = b.xMin - 0.5, x1 = b.xMax - 0.5, y0 = -(b.yMin - 0.5), y1 = -(b.yMax - 0.5)
+    let x0 = b.xMin - 0.5
+    let x1 = b.xMax - 0.5
+    let y0 = -(b.yMin - 0.5)
+    let y1 = -(b.yMax - 0.5)
     return .lines(x: [x0, x1, x1, x0, x0], y: [y0, y0, y1, y1, y0], color: color, lineWidth: width)
 }
 func scenePanel(_ index: Int, detections: [Detection], title: String, color: String) -> Panel {
@@ -433,42 +489,59 @@ func scenePanel(_ index: Int, detections: [Detection], title: String, color: Str
     series += testTruth[index].map { outline($0.box, color: green, width: 3) }
     series += top.map { outline($0.box, color: color) }
     let labels = top.map { Annotation(classNames[$0.label], x: max(0, $0.box.xMin), y: -max(0, $0.box.yMin) + 2) }
-    return Panel(title: title, xRange: -0.5...Double(size) - 0.5, yRange: -Double(size) + 0.5...0.5, key: .none,
-                 grid: false, square: true, palette: .grey, annotations: labels, series: series)
+    return Panel(
+        title: title, xRange: -0.5...Double(size) - 0.5, yRange: -Double(size) + 0.5...0.5, key: .none,
+        grid: false, square: true, palette: .grey, annotations: labels, series: series)
 }
 var scenePanels = [Panel]()
 for (m, colour) in [("ce", orange), ("rambo-map", blue)] {
     for (k, index) in shownScenes.enumerated() {
-        scenePanels.append(scenePanel(index, detections: results[m]![0].shown[k],
-                                      title: "\(m == "ce" ? "cross-entropy" : "RaMBO"), test scene \(index)",
-                                      color: colour))
+        scenePanels.append(
+            scenePanel(
+                index, detections: results[m]![0].shown[k],
+                title: "\(m == "ce" ? "cross-entropy" : "RaMBO"), test scene \(index)",
+                color: colour))
     }
 }
-chapter.plot(Figure(name: "scenes",
-                    title: "Test scenes: ground truth (green), the top detections, one per item at most (seed 1)",
-                    width: 1200, height: 860, columns: 3, panels: scenePanels))
+chapter.plot(
+    Figure(
+        name: "scenes",
+        title: "Test scenes: ground truth (green), the top detections, one per item at most (seed 1)",
+        width: 1200, height: 860, columns: 3, panels: scenePanels))
 
-chapter.plot(Figure(name: "pr-curves", title: "Precision–recall per class, AP^{50} 11-point (seed 1)", width: 1500,
-                    height: 640, columns: 5, panels: (0..<classes).map { c in
-    Panel(title: classNames[c], xLabel: "recall", yLabel: "precision", xRange: 0...1, yRange: 0...1.02,
-          key: .topRight, series: [("ce", orange), ("rambo-map", blue)].map { m, colour in
-              let r = results[m]![0]
-              return .lines(x: r.curves[c].recall, y: r.curves[c].precision, title: "\(m) \(r.ap11[c].fixed(2))",
-                            color: colour)
-          })
-}))
+chapter.plot(
+    Figure(
+        name: "pr-curves", title: "Precision–recall per class, AP^{50} 11-point (seed 1)", width: 1500,
+        height: 640, columns: 5,
+        panels: (0..<classes).map { c in
+            Panel(
+                title: classNames[c], xLabel: "recall", yLabel: "precision", xRange: 0...1, yRange: 0...1.02,
+                key: .topRight,
+                series: [("ce", orange), ("rambo-map", blue)].map { m, colour in
+                    let r = results[m]![0]
+                    return .lines(
+                        x: r.curves[c].recall, y: r.curves[c].precision, title: "\(m) \(r.ap11[c].fixed(2))",
+                        color: colour)
+                })
+        }))
 
 func errorSeries(_ name: String, offset: Double, colour: String) -> Series {
     let runs = results[name]!
-    return .errorBars(x: (0..<classes).map { Double($0) + offset },
-                      y: (0..<classes).map { c in mean(runs.map { $0.ap11[c] }) },
-                      err: (0..<classes).map { c in sd(runs.map { $0.ap11[c] }) }, title: name, color: colour)
+    return .errorBars(
+        x: (0..<classes).map { Double($0) + offset },
+        y: (0..<classes).map { c in mean(runs.map { $0.ap11[c] }) },
+        err: (0..<classes).map { c in sd(runs.map { $0.ap11[c] }) }, title: name, color: colour)
 }
-chapter.plot(Figure(name: "ap-per-class", panel: Panel(
-    title: "AP^{50} (11-point) per class, mean ± sd over \(seeds) seed\(seeds > 1 ? "s" : "")", xLabel: "class",
-    yLabel: "AP^{50}", xRange: -0.6...Double(classes) - 0.4, yRange: 0...1.05, key: .topLeft,
-    annotations: (0..<classes).map { Annotation(classNames[$0], x: Double($0) - 0.35, y: 0.04) },
-    series: [errorSeries("ce", offset: -0.12, colour: orange), errorSeries("rambo-map", offset: 0.12, colour: blue)])),
+chapter.plot(
+    Figure(
+        name: "ap-per-class",
+        panel: Panel(
+            title: "AP^{50} (11-point) per class, mean ± sd over \(seeds) seed\(seeds > 1 ? "s" : "")", xLabel: "class",
+            yLabel: "AP^{50}", xRange: -0.6...Double(classes) - 0.4, yRange: 0...1.05, key: .topLeft,
+            annotations: (0..<classes).map { Annotation(classNames[$0], x: Double($0) - 0.35, y: 0.04) },
+            series: [
+                errorSeries("ce", offset: -0.12, colour: orange), errorSeries("rambo-map", offset: 0.12, colour: blue),
+            ])),
     key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -477,19 +550,25 @@ if ablation {
     let order = ["ce", "rambo-lambda0.1", "rambo-map", "rambo-lambda2.5", "rambo-no-margin"]
     let labels = ["CE", "λ 0.1, margin", "λ \(lambdaCode), margin", "λ 2.5, margin", "λ \(lambdaCode), no margin"]
     let headers = ["run", "λ_code", "λ (integer ranks)", "margin", "mAP^50 11-point", "paper AP^50"]
-    chapter.table(headers, order.indices.map { i in
-        let m = methods.first { $0.name == order[i] }!
-        let paper = ["74.2", "75.2", "75.7", "74.3", "74.6"][i]
-        return [order[i], m.lambdaCode.map { "\($0)" } ?? "–", m.lambdaCode.map { paperLambda($0).fixed(0) } ?? "–",
+    chapter.table(
+        headers,
+        order.indices.map { i in
+            let m = methods.first { $0.name == order[i] }!
+            let paper = ["74.2", "75.2", "75.7", "74.3", "74.6"][i]
+            return [
+                order[i], m.lambdaCode.map { "\($0)" } ?? "–", m.lambdaCode.map { paperLambda($0).fixed(0) } ?? "–",
                 m.lambdaCode == nil ? "–" : (m.margin > 0 ? "α = \(m.margin)" : "none"),
-                cell(results[order[i]]!.map(map11)), paper]
-    })
+                cell(results[order[i]]!.map(map11)), paper,
+            ]
+        })
     let within = ["rambo-lambda0.1", "rambo-lambda2.5"].flatMap { name in
         zip(results[name]!.map(map11), ceMaps).map { $0 - $1 }
     }
     let marginGain = zip(ramboMaps, results["rambo-no-margin"]!.map(map11)).map { $0 - $1 }
-    let claim1 = verdict(within), claim2 = verdict(marginGain)
-    chapter.say("""
+    let claim1 = verdict(within)
+    let claim2 = verdict(marginGain)
+    chapter.say(
+        """
         The paper (Table 8, ResNet50 on VOC07, as transcribed in PAPER.md §5.2) claims:
           1. "values of λ within a factor 5 of 0.5 still outperform the baseline": here λ_code 0.1 and 2.5 against CE,
              paired by seed: \(within.map { signed($0) }.joined(separator: ", ")) → the claim \(claim1.text).
@@ -497,19 +576,28 @@ if ablation {
              seed:
              \(marginGain.map { signed($0) }.joined(separator: ", ")) → the claim \(claim2.text).
         """)
-    chapter.check("paper claim 1 (λ within ×5 of 0.5 beats CE) gets the same answer in every seed: it \(claim1.text)",
-                  claim1.decided, within.map { signed($0) }.joined(separator: ", "))
-    chapter.check("paper claim 2 (the margin helps) gets the same answer in every seed: it \(claim2.text)",
-                  claim2.decided, marginGain.map { signed($0) }.joined(separator: ", "))
-    let means = order.map { mean(results[$0]!.map(map11)) }, spreads = order.map { sd(results[$0]!.map(map11)) }
+    chapter.check(
+        "paper claim 1 (λ within ×5 of 0.5 beats CE) gets the same answer in every seed: it \(claim1.text)",
+        claim1.decided, within.map { signed($0) }.joined(separator: ", "))
+    chapter.check(
+        "paper claim 2 (the margin helps) gets the same answer in every seed: it \(claim2.text)",
+        claim2.decided, marginGain.map { signed($0) }.joined(separator: ", "))
+    let means = order.map { mean(results[$0]!.map(map11)) }
+    let spreads = order.map { sd(results[$0]!.map(map11)) }
     let low = zip(means, spreads).map { $0 - $1 }.min()! - 0.03
     let high = zip(means, spreads).map { $0 + $1 }.max()! + 0.01
-    chapter.plot(Figure(name: "ablation", panel: Panel(
-        title: "Table 8 in miniature: mAP^{50} (11-point), mean ± sd over \(seeds) seeds", xLabel: "run",
-        yLabel: "mAP^{50}", xRange: -0.6...Double(order.count) - 0.4, yRange: low...high, key: .topLeft,
-        annotations: order.indices.map { Annotation(labels[$0], x: Double($0) - 0.4, y: low + 0.008) },
-        series: [.errorBars(x: order.indices.map(Double.init), y: means, err: spreads, title: "mAP^{50}", color: blue),
-                 .constant(mean(ceMaps), title: "cross-entropy", color: orange)])))
+    chapter.plot(
+        Figure(
+            name: "ablation",
+            panel: Panel(
+                title: "Table 8 in miniature: mAP^{50} (11-point), mean ± sd over \(seeds) seeds", xLabel: "run",
+                yLabel: "mAP^{50}", xRange: -0.6...Double(order.count) - 0.4, yRange: low...high, key: .topLeft,
+                annotations: order.indices.map { Annotation(labels[$0], x: Double($0) - 0.4, y: low + 0.008) },
+                series: [
+                    .errorBars(
+                        x: order.indices.map(Double.init), y: means, err: spreads, title: "mAP^{50}", color: blue),
+                    .constant(mean(ceMaps), title: "cross-entropy", color: orange),
+                ])))
 }
 
 chapter.say("\nWhole chapter: \(Date().timeIntervalSince(started).fixed(1)) s.")

@@ -12,14 +12,19 @@ import Rambo
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch12", title: "Speed", flags: [
-    .double("max-n", default: 1e7, quick: 1e5, in: 1e3...4e9,
+let chapter = Chapter(
+    "ch12", title: "Speed",
+    flags: [
+        .double(
+            "max-n", default: 1e7, quick: 1e5, in: 1e3...4e9,
             help: "longest list timed (1e8 takes minutes and about 5 GB)"),
-    .int("repeats", default: 5, quick: 3, in: 1...100,
-         help: "timed runs per point (the median is reported), after one warm-up"),
-    .double("pairwise-budget", default: 1, quick: 0.2, in: 1e-3...3600,
+        .int(
+            "repeats", default: 5, quick: 3, in: 1...100,
+            help: "timed runs per point (the median is reported), after one warm-up"),
+        .double(
+            "pairwise-budget", default: 1, quick: 0.2, in: 1e-3...3600,
             help: "seconds one pairwise run may take before larger n are skipped"),
-])
+    ])
 let maxN = chapter.double("max-n")
 let repeats = chapter.int("repeats")
 let pairwiseBudget = chapter.double("pairwise-budget")
@@ -61,10 +66,12 @@ func textbookAP(scores: [Double], relevance: [Bool]) -> (loss: Double, gradient:
     guard positives > 0 else { return (0, [Double](repeating: 0, count: scores.count)) }
     let order = RankingKernel.comparisonArgsortDescending(scores)
     var upstream = [Double](repeating: 0, count: scores.count)
-    var positivesSoFar = 0, sum = 0.0
+    var positivesSoFar = 0
+    var sum = 0.0
     for (position, index) in order.enumerated() where relevance[index] {
         positivesSoFar += 1
-        let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+        let rankAll = Double(position + 1)
+        let rankPositive = Double(positivesSoFar)
         sum += rankPositive / rankAll
         upstream[index] = rankPositive / (rankAll * rankAll * Double(positives))  // dL/drk (rk⁺ is a constant)
     }
@@ -88,7 +95,8 @@ func pairwiseAP(scores: [Double], relevance: [Bool], temperature: Double = 0.01)
     let p = Double(positives.count)
     var loss = 1.0
     for i in positives {
-        var all = 1.0, pos = 1.0
+        var all = 1.0
+        var pos = 1.0
         for j in 0..<n where j != i {
             let s = 1 / (1 + exp(-(scores[j] - scores[i]) / temperature))
             all += s
@@ -96,7 +104,8 @@ func pairwiseAP(scores: [Double], relevance: [Bool], temperature: Double = 0.01)
         }
         loss -= pos / all / p
         // dL/dR_i = R⁺/(R²p), dL/dR⁺_i = −1/(R p); dσ(x)/dx = σ(1 − σ), x = (y_j − y_i)/τ.
-        let dAll = pos / (all * all * p), dPos = -1 / (all * p)
+        let dAll = pos / (all * all * p)
+        let dPos = -1 / (all * p)
         for j in 0..<n where j != i {
             let s = 1 / (1 + exp(-(scores[j] - scores[i]) / temperature))
             let slope = s * (1 - s) / temperature * (dAll + (relevance[j] ? dPos : 0))
@@ -109,8 +118,10 @@ func pairwiseAP(scores: [Double], relevance: [Bool], temperature: Double = 0.01)
 
 /// Least-squares slope of log t against log n.
 func logLogSlope(_ n: [Double], _ t: [Double]) -> Double {
-    let x = n.map { log10($0) }, y = t.map { log10($0) }
-    let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+    let x = n.map { log10($0) }
+    let y = t.map { log10($0) }
+    let mx = x.reduce(0, +) / Double(x.count)
+    let my = y.reduce(0, +) / Double(y.count)
     let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
     let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
     return sxy / sxx
@@ -129,16 +140,23 @@ let paperGPU = [1.3, 7, 61, 620]
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("What has to be fast")
-chapter.say("""
+chapter.say(
+    """
     RaMBO's backward pass is one more call to the solver (Algorithm 1): forward ranks the scores, backward ranks
     y + λ·dL/drk. So forward + backward of the AP loss is two rankings plus linear work, O(n log n) with a
     comparison sort (paper Table 1), against O(n·p) or O(n²) for the pairwise methods the paper compares with.
     The paper times its PyTorch code in Table 6 (one CPU core, one GPU):
     """)
-chapter.table(["length", "CPU (1 core)", "GPU (V100)"],
-              paperLengths.indices.map { ["\(Int(paperLengths[$0]))", milliseconds(paperCPU[$0]),
-                                          milliseconds(paperGPU[$0])] })
-chapter.say("""
+chapter.table(
+    ["length", "CPU (1 core)", "GPU (V100)"],
+    paperLengths.indices.map {
+        [
+            "\(Int(paperLengths[$0]))", milliseconds(paperCPU[$0]),
+            milliseconds(paperGPU[$0]),
+        ]
+    })
+chapter.say(
+    """
 
     This library ranks with a radix sort on the bits of the scores (O(n), chapter 01 explains why that is exact),
     and computes the AP loss of one list with a single full sort: the negatives get no upstream gradient, so in
@@ -149,49 +167,58 @@ chapter.say("""
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The fast path computes exactly the textbook loss")
-chapter.say("""
+chapter.say(
+    """
     Speed is worth nothing if the numbers change. The textbook route above (two comparison sorts, the paper's
     equations line by line) and the library's kernel must agree bit for bit, ties included:
     """)
 var workspace = RankingWorkspace()
 var gradient: [Double] = []
-var identical = 0, compared = 0
+var identical = 0
+var compared = 0
 for (n, seed) in [(10, 1), (1000, 2), (chapter.quick ? 20_000 : 200_000, 3)] {
     for tied in [false, true] {
         var (scores, relevance) = list(n, seed: UInt64(seed))
         if tied { scores = scores.map { ($0 * 4).rounded() / 4 } }  // few distinct values: many ties
         let reference = textbookAP(scores: scores, relevance: relevance)
-        let loss = APLoss(lambda: lambda).valueAndGradient(scores: scores, relevance: relevance,
-                                                           workspace: &workspace, gradient: &gradient)
+        let loss = APLoss(lambda: lambda).valueAndGradient(
+            scores: scores, relevance: relevance,
+            workspace: &workspace, gradient: &gradient)
         compared += 1
         if loss.bitPattern == reference.loss.bitPattern
-            && zip(gradient, reference.gradient).allSatisfy({ $0.bitPattern == $1.bitPattern }) {
+            && zip(gradient, reference.gradient).allSatisfy({ $0.bitPattern == $1.bitPattern })
+        {
             identical += 1
         }
     }
 }
-chapter.check("radix kernel = textbook route, loss and gradient bit for bit", identical == compared,
-              "\(identical) of \(compared) lists (n up to \(chapter.quick ? 20_000 : 200_000), with and without ties)")
+chapter.check(
+    "radix kernel = textbook route, loss and gradient bit for bit", identical == compared,
+    "\(identical) of \(compared) lists (n up to \(chapter.quick ? 20_000 : 200_000), with and without ties)")
 do {
     // The surrogate's gradient is the gradient of its loss (central differences on a short list).
     let (scores, relevance) = list(12, seed: 4)
     let analytic = pairwiseAP(scores: scores.map { $0 * 0.02 }, relevance: relevance).gradient
     var worst = 0.0
     for k in 0..<12 {
-        var up = scores.map { $0 * 0.02 }, down = up
+        var up = scores.map { $0 * 0.02 }
+        var down = up
         up[k] += 1e-6
         down[k] -= 1e-6
-        let numeric = (pairwiseAP(scores: up, relevance: relevance).loss
-            - pairwiseAP(scores: down, relevance: relevance).loss) / 2e-6
+        let numeric =
+            (pairwiseAP(scores: up, relevance: relevance).loss
+                - pairwiseAP(scores: down, relevance: relevance).loss) / 2e-6
         worst = max(worst, abs(numeric - analytic[k]))
     }
-    chapter.check("the pairwise surrogate's backward matches central differences", worst < 1e-5,
-                  "max error \(worst.sci)")
+    chapter.check(
+        "the pairwise surrogate's backward matches central differences", worst < 1e-5,
+        "max error \(worst.sci)")
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Time against list length")
-chapter.say("""
+chapter.say(
+    """
     Median of \(repeats) runs (after a warm-up), CPU time of this process, one thread, λ = \(lambda), no margin,
     standard-normal scores with 10 % positives. The machine is shared, so expect ±20 % between runs. The
     comparison route stops where one run passes about a second; the pairwise surrogate where it passes
@@ -203,8 +230,10 @@ while pow(10, exponent) <= maxN * 1.0001 {
     sizes.append(Int(pow(10, exponent).rounded()))
     exponent += 0.5
 }
-var rankTimes: [Double] = [], apTimes: [Double] = []
-var comparisonSizes: [Int] = [], comparisonTimes: [Double] = []
+var rankTimes: [Double] = []
+var apTimes: [Double] = []
+var comparisonSizes: [Int] = []
+var comparisonTimes: [Double] = []
 var rows: [[String]] = []
 var ranksOut: [Int] = []
 for n in sizes {
@@ -214,12 +243,14 @@ for n in sizes {
         return Double(ranksOut[0])
     }
     let apMs = medianMilliseconds {
-        APLoss(lambda: lambda).valueAndGradient(scores: scores, relevance: relevance, workspace: &workspace,
-                                                 gradient: &gradient) + gradient[0]
+        APLoss(lambda: lambda).valueAndGradient(
+            scores: scores, relevance: relevance, workspace: &workspace,
+            gradient: &gradient) + gradient[0]
     }
     rankTimes.append(rankMs)
     apTimes.append(apMs)
-    var comparisonCell = "—", speedupCell = "—"
+    var comparisonCell = "—"
+    var speedupCell = "—"
     if comparisonTimes.last.map({ $0 * 3.5 < 1000 }) ?? true {
         let ms = medianMilliseconds {
             let result = textbookAP(scores: scores, relevance: relevance)
@@ -230,21 +261,29 @@ for n in sizes {
         comparisonCell = milliseconds(ms)
         speedupCell = (ms / apMs).fixed(1) + "×"
     }
-    rows.append(["\(n)", milliseconds(rankMs), milliseconds(apMs), (apMs * 1e6 / Double(n)).fixed(1),
-                 comparisonCell, speedupCell])
+    rows.append([
+        "\(n)", milliseconds(rankMs), milliseconds(apMs), (apMs * 1e6 / Double(n)).fixed(1),
+        comparisonCell, speedupCell,
+    ])
     print("  n = \(n): rank \(milliseconds(rankMs)), AP loss \(milliseconds(apMs))")
 }
-chapter.table(["n", "rank (radix)", "AP fwd+bwd (radix)", "ns/item", "AP fwd+bwd (comparison)",
-               "comparison / radix"], rows)
+chapter.table(
+    [
+        "n", "rank (radix)", "AP fwd+bwd (radix)", "ns/item", "AP fwd+bwd (comparison)",
+        "comparison / radix",
+    ], rows)
 if let worst = zip(sizes, apTimes).filter({ $0.0 >= 10_000 }).map({ $1 * 1e6 / Double($0) }).max(),
-   let best = zip(sizes, apTimes).filter({ $0.0 >= 10_000 }).map({ $1 * 1e6 / Double($0) }).min() {
-    chapter.say("""
+    let best = zip(sizes, apTimes).filter({ $0.0 >= 10_000 }).map({ $1 * 1e6 / Double($0) }).min()
+{
+    chapter.say(
+        """
         Flatness: from n = 10⁴ on, the slowest ns/item of the radix AP loss is \((worst / best).fixed(2))× the
         fastest (`rambo-bench --sweep` measures the same up to 10⁸).
         """)
 }
 
-var pairwiseSizes: [Int] = [], pairwiseTimes: [Double] = []
+var pairwiseSizes: [Int] = []
+var pairwiseTimes: [Double] = []
 for n in [100, 316, 1000, 3162, 10_000, 31_623, 100_000] {
     let (scores, relevance) = list(n, seed: UInt64(n) + 7)
     let ms = medianMilliseconds {
@@ -256,12 +295,14 @@ for n in [100, 316, 1000, 3162, 10_000, 31_623, 100_000] {
     // The next size costs ~10× more: stop before it would pass the budget.
     if ms * 10 > pairwiseBudget * 1000 { break }
 }
-chapter.table(["n", "pairwise surrogate fwd+bwd"],
-              zip(pairwiseSizes, pairwiseTimes).map { ["\($0)", milliseconds($1)] })
+chapter.table(
+    ["n", "pairwise surrogate fwd+bwd"],
+    zip(pairwiseSizes, pairwiseTimes).map { ["\($0)", milliseconds($1)] })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Slopes on log-log axes")
-chapter.say("""
+chapter.say(
+    """
     On log-log axes a cost of c·n^k is a straight line of slope k. Fit each curve from n = 10⁴ on (below that,
     fixed costs dominate; the pairwise one from n = 1000):
     """)
@@ -274,38 +315,51 @@ let apSlope = fitted(sizes, apTimes, from: 10_000)
 let comparisonSlope = fitted(comparisonSizes, comparisonTimes, from: 10_000)
 let pairwiseFrom = pairwiseSizes.filter { $0 >= 1000 }.count >= 2 ? 1000 : pairwiseSizes.dropFirst().first ?? 0
 let pairwiseSlope = fitted(pairwiseSizes, pairwiseTimes, from: pairwiseFrom)
-let paperCPUSlope = logLogSlope(paperLengths, paperCPU), paperGPUSlope = logLogSlope(paperLengths, paperGPU)
-chapter.table(["curve", "slope"], [
-    ["rank, radix", rankSlope.fixed(2)],
-    ["AP loss, radix kernel", apSlope.fixed(2)],
-    ["AP loss, comparison sorts", comparisonSlope.fixed(2)],
-    ["pairwise surrogate", pairwiseSlope.fixed(2)],
-    ["paper Table 6, CPU", paperCPUSlope.fixed(2)],
-    ["paper Table 6, GPU (1e6 on)", logLogSlope(Array(paperLengths.dropFirst()), Array(paperGPU.dropFirst())).fixed(2)],
-])
-chapter.say("""
+let paperCPUSlope = logLogSlope(paperLengths, paperCPU)
+let paperGPUSlope = logLogSlope(paperLengths, paperGPU)
+chapter.table(
+    ["curve", "slope"],
+    [
+        ["rank, radix", rankSlope.fixed(2)],
+        ["AP loss, radix kernel", apSlope.fixed(2)],
+        ["AP loss, comparison sorts", comparisonSlope.fixed(2)],
+        ["pairwise surrogate", pairwiseSlope.fixed(2)],
+        ["paper Table 6, CPU", paperCPUSlope.fixed(2)],
+        [
+            "paper Table 6, GPU (1e6 on)",
+            logLogSlope(Array(paperLengths.dropFirst()), Array(paperGPU.dropFirst())).fixed(2),
+        ],
+    ])
+chapter.say(
+    """
     The radix curves sit a little above 1: past the caches every item costs more (memory traffic, not
     comparisons). n log n would add about 0.05 to 0.1 over these ranges; the pairwise surrogate is quadratic.
     """)
-chapter.check("the radix AP loss scales about linearly (slope within 0.75…1.4)", apSlope > 0.75 && apSlope < 1.4,
-              "slope \(apSlope.fixed(2))")
-chapter.check("the pairwise surrogate scales about quadratically (slope within 1.6…2.4)",
-              pairwiseSlope > 1.6 && pairwiseSlope < 2.4, "slope \(pairwiseSlope.fixed(2))")
+chapter.check(
+    "the radix AP loss scales about linearly (slope within 0.75…1.4)", apSlope > 0.75 && apSlope < 1.4,
+    "slope \(apSlope.fixed(2))")
+chapter.check(
+    "the pairwise surrogate scales about quadratically (slope within 1.6…2.4)",
+    pairwiseSlope > 1.6 && pairwiseSlope < 2.4, "slope \(pairwiseSlope.fixed(2))")
 if let k = comparisonSizes.indices.last, let i = sizes.firstIndex(of: comparisonSizes[k]) {
     let speedup = comparisonTimes[k] / apTimes[i]
-    chapter.check("the radix kernel beats the comparison route at n = \(comparisonSizes[k]) by 2× or more",
-                  speedup >= 2, "\(speedup.fixed(1))× faster")
+    chapter.check(
+        "the radix kernel beats the comparison route at n = \(comparisonSizes[k]) by 2× or more",
+        speedup >= 2, "\(speedup.fixed(1))× faster")
 }
 if let k = pairwiseSizes.indices.last, let i = sizes.firstIndex(where: { $0 >= pairwiseSizes[k] }) {
     let at = sizes[i] == pairwiseSizes[k] ? "" : " (at n = \(sizes[i]))"
     let projected = pairwiseTimes[k] * pow(1e7 / Double(pairwiseSizes[k]), 2)
-    chapter.say("At n = \(pairwiseSizes[k]) the pairwise surrogate takes \(milliseconds(pairwiseTimes[k])), the radix "
-        + "AP loss \(milliseconds(apTimes[i]))\(at); at n = 10⁷ the surrogate would need about \(milliseconds(projected)).")
+    chapter.say(
+        "At n = \(pairwiseSizes[k]) the pairwise surrogate takes \(milliseconds(pairwiseTimes[k])), the radix "
+            + "AP loss \(milliseconds(apTimes[i]))\(at); at n = 10⁷ the surrogate would need about \(milliseconds(projected))."
+    )
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Two threads on one list")
-chapter.say("""
+chapter.say(
+    """
     A long list can share its sort between threads (`RankingWorkspace.threadCount`): each thread splits its
     slice of the input by the top varying byte, then the buckets are shared out in runs of about n/2 items, and
     the index-window writes by whole windows. The order of every item is the one a single thread finds, so the
@@ -316,35 +370,43 @@ chapter.say("""
 do {
     let n = chapter.quick ? 100_000 : 2_000_000
     let (scores, relevance) = list(n, seed: 11)
-    var one = RankingWorkspace(), two = RankingWorkspace()
+    var one = RankingWorkspace()
+    var two = RankingWorkspace()
     two.threadCount = 2
-    var gradientOne: [Double] = [], gradientTwo: [Double] = []
-    let lossOne = APLoss(lambda: lambda).valueAndGradient(scores: scores, relevance: relevance, workspace: &one,
-                                                          gradient: &gradientOne)
-    let lossTwo = APLoss(lambda: lambda).valueAndGradient(scores: scores, relevance: relevance, workspace: &two,
-                                                          gradient: &gradientTwo)
-    chapter.check("two threads on one list: loss and gradient bit for bit as on one thread",
-                  lossOne.bitPattern == lossTwo.bitPattern
-                      && zip(gradientOne, gradientTwo).allSatisfy { $0.bitPattern == $1.bitPattern },
-                  "n = \(n)")
+    var gradientOne: [Double] = []
+    var gradientTwo: [Double] = []
+    let lossOne = APLoss(lambda: lambda).valueAndGradient(
+        scores: scores, relevance: relevance, workspace: &one,
+        gradient: &gradientOne)
+    let lossTwo = APLoss(lambda: lambda).valueAndGradient(
+        scores: scores, relevance: relevance, workspace: &two,
+        gradient: &gradientTwo)
+    chapter.check(
+        "two threads on one list: loss and gradient bit for bit as on one thread",
+        lossOne.bitPattern == lossTwo.bitPattern
+            && zip(gradientOne, gradientTwo).allSatisfy { $0.bitPattern == $1.bitPattern },
+        "n = \(n)")
     func wallMilliseconds(_ workspace: inout RankingWorkspace) -> Double {
         var times: [Double] = []
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = APLoss(lambda: lambda).valueAndGradient(scores: scores, relevance: relevance, workspace: &workspace,
-                                                         gradient: &gradientOne)
+            _ = APLoss(lambda: lambda).valueAndGradient(
+                scores: scores, relevance: relevance, workspace: &workspace,
+                gradient: &gradientOne)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         return times.min()!
     }
     // Interleaved, best of the runs, so that both see the same load.
-    var bestOne = Double.infinity, bestTwo = Double.infinity
+    var bestOne = Double.infinity
+    var bestTwo = Double.infinity
     for _ in 0..<2 {
         bestOne = min(bestOne, wallMilliseconds(&one))
         bestTwo = min(bestTwo, wallMilliseconds(&two))
     }
-    chapter.say("n = \(n), wall clock, best of \(2 * repeats) runs each: one thread \(milliseconds(bestOne)), "
-        + "two threads \(milliseconds(bestTwo)): \((bestOne / bestTwo).fixed(2))× (load average \(loadAverage())).")
+    chapter.say(
+        "n = \(n), wall clock, best of \(2 * repeats) runs each: one thread \(milliseconds(bestOne)), "
+            + "two threads \(milliseconds(bestTwo)): \((bestOne / bestTwo).fixed(2))× (load average \(loadAverage())).")
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -352,7 +414,8 @@ chapter.section("Against the paper's Table 6")
 /// The radix AP time at length n, interpolated on log-log axes (extrapolated from the last two points beyond).
 func interpolate(_ n: Double) -> Double {
     // Log-log interpolation of the radix AP timings (extrapolates from the last two points beyond max-n).
-    let x = sizes.map { log10(Double($0)) }, y = apTimes.map { log10($0) }
+    let x = sizes.map { log10(Double($0)) }
+    let y = apTimes.map { log10($0) }
     guard x.count >= 2 else { return apTimes.first ?? 0 }
     var k = 0
     while k < x.count - 2 && x[k + 1] < log10(n) { k += 1 }
@@ -362,12 +425,15 @@ func interpolate(_ n: Double) -> Double {
 var paperRows: [[String]] = []
 for (k, length) in paperLengths.enumerated() {
     guard let i = sizes.firstIndex(of: Int(length)) else { continue }
-    paperRows.append(["\(Int(length))", milliseconds(apTimes[i]), milliseconds(paperCPU[k]),
-                      (paperCPU[k] / apTimes[i]).fixed(1) + "×", milliseconds(paperGPU[k])])
+    paperRows.append([
+        "\(Int(length))", milliseconds(apTimes[i]), milliseconds(paperCPU[k]),
+        (paperCPU[k] / apTimes[i]).fixed(1) + "×", milliseconds(paperGPU[k]),
+    ])
     chapter.metric("gaussian-10pct", "rambo-ap-radix", "ms@\(Int(length))", apTimes[i])
 }
 chapter.table(["length", "AP fwd+bwd here (1 core)", "paper CPU (1 core)", "ratio", "paper GPU"], paperRows)
-chapter.say("""
+chapter.say(
+    """
     Different machines, so compare shapes more than numbers: the paper's CPU curve has slope
     \(paperCPUSlope.fixed(2)) (torch.argsort, O(n log n)); its GPU curve is flat until the GPU fills up. The
     paper's detection lists have 320k items; there the loss costs about \(milliseconds(interpolate(320_000)))
@@ -379,41 +445,60 @@ chapter.say("Peak resident memory of this run: \((Double(usage.ru_maxrss) / 1024
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Figures")
-let colors = (rank: "#7f7f7f", ap: "#1f77b4", comparison: "#ff7f0e", pairwise: "#d62728", cpu: "#2ca02c",
-              gpu: "#9467bd")
-chapter.plot(Figure(name: "time-vs-n", width: 900, height: 620, panel: Panel(
-    title: "AP loss, forward + backward, one list with 10 % positives (one CPU thread, median CPU time)",
-    xLabel: "list length n", yLabel: "time (ms)", logX: true, logY: true, key: .topLeft,
-    series: [
-        .linesPoints(x: sizes.map(Double.init), y: apTimes, title: "AP loss, radix kernel (slope \(apSlope.fixed(2)))",
-                     color: colors.ap),
-        .linesPoints(x: sizes.map(Double.init), y: rankTimes, title: "rank only, radix (slope \(rankSlope.fixed(2)))",
-                     color: colors.rank, dash: 2, pointType: 6),
-        .linesPoints(x: comparisonSizes.map(Double.init), y: comparisonTimes,
-                     title: "AP loss, comparison sorts (slope \(comparisonSlope.fixed(2)))", color: colors.comparison,
-                     pointType: 5),
-        .linesPoints(x: pairwiseSizes.map(Double.init), y: pairwiseTimes,
-                     title: "pairwise sigmoid surrogate (slope \(pairwiseSlope.fixed(2)))", color: colors.pairwise,
-                     pointType: 9),
-        .linesPoints(x: paperLengths, y: paperCPU, title: "paper Table 6, PyTorch CPU (1 core)", color: colors.cpu,
-                     dash: 3, pointType: 4),
-        .linesPoints(x: paperLengths, y: paperGPU, title: "paper Table 6, PyTorch GPU (V100)", color: colors.gpu,
-                     dash: 3, pointType: 8),
-    ])), key: true)
-let perItem = (ap: sizes.indices.map { apTimes[$0] * 1e6 / Double(sizes[$0]) },
-               rank: sizes.indices.map { rankTimes[$0] * 1e6 / Double(sizes[$0]) },
-               comparison: comparisonSizes.indices.map { comparisonTimes[$0] * 1e6 / Double(comparisonSizes[$0]) })
-chapter.plot(Figure(name: "ns-per-item", width: 900, height: 500, panel: Panel(
-    title: "Cost per item: a comparison sort pays log n, the radix kernel pays the caches filling up",
-    xLabel: "list length n", yLabel: "ns per item (log scale)", logX: true, logY: true,
-    xRange: 0.8 * Double(sizes.first ?? 1000)...1.25 * Double(sizes.last ?? 1000), key: .topLeft,
-    series: [
-        .linesPoints(x: sizes.map(Double.init), y: perItem.ap, title: "AP loss fwd+bwd, radix kernel",
-                     color: colors.ap),
-        .linesPoints(x: sizes.map(Double.init), y: perItem.rank, title: "rank only, radix", color: colors.rank,
-                     dash: 2, pointType: 6),
-        .linesPoints(x: comparisonSizes.map(Double.init), y: perItem.comparison,
-                     title: "AP loss fwd+bwd, comparison sorts", color: colors.comparison, pointType: 5),
-    ])))
+let colors = (
+    rank: "#7f7f7f", ap: "#1f77b4", comparison: "#ff7f0e", pairwise: "#d62728", cpu: "#2ca02c",
+    gpu: "#9467bd"
+)
+chapter.plot(
+    Figure(
+        name: "time-vs-n", width: 900, height: 620,
+        panel: Panel(
+            title: "AP loss, forward + backward, one list with 10 % positives (one CPU thread, median CPU time)",
+            xLabel: "list length n", yLabel: "time (ms)", logX: true, logY: true, key: .topLeft,
+            series: [
+                .linesPoints(
+                    x: sizes.map(Double.init), y: apTimes, title: "AP loss, radix kernel (slope \(apSlope.fixed(2)))",
+                    color: colors.ap),
+                .linesPoints(
+                    x: sizes.map(Double.init), y: rankTimes, title: "rank only, radix (slope \(rankSlope.fixed(2)))",
+                    color: colors.rank, dash: 2, pointType: 6),
+                .linesPoints(
+                    x: comparisonSizes.map(Double.init), y: comparisonTimes,
+                    title: "AP loss, comparison sorts (slope \(comparisonSlope.fixed(2)))", color: colors.comparison,
+                    pointType: 5),
+                .linesPoints(
+                    x: pairwiseSizes.map(Double.init), y: pairwiseTimes,
+                    title: "pairwise sigmoid surrogate (slope \(pairwiseSlope.fixed(2)))", color: colors.pairwise,
+                    pointType: 9),
+                .linesPoints(
+                    x: paperLengths, y: paperCPU, title: "paper Table 6, PyTorch CPU (1 core)", color: colors.cpu,
+                    dash: 3, pointType: 4),
+                .linesPoints(
+                    x: paperLengths, y: paperGPU, title: "paper Table 6, PyTorch GPU (V100)", color: colors.gpu,
+                    dash: 3, pointType: 8),
+            ])), key: true)
+let perItem = (
+    ap: sizes.indices.map { apTimes[$0] * 1e6 / Double(sizes[$0]) },
+    rank: sizes.indices.map { rankTimes[$0] * 1e6 / Double(sizes[$0]) },
+    comparison: comparisonSizes.indices.map { comparisonTimes[$0] * 1e6 / Double(comparisonSizes[$0]) }
+)
+chapter.plot(
+    Figure(
+        name: "ns-per-item", width: 900, height: 500,
+        panel: Panel(
+            title: "Cost per item: a comparison sort pays log n, the radix kernel pays the caches filling up",
+            xLabel: "list length n", yLabel: "ns per item (log scale)", logX: true, logY: true,
+            xRange: 0.8 * Double(sizes.first ?? 1000)...1.25 * Double(sizes.last ?? 1000), key: .topLeft,
+            series: [
+                .linesPoints(
+                    x: sizes.map(Double.init), y: perItem.ap, title: "AP loss fwd+bwd, radix kernel",
+                    color: colors.ap),
+                .linesPoints(
+                    x: sizes.map(Double.init), y: perItem.rank, title: "rank only, radix", color: colors.rank,
+                    dash: 2, pointType: 6),
+                .linesPoints(
+                    x: comparisonSizes.map(Double.init), y: perItem.comparison,
+                    title: "AP loss fwd+bwd, comparison sorts", color: colors.comparison, pointType: 5),
+            ])))
 
 chapter.finish()

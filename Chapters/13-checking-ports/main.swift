@@ -11,10 +11,14 @@ import RamboReference
 import Support
 import Walkthrough
 
-let chapter = Chapter("ch13", title: "Checking ports",
-                      flags: [.string("vectors", default: "Data/reference", help: "folder of the shipped test vectors"),
-                              .int("draws", default: 400_000, quick: 20_000, in: 1000...100_000_000,
-                                   help: "samples of the official mAP margin noise")])
+let chapter = Chapter(
+    "ch13", title: "Checking ports",
+    flags: [
+        .string("vectors", default: "Data/reference", help: "folder of the shipped test vectors"),
+        .int(
+            "draws", default: 400_000, quick: 20_000, in: 1000...100_000_000,
+            help: "samples of the official mAP margin noise"),
+    ])
 var rng = SplitMix64(seed: chapter.seed)
 let draws = chapter.int("draws")
 
@@ -29,12 +33,14 @@ let vectorsFolder: URL = {
 var tests = [ReferenceVector]()
 do {
     var isFolder: ObjCBool = false
-    chapter.require(FileManager.default.fileExists(atPath: vectorsFolder.path, isDirectory: &isFolder)
-                        && isFolder.boolValue, "--vectors: '\(vectorsFolder.path)' is not a folder")
+    chapter.require(
+        FileManager.default.fileExists(atPath: vectorsFolder.path, isDirectory: &isFolder)
+            && isFolder.boolValue, "--vectors: '\(vectorsFolder.path)' is not a folder")
     for op in ReferenceOp.allCases {
         let url = vectorsFolder.appendingPathComponent("\(op.rawValue).json")
-        chapter.require(FileManager.default.fileExists(atPath: url.path),
-                        "--vectors: '\(vectorsFolder.path)' has no \(op.rawValue).json")
+        chapter.require(
+            FileManager.default.fileExists(atPath: url.path),
+            "--vectors: '\(vectorsFolder.path)' has no \(op.rawValue).json")
         do {
             let file = try JSONParser.parse(bytes: [UInt8](try Data(contentsOf: url)))
             tests += try ReferenceVectors.tests(in: file, name: url.lastPathComponent)
@@ -45,9 +51,10 @@ do {
     let plantable = tests.contains {
         $0.op == .apLoss && $0.valid && ($0.expected["grad"]?.arrayValue?.first?.arrayValue?.count ?? 0) > 1
     }
-    chapter.require(plantable && tests.contains { $0.op == .mapAtR },
-                    "--vectors: '\(vectorsFolder.path)' lacks the ap_loss and map_at_r tests this chapter plants "
-                        + "mistakes in")
+    chapter.require(
+        plantable && tests.contains { $0.op == .mapAtR },
+        "--vectors: '\(vectorsFolder.path)' lacks the ap_loss and map_at_r tests this chapter plants "
+            + "mistakes in")
 }
 
 /// |paper − official| for each difference, for the figure.
@@ -59,7 +66,8 @@ func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Two conventions, one reference")
-chapter.say("""
+chapter.say(
+    """
     Every op of the reference takes "convention": "paper" (the equations, integer ranks; the chapters use it) or
     "official" (martius-lab/blackbox-backprop, quirks included). A port of the paper checks against the paper
     vectors; a port of the PyTorch code against the official ones. Each difference below is measured on a small
@@ -76,42 +84,54 @@ chapter.say("paper    rk(y)   = \(rank(y).listed)     (rank 1 = highest score)")
 chapter.say("official rk(y)/n = \(officialRanks)   (ranking.py: (argsort(argsort(−y)) + 1) / n)")
 let rankGap = maxAbsDifference(paperRanks, officialRanks)
 differences.append(("ranks", rankGap))
-chapter.check("official ranks are paper ranks divided by n", zip(paperRanks, officialRanks).allSatisfy { $0 / 4 == $1 },
-              "max |paper − official| = \(rankGap)")
+chapter.check(
+    "official ranks are paper ranks divided by n", zip(paperRanks, officialRanks).allSatisfy { $0 / 4 == $1 },
+    "max |paper − official| = \(rankGap)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 1: normalised ranks are Float32")
-chapter.say("""
+chapter.say(
+    """
     rank_normalised computes (rank + 1).float() / n: a Float32 tensor even for Float64 scores, promoted back to
     Float64 where it meets one. With n = 3 the ranks are Float32(1/3), Float32(2/3), not the Float64 fractions:
     """)
 let three = [0.3, 0.9, -0.1]
 let threeOfficial = normalisedRank(three)
 let threeExact = rank(three).map { Double($0) / 3 }
-chapter.table(["item", "rk", "Float64 rk/3", "official Float32(rk)/3", "difference"], three.indices.map { i in
-    ["\(i)", "\(rank(three)[i])", "\(threeExact[i])", "\(threeOfficial[i])", (threeOfficial[i] - threeExact[i]).sci]
-})
-chapter.check("official ranks are Float32(rk)/Float32(n), not rk/n in Float64",
-              threeOfficial == rank(three).map { Double(Float($0) / Float(3)) } && threeOfficial != threeExact,
-              "max difference \(maxAbsDifference(threeOfficial, threeExact).sci) (the vectors allow 1e-6 relative)")
+chapter.table(
+    ["item", "rk", "Float64 rk/3", "official Float32(rk)/3", "difference"],
+    three.indices.map { i in
+        [
+            "\(i)", "\(rank(three)[i])", "\(threeExact[i])", "\(threeOfficial[i])",
+            (threeOfficial[i] - threeExact[i]).sci,
+        ]
+    })
+chapter.check(
+    "official ranks are Float32(rk)/Float32(n), not rk/n in Float64",
+    threeOfficial == rank(three).map { Double(Float($0) / Float(3)) } && threeOfficial != threeExact,
+    "max difference \(maxAbsDifference(threeOfficial, threeExact).sci) (the vectors allow 1e-6 relative)")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 2: ties go to the later index")
-chapter.say("""
+chapter.say(
+    """
     rank is argsort(argsort(y)).flip: torch's CPU sort keeps equal items in index order for rows of at most 16
     items, and the flip then puts the later one first. The paper's rule (and this package's `paper`) is the
     earlier index. Above 16 items torch's order of ties is not determined, so no official vector has an exact
     tie in a longer list (margins and the perturbation y + λ·g included), and every tie-dependent one is flagged.
     """)
 let tied = [1.0, 1, 0.5, 1]
-let tiedPaper = rank(tied), tiedOfficial = normalisedRank(tied).map { Int(($0 * 4).rounded()) }
+let tiedPaper = rank(tied)
+let tiedOfficial = normalisedRank(tied).map { Int(($0 * 4).rounded()) }
 chapter.say("y = \(tied): paper rk = \(tiedPaper.listed), official rk = 4·rk_n = \(tiedOfficial.listed)")
-chapter.check("official ties: the later index ranks higher; paper: the earlier",
-              tiedPaper == [1, 2, 4, 3] && tiedOfficial == [3, 2, 4, 1])
+chapter.check(
+    "official ties: the later index ranks higher; paper: the earlier",
+    tiedPaper == [1, 2, 4, 3] && tiedOfficial == [3, 2, 4, 1])
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ units: λ_code = λ_paper / n, and the +1e-8")
-chapter.say("""
+chapter.say(
+    """
     The official backward perturbs normalised ranks: y' = y + λ_code·dL/d(rk/n), grad = −(rk/n − rk'/n)/(λ_code + 1e-8).
     Since dL/d(rk/n) = n·dL/drk, it is the paper's rule with λ_paper = n·λ_code, times λ_code/(λ_code + 1e-8).
     """)
@@ -130,10 +150,12 @@ for lambdaPaper in [0.5, 2.0, 8.0] {
     worstUnits = max(worstUnits, gap)
     unitRows.append([lambdaPaper.fixed(1), lambdaCode.fixed(5), largest.fixed(4), gap.sci, predicted.sci])
     // The code's backward runs in Float32: a few roundings of 2^-24 relative on top of the +1e-8 factor.
-    chapter.check("λ_paper = \(lambdaPaper): the gradients agree up to the +1e-8 factor and Float32 rounding",
-                  gap <= predicted + 3e-7 * largest, "max |Δ| \(gap.sci), predicted \(predicted.sci) + Float32")
+    chapter.check(
+        "λ_paper = \(lambdaPaper): the gradients agree up to the +1e-8 factor and Float32 rounding",
+        gap <= predicted + 3e-7 * largest, "max |Δ| \(gap.sci), predicted \(predicted.sci) + Float32")
 }
-chapter.table(["λ_paper", "λ_code = λ/n", "max |grad|", "max |paper − official|", "max|grad|·1e-8/(λ_code+1e-8)"], unitRows)
+chapter.table(
+    ["λ_paper", "λ_code = λ/n", "max |grad|", "max |paper − official|", "max|grad|·1e-8/(λ_code+1e-8)"], unitRows)
 differences.append(("λ units (+1e-8)", worstUnits))
 let sameLambda = officialRankBackward(scores: scores, upstream: codeUpstream(fromPaper: upstream), lambda: 2)
 let misread = maxAbsDifference(rankBackward(scores: scores, upstream: upstream, lambda: 2), sameLambda)
@@ -141,40 +163,51 @@ chapter.say("Passing λ = 2 to both without converting gives gradients that diff
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Margin sign: negatives up, positives down")
-let zeros = [0.0, 0.0, 0.0, 0.0], labels = [true, false, true, false]
+let zeros = [0.0, 0.0, 0.0, 0.0]
+let labels = [true, false, true, false]
 let shifted = marginShifted(zeros, relevance: labels, alpha: 0.5)
 chapter.say("marginShifted(0, relevance [1, 0, 1, 0], α = 0.5) = \(shifted)")
-chapter.check("positives move down by α/2, negatives up by α/2 (Eq. 14; recall.py: y − α·(rel − 0.5))",
-              shifted == [-0.25, 0.25, -0.25, 0.25])
-let apScores = [[0.625, 0.5, 0.0]], apRelevance = [[true, false, true]]
+chapter.check(
+    "positives move down by α/2, negatives up by α/2 (Eq. 14; recall.py: y − α·(rel − 0.5))",
+    shifted == [-0.25, 0.25, -0.25, 0.25])
+let apScores = [[0.625, 0.5, 0.0]]
+let apRelevance = [[true, false, true]]
 let withMargin = APLoss(lambda: 1, margin: 0.25).forward(scores: apScores, relevance: apRelevance)
 // A flipped sign: positives up, negatives down (the margin applied as if the labels were swapped).
-let wrongSign = 1 - averagePrecision(
-    scores: marginShifted(apScores[0], relevance: apRelevance[0].map { !$0 }, alpha: 0.25), relevance: apRelevance[0])!
-chapter.say("""
+let wrongSign =
+    1 - averagePrecision(
+        scores: marginShifted(apScores[0], relevance: apRelevance[0].map { !$0 }, alpha: 0.25),
+        relevance: apRelevance[0])!
+chapter.say(
+    """
     On scores [0.625, 0.5, 0] with relevance [1, 0, 1] and α = 0.25 the margin lifts the negative above the first
     positive: 1 − AP = \(withMargin.fixed(4)). A port with the sign flipped keeps the order: \(wrongSign.fixed(4)).
     Both conventions use the deterministic ±α/2 here; the vectors flagged margin-reorders catch a flipped sign.
     """)
-chapter.check("the margin reorders this list and the flipped sign does not", withMargin > wrongSign,
-              "\(withMargin.fixed(4)) vs \(wrongSign.fixed(4))")
+chapter.check(
+    "the margin reorders this list and the flipped sign does not", withMargin > wrongSign,
+    "\(withMargin.fixed(4)) vs \(wrongSign.fixed(4))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("RecallLoss: the row-count quirk and micro averaging")
-chapter.say("""
+chapter.say(
+    """
     recall.py normalises ranks by the row length (columns) but "denormalises" r_i by the number of rows, so
     r_code = r · rows/columns. A 1×6 row whose positives have 2 negatives ahead each (mean r = 2), with ℓ = identity:
     """)
-let quirkRow = [[6.0, 5, 4, 3, 2, 1]], quirkRelevance = [[false, false, true, true, false, false]]
+let quirkRow = [[6.0, 5, 4, 3, 2, 1]]
+let quirkRelevance = [[false, false, true, true, false, false]]
 let quirkPaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: quirkRow, relevance: quirkRelevance)
 let quirkOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
     .forward(scores: quirkRow, relevance: quirkRelevance)
 chapter.say("paper \(quirkPaper.fixed(6)), official \(quirkOfficial.fixed(6)) = 2 · 1/6")
-chapter.check("1×6 list, mean r = 2: paper 2, official 1/3 (in Float32)",
-              quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-7,
-              "|paper − official| = \((quirkPaper - quirkOfficial).fixed(4))")
+chapter.check(
+    "1×6 list, mean r = 2: paper 2, official 1/3 (in Float32)",
+    quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-7,
+    "|paper − official| = \((quirkPaper - quirkOfficial).fixed(4))")
 differences.append(("recall rows/cols", abs(quirkPaper - quirkOfficial)))
-var square = [[Double]](), squareRelevance = [[Bool]]()
+var square = [[Double]]()
+var squareRelevance = [[Bool]]()
 for q in 0..<6 {
     square.append((0..<6).map { _ in (rng.nextGaussian() * 64).rounded() / 64 })
     squareRelevance.append((0..<6).map { ($0 + q) % 3 == 0 })
@@ -182,10 +215,12 @@ for q in 0..<6 {
 let squarePaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: square, relevance: squareRelevance)
 let squareOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
     .forward(scores: square, relevance: squareRelevance)
-chapter.check("a square 6×6 input with two positives per row: the conventions agree",
-              abs(squarePaper - squareOfficial) < 1e-6,
-              "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
-chapter.say("""
+chapter.check(
+    "a square 6×6 input with two positives per row: the conventions agree",
+    abs(squarePaper - squareOfficial) < 1e-6,
+    "paper \(squarePaper.fixed(6)), official \(squareOfficial.fixed(6))")
+chapter.say(
+    """
     The code also averages over all positive (row, item) pairs (micro), the paper over rows (macro). They differ as
     soon as rows have different numbers of positives, even for square inputs:
     """)
@@ -195,13 +230,15 @@ let macro = RecallLoss(lambda: 1, weighting: .identity).forward(scores: uneven, 
 let micro = RecallLoss(lambda: 1.0 / 3, weighting: .identity, convention: .official)
     .forward(scores: uneven, relevance: unevenRelevance)
 chapter.say("3×3, positives per row 1, 2, 1: paper (macro) \(macro.fixed(6)), official (micro) \(micro.fixed(6))")
-chapter.check("macro and micro averages differ when positives per row differ", abs(macro - micro) > 1e-3,
-              "|Δ| = \(abs(macro - micro).fixed(4))")
+chapter.check(
+    "macro and micro averages differ when positives per row differ", abs(macro - micro) > 1e-3,
+    "|Δ| = \(abs(macro - micro).fixed(4))")
 differences.append(("recall averaging", abs(macro - micro)))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Recall memory: extra columns (paper) vs extra rows (official)")
-chapter.say("""
+chapter.say(
+    """
     The paper appends stored scores to each ranked list. BatchMemoryRecallLoss concatenates stored score matrices
     as extra rows (queries): they never enter the current rankings, they only add constant terms and rows (which
     also scales r_i by 1 + stored rows/current rows). The same stored 4×4 block, read both ways:
@@ -216,18 +253,22 @@ let memoryOfficial = RecallLoss(lambda: 0.25, convention: .official)
     .valueAndGradient(scores: current, relevance: currentRelevance, memory: [batch])
 let noMemoryOfficial = RecallLoss(lambda: 0.25, convention: .official)
     .valueAndGradient(scores: current, relevance: currentRelevance)
-chapter.table(["", "loss"], [
-    ["paper, memory as columns (4 rows × 8 items)", memoryPaper.loss.fixed(6)],
-    ["official, memory as rows (8 rows × 4 items)", memoryOfficial.loss.fixed(6)],
-    ["official, no memory", noMemoryOfficial.loss.fixed(6)],
-])
-chapter.check("the two readings of memory give different losses", abs(memoryPaper.loss - memoryOfficial.loss) > 1e-3,
-              "|Δ| = \(abs(memoryPaper.loss - memoryOfficial.loss).fixed(4))")
+chapter.table(
+    ["", "loss"],
+    [
+        ["paper, memory as columns (4 rows × 8 items)", memoryPaper.loss.fixed(6)],
+        ["official, memory as rows (8 rows × 4 items)", memoryOfficial.loss.fixed(6)],
+        ["official, no memory", noMemoryOfficial.loss.fixed(6)],
+    ])
+chapter.check(
+    "the two readings of memory give different losses", abs(memoryPaper.loss - memoryOfficial.loss) > 1e-3,
+    "|Δ| = \(abs(memoryPaper.loss - memoryOfficial.loss).fixed(4))")
 differences.append(("recall memory", abs(memoryPaper.loss - memoryOfficial.loss)))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("MapLoss: a random half-normal margin")
-chapter.say("""
+chapter.say(
+    """
     mAP.py shifts each entry by −α·|ξ|·(t − 0.5), ξ ~ N(0, 1) drawn afresh per entry and call: the margin is random
     and its mean is α·E|ξ|/2 = α·√(2/π)/2 ≈ 0.399·α, not α/2. The reference fixes |ξ| ≡ 1 (the paper's margin) in
     both conventions, so its vectors are deterministic; a port of mAP.py must switch the noise off to check
@@ -244,9 +285,12 @@ let meanShift = shifts.reduce(0, +) / Double(draws)
 let sdShift = (shifts.reduce(0) { $0 + ($1 - meanShift) * ($1 - meanShift) } / Double(draws - 1)).squareRoot()
 let expected = (2 / Double.pi).squareRoot() / 2
 let standardError = sdShift / Double(draws).squareRoot()
-chapter.say("mean shift / α = \(meanShift.fixed(4)) ± \(standardError.fixed(4)), theory √(2/π)/2 = \(expected.fixed(4)); paper 0.5")
-chapter.check("the mean shift of the official margin is ≈ 0.399·α", abs(meanShift - expected) < 5 * standardError,
-              "\(meanShift.fixed(4)) vs \(expected.fixed(4)), |Δ| = \(abs(meanShift - expected).sci)")
+chapter.say(
+    "mean shift / α = \(meanShift.fixed(4)) ± \(standardError.fixed(4)), theory √(2/π)/2 = \(expected.fixed(4)); paper 0.5"
+)
+chapter.check(
+    "the mean shift of the official margin is ≈ 0.399·α", abs(meanShift - expected) < 5 * standardError,
+    "\(meanShift.fixed(4)) vs \(expected.fixed(4)), |Δ| = \(abs(meanShift - expected).sci)")
 let mapScores = (0..<6).map { _ in (0..<3).map { _ in (rng.nextGaussian() * 8).rounded() / 32 } }
 let mapTargets = (0..<6).map { b in (0..<3).map { (b + $0) % 3 == 0 } }
 let mapLoss = MAPLoss(lambda: 0.5, margin: alpha, interclass: 1.0 / 3)
@@ -256,97 +300,139 @@ var noisyMean = 0.0
 for _ in 0..<lossDraws {
     noisyMean += mapLoss.valueAndGradient(scores: mapScores, targets: mapTargets, using: &rng).loss / Double(lossDraws)
 }
-chapter.say("6×3 batch, α = \(alpha), β = 1/3: deterministic loss \(deterministic.fixed(4)), mean over \(lossDraws) noisy draws \(noisyMean.fixed(4))")
+chapter.say(
+    "6×3 batch, α = \(alpha), β = 1/3: deterministic loss \(deterministic.fixed(4)), mean over \(lossDraws) noisy draws \(noisyMean.fixed(4))"
+)
 differences.append(("mAP margin noise", abs(noisyMean - deterministic)))
-chapter.plot(Figure(name: "margin-noise", panel: Panel(
-    title: "Official mAP margin: shift of a negative in units of α", xLabel: "shift / α", yLabel: "density",
-    xRange: 0...2,
-    series: [.histogram(shifts, bins: 60, range: 0...2, title: "|ξ|/2, ξ standard normal", color: OkabeIto.orange,
-                        normalised: true),
-             .lines(x: [expected, expected], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue),
-             .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: α/2", color: OkabeIto.bluishGreen, dash: 2)])))
+chapter.plot(
+    Figure(
+        name: "margin-noise",
+        panel: Panel(
+            title: "Official mAP margin: shift of a negative in units of α", xLabel: "shift / α", yLabel: "density",
+            xRange: 0...2,
+            series: [
+                .histogram(
+                    shifts, bins: 60, range: 0...2, title: "|ξ|/2, ξ standard normal", color: OkabeIto.orange,
+                    normalised: true),
+                .lines(x: [expected, expected], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue),
+                .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: α/2", color: OkabeIto.bluishGreen, dash: 2),
+            ])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("AP: #positives + 1e-5")
-let apList = [[5.0, 4, 3, 2, 1]], apList01 = [[true, false, true, false, true]]
+let apList = [[5.0, 4, 3, 2, 1]]
+let apList01 = [[true, false, true, false, true]]
 let apPaper = APLoss(lambda: 1).forward(scores: apList, relevance: apList01)
 let apOfficial = APLoss(lambda: 0.2, convention: .official).forward(scores: apList, relevance: apList01)
 chapter.say("relevance [1, 0, 1, 0, 1]: paper 1 − AP = \(apPaper.fixed(8)) = 11/45, official \(apOfficial.fixed(8))")
-chapter.check("paper gives 11/45 exactly, official 0.2444470 (AP divided by #pos + 1e-5)",
-              abs(apPaper - 11.0 / 45) < 1e-15 && abs(apOfficial - 0.244447) < 5e-7,
-              "|Δ| = \(abs(apOfficial - apPaper).sci)")
+chapter.check(
+    "paper gives 11/45 exactly, official 0.2444470 (AP divided by #pos + 1e-5)",
+    abs(apPaper - 11.0 / 45) < 1e-15 && abs(apOfficial - 0.244447) < 5e-7,
+    "|Δ| = \(abs(apOfficial - apPaper).sci)")
 differences.append(("AP epsilon", abs(apOfficial - apPaper)))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 3: NaN without a positive")
-chapter.say("""
+chapter.say(
+    """
     With no positive anywhere recall.py divides 0 by 0, and mAP.py takes the mean over no class: NaN. `official`
     answers NaN, written null in JSON (verify accepts null, NaN or "NaN" there); `paper` answers 0 with a zero
     gradient. mAP.py always computes both of its terms, so a batch without a positive is NaN even with β = 0
     (0 · NaN = NaN), and recall.py's NaN gradient perturbs every score to NaN, one big tie for torch's sort.
     """)
-let none = [[0.5, 0.25, 1.0]], noneRelevance = [[false, false, false]]
+let none = [[0.5, 0.25, 1.0]]
+let noneRelevance = [[false, false, false]]
 let nanRecall = RecallLoss(lambda: 0.25, convention: .official).valueAndGradient(scores: none, relevance: noneRelevance)
 let nanAP = APLoss(lambda: 0.25, convention: .official).forward(scores: none, relevance: noneRelevance)
 let memoryOnly = MAPLoss(lambda: 0.25, convention: .official).forward(
     scores: [[0.5], [0.25]], targets: [[false], [false]],
     memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])])
-chapter.table(["case", "paper", "official"], [
-    ["recall loss, no positive", RecallLoss(lambda: 1).forward(scores: none, relevance: noneRelevance).fixed(1),
-     "\(nanRecall.loss), grad \(nanRecall.gradient[0].fixed(3))"],
-    ["AP loss, no positive", APLoss(lambda: 1).forward(scores: none, relevance: noneRelevance).fixed(1), "\(nanAP)"],
-    ["mAP loss β = 0, positive only in memory",
-     MAPLoss(lambda: 1).forward(scores: [[0.5], [0.25]], targets: [[false], [false]],
-                                memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])]).fixed(4), "\(memoryOnly)"],
-])
-chapter.check("official gives NaN where the authors' code does",
-              nanRecall.loss.isNaN && nanAP.isNaN && memoryOnly.isNaN)
+chapter.table(
+    ["case", "paper", "official"],
+    [
+        [
+            "recall loss, no positive", RecallLoss(lambda: 1).forward(scores: none, relevance: noneRelevance).fixed(1),
+            "\(nanRecall.loss), grad \(nanRecall.gradient[0].fixed(3))",
+        ],
+        [
+            "AP loss, no positive", APLoss(lambda: 1).forward(scores: none, relevance: noneRelevance).fixed(1),
+            "\(nanAP)",
+        ],
+        [
+            "mAP loss β = 0, positive only in memory",
+            MAPLoss(lambda: 1).forward(
+                scores: [[0.5], [0.25]], targets: [[false], [false]],
+                memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])]
+            ).fixed(4), "\(memoryOnly)",
+        ],
+    ])
+chapter.check(
+    "official gives NaN where the authors' code does",
+    nanRecall.loss.isNaN && nanAP.isNaN && memoryOnly.isNaN)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 4: MapLoss(batch_memory=0) raises")
-chapter.say("""
+chapter.say(
+    """
     MapLoss pops from its deque until fewer than batch_memory batches remain: with batch_memory = 0 it pops from
     an empty deque and raises IndexError. The reference's memory [] (τ = 0) is a fresh MapLoss(batch_memory=1):
     on its first call the deque is empty, so the loss is the memory-free one; from the second call on it would
     hold one batch. A case with memory [m1, …, mk] is MapLoss(batch_memory=k) called on m1, …, mk first.
     """)
-let firstBatch = [[0.5, -0.25], [1, 0.75]], firstTargets = [[true, false], [false, true]]
-let secondBatch = [[0.25, 0.5], [-0.5, 1]], secondTargets = [[false, true], [true, false]]
+let firstBatch = [[0.5, -0.25], [1, 0.75]]
+let firstTargets = [[true, false], [false, true]]
+let secondBatch = [[0.25, 0.5], [-0.5, 1]]
+let secondTargets = [[false, true], [true, false]]
 let officialMAP = MAPLoss(lambda: 0.25, interclass: 1.0 / 3, convention: .official)
 var ring = ScoreMemory(capacity: 1)
 let fresh = officialMAP.forward(scores: secondBatch, targets: secondTargets, memory: ring.batches)
 ring.append(scores: firstBatch, relevance: firstTargets)
 let afterOne = officialMAP.forward(scores: secondBatch, targets: secondTargets, memory: ring.batches)
 let noMemory = officialMAP.forward(scores: secondBatch, targets: secondTargets)
-chapter.say("memory [] \(noMemory.fixed(6)); fresh batch_memory=1 \(fresh.fixed(6)); "
-            + "after one stored batch \(afterOne.fixed(6))")
-let explicit = officialMAP.forward(scores: secondBatch, targets: secondTargets,
-                                  memory: [ScoreBatch(scores: firstBatch, relevance: firstTargets)])
-chapter.check("a stored batch lengthens the class lists: the ring's batch is the case's memory [m1]",
-              afterOne == explicit && afterOne != noMemory && fresh == noMemory,
-              "\(afterOne.fixed(6)) vs \(noMemory.fixed(6)) without memory")
+chapter.say(
+    "memory [] \(noMemory.fixed(6)); fresh batch_memory=1 \(fresh.fixed(6)); "
+        + "after one stored batch \(afterOne.fixed(6))")
+let explicit = officialMAP.forward(
+    scores: secondBatch, targets: secondTargets,
+    memory: [ScoreBatch(scores: firstBatch, relevance: firstTargets)])
+chapter.check(
+    "a stored batch lengthens the class lists: the ring's batch is the case's memory [m1]",
+    afterOne == explicit && afterOne != noMemory && fresh == noMemory,
+    "\(afterOne.fixed(6)) vs \(noMemory.fixed(6)) without memory")
 
 chapter.table(["difference", "|paper − official|"], differences.map { [$0.name, $0.value.sci] })
 // Ranks differ in rank units, everything else in gradient or loss units: two panels, one scale each.
 let lossDifferences = differences.filter { $0.name != "ranks" }
-chapter.plot(Figure(name: "convention-differences", title: "How far the conventions are apart on each small case",
-                    width: 1000, height: 500, columns: 2, panels: [
-    Panel(title: "ranks (rank units)", yLabel: "max |rk − rk/n|", xRange: 0.5...1.5, yRange: 0...(rankGap * 1.2),
-          key: .none, boxWidth: 0.4, xTicks: [(label: "1-based vs rk/n", at: 1)],
-          series: [.bars(x: [1], height: [rankGap], color: OkabeIto.blue, opacity: 0.85)]),
-    Panel(title: "gradients and losses", yLabel: "max |paper − official|", logY: true,
-          xRange: 0.3...(Double(lossDifferences.count) + 0.7),
-          yRange: min(1e-7, lossDifferences.map(\.value).filter { $0 > 0 }.min() ?? 1e-7)
-              ... max(1, 3 * (lossDifferences.map(\.value).max() ?? 1)), key: .none,
-          xTicks: lossDifferences.enumerated().map { k, d in (label: d.name, at: Double(k + 1)) },
-          series: [Series(style: .impulses, title: "|paper − official|", columns: [
-              lossDifferences.indices.map { Double($0 + 1) }, lossDifferences.map(\.value)], color: OkabeIto.blue,
-              lineWidth: 30)]),
-]), key: true)
+chapter.plot(
+    Figure(
+        name: "convention-differences", title: "How far the conventions are apart on each small case",
+        width: 1000, height: 500, columns: 2,
+        panels: [
+            Panel(
+                title: "ranks (rank units)", yLabel: "max |rk − rk/n|", xRange: 0.5...1.5, yRange: 0...(rankGap * 1.2),
+                key: .none, boxWidth: 0.4, xTicks: [(label: "1-based vs rk/n", at: 1)],
+                series: [.bars(x: [1], height: [rankGap], color: OkabeIto.blue, opacity: 0.85)]),
+            Panel(
+                title: "gradients and losses", yLabel: "max |paper − official|", logY: true,
+                xRange: 0.3...(Double(lossDifferences.count) + 0.7),
+                yRange: min(
+                    1e-7, lossDifferences.map(\.value).filter { $0 > 0 }.min() ?? 1e-7)...max(
+                        1, 3 * (lossDifferences.map(\.value).max() ?? 1)), key: .none,
+                xTicks: lossDifferences.enumerated().map { k, d in (label: d.name, at: Double(k + 1)) },
+                series: [
+                    Series(
+                        style: .impulses, title: "|paper − official|",
+                        columns: [
+                            lossDifferences.indices.map { Double($0 + 1) }, lossDifferences.map(\.value),
+                        ], color: OkabeIto.blue,
+                        lineWidth: 30)
+                ]),
+        ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The shipped vectors, checked in-process")
-chapter.say("""
+chapter.say(
+    """
     Data/reference holds one file per op (`swift run rambo-reference generate --out Data/reference` rewrites them
     byte for byte). Here every test is answered by the library and compared the way `verify` compares a port:
     |answer − expected| ≤ atol + rtol·|expected| (paper: 0 for ranks, 1e-12 for the rest; official: 1e-6 relative
@@ -363,17 +449,22 @@ guard let report = verify(answers) else { fatalError("verify rejected an in-memo
 var opRows = [[String]]()
 for op in ReferenceOp.allCases {
     let mine = tests.filter { $0.op == op }
-    opRows.append([op.rawValue, "\(mine.filter { $0.convention == .paper }.count)",
-                   "\(mine.filter { $0.convention == .official }.count)", "\(mine.filter { !$0.valid }.count)"])
+    opRows.append([
+        op.rawValue, "\(mine.filter { $0.convention == .paper }.count)",
+        "\(mine.filter { $0.convention == .official }.count)", "\(mine.filter { !$0.valid }.count)",
+    ])
 }
 chapter.table(["op", "paper", "official", "of which invalid"], opRows)
-chapter.check("every shipped vector passes", report.failed == 0 && report.passed == tests.count,
-              report.summary + (report.lines.first.map { "; first: \($0)" } ?? ""))
+chapter.check(
+    "every shipped vector passes", report.failed == 0 && report.passed == tests.count,
+    report.summary + (report.lines.first.map { "; first: \($0)" } ?? ""))
 
 chapter.say("Now a port with three typical mistakes:")
 var planted = answers
 // 1. A gradient entry off by 1e-9.
-let gradIndex = tests.firstIndex { $0.op == .apLoss && $0.valid && ($0.expected["grad"]?.arrayValue?.first?.arrayValue?.count ?? 0) > 1 }!
+let gradIndex = tests.firstIndex {
+    $0.op == .apLoss && $0.valid && ($0.expected["grad"]?.arrayValue?.first?.arrayValue?.count ?? 0) > 1
+}!
 var gradAnswer = planted[gradIndex].objectValue!
 var rows = gradAnswer["grad"]!.arrayValue!
 var row0 = rows[0].arrayValue!
@@ -394,16 +485,22 @@ guard let plantedReport = verify(planted) else { fatalError("verify rejected an 
 for line in plantedReport.lines.prefix(4) { chapter.say("  " + line) }
 if plantedReport.lines.count > 4 { chapter.say("  … \(plantedReport.lines.count - 4) more") }
 chapter.say("  " + plantedReport.summary)
-let tiedRankTests = tests.filter { $0.op == .rank && $0.convention == .paper && $0.valid && $0.flags.contains("ties") }.count
-chapter.check("verify catches the 1e-9 gradient error", plantedReport.lines.contains { $0.contains(tests[gradIndex].id) })
-chapter.check("verify catches the later-index tie rule on the tied rank vectors",
-              plantedReport.lines.filter { $0.hasPrefix("FAIL rank ") }.count == tiedRankTests,
-              "\(tiedRankTests) tied rank vectors fail")
-chapter.check("verify reports the missing answer", plantedReport.lines.contains { $0.contains(tests[dropped].id) && $0.contains("no answer") })
+let tiedRankTests = tests.filter { $0.op == .rank && $0.convention == .paper && $0.valid && $0.flags.contains("ties") }
+    .count
+chapter.check(
+    "verify catches the 1e-9 gradient error", plantedReport.lines.contains { $0.contains(tests[gradIndex].id) })
+chapter.check(
+    "verify catches the later-index tie rule on the tied rank vectors",
+    plantedReport.lines.filter { $0.hasPrefix("FAIL rank ") }.count == tiedRankTests,
+    "\(tiedRankTests) tied rank vectors fail")
+chapter.check(
+    "verify reports the missing answer",
+    plantedReport.lines.contains { $0.contains(tests[dropped].id) && $0.contains("no answer") })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Checking your port")
-chapter.say("""
+chapter.say(
+    """
     swift run rambo-reference cases --vectors Data/reference > cases.json      # the inputs, flags, no answers
     python3 driver.py my_port cases.json > results.json                      # {"results": [{"id", ...}]}
     swift run rambo-reference verify --vectors Data/reference --results results.json

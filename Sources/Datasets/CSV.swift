@@ -25,8 +25,9 @@ func parseNumber(_ field: Substring, name: String, line: Int, column: Int) throw
     while let c = trimmed.first, c == " " || c == "\t" { trimmed = trimmed.dropFirst() }
     while let c = trimmed.last, c == " " || c == "\t" { trimmed = trimmed.dropLast() }
     guard let v = Double(trimmed), v.isFinite else {
-        throw DatasetError(file: name, kind: .malformed,
-                           problem: "line \(line), column \(column): '\(field)' is not a finite number")
+        throw DatasetError(
+            file: name, kind: .malformed,
+            problem: "line \(line), column \(column): '\(field)' is not a finite number")
     }
     return v
 }
@@ -49,21 +50,25 @@ public enum Digits {
         labels.reserveCapacity(rows.count)
         for (line, fields) in rows {
             guard fields.count == 65 else {
-                throw DatasetError(file: name, kind: .malformed,
-                                   problem: "line \(line) has \(fields.count) columns, expected 65 (64 pixels + label)")
+                throw DatasetError(
+                    file: name, kind: .malformed,
+                    problem: "line \(line) has \(fields.count) columns, expected 65 (64 pixels + label)")
             }
             for (c, field) in fields.enumerated() {
                 let v = try parseNumber(field, name: name, line: line, column: c + 1)
                 let limit: Double = c < 64 ? 16 : 9
                 guard v >= 0, v <= limit, v == v.rounded() else {
-                    throw DatasetError(file: name, kind: .malformed, problem: "line \(line), column \(c + 1): \(field) "
-                        + "is not an integer in 0...\(Int(limit))")
+                    throw DatasetError(
+                        file: name, kind: .malformed,
+                        problem: "line \(line), column \(c + 1): \(field) "
+                            + "is not an integer in 0...\(Int(limit))")
                 }
                 if c < 64 { pixels.append(Float(v) / 16) } else { labels.append(Int(v)) }
             }
         }
-        return LabeledImages(width: 8, height: 8, pixels: pixels, labels: labels,
-                             classNames: (0...9).map(String.init))
+        return LabeledImages(
+            width: 8, height: 8, pixels: pixels, labels: labels,
+            classNames: (0...9).map(String.init))
     }
 }
 
@@ -86,10 +91,14 @@ public enum Yeast {
         let expected = (1...featureCount).map { "Att\($0)" } + (1...labelCount).map { "Class\($0)" }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         guard names == expected else {
-            let firstBad = (0..<min(names.count, expected.count)).first(where: { names[$0] != expected[$0] }) ?? min(names.count, expected.count)
-            throw DatasetError(file: name, kind: .malformed, problem: "header has \(names.count) columns, expected "
-                + "\(expected.count) (Att1..Att\(featureCount), Class1..Class\(labelCount)); first difference at column "
-                + "\(firstBad + 1)")
+            let firstBad =
+                (0..<min(names.count, expected.count)).first(where: { names[$0] != expected[$0] })
+                ?? min(names.count, expected.count)
+            throw DatasetError(
+                file: name, kind: .malformed,
+                problem: "header has \(names.count) columns, expected "
+                    + "\(expected.count) (Att1..Att\(featureCount), Class1..Class\(labelCount)); first difference at column "
+                    + "\(firstBad + 1)")
         }
         var features = [[Double]]()
         var labels = [[Bool]]()
@@ -97,8 +106,9 @@ public enum Yeast {
         labels.reserveCapacity(rows.count - 1)
         for (line, fields) in rows.dropFirst() {
             guard fields.count == expected.count else {
-                throw DatasetError(file: name, kind: .malformed,
-                                   problem: "line \(line) has \(fields.count) columns, expected \(expected.count)")
+                throw DatasetError(
+                    file: name, kind: .malformed,
+                    problem: "line \(line) has \(fields.count) columns, expected \(expected.count)")
             }
             var x = [Double]()
             x.reserveCapacity(featureCount)
@@ -108,16 +118,18 @@ public enum Yeast {
             for c in featureCount..<expected.count {
                 let v = try parseNumber(fields[c], name: name, line: line, column: c + 1)
                 guard v == 0 || v == 1 else {
-                    throw DatasetError(file: name, kind: .malformed,
-                                       problem: "line \(line), column \(c + 1) (\(expected[c])): label \(fields[c]) is not 0 or 1")
+                    throw DatasetError(
+                        file: name, kind: .malformed,
+                        problem: "line \(line), column \(c + 1) (\(expected[c])): label \(fields[c]) is not 0 or 1")
                 }
                 y.append(v == 1)
             }
             features.append(x)
             labels.append(y)
         }
-        return MultiLabelData(features: features, labels: labels,
-                              featureNames: Array(expected[..<featureCount]), labelNames: Array(expected[featureCount...]))
+        return MultiLabelData(
+            features: features, labels: labels,
+            featureNames: Array(expected[..<featureCount]), labelNames: Array(expected[featureCount...]))
     }
 
     /// The common split: rows 1–1500 train, the rest test.
@@ -126,8 +138,11 @@ public enum Yeast {
     public static func loadSplit(_ url: URL = defaultFile) throws -> (train: MultiLabelData, test: MultiLabelData) {
         let all = try load(url)
         guard all.count > trainCount else {
-            throw DatasetError(file: url.path, kind: .malformed, problem: "\(all.count) data rows, but the common "
-                + "split needs more than \(trainCount) (the first \(trainCount) train, the rest test; the full file has 2417)")
+            throw DatasetError(
+                file: url.path, kind: .malformed,
+                problem: "\(all.count) data rows, but the common "
+                    + "split needs more than \(trainCount) (the first \(trainCount) train, the rest test; the full file has 2417)"
+            )
         }
         return (all.rows(0..<trainCount), all.rows(trainCount..<all.count))
     }

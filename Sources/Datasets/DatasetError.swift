@@ -68,13 +68,15 @@ public enum DataDirectory {
 /// Reads a whole file, turning a missing or unreadable file into a `DatasetError` that names it.
 func readFileBytes(_ url: URL, hint: String? = nil) throws -> [UInt8] {
     guard FileManager.default.fileExists(atPath: url.path) else {
-        throw DatasetError(file: url.path, kind: .missing,
-                           problem: "file not found" + (hint.map { "; \($0)" } ?? ""))
+        throw DatasetError(
+            file: url.path, kind: .missing,
+            problem: "file not found" + (hint.map { "; \($0)" } ?? ""))
     }
     do {
         return [UInt8](try Data(contentsOf: url))
     } catch {
-        throw DatasetError(file: url.path, kind: .missing, problem: "cannot read the file (\(error.localizedDescription))")
+        throw DatasetError(
+            file: url.path, kind: .missing, problem: "cannot read the file (\(error.localizedDescription))")
     }
 }
 

@@ -23,8 +23,10 @@ public enum Gzip {
     ///   - name: the file name used in error messages.
     ///   - outputCap: the most output bytes accepted (default `defaultOutputCap`, 256 MiB); beyond it the
     ///     inflater stops and throws `DatasetError` of kind `.tooLarge`.
-    public static func decompress(_ bytes: [UInt8], name: String = "<memory>",
-                                  outputCap: Int = defaultOutputCap) throws -> [UInt8] {
+    public static func decompress(
+        _ bytes: [UInt8], name: String = "<memory>",
+        outputCap: Int = defaultOutputCap
+    ) throws -> [UInt8] {
         let n = bytes.count
         func fail(_ kind: DatasetError.Kind, _ problem: String) -> DatasetError {
             DatasetError(file: name, kind: kind, problem: problem)
@@ -60,28 +62,35 @@ public enum Gzip {
         // The trailer's ISIZE (when the file is intact) sizes the output buffer up front.
         var sizeHint = 4 * n
         if n >= pos + 8 {
-            let isize = Int(UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8 | UInt32(bytes[n - 2]) << 16
-                | UInt32(bytes[n - 1]) << 24)
+            let isize = Int(
+                UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8 | UInt32(bytes[n - 2]) << 16
+                    | UInt32(bytes[n - 1]) << 24)
             // DEFLATE expands at most ~1032:1, so a larger claim is a damaged trailer: don't reserve for it.
             if isize > 0 && isize <= 1032 * n + 1024 { sizeHint = isize }
         }
-        let (output, end) = try Deflate.inflate(bytes, from: pos, name: name, sizeHint: min(sizeHint, outputCap),
-                                                outputCap: outputCap)
+        let (output, end) = try Deflate.inflate(
+            bytes, from: pos, name: name, sizeHint: min(sizeHint, outputCap),
+            outputCap: outputCap)
         guard end + 8 <= n else {
             throw fail(.truncated, "gzip trailer truncated (\(n - end) of 8 bytes after the compressed data)")
         }
-        let storedCRC = UInt32(bytes[end]) | UInt32(bytes[end + 1]) << 8 | UInt32(bytes[end + 2]) << 16
+        let storedCRC =
+            UInt32(bytes[end]) | UInt32(bytes[end + 1]) << 8 | UInt32(bytes[end + 2]) << 16
             | UInt32(bytes[end + 3]) << 24
-        let storedSize = UInt32(bytes[end + 4]) | UInt32(bytes[end + 5]) << 8 | UInt32(bytes[end + 6]) << 16
+        let storedSize =
+            UInt32(bytes[end + 4]) | UInt32(bytes[end + 5]) << 8 | UInt32(bytes[end + 6]) << 16
             | UInt32(bytes[end + 7]) << 24
         guard storedSize == UInt32(truncatingIfNeeded: output.count) else {
-            throw fail(.checksumMismatch,
-                       "gzip ISIZE mismatch: trailer says \(storedSize) bytes, decompressed \(output.count)")
+            throw fail(
+                .checksumMismatch,
+                "gzip ISIZE mismatch: trailer says \(storedSize) bytes, decompressed \(output.count)")
         }
         let crc = CRC32.checksum(output)
         guard crc == storedCRC else {
-            throw fail(.checksumMismatch, "gzip CRC-32 mismatch: trailer says "
-                + hex32(storedCRC) + ", data gives " + hex32(crc))
+            throw fail(
+                .checksumMismatch,
+                "gzip CRC-32 mismatch: trailer says "
+                    + hex32(storedCRC) + ", data gives " + hex32(crc))
         }
         var rest = end + 8
         while rest < n && bytes[rest] == 0 { rest += 1 }
@@ -108,16 +117,18 @@ public enum CRC32 {
         }
         var tables = [t0]
         for k in 1..<4 {
-            tables.append((0..<256).map { i in
-                let prev = tables[k - 1][i]
-                return t0[Int(prev & 0xFF)] ^ (prev >> 8)
-            })
+            tables.append(
+                (0..<256).map { i in
+                    let prev = tables[k - 1][i]
+                    return t0[Int(prev & 0xFF)] ^ (prev >> 8)
+                })
         }
         return tables
     }()
 
     /// The CRC-32 of `bytes`, continuing from `crc` (0 for a fresh checksum). `checksum("123456789") == 0xCBF43926`.
-    public static func checksum<C: Collection>(_ bytes: C, continuing crc: UInt32 = 0) -> UInt32 where C.Element == UInt8 {
+    public static func checksum<C: Collection>(_ bytes: C, continuing crc: UInt32 = 0) -> UInt32
+    where C.Element == UInt8 {
         if let fast = bytes.withContiguousStorageIfAvailable({ checksum(buffer: $0, continuing: crc) }) { return fast }
         let copy = Array(bytes)
         return copy.withUnsafeBufferPointer { checksum(buffer: $0, continuing: crc) }
@@ -133,9 +144,11 @@ public enum CRC32 {
                         var i = 0
                         let n = buffer.count
                         while i + 4 <= n {
-                            c ^= UInt32(buffer[i]) | UInt32(buffer[i + 1]) << 8 | UInt32(buffer[i + 2]) << 16
+                            c ^=
+                                UInt32(buffer[i]) | UInt32(buffer[i + 1]) << 8 | UInt32(buffer[i + 2]) << 16
                                 | UInt32(buffer[i + 3]) << 24
-                            c = t3[Int(c & 0xFF)] ^ t2[Int((c >> 8) & 0xFF)] ^ t1[Int((c >> 16) & 0xFF)]
+                            c =
+                                t3[Int(c & 0xFF)] ^ t2[Int((c >> 8) & 0xFF)] ^ t1[Int((c >> 16) & 0xFF)]
                                 ^ t0[Int(c >> 24)]
                             i += 4
                         }
@@ -157,11 +170,14 @@ public enum Deflate {
     /// - Parameter outputCap: the most output bytes accepted (default `Gzip.defaultOutputCap`, 256 MiB); more
     ///   throws `DatasetError` of kind `.tooLarge` naming the cap.
     /// - Returns: the output and the index of the first input byte after the final block.
-    public static func inflate(_ bytes: [UInt8], from start: Int = 0, name: String = "<memory>",
-                               sizeHint: Int = 0, outputCap: Int = Gzip.defaultOutputCap) throws -> (output: [UInt8], end: Int) {
+    public static func inflate(
+        _ bytes: [UInt8], from start: Int = 0, name: String = "<memory>",
+        sizeHint: Int = 0, outputCap: Int = Gzip.defaultOutputCap
+    ) throws -> (output: [UInt8], end: Int) {
         try bytes.withUnsafeBufferPointer { input in
-            var inflater = Inflater(input: input, position: min(max(start, 0), input.count), name: name,
-                                    capacity: max(min(sizeHint, outputCap), 1024), limit: max(outputCap, 0))
+            var inflater = Inflater(
+                input: input, position: min(max(start, 0), input.count), name: name,
+                capacity: max(min(sizeHint, outputCap), 1024), limit: max(outputCap, 0))
             try inflater.run()
             return (inflater.sink.array(), inflater.consumedEnd)
         }
@@ -267,13 +283,21 @@ struct HuffmanCode {
     static let fixedDistance = HuffmanCode(lengths: [Int](repeating: 5, count: 30))!
 }
 
-private let lengthBase: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99,
-                                 115, 131, 163, 195, 227, 258]
-private let lengthExtra: [Int] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-private let distanceBase: [Int] = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025,
-                                   1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-private let distanceExtra: [Int] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11,
-                                    12, 12, 13, 13]
+private let lengthBase: [Int] = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99,
+    115, 131, 163, 195, 227, 258,
+]
+private let lengthExtra: [Int] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+]
+private let distanceBase: [Int] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025,
+    1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+]
+private let distanceExtra: [Int] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11,
+    12, 12, 13, 13,
+]
 private let codeLengthOrder: [Int] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
 struct Inflater {
@@ -292,8 +316,10 @@ struct Inflater {
     }
 
     var tooLarge: DatasetError {
-        fail(.tooLarge, "decompressed data exceeds the output cap of \(sink.limit) bytes "
-            + "(\(sink.limit >> 20) MiB; Gzip.defaultOutputCap): a decompression bomb or not a walkthrough file")
+        fail(
+            .tooLarge,
+            "decompressed data exceeds the output cap of \(sink.limit) bytes "
+                + "(\(sink.limit >> 20) MiB; Gzip.defaultOutputCap): a decompression bomb or not a walkthrough file")
     }
 
     /// The first input byte not consumed (whole bytes still held in the bit buffer are given back).
@@ -341,7 +367,9 @@ struct Inflater {
 
     /// Canonical decoding one bit at a time (codes longer than the table, or unassigned codes).
     mutating func decodeSlow(_ code: HuffmanCode) throws -> Int {
-        var value = 0, first = 0, index = 0
+        var value = 0
+        var first = 0
+        var index = 0
         for len in 1...15 {
             if len > bitCount { throw truncated }
             value |= Int((bitBuffer >> UInt64(len - 1)) & 1)
@@ -407,7 +435,8 @@ struct Inflater {
         lengths.reserveCapacity(hlit + hdist)
         while lengths.count < hlit + hdist {
             let sym = try decode(clCode)
-            var repeatValue = 0, repeatCount = 0
+            var repeatValue = 0
+            var repeatCount = 0
             switch sym {
             case 0...15:
                 lengths.append(sym)

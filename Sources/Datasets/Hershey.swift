@@ -33,8 +33,10 @@ public struct HersheyGlyph: Sendable, Equatable {
         guard let first = p.first else { return nil }
         var b = (minX: first.x, maxX: first.x, minY: first.y, maxY: first.y)
         for q in p {
-            b.minX = min(b.minX, q.x); b.maxX = max(b.maxX, q.x)
-            b.minY = min(b.minY, q.y); b.maxY = max(b.maxY, q.y)
+            b.minX = min(b.minX, q.x)
+            b.maxX = max(b.maxX, q.x)
+            b.minY = min(b.minY, q.y)
+            b.maxY = max(b.maxY, q.y)
         }
         return b
     }
@@ -59,8 +61,10 @@ public struct HersheyFont: Sendable, Equatable {
 
     /// The 12 Latin styles of `hershey-fonts-data` committed under `Data/hershey/` (the package's other Latin files
     /// duplicate these). Note that `cursive` and `scripts` share their letters: see `distinctLetterStyles`.
-    public static let latinStyles = ["cursive", "rowmans", "rowmand", "rowmant", "gothiceng", "gothicger",
-                                     "gothicita", "scriptc", "scripts", "timesi", "timesib", "timesr"]
+    public static let latinStyles = [
+        "cursive", "rowmans", "rowmand", "rowmant", "gothiceng", "gothicger",
+        "gothicita", "scriptc", "scripts", "timesi", "timesib", "timesr",
+    ]
 
     /// `latinStyles` without `scripts`, whose 52 letters are identical to `cursive`'s (the two files differ only in
     /// their digits, which `cursive` shares with `rowmans` and `scripts` with `scriptc`). Use this when each style
@@ -110,11 +114,15 @@ public struct HersheyFont: Sendable, Equatable {
             var record = Array(lines[li])
             li += 1
             if record.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard record.count >= 8 else { throw fail(.truncated, firstLine, "record shorter than its 8-character header") }
+            guard record.count >= 8 else {
+                throw fail(.truncated, firstLine, "record shorter than its 8-character header")
+            }
             func field(_ r: Range<Int>, _ what: String) throws -> Int {
                 let text = String(decoding: record[r], as: UTF8.self).trimmingCharacters(in: .whitespaces)
                 guard let v = Int(text), v >= 0 else {
-                    throw fail(.malformed, firstLine, "\(what) '\(String(decoding: record[r], as: UTF8.self))' is not a number")
+                    throw fail(
+                        .malformed, firstLine, "\(what) '\(String(decoding: record[r], as: UTF8.self))' is not a number"
+                    )
                 }
                 return v
             }
@@ -128,16 +136,21 @@ public struct HersheyFont: Sendable, Equatable {
                 li += 1
             }
             guard record.count >= needed else {
-                throw fail(.truncated, firstLine, "glyph \(number) declares \(count) vertices but the file ends after "
-                    + "\((record.count - 8) / 2)")
+                throw fail(
+                    .truncated, firstLine,
+                    "glyph \(number) declares \(count) vertices but the file ends after "
+                        + "\((record.count - 8) / 2)")
             }
             guard record.count == needed else {
-                throw fail(.malformed, firstLine, "glyph \(number) declares \(count) vertices but has "
-                    + "\(record.count - 8) coordinate characters (expected \(2 * count))")
+                throw fail(
+                    .malformed, firstLine,
+                    "glyph \(number) declares \(count) vertices but has "
+                        + "\(record.count - 8) coordinate characters (expected \(2 * count))")
             }
             func value(_ b: UInt8, _ k: Int) throws -> Int {
                 guard b >= 0x20 && b <= 0x7E else {
-                    throw fail(.malformed, firstLine, "glyph \(number), pair \(k): byte \(b) is not a coordinate character")
+                    throw fail(
+                        .malformed, firstLine, "glyph \(number), pair \(k): byte \(b) is not a coordinate character")
                 }
                 return Int(b) - Int(UInt8(ascii: "R"))
             }
@@ -146,7 +159,8 @@ public struct HersheyFont: Sendable, Equatable {
             var strokes: [[HersheyPoint]] = []
             var current: [HersheyPoint] = []
             for k in 1..<count {
-                let a = record[8 + 2 * k], b = record[9 + 2 * k]
+                let a = record[8 + 2 * k]
+                let b = record[9 + 2 * k]
                 if a == 0x20 && b == UInt8(ascii: "R") {
                     if !current.isEmpty { strokes.append(current) }
                     current = []
@@ -174,8 +188,9 @@ public struct HersheyFont: Sendable, Equatable {
         let url = directory.appendingPathComponent(style + ".jhf")
         let font = try load(url)
         guard font.glyphs.count >= 95 else {
-            throw DatasetError(file: url.path, kind: .malformed,
-                               problem: "\(font.glyphs.count) glyph records; an ASCII font needs at least 95 (space to ~)")
+            throw DatasetError(
+                file: url.path, kind: .malformed,
+                problem: "\(font.glyphs.count) glyph records; an ASCII font needs at least 95 (space to ~)")
         }
         if let blank = latinCharacters.first(where: { font.glyph(for: $0)?.strokes.isEmpty ?? true }) {
             throw DatasetError(file: url.path, kind: .malformed, problem: "the glyph for '\(blank)' is empty")

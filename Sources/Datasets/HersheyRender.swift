@@ -1,12 +1,14 @@
 import Foundation
 import Support
-import Support
 
 /// A rectangle in font units (y downwards) that a glyph is fitted into when rendered.
 public struct GlyphFrame: Sendable, Equatable {
     public var minX: Double, maxX: Double, minY: Double, maxY: Double
     public init(minX: Double, maxX: Double, minY: Double, maxY: Double) {
-        self.minX = minX; self.maxX = maxX; self.minY = minY; self.maxY = maxY
+        self.minX = minX
+        self.maxX = maxX
+        self.minY = minY
+        self.maxY = maxY
     }
     public var width: Double { maxX - minX }
     public var height: Double { maxY - minY }
@@ -37,25 +39,36 @@ public struct GlyphAugmentation: Sendable, Equatable {
     /// Stroke width as a fraction of min(width, height).
     public var strokeWidth: Double
 
-    public init(rotation: Double = 0, scale: Double = 1, shear: Double = 0, translateX: Double = 0,
-                translateY: Double = 0, strokeWidth: Double = 0.07) {
-        self.rotation = rotation; self.scale = scale; self.shear = shear
-        self.translateX = translateX; self.translateY = translateY; self.strokeWidth = strokeWidth
+    public init(
+        rotation: Double = 0, scale: Double = 1, shear: Double = 0, translateX: Double = 0,
+        translateY: Double = 0, strokeWidth: Double = 0.07
+    ) {
+        self.rotation = rotation
+        self.scale = scale
+        self.shear = shear
+        self.translateX = translateX
+        self.translateY = translateY
+        self.strokeWidth = strokeWidth
     }
 
     /// No geometric change, the default stroke width.
     public static let identity = GlyphAugmentation()
 
     /// A random augmentation with each parameter uniform in its range.
-    public static func random<G: RandomNumberGenerator>(_ ranges: AugmentationRanges = .standard, using rng: inout G)
+    public static func random<G: RandomNumberGenerator>(
+        _ ranges: AugmentationRanges = .standard, using rng: inout G
+    )
         -> GlyphAugmentation
     {
-        func uniform(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUnit() }
-        return GlyphAugmentation(rotation: uniform(-ranges.rotation...ranges.rotation), scale: uniform(ranges.scale),
-                                 shear: uniform(-ranges.shear...ranges.shear),
-                                 translateX: uniform(-ranges.translation...ranges.translation),
-                                 translateY: uniform(-ranges.translation...ranges.translation),
-                                 strokeWidth: uniform(ranges.strokeWidth))
+        func uniform(_ r: ClosedRange<Double>) -> Double {
+            r.lowerBound + (r.upperBound - r.lowerBound) * rng.nextUnit()
+        }
+        return GlyphAugmentation(
+            rotation: uniform(-ranges.rotation...ranges.rotation), scale: uniform(ranges.scale),
+            shear: uniform(-ranges.shear...ranges.shear),
+            translateX: uniform(-ranges.translation...ranges.translation),
+            translateY: uniform(-ranges.translation...ranges.translation),
+            strokeWidth: uniform(ranges.strokeWidth))
     }
 }
 
@@ -71,28 +84,38 @@ public struct AugmentationRanges: Sendable, Equatable {
     /// Stroke width, as a fraction of min(width, height).
     public var strokeWidth: ClosedRange<Double>
 
-    public init(rotation: Double, scale: ClosedRange<Double>, shear: Double, translation: Double,
-                strokeWidth: ClosedRange<Double>) {
-        self.rotation = rotation; self.scale = scale; self.shear = shear
-        self.translation = translation; self.strokeWidth = strokeWidth
+    public init(
+        rotation: Double, scale: ClosedRange<Double>, shear: Double, translation: Double,
+        strokeWidth: ClosedRange<Double>
+    ) {
+        self.rotation = rotation
+        self.scale = scale
+        self.shear = shear
+        self.translation = translation
+        self.strokeWidth = strokeWidth
     }
 
     /// ±8.6° rotation, scale 0.85–1.05, shear ±0.2, translation ±6 %, stroke 5–9 % of the image.
-    public static let standard = AugmentationRanges(rotation: 0.15, scale: 0.85...1.05, shear: 0.2, translation: 0.06,
-                                                    strokeWidth: 0.05...0.09)
+    public static let standard = AugmentationRanges(
+        rotation: 0.15, scale: 0.85...1.05, shear: 0.2, translation: 0.06,
+        strokeWidth: 0.05...0.09)
     /// No augmentation at all (the default stroke width 7 %).
-    public static let none = AugmentationRanges(rotation: 0, scale: 1...1, shear: 0, translation: 0,
-                                                strokeWidth: 0.07...0.07)
+    public static let none = AugmentationRanges(
+        rotation: 0, scale: 1...1, shear: 0, translation: 0,
+        strokeWidth: 0.07...0.07)
 }
 
 extension HersheyFont {
     /// The frame shared by the 62 Latin glyphs: the union of their vertical ink extents and, horizontally, the
     /// widest ink box centred on 0 (glyphs are centred on their own ink box when rendered with `.font`).
     public var latinFrame: GlyphFrame {
-        var minY = Int.max, maxY = Int.min, widest = 1
+        var minY = Int.max
+        var maxY = Int.min
+        var widest = 1
         for c in HersheyFont.latinCharacters {
             guard let b = glyph(for: c)?.inkBounds else { continue }
-            minY = min(minY, b.minY); maxY = max(maxY, b.maxY)
+            minY = min(minY, b.minY)
+            maxY = max(maxY, b.maxY)
             widest = max(widest, b.maxX - b.minX)
         }
         if minY > maxY { return GlyphFrame(minX: -1, maxX: 1, minY: -1, maxY: 1) }
@@ -110,27 +133,35 @@ public enum HersheyRenderer {
     /// the stroke's coverage estimated from the distance d between the pixel centre and the nearest stroke segment,
     /// clamp(w/2 + 1/2 − d, 0, 1) for stroke width w in pixels; overlapping strokes take the maximum, not the sum.
     /// Cost: O(segments × (w + 2)²) plus the image.
-    public static func render(_ glyph: HersheyGlyph, width: Int, height: Int, frame: GlyphFrame? = nil,
-                              augmentation: GlyphAugmentation = .identity, margin: Double = 0.1) -> [Float]
-    {
+    public static func render(
+        _ glyph: HersheyGlyph, width: Int, height: Int, frame: GlyphFrame? = nil,
+        augmentation: GlyphAugmentation = .identity, margin: Double = 0.1
+    ) -> [Float] {
         var image = [Float](repeating: 0, count: max(width, 0) * max(height, 0))
         guard width > 0, height > 0, let ink = glyph.inkBounds else { return image }
         let inkCX = Double(ink.minX + ink.maxX) / 2
-        let box = frame ?? GlyphFrame(minX: Double(ink.minX) - inkCX, maxX: Double(ink.maxX) - inkCX,
-                                      minY: Double(ink.minY), maxY: Double(ink.maxY))
+        let box =
+            frame
+            ?? GlyphFrame(
+                minX: Double(ink.minX) - inkCX, maxX: Double(ink.maxX) - inkCX,
+                minY: Double(ink.minY), maxY: Double(ink.maxY))
         let frameCY = (box.minY + box.maxY) / 2
-        let usableW = Double(width) * (1 - 2 * margin), usableH = Double(height) * (1 - 2 * margin)
+        let usableW = Double(width) * (1 - 2 * margin)
+        let usableH = Double(height) * (1 - 2 * margin)
         let fit = min(usableW / max(box.width, 1), usableH / max(box.height, 1))
         let s = fit * augmentation.scale
-        let cosT = cos(augmentation.rotation), sinT = sin(augmentation.rotation)
+        let cosT = cos(augmentation.rotation)
+        let sinT = sin(augmentation.rotation)
         let cx = Double(width) / 2 + augmentation.translateX * Double(width)
         let cy = Double(height) / 2 + augmentation.translateY * Double(height)
         let frameCX = frame == nil ? 0 : (box.minX + box.maxX) / 2
         func toPixel(_ p: HersheyPoint) -> (Double, Double) {
-            let x = Double(p.x) - inkCX - frameCX, y = Double(p.y) - frameCY
+            let x = Double(p.x) - inkCX - frameCX
+            let y = Double(p.y) - frameCY
             let xs = x + augmentation.shear * y
             // Rotation on screen (y down): counter-clockwise by θ.
-            let xr = cosT * xs + sinT * y, yr = -sinT * xs + cosT * y
+            let xr = cosT * xs + sinT * y
+            let yr = -sinT * xs + cosT * y
             return (cx + s * xr, cy + s * yr)
         }
         let halfWidth = max(augmentation.strokeWidth, 0) * Double(min(width, height)) / 2
@@ -145,7 +176,8 @@ public enum HersheyRenderer {
                     let y0 = max(0, Int((min(a.1, b.1) - reach).rounded(.down)))
                     let y1 = min(height - 1, Int((max(a.1, b.1) + reach).rounded(.up)))
                     guard x0 <= x1, y0 <= y1 else { continue }
-                    let dx = b.0 - a.0, dy = b.1 - a.1
+                    let dx = b.0 - a.0
+                    let dy = b.1 - a.1
                     let len2 = dx * dx + dy * dy
                     for py in y0...y1 {
                         let qy = Double(py) + 0.5
@@ -153,7 +185,8 @@ public enum HersheyRenderer {
                             let qx = Double(pxi) + 0.5
                             var t = len2 > 0 ? ((qx - a.0) * dx + (qy - a.1) * dy) / len2 : 0
                             t = min(max(t, 0), 1)
-                            let ex = qx - (a.0 + t * dx), ey = qy - (a.1 + t * dy)
+                            let ex = qx - (a.0 + t * dx)
+                            let ey = qy - (a.1 + t * dy)
                             let d = (ex * ex + ey * ey).squareRoot()
                             let coverage = Float(min(max(reach - d, 0), 1))
                             let i = py * width + pxi
@@ -185,10 +218,11 @@ public struct HersheyGlyphSet: Sendable, Equatable {
     ///   - fonts: the styles (e.g. `HersheyFont.loadLatinStyles()`).
     ///   - classes: indices into `HersheyFont.latinCharacters` (default all 62).
     ///   - fit: `.font` (default) keeps relative glyph sizes within a font; `.ink` fills the image with each glyph.
-    public static func build(fonts: [HersheyFont], classes: [Int] = Array(0..<62), rendersPerGlyph: Int,
-                             width: Int = 28, height: Int = 28, seed: UInt64,
-                             ranges: AugmentationRanges = .standard, fit: GlyphFit = .font) -> HersheyGlyphSet
-    {
+    public static func build(
+        fonts: [HersheyFont], classes: [Int] = Array(0..<62), rendersPerGlyph: Int,
+        width: Int = 28, height: Int = 28, seed: UInt64,
+        ranges: AugmentationRanges = .standard, fit: GlyphFit = .font
+    ) -> HersheyGlyphSet {
         let characters = HersheyFont.latinCharacters
         let frames = fonts.map { fit == .font ? $0.latinFrame : nil }
         var pixels = [Float]()
@@ -201,16 +235,18 @@ public struct HersheyGlyphSet: Sendable, Equatable {
                 for k in 0..<max(rendersPerGlyph, 0) {
                     var rng = SplitMix64(seed: renderSeed(seed, font: font.name, character: c, copy: k))
                     let aug = GlyphAugmentation.random(ranges, using: &rng)
-                    pixels += HersheyRenderer.render(glyph, width: width, height: height, frame: frames[f],
-                                                     augmentation: aug)
+                    pixels += HersheyRenderer.render(
+                        glyph, width: width, height: height, frame: frames[f],
+                        augmentation: aug)
                     labels.append(c)
                     styles.append(f)
                 }
             }
         }
         return HersheyGlyphSet(
-            images: LabeledImages(width: width, height: height, pixels: pixels, labels: labels,
-                                  classNames: characters.map { String($0) }),
+            images: LabeledImages(
+                width: width, height: height, pixels: pixels, labels: labels,
+                classNames: characters.map { String($0) }),
             styles: styles, styleNames: fonts.map(\.name))
     }
 

@@ -26,8 +26,10 @@ public struct IDXArray: Sendable, Equatable {
         }
         let rank = Int(data[3])
         if let expected = expectedDimensions, rank != expected {
-            throw fail(.badMagic, "IDX magic " + hex32(magic) + " has \(rank) dimensions, expected "
-                + hex32(0x800 | UInt32(expected)))
+            throw fail(
+                .badMagic,
+                "IDX magic " + hex32(magic) + " has \(rank) dimensions, expected "
+                    + hex32(0x800 | UInt32(expected)))
         }
         guard rank >= 1 else { throw fail(.malformed, "IDX file declares 0 dimensions") }
         guard data.count >= 4 + 4 * rank else {
@@ -37,8 +39,9 @@ public struct IDXArray: Sendable, Equatable {
         var total = 1
         for d in 0..<rank {
             let o = 4 + 4 * d
-            let size = Int(UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8
-                | UInt32(data[o + 3]))
+            let size = Int(
+                UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8
+                    | UInt32(data[o + 3]))
             dims.append(size)
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
             guard !overflow, product <= 1 << 40 else { throw fail(.malformed, "IDX dimensions \(dims) are too large") }
@@ -71,8 +74,10 @@ public enum FashionMNIST {
     }
 
     /// The ten class names, indexed by label.
-    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                                    "Sneaker", "Bag", "Ankle boot"]
+    public static let classNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+        "Sneaker", "Bag", "Ankle boot",
+    ]
 
     /// Where the Debian package puts the files.
     public static let packageDirectory = "/usr/share/datasets/fashion-mnist"
@@ -96,35 +101,43 @@ public enum FashionMNIST {
     /// - Parameters:
     ///   - directory: where `{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]` live.
     ///   - limit: keep only the first `limit` images (all if nil).
-    public static func load(_ split: Split, directory: URL = defaultDirectory, limit: Int? = nil) throws
+    public static func load(
+        _ split: Split, directory: URL = defaultDirectory, limit: Int? = nil
+    ) throws
         -> LabeledImages
     {
         let hint = "install the Debian package dataset-fashion-mnist (make setup) or set RAMBO_FASHION_MNIST_DIR"
         func locate(_ kind: String) throws -> URL {
             if let url = file(directory, split, kind) { return url }
-            throw DatasetError(file: directory.appendingPathComponent("\(split.filePrefix)-\(kind).gz").path,
-                               kind: .missing, problem: "file not found; \(hint)")
+            throw DatasetError(
+                file: directory.appendingPathComponent("\(split.filePrefix)-\(kind).gz").path,
+                kind: .missing, problem: "file not found; \(hint)")
         }
         let imageURL = try locate("images-idx3-ubyte")
         let labelURL = try locate("labels-idx1-ubyte")
         let images = try IDXArray.load(imageURL, expectedDimensions: 3)
         let labels = try IDXArray.load(labelURL, expectedDimensions: 1)
         guard images.dimensions[1] == 28, images.dimensions[2] == 28 else {
-            throw DatasetError(file: imageURL.path, kind: .malformed,
-                               problem: "images are \(images.dimensions[1])×\(images.dimensions[2]), expected 28×28")
+            throw DatasetError(
+                file: imageURL.path, kind: .malformed,
+                problem: "images are \(images.dimensions[1])×\(images.dimensions[2]), expected 28×28")
         }
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw DatasetError(file: labelURL.path, kind: .malformed, problem: "\(labels.dimensions[0]) labels for "
-                + "\(images.dimensions[0]) images in \(imageURL.lastPathComponent)")
+            throw DatasetError(
+                file: labelURL.path, kind: .malformed,
+                problem: "\(labels.dimensions[0]) labels for "
+                    + "\(images.dimensions[0]) images in \(imageURL.lastPathComponent)")
         }
         if let bad = labels.bytes.firstIndex(where: { $0 > 9 }) {
-            throw DatasetError(file: labelURL.path, kind: .malformed,
-                               problem: "label \(labels.bytes[bad]) at index \(bad) is outside 0...9")
+            throw DatasetError(
+                file: labelURL.path, kind: .malformed,
+                problem: "label \(labels.bytes[bad]) at index \(bad) is outside 0...9")
         }
         let n = min(limit ?? images.dimensions[0], images.dimensions[0])
-        let pixels = images.bytes[0 ..< n * 784].map { Float($0) * (1 / 255) }
-        return LabeledImages(width: 28, height: 28, pixels: pixels, labels: labels.bytes[0..<n].map { Int($0) },
-                             classNames: classNames)
+        let pixels = images.bytes[0..<n * 784].map { Float($0) * (1 / 255) }
+        return LabeledImages(
+            width: 28, height: 28, pixels: pixels, labels: labels.bytes[0..<n].map { Int($0) },
+            classNames: classNames)
     }
 
     static func file(_ directory: URL, _ split: Split, _ kind: String) -> URL? {

@@ -14,8 +14,9 @@ public struct LabeledImages: Sendable, Equatable {
     public var classNames: [String]
 
     public init(width: Int, height: Int, pixels: [Float], labels: [Int], classNames: [String]) {
-        precondition(width > 0 && height > 0 && pixels.count == labels.count * width * height,
-                     "LabeledImages: \(pixels.count) pixels for \(labels.count) images of \(width)×\(height)")
+        precondition(
+            width > 0 && height > 0 && pixels.count == labels.count * width * height,
+            "LabeledImages: \(pixels.count) pixels for \(labels.count) images of \(width)×\(height)")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -30,7 +31,7 @@ public struct LabeledImages: Sendable, Equatable {
 
     /// The pixels of image `i`.
     public func image(_ i: Int) -> ArraySlice<Float> {
-        pixels[i * pixelCount ..< (i + 1) * pixelCount]
+        pixels[i * pixelCount..<(i + 1) * pixelCount]
     }
 
     /// The pixel at column `x`, row `y` of image `i`.
@@ -92,7 +93,8 @@ public struct MultiLabelData: Sendable, Equatable {
     /// Rows `range` (clamped to the data).
     public func rows(_ range: Range<Int>) -> MultiLabelData {
         let r = range.clamped(to: 0..<count)
-        return MultiLabelData(features: Array(features[r]), labels: Array(labels[r]),
-                              featureNames: featureNames, labelNames: labelNames)
+        return MultiLabelData(
+            features: Array(features[r]), labels: Array(labels[r]),
+            featureNames: featureNames, labelNames: labelNames)
     }
 }

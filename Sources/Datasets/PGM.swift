@@ -20,7 +20,8 @@ public struct PGMImage: Sendable, Equatable {
         func fail(_ kind: DatasetError.Kind, _ problem: String) -> DatasetError {
             DatasetError(file: name, kind: kind, problem: problem)
         }
-        guard data.count >= 2, data[0] == UInt8(ascii: "P"), data[1] == UInt8(ascii: "5") || data[1] == UInt8(ascii: "2")
+        guard data.count >= 2, data[0] == UInt8(ascii: "P"),
+            data[1] == UInt8(ascii: "5") || data[1] == UInt8(ascii: "2")
         else { throw fail(.badMagic, "not a PGM file (expected magic P5 or P2)") }
         let plain = data[1] == UInt8(ascii: "2")
         var pos = 2
@@ -54,14 +55,18 @@ public struct PGMImage: Sendable, Equatable {
         guard width > 0, height > 0, width * height <= 1 << 28 else {
             throw fail(.malformed, "image size \(width)×\(height) is not allowed")
         }
-        guard maxValue >= 1, maxValue <= 65535 else { throw fail(.malformed, "maximum value \(maxValue) is not in 1...65535") }
+        guard maxValue >= 1, maxValue <= 65535 else {
+            throw fail(.malformed, "maximum value \(maxValue) is not in 1...65535")
+        }
         let n = width * height
         var samples = [Int]()
         samples.reserveCapacity(n)
         if plain {
             for i in 0..<n {
                 let v = try number("sample \(i)")
-                guard v <= maxValue else { throw fail(.malformed, "sample \(i) = \(v) exceeds the maximum \(maxValue)") }
+                guard v <= maxValue else {
+                    throw fail(.malformed, "sample \(i) = \(v) exceeds the maximum \(maxValue)")
+                }
                 samples.append(v)
             }
         } else {
@@ -70,13 +75,19 @@ public struct PGMImage: Sendable, Equatable {
             pos += 1
             let bytesPerSample = maxValue < 256 ? 1 : 2
             guard data.count - pos >= n * bytesPerSample else {
-                throw fail(.truncated, "\(width)×\(height) image needs \(n * bytesPerSample) data bytes, "
-                    + "the file has \(data.count - pos)")
+                throw fail(
+                    .truncated,
+                    "\(width)×\(height) image needs \(n * bytesPerSample) data bytes, "
+                        + "the file has \(data.count - pos)")
             }
             for i in 0..<n {
-                let v = bytesPerSample == 1 ? Int(data[pos + i])
+                let v =
+                    bytesPerSample == 1
+                    ? Int(data[pos + i])
                     : Int(data[pos + 2 * i]) << 8 | Int(data[pos + 2 * i + 1])
-                guard v <= maxValue else { throw fail(.malformed, "sample \(i) = \(v) exceeds the maximum \(maxValue)") }
+                guard v <= maxValue else {
+                    throw fail(.malformed, "sample \(i) = \(v) exceeds the maximum \(maxValue)")
+                }
                 samples.append(v)
             }
         }
@@ -107,17 +118,21 @@ public enum ORLFaces {
 
     /// Loads people `persons` (1-based, default all 40), 10 images each, pixels in [0, 1]. Label = person − 1, so
     /// labels stay comparable across subsets; class names are `s1` ... `s40`.
-    public static func load(directory: URL = defaultDirectory, persons: ClosedRange<Int> = 1...40) throws
+    public static func load(
+        directory: URL = defaultDirectory, persons: ClosedRange<Int> = 1...40
+    ) throws
         -> LabeledImages
     {
         guard persons.lowerBound >= 1, persons.upperBound <= people else {
-            throw DatasetError(file: directory.path, kind: .malformed, problem: "persons \(persons) outside 1...\(people)")
+            throw DatasetError(
+                file: directory.path, kind: .malformed, problem: "persons \(persons) outside 1...\(people)")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
         else {
-            throw DatasetError(file: directory.path, kind: .missing,
-                               problem: "the ORL faces are not there; run scripts/fetch-orl.sh to fetch them")
+            throw DatasetError(
+                file: directory.path, kind: .missing,
+                problem: "the ORL faces are not there; run scripts/fetch-orl.sh to fetch them")
         }
         var pixels = [Float]()
         pixels.reserveCapacity(persons.count * imagesPerPerson * width * height)
@@ -126,18 +141,21 @@ public enum ORLFaces {
             for k in 1...imagesPerPerson {
                 let url = directory.appendingPathComponent("s\(person)/\(k).pgm")
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw DatasetError(file: url.path, kind: .missing, problem: "file not found; run scripts/fetch-orl.sh")
+                    throw DatasetError(
+                        file: url.path, kind: .missing, problem: "file not found; run scripts/fetch-orl.sh")
                 }
                 let image = try PGMImage.load(url)
                 guard image.width == width, image.height == height else {
-                    throw DatasetError(file: url.path, kind: .malformed,
-                                       problem: "image is \(image.width)×\(image.height), expected \(width)×\(height)")
+                    throw DatasetError(
+                        file: url.path, kind: .malformed,
+                        problem: "image is \(image.width)×\(image.height), expected \(width)×\(height)")
                 }
                 pixels.append(contentsOf: image.normalized)
                 labels.append(person - 1)
             }
         }
-        return LabeledImages(width: width, height: height, pixels: pixels, labels: labels,
-                             classNames: (1...people).map { "s\($0)" })
+        return LabeledImages(
+            width: width, height: height, pixels: pixels, labels: labels,
+            classNames: (1...people).map { "s\($0)" })
     }
 }

@@ -49,8 +49,10 @@ public struct SceneRecipe: Sendable, Equatable {
 
     /// - Throws: `DatasetError` (.unsupported) naming the bad field: size < 16, maxObjects < 1 (an empty scene),
     ///   item sizes outside 8…size, fragments < 0, noise outside [0, 0.5], maxOverlap outside [0, 1].
-    public init(size: Int = 64, maxObjects: Int = 4, itemSizes: ClosedRange<Int> = 16...36, fragments: Int = 3,
-                noise: Float = 0.05, maxOverlap: Double = 0.2) throws {
+    public init(
+        size: Int = 64, maxObjects: Int = 4, itemSizes: ClosedRange<Int> = 16...36, fragments: Int = 3,
+        noise: Float = 0.05, maxOverlap: Double = 0.2
+    ) throws {
         func bad(_ problem: String) -> DatasetError {
             DatasetError(file: "scene recipe", kind: .unsupported, problem: problem)
         }
@@ -79,12 +81,15 @@ public enum Scenes {
     ///
     /// - Throws: `DatasetError` if `images` is empty or `count` < 0.
     /// - Complexity: O(count · size²).
-    public static func generate(count: Int, recipe: SceneRecipe, from images: LabeledImages, seed: UInt64) throws
+    public static func generate(
+        count: Int, recipe: SceneRecipe, from images: LabeledImages, seed: UInt64
+    ) throws
         -> [Scene]
     {
         guard images.count > 0 else {
-            throw DatasetError(file: "scene source", kind: .unsupported,
-                               problem: "no source images to build scenes from")
+            throw DatasetError(
+                file: "scene source", kind: .unsupported,
+                problem: "no source images to build scenes from")
         }
         guard count >= 0 else {
             throw DatasetError(file: "scene source", kind: .unsupported, problem: "scene count \(count) is negative")
@@ -103,9 +108,12 @@ public enum Scenes {
         for k in canvas.indices { canvas[k] = min(1, max(0, recipe.noise * Float(rng.nextGaussian()))) }
         // Clutter: fragments of random items.
         for _ in 0..<recipe.fragments {
-            let source = uniform(0...(images.count - 1)), side = uniform(6...12)
-            let sx = uniform(0...(images.width - side)), sy = uniform(0...(images.height - side))
-            let x0 = uniform(0...(n - side)), y0 = uniform(0...(n - side))
+            let source = uniform(0...(images.count - 1))
+            let side = uniform(6...12)
+            let sx = uniform(0...(images.width - side))
+            let sy = uniform(0...(images.height - side))
+            let x0 = uniform(0...(n - side))
+            let y0 = uniform(0...(n - side))
             let gain = Float(0.5 + 0.5 * rng.nextUnit())
             for y in 0..<side {
                 for x in 0..<side {
@@ -118,13 +126,16 @@ public enum Scenes {
         var objects = [SceneObject]()
         let wanted = uniform(1...recipe.maxObjects)
         for _ in 0..<wanted {
-            let source = uniform(0...(images.count - 1)), side = uniform(recipe.itemSizes)
+            let source = uniform(0...(images.count - 1))
+            let side = uniform(recipe.itemSizes)
             let item = resized(images, source, to: side)
             guard let tight = tightBox(item, side: side) else { continue }
             for _ in 0..<30 {
-                let x0 = uniform(0...(n - side)), y0 = uniform(0...(n - side))
-                let object = SceneObject(label: images.labels[source], xMin: x0 + tight.xMin, yMin: y0 + tight.yMin,
-                                         xMax: x0 + tight.xMax, yMax: y0 + tight.yMax)
+                let x0 = uniform(0...(n - side))
+                let y0 = uniform(0...(n - side))
+                let object = SceneObject(
+                    label: images.labels[source], xMin: x0 + tight.xMin, yMin: y0 + tight.yMin,
+                    xMax: x0 + tight.xMax, yMax: y0 + tight.yMax)
                 if objects.contains(where: { overlap($0, object) > recipe.maxOverlap }) { continue }
                 for y in 0..<side {
                     for x in 0..<side {
@@ -138,13 +149,16 @@ public enum Scenes {
         if objects.isEmpty {
             // Every drawn item was blank or did not fit: place one item in the top-left corner.
             for source in 0..<images.count {
-                let side = recipe.itemSizes.lowerBound, item = resized(images, source, to: side)
+                let side = recipe.itemSizes.lowerBound
+                let item = resized(images, source, to: side)
                 guard let tight = tightBox(item, side: side) else { continue }
                 for y in 0..<side {
                     for x in 0..<side { canvas[y * n + x] = max(canvas[y * n + x], item[y * side + x]) }
                 }
-                objects.append(SceneObject(label: images.labels[source], xMin: tight.xMin, yMin: tight.yMin,
-                                           xMax: tight.xMax, yMax: tight.yMax))
+                objects.append(
+                    SceneObject(
+                        label: images.labels[source], xMin: tight.xMin, yMin: tight.yMin,
+                        xMax: tight.xMax, yMax: tight.yMax))
                 break
             }
         }
@@ -153,15 +167,21 @@ public enum Scenes {
 
     /// Image `index` resized bilinearly to `side × side` (pixel centres aligned, edges clamped).
     static func resized(_ images: LabeledImages, _ index: Int, to side: Int) -> [Float] {
-        let w = images.width, h = images.height
+        let w = images.width
+        let h = images.height
         var out = [Float](repeating: 0, count: side * side)
-        let sx = Double(w) / Double(side), sy = Double(h) / Double(side)
+        let sx = Double(w) / Double(side)
+        let sy = Double(h) / Double(side)
         for y in 0..<side {
             let fy = min(max((Double(y) + 0.5) * sy - 0.5, 0), Double(h - 1))
-            let y0 = Int(fy), y1 = min(y0 + 1, h - 1), ty = Float(fy - Double(y0))
+            let y0 = Int(fy)
+            let y1 = min(y0 + 1, h - 1)
+            let ty = Float(fy - Double(y0))
             for x in 0..<side {
                 let fx = min(max((Double(x) + 0.5) * sx - 0.5, 0), Double(w - 1))
-                let x0 = Int(fx), x1 = min(x0 + 1, w - 1), tx = Float(fx - Double(x0))
+                let x0 = Int(fx)
+                let x1 = min(x0 + 1, w - 1)
+                let tx = Float(fx - Double(x0))
                 let top = images.pixel(index, x: x0, y: y0) * (1 - tx) + images.pixel(index, x: x1, y: y0) * tx
                 let bottom = images.pixel(index, x: x0, y: y1) * (1 - tx) + images.pixel(index, x: x1, y: y1) * tx
                 out[y * side + x] = top * (1 - ty) + bottom * ty
@@ -172,10 +192,16 @@ public enum Scenes {
 
     /// The smallest box holding every pixel ≥ `inkThreshold`, or nil for a blank item.
     static func tightBox(_ item: [Float], side: Int) -> (xMin: Int, yMin: Int, xMax: Int, yMax: Int)? {
-        var xMin = side, yMin = side, xMax = -1, yMax = -1
+        var xMin = side
+        var yMin = side
+        var xMax = -1
+        var yMax = -1
         for y in 0..<side {
             for x in 0..<side where item[y * side + x] >= inkThreshold {
-                xMin = min(xMin, x); xMax = max(xMax, x); yMin = min(yMin, y); yMax = max(yMax, y)
+                xMin = min(xMin, x)
+                xMax = max(xMax, x)
+                yMin = min(yMin, y)
+                yMax = max(yMax, y)
             }
         }
         return xMax < 0 ? nil : (xMin, yMin, xMax + 1, yMax + 1)
@@ -183,7 +209,8 @@ public enum Scenes {
 
     /// IoU of two objects' boxes.
     static func overlap(_ a: SceneObject, _ b: SceneObject) -> Double {
-        let w = min(a.xMax, b.xMax) - max(a.xMin, b.xMin), h = min(a.yMax, b.yMax) - max(a.yMin, b.yMin)
+        let w = min(a.xMax, b.xMax) - max(a.xMin, b.xMin)
+        let h = min(a.yMax, b.yMax) - max(a.yMin, b.yMin)
         guard w > 0, h > 0 else { return 0 }
         let i = Double(w * h)
         return i / (Double(a.width * a.height + b.width * b.height) - i)

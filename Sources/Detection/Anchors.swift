@@ -18,8 +18,9 @@ public struct AnchorGrid: Sendable, Equatable {
     public init(rows: Int, columns: Int, stride: Double, sizes: [Double], aspectRatios: [Double] = [1]) {
         precondition(rows > 0 && columns > 0 && stride > 0, "AnchorGrid needs a positive grid and stride")
         precondition(!sizes.isEmpty && sizes.allSatisfy { $0 > 0 }, "AnchorGrid needs positive sizes, got \(sizes)")
-        precondition(!aspectRatios.isEmpty && aspectRatios.allSatisfy { $0 > 0 },
-                     "AnchorGrid needs positive aspect ratios, got \(aspectRatios)")
+        precondition(
+            !aspectRatios.isEmpty && aspectRatios.allSatisfy { $0 > 0 },
+            "AnchorGrid needs positive aspect ratios, got \(aspectRatios)")
         self.rows = rows
         self.columns = columns
         self.stride = stride
@@ -29,7 +30,8 @@ public struct AnchorGrid: Sendable, Equatable {
         anchors.reserveCapacity(rows * columns * sizes.count * aspectRatios.count)
         for i in 0..<rows {
             for j in 0..<columns {
-                let cx = (Double(j) + 0.5) * stride, cy = (Double(i) + 0.5) * stride
+                let cx = (Double(j) + 0.5) * stride
+                let cy = (Double(i) + 0.5) * stride
                 for s in sizes {
                     for r in aspectRatios {
                         let root = r.squareRoot()
@@ -64,11 +66,14 @@ public enum AnchorTarget: Sendable, Equatable {
 ///
 /// - Throws: `DetectionError` for thresholds outside 0 < negative ≤ positive ≤ 1 or an empty `objects`.
 /// - Complexity: O(anchors · objects).
-public func assignAnchors(_ anchors: [Box], to objects: [Box], positiveIoU: Double = 0.5, negativeIoU: Double = 0.4,
-                          matchBest: Bool = true) throws -> [AnchorTarget] {
+public func assignAnchors(
+    _ anchors: [Box], to objects: [Box], positiveIoU: Double = 0.5, negativeIoU: Double = 0.4,
+    matchBest: Bool = true
+) throws -> [AnchorTarget] {
     guard negativeIoU > 0, negativeIoU <= positiveIoU, positiveIoU <= 1 else {
-        throw DetectionError("anchor assignment needs 0 < negative IoU ≤ positive IoU ≤ 1, "
-                             + "got negative \(negativeIoU), positive \(positiveIoU)")
+        throw DetectionError(
+            "anchor assignment needs 0 < negative IoU ≤ positive IoU ≤ 1, "
+                + "got negative \(negativeIoU), positive \(positiveIoU)")
     }
     guard !objects.isEmpty else { throw DetectionError("anchor assignment: empty scene, no ground-truth box") }
     var targets = [AnchorTarget]()
@@ -76,11 +81,18 @@ public func assignAnchors(_ anchors: [Box], to objects: [Box], positiveIoU: Doub
     var bestAnchor = [Int](repeating: -1, count: objects.count)
     var bestAnchorIoU = [Double](repeating: 0, count: objects.count)
     for (a, anchor) in anchors.enumerated() {
-        var best = -1, bestIoU = -1.0
+        var best = -1
+        var bestIoU = -1.0
         for (o, object) in objects.enumerated() {
             let iou = intersectionOverUnion(anchor, object)
-            if iou > bestIoU { best = o; bestIoU = iou }
-            if iou > bestAnchorIoU[o] { bestAnchorIoU[o] = iou; bestAnchor[o] = a }
+            if iou > bestIoU {
+                best = o
+                bestIoU = iou
+            }
+            if iou > bestAnchorIoU[o] {
+                bestAnchorIoU[o] = iou
+                bestAnchor[o] = a
+            }
         }
         targets.append(bestIoU >= positiveIoU ? .positive(object: best) : bestIoU < negativeIoU ? .negative : .ignored)
     }

@@ -17,8 +17,9 @@ public struct Box: Sendable, Equatable, CustomStringConvertible {
 
     /// The box of the given centre and size.
     public init(centerX: Double, centerY: Double, width: Double, height: Double) {
-        self.init(xMin: centerX - width / 2, yMin: centerY - height / 2,
-                  xMax: centerX + width / 2, yMax: centerY + height / 2)
+        self.init(
+            xMin: centerX - width / 2, yMin: centerY - height / 2,
+            xMax: centerX + width / 2, yMax: centerY + height / 2)
     }
 
     public var width: Double { xMax - xMin }
@@ -88,17 +89,22 @@ public enum BoxCoding {
     /// The deltas [t_x, t_y, t_w, t_h] of `box` against `anchor`.
     /// - Precondition: both boxes have positive width and height.
     public static func encode(_ box: Box, anchor: Box) -> [Double] {
-        precondition(box.width > 0 && box.height > 0 && anchor.width > 0 && anchor.height > 0,
-                     "BoxCoding.encode needs boxes of positive size, got \(box) and \(anchor)")
-        return [(box.centerX - anchor.centerX) / anchor.width, (box.centerY - anchor.centerY) / anchor.height,
-                log(box.width / anchor.width), log(box.height / anchor.height)]
+        precondition(
+            box.width > 0 && box.height > 0 && anchor.width > 0 && anchor.height > 0,
+            "BoxCoding.encode needs boxes of positive size, got \(box) and \(anchor)")
+        return [
+            (box.centerX - anchor.centerX) / anchor.width, (box.centerY - anchor.centerY) / anchor.height,
+            log(box.width / anchor.width), log(box.height / anchor.height),
+        ]
     }
 
     /// The box that the deltas `t` (4 values) describe against `anchor`.
     public static func decode(_ t: [Double], anchor: Box) -> Box {
         precondition(t.count == 4, "BoxCoding.decode needs 4 deltas, got \(t.count)")
-        let tw = min(max(t[2], -maxLogScale), maxLogScale), th = min(max(t[3], -maxLogScale), maxLogScale)
-        return Box(centerX: anchor.centerX + t[0] * anchor.width, centerY: anchor.centerY + t[1] * anchor.height,
-                   width: anchor.width * exp(tw), height: anchor.height * exp(th))
+        let tw = min(max(t[2], -maxLogScale), maxLogScale)
+        let th = min(max(t[3], -maxLogScale), maxLogScale)
+        return Box(
+            centerX: anchor.centerX + t[0] * anchor.width, centerY: anchor.centerY + t[1] * anchor.height,
+            width: anchor.width * exp(tw), height: anchor.height * exp(th))
     }
 }

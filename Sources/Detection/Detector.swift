@@ -21,17 +21,25 @@ public final class AnchorDetector: Trainable {
     /// - Parameter foregroundPrior: π, the probability the untrained class head gives the foreground classes
     ///   together (RetinaNet's prior initialisation): the background bias starts at log(C·(1 − π)/π), the others at
     ///   0, so that the many background anchors do not swamp the first steps.
-    public init(imageSize: Int, classes: Int, shapesPerCell: Int, channels: [Int] = [8, 16, 32],
-                foregroundPrior: Double = 0.01, seed: UInt64) {
+    public init(
+        imageSize: Int, classes: Int, shapesPerCell: Int, channels: [Int] = [8, 16, 32],
+        foregroundPrior: Double = 0.01, seed: UInt64
+    ) {
         precondition(channels.count == 3 && channels.allSatisfy { $0 > 0 }, "AnchorDetector needs 3 channel counts")
         var rng = SplitMix64(seed: seed)
-        let plan = [(1, channels[0], 2), (channels[0], channels[1], 2), (channels[1], channels[2], 2),
-                    (channels[2], channels[2], 1)]
-        convolutions = plan.map { Conv2D(inputChannels: $0.0, outputChannels: $0.1, kernel: 3, stride: $0.2,
-                                         padding: 1, using: &rng) }
+        let plan = [
+            (1, channels[0], 2), (channels[0], channels[1], 2), (channels[1], channels[2], 2),
+            (channels[2], channels[2], 1),
+        ]
+        convolutions = plan.map {
+            Conv2D(
+                inputChannels: $0.0, outputChannels: $0.1, kernel: 3, stride: $0.2,
+                padding: 1, using: &rng)
+        }
         activations = plan.map { _ in ReLU() }
-        classHead = Linear(inputs: channels[2], outputs: shapesPerCell * (classes + 1), initialisation: .glorot,
-                           using: &rng)
+        classHead = Linear(
+            inputs: channels[2], outputs: shapesPerCell * (classes + 1), initialisation: .glorot,
+            using: &rng)
         boxHead = Linear(inputs: channels[2], outputs: shapesPerCell * 4, initialisation: .glorot, using: &rng)
         let background = Float(log(Double(classes) * (1 - foregroundPrior) / foregroundPrior))
         for a in 0..<shapesPerCell { classHead.bias[a * (classes + 1) + classes] = background }
@@ -59,10 +67,13 @@ public final class AnchorDetector: Trainable {
             h = relu.forward(conv.forward(h, shape: shape))
             shape = conv.outputShape(shape)
         }
-        let logits = classHead.forward(h), deltas = boxHead.forward(h)
+        let logits = classHead.forward(h)
+        let deltas = boxHead.forward(h)
         let anchors = logits.rows * shapesPerCell
-        return (Matrix(rows: anchors, cols: classes + 1, storage: logits.storage),
-                Matrix(rows: anchors, cols: 4, storage: deltas.storage))
+        return (
+            Matrix(rows: anchors, cols: classes + 1, storage: logits.storage),
+            Matrix(rows: anchors, cols: 4, storage: deltas.storage)
+        )
     }
 
     /// Back-propagates dL/dlogits and dL/ddeltas (the shapes `forward` returned), accumulating every gradient.
@@ -89,7 +100,7 @@ public final class AnchorDetector: Trainable {
     }
 
     public func zeroGradients() {
-        convolutions.forEach { $0.zeroGradients() }
+        for convolution in convolutions { convolution.zeroGradients() }
         classHead.zeroGradients()
         boxHead.zeroGradients()
     }

@@ -4,8 +4,10 @@
 /// lower anchor first), their decoded boxes, then per-class NMS at `nmsIoU`. Scores are whatever the method ranks
 /// by (softmax probabilities for cross-entropy, raw logits for RaMBO): only their order within a class matters to
 /// AP. O(anchors · C + C · topK²).
-public func detect(scores: [[Double]], deltas: [[Double]], anchors: [Box], image: Int, topK: Int = 20,
-                   nmsIoU: Double = 0.5) -> [Detection] {
+public func detect(
+    scores: [[Double]], deltas: [[Double]], anchors: [Box], image: Int, topK: Int = 20,
+    nmsIoU: Double = 0.5
+) -> [Detection] {
     precondition(scores.count == anchors.count && deltas.count == anchors.count, "detect: one row per anchor")
     guard let classes = scores.first?.count else { return [] }
     var detections = [Detection]()

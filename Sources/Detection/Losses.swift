@@ -15,23 +15,26 @@ public struct SceneTargets: Sendable {
     ///
     /// - Throws: `DetectionError` from `validateGroundTruth` or `assignAnchors` (empty scene, box outside the
     ///   image, zero-area box).
-    public init(anchors: [Box], objects: [GroundTruth], classCount: Int, imageSize: Int,
-                positiveIoU: Double = 0.5, negativeIoU: Double = 0.4) throws {
+    public init(
+        anchors: [Box], objects: [GroundTruth], classCount: Int, imageSize: Int,
+        positiveIoU: Double = 0.5, negativeIoU: Double = 0.4
+    ) throws {
         try validateGroundTruth(objects.map(\.box), width: imageSize, height: imageSize)
         if let bad = objects.firstIndex(where: { !(0..<classCount).contains($0.label) }) {
             throw DetectionError("scene: object \(bad) has label \(objects[bad].label) outside 0..<\(classCount)")
         }
-        let assignment = try assignAnchors(anchors, to: objects.map(\.box), positiveIoU: positiveIoU,
-                                           negativeIoU: negativeIoU)
+        let assignment = try assignAnchors(
+            anchors, to: objects.map(\.box), positiveIoU: positiveIoU,
+            negativeIoU: negativeIoU)
         classes = assignment.map {
             switch $0 {
-            case let .positive(o): return objects[o].label
+            case .positive(let o): return objects[o].label
             case .negative: return classCount
             case .ignored: return nil
             }
         }
         deltas = assignment.enumerated().map { a, target in
-            if case let .positive(o) = target { return BoxCoding.encode(objects[o].box, anchor: anchors[a]) }
+            if case .positive(let o) = target { return BoxCoding.encode(objects[o].box, anchor: anchors[a]) }
             return nil
         }
     }

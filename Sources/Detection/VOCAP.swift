@@ -56,7 +56,8 @@ public func vocAllPointAP(recall: [Double], precision: [Double]) -> Double {
     guard !recall.isEmpty else { return 0 }
     var envelope = precision
     for k in stride(from: envelope.count - 2, through: 0, by: -1) { envelope[k] = max(envelope[k], envelope[k + 1]) }
-    var area = 0.0, previous = 0.0
+    var area = 0.0
+    var previous = 0.0
     for k in recall.indices where recall[k] > previous {
         area += (recall[k] - previous) * envelope[k]
         previous = recall[k]
@@ -84,8 +85,10 @@ public struct ClassEvaluation: Sendable {
 ///
 /// - Throws: `DetectionError` for a detection whose image or label is out of range or whose score is not finite.
 /// - Complexity: O(D log D + D · objects per image).
-public func evaluateDetections(_ detections: [Detection], groundTruth: [[GroundTruth]], classes: Int,
-                               iouThreshold: Double = 0.5) throws -> [ClassEvaluation] {
+public func evaluateDetections(
+    _ detections: [Detection], groundTruth: [[GroundTruth]], classes: Int,
+    iouThreshold: Double = 0.5
+) throws -> [ClassEvaluation] {
     for (k, d) in detections.enumerated() {
         guard groundTruth.indices.contains(d.image) else {
             throw DetectionError("detection \(k): image \(d.image) outside 0..<\(groundTruth.count)")
@@ -99,20 +102,34 @@ public func evaluateDetections(_ detections: [Detection], groundTruth: [[GroundT
     for (k, d) in detections.enumerated() { byClass[d.label].append(k) }
     return (0..<classes).map { c in
         let objects = groundTruth.reduce(0) { $0 + $1.filter { $0.label == c }.count }
-        let order = byClass[c].sorted { detections[$0].score > detections[$1].score
-            || (detections[$0].score == detections[$1].score && $0 < $1) }
+        let order = byClass[c].sorted {
+            detections[$0].score > detections[$1].score
+                || (detections[$0].score == detections[$1].score && $0 < $1)
+        }
         var matched = groundTruth.map { [Bool](repeating: false, count: $0.count) }
-        var tp = 0, fp = 0
-        var recall = [Double](), precision = [Double](), flags = [Bool]()
+        var tp = 0
+        var fp = 0
+        var recall = [Double]()
+        var precision = [Double]()
+        var flags = [Bool]()
         for k in order {
             let d = detections[k]
-            var best = -1, bestIoU = -1.0
+            var best = -1
+            var bestIoU = -1.0
             for (g, object) in groundTruth[d.image].enumerated() where object.label == c {
                 let iou = intersectionOverUnion(d.box, object.box)
-                if iou > bestIoU { best = g; bestIoU = iou }
+                if iou > bestIoU {
+                    best = g
+                    bestIoU = iou
+                }
             }
             let hit = best >= 0 && bestIoU >= iouThreshold && !matched[d.image][best]
-            if hit { matched[d.image][best] = true; tp += 1 } else { fp += 1 }
+            if hit {
+                matched[d.image][best] = true
+                tp += 1
+            } else {
+                fp += 1
+            }
             flags.append(hit)
             recall.append(objects > 0 ? Double(tp) / Double(objects) : 0)
             precision.append(Double(tp) / Double(tp + fp))

@@ -18,8 +18,10 @@ public struct Figure: Sendable {
     /// `colorRange`) and one colour bar, drawn beside the last heat map, instead of one bar per panel.
     public var sharedColorBar: Bool
 
-    public init(name: String, title: String? = nil, width: Int = 800, height: Int = 500, columns: Int = 1,
-                sharedColorBar: Bool = false, panels: [Panel]) {
+    public init(
+        name: String, title: String? = nil, width: Int = 800, height: Int = 500, columns: Int = 1,
+        sharedColorBar: Bool = false, panels: [Panel]
+    ) {
         self.name = name
         self.sharedColorBar = sharedColorBar
         self.title = title
@@ -45,10 +47,17 @@ public struct Figure: Sendable {
 /// empty the key goes outside, right of the plot.
 public enum KeyPosition: String, Sendable {
     case auto = "auto"
-    case topLeft = "top left", topRight = "top right", bottomLeft = "bottom left", bottomRight = "bottom right"
-    case topCenter = "top center", bottomCenter = "bottom center", centerLeft = "left center"
+    case topLeft = "top left"
+    case topRight = "top right"
+    case bottomLeft = "bottom left"
+    case bottomRight = "bottom right"
+    case topCenter = "top center"
+    case bottomCenter = "bottom center"
+    case centerLeft = "left center"
     case centerRight = "right center"
-    case outside = "outside right top", below = "below", none = "off"
+    case outside = "outside right top"
+    case below = "below"
+    case none = "off"
 }
 
 /// Colour maps for heat maps and images.
@@ -100,13 +109,15 @@ public struct Panel: Sendable {
     public var xTicks: [(label: String, at: Double)]
     public var series: [Series]
 
-    public init(title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
-                logX: Bool = false, logY: Bool = false,
-                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
-                key: KeyPosition = .auto, grid: Bool = true, square: Bool = false,
-                palette: Palette = .viridis, colorLabel: String? = nil, colorRange: ClosedRange<Double>? = nil,
-                annotations: [Annotation] = [], boxWidth: Double? = nil,
-                xTicks: [(label: String, at: Double)] = [], series: [Series]) {
+    public init(
+        title: String? = nil, xLabel: String? = nil, yLabel: String? = nil,
+        logX: Bool = false, logY: Bool = false,
+        xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
+        key: KeyPosition = .auto, grid: Bool = true, square: Bool = false,
+        palette: Palette = .viridis, colorLabel: String? = nil, colorRange: ClosedRange<Double>? = nil,
+        annotations: [Annotation] = [], boxWidth: Double? = nil,
+        xTicks: [(label: String, at: Double)] = [], series: [Series]
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel

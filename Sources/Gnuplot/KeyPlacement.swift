@@ -15,15 +15,18 @@ enum KeyPlacement {
         guard !samples.isEmpty else { return .topRight }
         // Plot area ≈ the cell less axis labels and title; a key line ≈ 15 px, a character ≈ 6.5 px, plus the
         // sample line and padding.
-        let plotWidth = max(100, cell.width - 110), plotHeight = max(80, cell.height - 90)
+        let plotWidth = max(100, cell.width - 110)
+        let plotHeight = max(80, cell.height - 90)
         let longest = titled.map { Double(($0.title ?? "").count) }.max() ?? 0
         let boxWidth = min(0.95, (longest * 6.5 + 70) / plotWidth)
         let boxHeight = min(0.95, (Double(titled.count) * 15 + 12) / plotHeight)
-        let xs = samples.map(\.0), ys = samples.map(\.1)
+        let xs = samples.map(\.0)
+        let ys = samples.map(\.1)
         let (x0, x1) = bounds(xs, panel.xRange, log: panel.logX)
         let (y0, y1) = bounds(ys, panel.yRange, log: panel.logY)
         // Candidate boxes in unit coordinates (u0, u1, v0, v1): the four corners first, then the middle of each edge.
-        let w = boxWidth, h = boxHeight
+        let w = boxWidth
+        let h = boxHeight
         let candidates: [(KeyPosition, Double, Double, Double, Double)] = [
             (.topRight, 1 - w, 1, 1 - h, 1), (.topLeft, 0, w, 1 - h, 1),
             (.bottomRight, 1 - w, 1, 0, h), (.bottomLeft, 0, w, 0, h),
@@ -33,7 +36,10 @@ enum KeyPlacement {
         let units: [(u: Double, v: Double)] = samples.map { p in ((p.0 - x0) / (x1 - x0), (p.1 - y0) / (y1 - y0)) }
         for (position, u0, u1, v0, v1) in candidates {
             // A small pad around the box: a line touching the key's border is as bad as one under it.
-            let left = u0 - 0.02, right = u1 + 0.02, bottom = v0 - 0.02, top = v1 + 0.02
+            let left = u0 - 0.02
+            let right = u1 + 0.02
+            let bottom = v0 - 0.02
+            let top = v1 + 0.02
             let hit = units.contains { p in
                 let inX = p.u >= left && p.u <= right
                 return inX && p.v >= bottom && p.v <= top
@@ -51,7 +57,8 @@ enum KeyPlacement {
         var out = [(Double, Double)]()
         for series in panel.series where series.style != .constant && series.style != .image {
             guard series.columns.count >= 2 else { continue }
-            let x = series.columns[0].map(tx), y = series.columns[1].map(ty)
+            let x = series.columns[0].map(tx)
+            let y = series.columns[1].map(ty)
             switch series.style {
             case .lines, .linesPoints, .steps:
                 for i in x.indices {
@@ -99,7 +106,8 @@ enum KeyPlacement {
 
     /// The axis ends in axis coordinates: the panel's range when set, the samples' span otherwise.
     static func bounds(_ values: [Double], _ range: ClosedRange<Double>?, log: Bool) -> (Double, Double) {
-        var lo: Double, hi: Double
+        var lo: Double
+        var hi: Double
         if let r = range {
             lo = log ? log10(max(r.lowerBound, .leastNormalMagnitude)) : r.lowerBound
             hi = log ? log10(max(r.upperBound, .leastNormalMagnitude)) : r.upperBound

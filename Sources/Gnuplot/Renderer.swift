@@ -1,5 +1,6 @@
 import Foundation
 import Support
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,8 +62,10 @@ public enum Gnuplot {
     }
 
     /// `render` with the gnuplot executable and the time limit given (tests drive a fake gnuplot through it).
-    static func render(_ figure: Figure, in directory: URL, formats: [OutputFormat], gnuplot: URL?,
-                       timeout: Double) throws -> [URL] {
+    static func render(
+        _ figure: Figure, in directory: URL, formats: [OutputFormat], gnuplot: URL?,
+        timeout: Double
+    ) throws -> [URL] {
         try write(figure, to: directory)
         guard let gnuplot else { throw GnuplotError.notInstalled }
         var outputs = [URL]()
@@ -71,12 +74,14 @@ public enum Gnuplot {
             let partial = directory.appendingPathComponent(".\(figure.name).partial.\(format.rawValue)")
             var setup = "outfile='\(partial.lastPathComponent)'"
             if format == .svg {
-                setup += "; term_override=1; set terminal svg enhanced size \(figure.width),\(figure.height) "
+                setup +=
+                    "; term_override=1; set terminal svg enhanced size \(figure.width),\(figure.height) "
                     + "font 'DejaVu Sans,10' background rgb 'white'; set output outfile"
             }
             do {
-                _ = try run(gnuplot, arguments: ["-e", setup, "\(figure.name).gp"], in: directory,
-                            script: "\(figure.name).gp", timeout: timeout)
+                _ = try run(
+                    gnuplot, arguments: ["-e", setup, "\(figure.name).gp"], in: directory,
+                    script: "\(figure.name).gp", timeout: timeout)
                 try validate(partial, as: format, figure: figure.name)
                 try replace(final, with: partial)
             } catch {
@@ -91,11 +96,13 @@ public enum Gnuplot {
     /// An ASCII preview of the figure from gnuplot's `dumb` terminal (columns × lines characters).
     ///
     /// - Precondition: the figure was written to `directory` (by `write` or `render`).
-    public static func ascii(_ figure: Figure, in directory: URL, columns: Int = 100, lines: Int = 30) throws -> String {
+    public static func ascii(_ figure: Figure, in directory: URL, columns: Int = 100, lines: Int = 30) throws -> String
+    {
         guard let gnuplot = executable else { throw GnuplotError.notInstalled }
         let setup = "term_override=1; set terminal dumb size \(columns),\(lines); set output"
-        return try run(gnuplot, arguments: ["-e", setup, "\(figure.name).gp"], in: directory,
-                       script: "\(figure.name).gp", timeout: timeout)
+        return try run(
+            gnuplot, arguments: ["-e", setup, "\(figure.name).gp"], in: directory,
+            script: "\(figure.name).gp", timeout: timeout)
     }
 
     /// The last 12 bytes of every complete PNG: the empty `IEND` chunk (length 0, type, CRC).
@@ -113,8 +120,10 @@ public enum Gnuplot {
         case .png:
             let bytes = [UInt8](data)
             guard bytes.count >= pngSignature.count + pngTrailer.count,
-                  Array(bytes.prefix(8)) == pngSignature, Array(bytes.suffix(12)) == pngTrailer else {
-                throw GnuplotError.incompleteOutput(figure: figure, format: "png",
+                Array(bytes.prefix(8)) == pngSignature, Array(bytes.suffix(12)) == pngTrailer
+            else {
+                throw GnuplotError.incompleteOutput(
+                    figure: figure, format: "png",
                     why: "\(bytes.count) bytes without the PNG signature and final IEND chunk (a full disk?)")
             }
         case .svg:
@@ -127,8 +136,10 @@ public enum Gnuplot {
     /// Runs gnuplot, returning its standard output; a non-zero exit becomes `GnuplotError.failed` with the
     /// last lines of its standard error, a run longer than `timeout` seconds is killed (SIGTERM, then SIGKILL
     /// after one second) and becomes `GnuplotError.timedOut`.
-    static func run(_ gnuplot: URL, arguments: [String], in directory: URL, script: String,
-                    timeout: Double) throws -> String {
+    static func run(
+        _ gnuplot: URL, arguments: [String], in directory: URL, script: String,
+        timeout: Double
+    ) throws -> String {
         let process = Process()
         process.executableURL = gnuplot
         process.arguments = arguments
@@ -136,8 +147,10 @@ public enum Gnuplot {
         // stdout (the dumb terminal's picture) and stderr (gnuplot's complaints) into scratch files, so neither
         // can block the other and a hung gnuplot cannot block a pipe read.
         let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("rambo-gnuplot-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))")
-        let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
+            .appendingPathComponent(
+                "rambo-gnuplot-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))")
+        let outURL = scratch.appendingPathExtension("out")
+        let errURL = scratch.appendingPathExtension("err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
@@ -167,7 +180,9 @@ public enum Gnuplot {
         let stderr = String(decoding: errData, as: UTF8.self)
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let message = stderr.split(separator: "\n").suffix(4).joined(separator: " | ")
-            let status = process.terminationReason == .exit ? "exit \(process.terminationStatus)"
+            let status =
+                process.terminationReason == .exit
+                ? "exit \(process.terminationStatus)"
                 : "killed by signal \(process.terminationStatus)"
             throw GnuplotError.failed(script: script, message: message.isEmpty ? status : message)
         }
@@ -182,8 +197,9 @@ public enum Gnuplot {
     /// Moves `partial` onto `final` in one step (POSIX rename: atomic within a folder, replaces `final`).
     static func replace(_ final: URL, with partial: URL) throws {
         guard rename(partial.path, final.path) == 0 else {
-            throw GnuplotError.invalidFigure("cannot move \(partial.lastPathComponent) to \(final.lastPathComponent): "
-                                             + String(cString: strerror(errno)))
+            throw GnuplotError.invalidFigure(
+                "cannot move \(partial.lastPathComponent) to \(final.lastPathComponent): "
+                    + String(cString: strerror(errno)))
         }
     }
 }

@@ -10,7 +10,9 @@ enum SVGCheck {
     static func problem(in data: some Collection<UInt8>) -> String? {
         let b = Array(data)
         guard String(validating: b, as: UTF8.self) != nil else { return "not UTF-8 text" }
-        var i = 0, stack = [String](), rootSeen = false
+        var i = 0
+        var stack = [String]()
+        var rootSeen = false
         func find(_ needle: String, from start: Int) -> Int? {
             let n = Array(needle.utf8)
             var j = start
@@ -43,7 +45,8 @@ enum SVGCheck {
                 guard let end = find("]]>", from: i + 9) else { return "unterminated CDATA at byte \(i)" }
                 i = end + 3
             } else if rest.hasPrefix("<!") {
-                var j = i + 2, depth = 0
+                var j = i + 2
+                var depth = 0
                 while j < b.count && !(b[j] == 0x3E && depth == 0) {
                     if b[j] == 0x5B { depth += 1 } else if b[j] == 0x5D { depth -= 1 }
                     j += 1

@@ -43,9 +43,11 @@ public struct Series: Sendable {
     /// counted in its end bins, ...). `Chapter.plot` prints them; `GnuplotScript.warnings` collects them.
     public var notes: [String] = []
 
-    public init(style: SeriesStyle, title: String?, columns: [[Double]], scanLength: Int? = nil,
-                constant: Double? = nil, color: String? = nil, lineWidth: Double = 2, dash: Int = 1,
-                pointType: Int? = nil, pointSize: Double? = nil, opacity: Double = 0.5) {
+    public init(
+        style: SeriesStyle, title: String?, columns: [[Double]], scanLength: Int? = nil,
+        constant: Double? = nil, color: String? = nil, lineWidth: Double = 2, dash: Int = 1,
+        pointType: Int? = nil, pointSize: Double? = nil, opacity: Double = 0.5
+    ) {
         self.style = style
         self.title = title
         self.columns = columns
@@ -62,60 +64,79 @@ public struct Series: Sendable {
     // MARK: - Builders
 
     /// A polyline through (x[i], y[i]).
-    public static func lines(x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-                             lineWidth: Double = 2, dash: Int = 1) -> Series {
+    public static func lines(
+        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
+        lineWidth: Double = 2, dash: Int = 1
+    ) -> Series {
         Series(style: .lines, title: title, columns: [x, y], color: color, lineWidth: lineWidth, dash: dash)
     }
 
     /// A piecewise-constant line: y[i] holds from x[i] to x[i+1] (gnuplot `steps`).
-    public static func steps(x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-                             lineWidth: Double = 2) -> Series {
+    public static func steps(
+        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
+        lineWidth: Double = 2
+    ) -> Series {
         Series(style: .steps, title: title, columns: [x, y], color: color, lineWidth: lineWidth)
     }
 
     /// Unconnected markers at (x[i], y[i]).
-    public static func points(x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-                              pointType: Int = 7, pointSize: Double = 0.6) -> Series {
-        Series(style: .points, title: title, columns: [x, y], color: color, pointType: pointType,
-               pointSize: pointSize)
+    public static func points(
+        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
+        pointType: Int = 7, pointSize: Double = 0.6
+    ) -> Series {
+        Series(
+            style: .points, title: title, columns: [x, y], color: color, pointType: pointType,
+            pointSize: pointSize)
     }
 
     /// A polyline with a marker at each point.
-    public static func linesPoints(x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-                                   dash: Int = 1, pointType: Int = 7) -> Series {
-        Series(style: .linesPoints, title: title, columns: [x, y], color: color, dash: dash,
-               pointType: pointType, pointSize: 0.8)
+    public static func linesPoints(
+        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
+        dash: Int = 1, pointType: Int = 7
+    ) -> Series {
+        Series(
+            style: .linesPoints, title: title, columns: [x, y], color: color, dash: dash,
+            pointType: pointType, pointSize: 0.8)
     }
 
     /// Points with vertical error bars ±err.
-    public static func errorBars(x: [Double], y: [Double], err: [Double], title: String? = nil,
-                                 color: String? = nil) -> Series {
+    public static func errorBars(
+        x: [Double], y: [Double], err: [Double], title: String? = nil,
+        color: String? = nil
+    ) -> Series {
         Series(style: .errorBars, title: title, columns: [x, y, err], color: color, pointType: 7, pointSize: 0.6)
     }
 
     /// A filled band between low[i] and high[i] (for mean ± sd).
-    public static func band(x: [Double], low: [Double], high: [Double], title: String? = nil,
-                            color: String? = nil, opacity: Double = 0.25) -> Series {
+    public static func band(
+        x: [Double], low: [Double], high: [Double], title: String? = nil,
+        color: String? = nil, opacity: Double = 0.25
+    ) -> Series {
         Series(style: .band, title: title, columns: [x, low, high], color: color, opacity: opacity)
     }
 
     /// Bars of the given heights centred at x (boxes fill the gaps between neighbouring x).
-    public static func bars(x: [Double], height: [Double], title: String? = nil, color: String? = nil,
-                            opacity: Double = 0.5) -> Series {
+    public static func bars(
+        x: [Double], height: [Double], title: String? = nil, color: String? = nil,
+        opacity: Double = 0.5
+    ) -> Series {
         Series(style: .boxes, title: title, columns: [x, height], color: color, opacity: opacity)
     }
 
     /// Bars of mean height over seeds with ±1 sample standard deviation as error bars:
     /// `seeds[i]` holds bar i's value in every seeded run (one run draws no error bar, and says so in `notes`).
-    public static func bars(x: [Double], seeds: [[Double]], title: String? = nil, color: String? = nil,
-                            opacity: Double = 0.5) -> Series {
+    public static func bars(
+        x: [Double], seeds: [[Double]], title: String? = nil, color: String? = nil,
+        opacity: Double = 0.5
+    ) -> Series {
         let means = seeds.map { $0.isEmpty ? Double.nan : $0.reduce(0, +) / Double($0.count) }
         let sds = zip(seeds, means).map { values, m -> Double in
             guard values.count > 1 else { return 0 }
             return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
         }
-        var series = Series(style: .barErrors, title: title, columns: [x, means, sds], color: color,
-                            lineWidth: 1.5, opacity: opacity)
+        var series = Series(
+            style: .barErrors, title: title, columns: [x, means, sds], color: color,
+            lineWidth: 1.5, opacity: opacity)
         if seeds.contains(where: { $0.count < 2 }) {
             series.notes.append("\(title ?? "bars"): a bar from fewer than 2 seeds has no error bar")
         }
@@ -126,9 +147,11 @@ public struct Series: Sendable {
     /// Heights are counts, or densities when `normalised`. No value is ever dropped: values below or above an
     /// explicit `range` are counted in the first or last bin, the key title says how many, and `notes` carries
     /// a warning. Non-finite values are not counted and are reported the same way.
-    public static func histogram(_ values: [Double], bins: Int, range: ClosedRange<Double>? = nil,
-                                 title: String? = nil, color: String? = nil, normalised: Bool = false,
-                                 opacity: Double = 0.5) -> Series {
+    public static func histogram(
+        _ values: [Double], bins: Int, range: ClosedRange<Double>? = nil,
+        title: String? = nil, color: String? = nil, normalised: Bool = false,
+        opacity: Double = 0.5
+    ) -> Series {
         let bins = max(1, bins)
         let finite = values.filter(\.isFinite)
         let lo = range?.lowerBound ?? finite.min() ?? 0
@@ -136,7 +159,8 @@ public struct Series: Sendable {
         if hi <= lo { hi = lo + 1 }
         let width = (hi - lo) / Double(bins)
         var counts = [Double](repeating: 0, count: bins)
-        var below = 0, above = 0
+        var below = 0
+        var above = 0
         for v in finite {
             if v < lo { below += 1 } else if v > hi { above += 1 }
             counts[max(0, min(bins - 1, Int(((v - lo) / width).rounded(.down))))] += 1
@@ -148,7 +172,8 @@ public struct Series: Sendable {
         let outside = below + above
         if outside > 0 {
             let share = 100 * Double(outside) / Double(values.count)
-            let text = "\(outside) of \(values.count) (\(share < 1 ? "<1" : String(Int(share.rounded()))) %) outside "
+            let text =
+                "\(outside) of \(values.count) (\(share < 1 ? "<1" : String(Int(share.rounded()))) %) outside "
                 + "[\(lo), \(hi)], counted in the end bins"
             notes.append("histogram \(title ?? ""): \(text)")
             label = (title.map { $0 + " " } ?? "") + "(\(outside) in end bins)"
@@ -163,19 +188,24 @@ public struct Series: Sendable {
 
     /// Histograms of several groups on one set of bins spanning all groups' values together, so that no group
     /// loses values to bins fitted to another (the margin-collapse defect: bins fixed to one step's range).
-    public static func histograms(_ groups: [(values: [Double], title: String?, color: String?)], bins: Int,
-                                  normalised: Bool = false, opacity: Double = 0.5) -> [Series] {
+    public static func histograms(
+        _ groups: [(values: [Double], title: String?, color: String?)], bins: Int,
+        normalised: Bool = false, opacity: Double = 0.5
+    ) -> [Series] {
         let all = groups.flatMap { $0.values.filter(\.isFinite) }
         let range = (all.min() ?? 0)...(all.max() ?? 1)
         return groups.map {
-            histogram($0.values, bins: bins, range: range, title: $0.title, color: $0.color, normalised: normalised,
-                      opacity: opacity)
+            histogram(
+                $0.values, bins: bins, range: range, title: $0.title, color: $0.color, normalised: normalised,
+                opacity: opacity)
         }
     }
 
     /// A heat map of `values[row][col]` over the grid x[col] × y[row].
     public static func heatMap(x: [Double], y: [Double], values: [[Double]], title: String? = nil) -> Series {
-        var xs = [Double](), ys = [Double](), zs = [Double]()
+        var xs = [Double]()
+        var ys = [Double]()
+        var zs = [Double]()
         for (c, xv) in x.enumerated() {
             for (r, yv) in y.enumerated() {
                 xs.append(xv)
@@ -195,9 +225,12 @@ public struct Series: Sendable {
     }
 
     /// A horizontal reference line at y = `value`.
-    public static func constant(_ value: Double, title: String? = nil, color: String? = nil, dash: Int = 2,
-                                lineWidth: Double = 2) -> Series {
-        Series(style: .constant, title: title, columns: [], constant: value, color: color, lineWidth: lineWidth,
-               dash: dash)
+    public static func constant(
+        _ value: Double, title: String? = nil, color: String? = nil, dash: Int = 2,
+        lineWidth: Double = 2
+    ) -> Series {
+        Series(
+            style: .constant, title: title, columns: [], constant: value, color: color, lineWidth: lineWidth,
+            dash: dash)
     }
 }

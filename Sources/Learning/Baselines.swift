@@ -41,14 +41,18 @@ public enum TripletDistance: Sendable {
 ///   - margin: in the units of `distance` (e.g. 0.2 for `.euclidean`).
 /// - Returns: L and ∂L/∂S (non-zero only at each active anchor's hardest positive and negative).
 /// - Complexity: O(N²).
-public func batchHardTripletLoss(similarities s: Matrix, labels: [Int], margin: Double,
-                                 distance: TripletDistance = .euclidean) -> (loss: Double, gradient: Matrix) {
+public func batchHardTripletLoss(
+    similarities s: Matrix, labels: [Int], margin: Double,
+    distance: TripletDistance = .euclidean
+) -> (loss: Double, gradient: Matrix) {
     let n = s.rows
-    precondition(s.cols == n && labels.count == n, "batchHardTripletLoss: S is \(s.rows)×\(s.cols) with \(labels.count) labels")
+    precondition(
+        s.cols == n && labels.count == n, "batchHardTripletLoss: S is \(s.rows)×\(s.cols) with \(labels.count) labels")
     var gradient = Matrix(rows: n, cols: n)
     var terms = [(anchor: Int, positive: Int, negative: Int, slopeP: Double, slopeN: Double, value: Double)]()
     for i in 0..<n {
-        var hardestPositive = -1, hardestNegative = -1
+        var hardestPositive = -1
+        var hardestNegative = -1
         for j in 0..<n where j != i {
             if labels[j] == labels[i] {
                 if hardestPositive < 0 || s[i, j] < s[i, hardestPositive] { hardestPositive = j }
@@ -82,11 +86,15 @@ public func batchHardTripletLoss(similarities s: Matrix, labels: [Int], margin: 
 /// is left out when it has no pairs. ∂L/∂s_ij = −1/|P| on positives, +1/|Q| on negatives above the margin.
 ///
 /// - Complexity: O(N²).
-public func contrastiveLoss(similarities s: Matrix, labels: [Int],
-                            negativeMargin: Double = 0.5) -> (loss: Double, gradient: Matrix) {
+public func contrastiveLoss(
+    similarities s: Matrix, labels: [Int],
+    negativeMargin: Double = 0.5
+) -> (loss: Double, gradient: Matrix) {
     let n = s.rows
-    precondition(s.cols == n && labels.count == n, "contrastiveLoss: S is \(s.rows)×\(s.cols) with \(labels.count) labels")
-    var positives = 0, negatives = 0
+    precondition(
+        s.cols == n && labels.count == n, "contrastiveLoss: S is \(s.rows)×\(s.cols) with \(labels.count) labels")
+    var positives = 0
+    var negatives = 0
     for i in 0..<n {
         for j in 0..<n where j != i {
             if labels[i] == labels[j] { positives += 1 } else { negatives += 1 }
@@ -124,7 +132,8 @@ public func binaryCrossEntropyWithLogits(logits: Matrix, targets: Matrix) -> (lo
     var gradient = logits
     var loss = 0.0
     for k in logits.storage.indices {
-        let z = Double(logits.storage[k]), t = Double(targets.storage[k])
+        let z = Double(logits.storage[k])
+        let t = Double(targets.storage[k])
         loss += max(z, 0) - z * t + log1p(exp(-abs(z)))
         let sigmoid = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
         gradient.storage[k] = Float((sigmoid - t) / count)

@@ -36,18 +36,22 @@ public final class Conv2D: Trainable {
     private var cachedShape: FeatureShape?
 
     /// - Precondition: positive channels, kernel and stride; padding ≥ 0.
-    public init<G: RandomNumberGenerator>(inputChannels: Int, outputChannels: Int, kernel: Int, stride: Int = 1,
-                                          padding: Int = 0, using generator: inout G) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
-                     "Conv2D needs positive channels, kernel and stride and padding ≥ 0")
+    public init<G: RandomNumberGenerator>(
+        inputChannels: Int, outputChannels: Int, kernel: Int, stride: Int = 1,
+        padding: Int = 0, using generator: inout G
+    ) {
+        precondition(
+            inputChannels > 0 && outputChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+            "Conv2D needs positive channels, kernel and stride and padding ≥ 0")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
         let fanIn = kernel * kernel * inputChannels
-        weight = .randomNormal(rows: fanIn, cols: outputChannels, std: (2 / Float(fanIn)).squareRoot(),
-                               using: &generator)
+        weight = .randomNormal(
+            rows: fanIn, cols: outputChannels, std: (2 / Float(fanIn)).squareRoot(),
+            using: &generator)
         bias = [Float](repeating: 0, count: outputChannels)
         weightGradient = Matrix(rows: fanIn, cols: outputChannels)
         biasGradient = bias
@@ -66,8 +70,9 @@ public final class Conv2D: Trainable {
     /// Y (output positions × outputChannels) for X of shape `shape`; caches the im2col matrix.
     /// - Complexity: O(output positions · kernel² · C_in · C_out).
     public func forward(_ x: Matrix, shape: FeatureShape) -> Matrix {
-        precondition(x.rows == shape.positions && x.cols == inputChannels,
-                     "Conv2D.forward: input is \(x.rows)×\(x.cols), shape says \(shape.positions)×\(inputChannels)")
+        precondition(
+            x.rows == shape.positions && x.cols == inputChannels,
+            "Conv2D.forward: input is \(x.rows)×\(x.cols), shape says \(shape.positions)×\(inputChannels)")
         let columns = im2col(x, shape: shape)
         cachedColumns = columns
         cachedShape = shape
@@ -92,7 +97,9 @@ public final class Conv2D: Trainable {
     /// The receptive fields of every output position, one per row: (output positions) × (kernel² · C_in).
     public func im2col(_ x: Matrix, shape: FeatureShape) -> Matrix {
         let out = outputShape(shape)
-        let c = inputChannels, k = kernel, width = k * k * c
+        let c = inputChannels
+        let k = kernel
+        let width = k * k * c
         var columns = [Float](repeating: 0, count: out.positions * width)
         x.storage.withUnsafeBufferPointer { src in
             columns.withUnsafeMutableBufferPointer { dst in
@@ -123,7 +130,9 @@ public final class Conv2D: Trainable {
     /// The adjoint of `im2col`: adds every row's window back onto the input positions it came from.
     public func col2im(_ columns: Matrix, shape: FeatureShape) -> Matrix {
         let out = outputShape(shape)
-        let c = inputChannels, k = kernel, width = k * k * c
+        let c = inputChannels
+        let k = kernel
+        let width = k * k * c
         var x = [Float](repeating: 0, count: shape.positions * c)
         columns.storage.withUnsafeBufferPointer { src in
             x.withUnsafeMutableBufferPointer { dst in

@@ -37,8 +37,10 @@ public final class Linear: Trainable {
     private var cachedInput: Matrix?
 
     /// A layer with weights drawn from `initialisation` using `generator`.
-    public init<G: RandomNumberGenerator>(inputs: Int, outputs: Int, initialisation: WeightInitialisation = .he,
-                                          using generator: inout G) {
+    public init<G: RandomNumberGenerator>(
+        inputs: Int, outputs: Int, initialisation: WeightInitialisation = .he,
+        using generator: inout G
+    ) {
         let variance: Float
         switch initialisation {
         case .he: variance = 2 / Float(inputs)
@@ -73,7 +75,9 @@ public final class Linear: Trainable {
     /// - Precondition: `forward` was called, on a batch of the same size.
     public func backward(_ dy: Matrix) -> Matrix {
         guard let x = cachedInput else { preconditionFailure("Linear.backward called before forward") }
-        precondition(dy.rows == x.rows && dy.cols == outputs, "Linear.backward: dY is \(dy.rows)×\(dy.cols), expected \(x.rows)×\(outputs)")
+        precondition(
+            dy.rows == x.rows && dy.cols == outputs,
+            "Linear.backward: dY is \(dy.rows)×\(dy.cols), expected \(x.rows)×\(outputs)")
         weightGradient += matmul(x, dy, transposeA: true)
         let db = dy.columnSums()
         for j in biasGradient.indices { biasGradient[j] += db[j] }
@@ -132,7 +136,8 @@ public final class MLP: Trainable {
         var layers = [Linear]()
         for l in 0..<(sizes.count - 1) {
             let last = l == sizes.count - 2
-            layers.append(Linear(inputs: sizes[l], outputs: sizes[l + 1], initialisation: last ? .glorot : .he, using: &rng))
+            layers.append(
+                Linear(inputs: sizes[l], outputs: sizes[l + 1], initialisation: last ? .glorot : .he, using: &rng))
         }
         self.layers = layers
         self.activations = (0..<(sizes.count - 2)).map { _ in ReLU() }

@@ -3,8 +3,9 @@
 extension Matrix {
     @usableFromInline
     func checkSameShape(_ other: Matrix, _ op: String) {
-        precondition(rows == other.rows && cols == other.cols,
-                     "\(op): shapes \(rows)×\(cols) and \(other.rows)×\(other.cols) differ")
+        precondition(
+            rows == other.rows && cols == other.cols,
+            "\(op): shapes \(rows)×\(cols) and \(other.rows)×\(other.cols) differ")
     }
 
     /// Applies `transform` to every entry.

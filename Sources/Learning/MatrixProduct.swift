@@ -21,14 +21,18 @@ import Dispatch
 ///   - threads: worker count; `nil` uses up to 2 threads for products of at least 2²² multiply-adds, else 1.
 /// - Precondition: the inner dimensions agree.
 /// - Complexity: O(m·n·k) time, O(m·k + k·n) extra memory for the packed copies.
-public func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
-                   threads: Int? = nil) -> Matrix {
+public func matmul(
+    _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
+    threads: Int? = nil
+) -> Matrix {
     let m = transposeA ? a.cols : a.rows
     let k = transposeA ? a.rows : a.cols
     let kB = transposeB ? b.cols : b.rows
     let n = transposeB ? b.rows : b.cols
-    precondition(k == kB, "matmul: inner dimensions differ (\(k) vs \(kB)); "
-                 + "A is \(a.rows)×\(a.cols)\(transposeA ? "ᵀ" : ""), B is \(b.rows)×\(b.cols)\(transposeB ? "ᵀ" : "")")
+    precondition(
+        k == kB,
+        "matmul: inner dimensions differ (\(k) vs \(kB)); "
+            + "A is \(a.rows)×\(a.cols)\(transposeA ? "ᵀ" : ""), B is \(b.rows)×\(b.cols)\(transposeB ? "ᵀ" : "")")
     if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, cols: n) }
 
     // Strides such that op(A)(i, p) = a.storage[i * aRow + p * aCol], op(B)(p, j) = b.storage[p * bRow + j * bCol].
@@ -43,8 +47,10 @@ public func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transpose
 /// The product of packed operands (see `packRowBlocks`, `packColumnPanels`) as a new `m × n` matrix.
 /// Callers that multiply many row blocks by one right operand pack it once and call this directly.
 @usableFromInline
-func multiplyPacked(_ packedA: [SIMD4<Float>], _ packedB: [SIMD8<Float>], m: Int, n: Int, k: Int,
-                    threads: Int) -> Matrix {
+func multiplyPacked(
+    _ packedA: [SIMD4<Float>], _ packedB: [SIMD8<Float>], m: Int, n: Int, k: Int,
+    threads: Int
+) -> Matrix {
     var c = Matrix(rows: m, cols: n)
     if m == 0 || n == 0 || k == 0 { return c }
     let rowBlocks = (m + 3) / 4
@@ -53,7 +59,9 @@ func multiplyPacked(_ packedA: [SIMD4<Float>], _ packedB: [SIMD8<Float>], m: Int
         packedB.withUnsafeBufferPointer { pb in
             c.storage.withUnsafeMutableBufferPointer { pc in
                 // Workers write disjoint rows of C, so sharing the raw pointers across threads is safe.
-                nonisolated(unsafe) let paBase = pa.baseAddress!, pbBase = pb.baseAddress!, pcBase = pc.baseAddress!
+                nonisolated(unsafe) let paBase = pa.baseAddress!
+                nonisolated(unsafe) let pbBase = pb.baseAddress!
+                nonisolated(unsafe) let pcBase = pc.baseAddress!
                 if workers == 1 {
                     multiplyTiles(paBase, pbBase, pcBase, m: m, n: n, k: k, blocks: 0..<rowBlocks)
                 } else {
@@ -75,8 +83,10 @@ func multiplyPacked(_ packedA: [SIMD4<Float>], _ packedB: [SIMD8<Float>], m: Int
 /// Copies op(A) (m×k) into blocks of 4 rows: element `ib*k + p` holds rows 4ib…4ib+3 at depth p (zero past m).
 /// `firstRow` offsets the source rows, to pack rows `firstRow ..< firstRow + m` of a larger matrix.
 @usableFromInline
-func packRowBlocks(_ src: [Float], rows m: Int, depth k: Int, rowStride: Int, depthStride: Int,
-                   firstRow: Int = 0) -> [SIMD4<Float>] {
+func packRowBlocks(
+    _ src: [Float], rows m: Int, depth k: Int, rowStride: Int, depthStride: Int,
+    firstRow: Int = 0
+) -> [SIMD4<Float>] {
     let blocks = (m + 3) / 4
     var packed = [SIMD4<Float>](repeating: .zero, count: blocks * k)
     src.withUnsafeBufferPointer { s in
@@ -93,11 +103,14 @@ func packRowBlocks(_ src: [Float], rows m: Int, depth k: Int, rowStride: Int, de
                     // A full block of a transposed A: 4 contiguous floats per depth step.
                     let raw = UnsafeRawPointer(s.baseAddress!)
                     for p in 0..<k {
-                        out[ib * k + p] = raw.loadUnaligned(fromByteOffset: (p * depthStride + firstRow + ib * 4) * 4, as: SIMD4<Float>.self)
+                        out[ib * k + p] = raw.loadUnaligned(
+                            fromByteOffset: (p * depthStride + firstRow + ib * 4) * 4, as: SIMD4<Float>.self)
                     }
                 } else {
                     for p in 0..<k {
-                        for r in 0..<rowsHere { out[ib * k + p][r] = s[(firstRow + ib * 4 + r) * rowStride + p * depthStride] }
+                        for r in 0..<rowsHere {
+                            out[ib * k + p][r] = s[(firstRow + ib * 4 + r) * rowStride + p * depthStride]
+                        }
                     }
                 }
             }
@@ -125,7 +138,8 @@ func packColumnPanels(_ src: [Float], cols n: Int, depth k: Int, depthStride: In
                     // A full panel of a row-major B: 8 contiguous floats per depth step.
                     let raw = UnsafeRawPointer(s.baseAddress!)
                     for p in 0..<k {
-                        out[jb * k + p] = raw.loadUnaligned(fromByteOffset: (p * depthStride + jb * 8) * 4, as: SIMD8<Float>.self)
+                        out[jb * k + p] = raw.loadUnaligned(
+                            fromByteOffset: (p * depthStride + jb * 8) * 4, as: SIMD8<Float>.self)
                     }
                 } else {
                     for p in 0..<k {
@@ -141,8 +155,10 @@ func packColumnPanels(_ src: [Float], cols n: Int, depth k: Int, depthStride: In
 /// C rows of the given row blocks = packed A · packed B. Loops: a group of row blocks (kept hot in L2) ×
 /// every panel of B (kept hot in L1) × each row block of the group → one 4×8 tile over the full depth k.
 @usableFromInline
-func multiplyTiles(_ a: UnsafePointer<SIMD4<Float>>, _ b: UnsafePointer<SIMD8<Float>>, _ c: UnsafeMutablePointer<Float>,
-                    m: Int, n: Int, k: Int, blocks: Range<Int>) {
+func multiplyTiles(
+    _ a: UnsafePointer<SIMD4<Float>>, _ b: UnsafePointer<SIMD8<Float>>, _ c: UnsafeMutablePointer<Float>,
+    m: Int, n: Int, k: Int, blocks: Range<Int>
+) {
     let panels = (n + 7) / 8
     let group = 16
     var g = blocks.lowerBound
@@ -152,8 +168,10 @@ func multiplyTiles(_ a: UnsafePointer<SIMD4<Float>>, _ b: UnsafePointer<SIMD8<Fl
             let bp = b + jb * k
             for ib in g..<groupEnd {
                 let ap = a + ib * k
-                var c0 = SIMD8<Float>.zero, c1 = SIMD8<Float>.zero
-                var c2 = SIMD8<Float>.zero, c3 = SIMD8<Float>.zero
+                var c0 = SIMD8<Float>.zero
+                var c1 = SIMD8<Float>.zero
+                var c2 = SIMD8<Float>.zero
+                var c3 = SIMD8<Float>.zero
                 for p in 0..<k {
                     let bv = bp[p]
                     let av = ap[p]
@@ -163,7 +181,8 @@ func multiplyTiles(_ a: UnsafePointer<SIMD4<Float>>, _ b: UnsafePointer<SIMD8<Fl
                     c3 += bv * av[3]
                 }
                 // Write the valid part of the tile.
-                let rowsHere = min(4, m - ib * 4), colsHere = min(8, n - jb * 8)
+                let rowsHere = min(4, m - ib * 4)
+                let colsHere = min(8, n - jb * 8)
                 let tile = (c0, c1, c2, c3)
                 for r in 0..<rowsHere {
                     let v: SIMD8<Float>
@@ -186,7 +205,8 @@ func multiplyTiles(_ a: UnsafePointer<SIMD4<Float>>, _ b: UnsafePointer<SIMD8<Fl
 ///
 /// - Complexity: O(m·n·k).
 public func naiveMatmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> [[Double]] {
-    let m = transposeA ? a.cols : a.rows, k = transposeA ? a.rows : a.cols
+    let m = transposeA ? a.cols : a.rows
+    let k = transposeA ? a.rows : a.cols
     let n = transposeB ? b.rows : b.cols
     precondition(k == (transposeB ? b.cols : b.rows), "naiveMatmul: inner dimensions differ")
     func av(_ i: Int, _ p: Int) -> Double { Double(transposeA ? a[p, i] : a[i, p]) }

@@ -30,7 +30,8 @@ public final class Adam {
         step += 1
         beta1Power *= beta1
         beta2Power *= beta2
-        let correction1 = 1 - beta1Power, correction2 = 1 - beta2Power
+        let correction1 = 1 - beta1Power
+        let correction2 = 1 - beta2Power
         let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
         model.updateParameters { slot, value, gradient in
             var m = firstMoments[slot] ?? Matrix(rows: value.rows, cols: value.cols)
@@ -40,7 +41,8 @@ public final class Adam {
                 let g = gradient.storage[k]
                 m.storage[k] = b1 * m.storage[k] + (1 - b1) * g
                 v.storage[k] = b2 * v.storage[k] + (1 - b2) * g * g
-                let mHat = m.storage[k] / correction1, vHat = v.storage[k] / correction2
+                let mHat = m.storage[k] / correction1
+                let vHat = v.storage[k] / correction2
                 value.storage[k] -= lr * mHat / (vHat.squareRoot() + eps)
             }
             firstMoments[slot] = m

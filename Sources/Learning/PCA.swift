@@ -36,7 +36,8 @@ public struct PrincipalComponents: Sendable {
     /// - Precondition: `data` has at least 2 rows, finite entries, and `1 ≤ count ≤ data.cols`;
     ///   `iterations ≥ 0`, `oversampling ≥ 0`.
     public init(fitting data: Matrix, count: Int, iterations: Int = 30, oversampling: Int = 8, seed: UInt64 = 1) {
-        let n = data.rows, d = data.cols
+        let n = data.rows
+        let d = data.cols
         precondition(n >= 2, "PrincipalComponents needs at least 2 rows, got \(n)")
         precondition(count >= 1 && count <= d, "PrincipalComponents: count must be in 1...\(d), got \(count)")
         precondition(iterations >= 0 && oversampling >= 0, "PrincipalComponents: negative iterations or oversampling")
@@ -62,7 +63,7 @@ public struct PrincipalComponents: Sendable {
         var rng = SplitMix64(seed: seed)
         var basis = orthonormalColumns(Matrix.randomNormal(rows: d, cols: b, using: &rng), using: &rng)
         for _ in 0..<iterations {
-            let projected = matmul(centred, basis)                         // N × b
+            let projected = matmul(centred, basis)  // N × b
             basis = orthonormalColumns(matmul(centred, projected, transposeA: true), using: &rng)  // d × b
         }
 
@@ -75,7 +76,12 @@ public struct PrincipalComponents: Sendable {
                 for q in p..<b { small[p][q] += zp * Double(projected.storage[i * b + q]) }
             }
         }
-        for p in 0..<b { for q in p..<b { small[p][q] *= scale; small[q][p] = small[p][q] } }
+        for p in 0..<b {
+            for q in p..<b {
+                small[p][q] *= scale
+                small[q][p] = small[p][q]
+            }
+        }
         let (values, vectors) = symmetricEigen(small)
         let order = values.indices.sorted { values[$0] > values[$1] }.prefix(count)
 
@@ -121,7 +127,8 @@ public struct PrincipalComponents: Sendable {
 /// is (numerically) in the span of the earlier ones is replaced by a random direction orthogonal to them, so the
 /// result always has `m.cols` orthonormal columns.
 func orthonormalColumns<G: RandomNumberGenerator>(_ m: Matrix, using rng: inout G) -> Matrix {
-    let rows = m.rows, cols = m.cols
+    let rows = m.rows
+    let cols = m.cols
     var columns = (0..<cols).map { c in (0..<rows).map { Double(m.storage[$0 * cols + c]) } }
     let scale = columns.map { $0.reduce(0) { max($0, abs($1)) } }.max() ?? 0
     for c in 0..<cols {
@@ -166,19 +173,23 @@ func symmetricEigen(_ matrix: [[Double]]) -> (values: [Double], vectors: [[Doubl
                 // The rotation J (J_pp = J_qq = c, J_pq = s, J_qp = −s) with Jᵀ A J zero at (p, q).
                 let theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
                 let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-                let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                let c = 1 / (t * t + 1).squareRoot()
+                let s = t * c
                 for k in 0..<n {
-                    let akp = a[k][p], akq = a[k][q]
+                    let akp = a[k][p]
+                    let akq = a[k][q]
                     a[k][p] = c * akp - s * akq
                     a[k][q] = s * akp + c * akq
                 }
                 for k in 0..<n {
-                    let apk = a[p][k], aqk = a[q][k]
+                    let apk = a[p][k]
+                    let aqk = a[q][k]
                     a[p][k] = c * apk - s * aqk
                     a[q][k] = s * apk + c * aqk
                 }
                 for k in 0..<n {
-                    let vkp = v[k][p], vkq = v[k][q]
+                    let vkp = v[k][p]
+                    let vkq = v[k][q]
                     v[k][p] = c * vkp - s * vkq
                     v[k][q] = s * vkp + c * vkq
                 }

@@ -60,11 +60,13 @@ public struct RecallEmbeddingLoss: EmbeddingLoss {
             memory = stacked
             t = matmul(e, stacked, transposeB: true)
         }
-        var lists = [[Double]](), relevance = [[Bool]]()
+        var lists = [[Double]]()
+        var relevance = [[Bool]]()
         lists.reserveCapacity(b)
         relevance.reserveCapacity(b)
         for q in 0..<b {
-            var row = [Double](), rel = [Bool]()
+            var row = [Double]()
+            var rel = [Bool]()
             row.reserveCapacity(b - 1 + m)
             rel.reserveCapacity(b - 1 + m)
             for j in 0..<b where j != q {

@@ -37,9 +37,12 @@ public func retrievalDepth(labels: [Int], minimum: Int = 8) -> Int {
 ///   zero-norm row.
 /// - Complexity: O(N² d) for the products plus O(N² + N · depth log depth) for the selection;
 ///   O(N · depth + threads · blockRows · N) memory.
-public func retrievalRanking(embeddings: Matrix, labels: [Int], depth: Int? = nil, blockRows: Int = 256,
-                             threads: Int? = nil) throws -> RetrievalRanking {
-    let n = embeddings.rows, d = embeddings.cols
+public func retrievalRanking(
+    embeddings: Matrix, labels: [Int], depth: Int? = nil, blockRows: Int = 256,
+    threads: Int? = nil
+) throws -> RetrievalRanking {
+    let n = embeddings.rows
+    let d = embeddings.cols
     guard n > 0, d > 0 else { throw RamboError.empty(name: "embeddings") }
     guard labels.count == n else { throw RamboError.lengthMismatch(name: "labels", expected: n, actual: labels.count) }
     for (index, value) in embeddings.storage.enumerated() where !value.isFinite {
@@ -61,9 +64,11 @@ public func retrievalRanking(embeddings: Matrix, labels: [Int], depth: Int? = ni
         let workers = max(1, min(threads ?? 2, blocks))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             for b in stride(from: w, to: blocks, by: workers) {
-                let start = b * blockRows, end = min(n, start + blockRows)
-                let queries = packRowBlocks(unit.storage, rows: end - start, depth: d,
-                                            rowStride: d, depthStride: 1, firstRow: start)
+                let start = b * blockRows
+                let end = min(n, start + blockRows)
+                let queries = packRowBlocks(
+                    unit.storage, rows: end - start, depth: d,
+                    rowStride: d, depthStride: 1, firstRow: start)
                 let similarities = multiplyPacked(queries, gallery, m: end - start, n: n, k: d, threads: 1)
                 let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n - 1)
                 defer { keys.deallocate() }
@@ -129,7 +134,8 @@ func rankingKey(similarity: Float, index: Int) -> UInt64 {
 /// Quickselect with a median-of-three pivot: expected O(n).
 func selectSmallest(_ keys: UnsafeMutableBufferPointer<UInt64>, count: Int) {
     guard count > 0, count < keys.count else { return }
-    var low = 0, high = keys.count - 1
+    var low = 0
+    var high = keys.count - 1
     let target = count - 1  // after this, keys[target] is in its sorted place, smaller ones before it
     while low < high {
         let mid = low + (high - low) / 2
@@ -138,7 +144,8 @@ func selectSmallest(_ keys: UnsafeMutableBufferPointer<UInt64>, count: Int) {
         if keys[high] < keys[low] { keys.swapAt(high, low) }
         if keys[high] < keys[mid] { keys.swapAt(high, mid) }
         let pivot = keys[mid]
-        var i = low, j = high
+        var i = low
+        var j = high
         while i <= j {  // Hoare partition; keys are distinct (the index is part of the key)
             while keys[i] < pivot { i += 1 }
             while keys[j] > pivot { j -= 1 }

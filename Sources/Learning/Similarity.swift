@@ -57,7 +57,8 @@ public func similarityMatrix(_ embeddings: Matrix) -> Matrix {
 ///
 /// - Complexity: O(N² d).
 public func similarityMatrixBackward(_ gradient: Matrix, embeddings: Matrix) -> Matrix {
-    precondition(gradient.rows == embeddings.rows && gradient.cols == embeddings.rows,
-                 "similarity gradient is \(gradient.rows)×\(gradient.cols), expected \(embeddings.rows)×\(embeddings.rows)")
+    precondition(
+        gradient.rows == embeddings.rows && gradient.cols == embeddings.rows,
+        "similarity gradient is \(gradient.rows)×\(gradient.cols), expected \(embeddings.rows)×\(embeddings.rows)")
     return matmul(gradient.addingTranspose(), embeddings)
 }

@@ -27,7 +27,8 @@ public struct Standardizer: Sendable, Equatable {
     /// - Precondition: `data` has at least one row and finite entries; `minimumScale > 0`.
     /// - Complexity: O(N · d), two passes.
     public init(fitting data: Matrix, scale kind: Scale = .perFeature, minimumScale: Float = 1e-6) {
-        let n = data.rows, d = data.cols
+        let n = data.rows
+        let d = data.cols
         precondition(n >= 1, "Standardizer needs at least one row")
         precondition(minimumScale > 0, "Standardizer: minimumScale must be positive")
         precondition(data.storage.allSatisfy(\.isFinite), "Standardizer: data has a non-finite entry")

@@ -135,7 +135,8 @@ public struct CombinedScoreLoss<A: ScoreLoss, B: ScoreLoss>: ScoreLoss {
         self.weight = weight
     }
     public mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
-        let a = first.evaluate(scores: scores, targets: targets), b = second.evaluate(scores: scores, targets: targets)
+        let a = first.evaluate(scores: scores, targets: targets)
+        let b = second.evaluate(scores: scores, targets: targets)
         let w = Float(weight)
         return ((1 - weight) * a.loss + weight * b.loss, (1 - w) * a.gradient + w * b.gradient)
     }

@@ -50,8 +50,10 @@ public struct APLoss: Sendable {
     /// - Complexity: O(n log n), one argsort.
     public func rankUpstream(scores: [Double], relevance: [Bool]) -> [Double] {
         guard relevance.contains(true) else { return [Double](repeating: 0, count: scores.count) }
-        return APCore.rankUpstream(shifted: marginShifted(scores, relevance: relevance, alpha: margin),
-                                   relevance: relevance, weight: 1, convention: convention).upstream
+        return APCore.rankUpstream(
+            shifted: marginShifted(scores, relevance: relevance, alpha: margin),
+            relevance: relevance, weight: 1, convention: convention
+        ).upstream
     }
 
     /// The loss 1 − AP of one list; 0 when it has no positive (`official`: NaN).
@@ -67,7 +69,9 @@ public struct APLoss: Sendable {
     /// - Parameter upstream: dOuter/dL, the factor autodiff passes down (1 for the plain gradient). The blackbox
     ///   backward perturbs with λ · upstream · dL/drk, as the code's autograd does, so it is not a mere rescaling.
     /// - Complexity: O(n) radix passes: one sort of the list and one of its positives.
-    public func valueAndGradient(scores: [Double], relevance: [Bool], upstream: Double = 1)
+    public func valueAndGradient(
+        scores: [Double], relevance: [Bool], upstream: Double = 1
+    )
         -> (loss: Double, gradient: [Double])
     {
         let result = valueAndGradient(scores: [scores], relevance: [relevance], upstream: upstream)
@@ -88,8 +92,9 @@ public struct APLoss: Sendable {
         scores: [Double], relevance: [Bool], upstream: Double = 1, workspace: inout RankingWorkspace,
         gradient: inout [Double]
     ) -> Double {
-        precondition(relevance.count == scores.count,
-                     "relevance has \(relevance.count) entries, expected \(scores.count)")
+        precondition(
+            relevance.count == scores.count,
+            "relevance has \(relevance.count) entries, expected \(scores.count)")
         gradient.resizeUninitialized(to: scores.count)
         guard relevance.contains(true) else {
             gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -105,10 +110,13 @@ public struct APLoss: Sendable {
     ///
     /// - Complexity: O(n), one radix sort.
     public func forward(scores: [Double], relevance: [Bool], workspace: inout RankingWorkspace) -> Double {
-        precondition(relevance.count == scores.count,
-                     "relevance has \(relevance.count) entries, expected \(scores.count)")
-        guard let precision = APCore.precision(scores: scores, relevance: relevance, half: margin / 2,
-                                               convention: convention, workspace: &workspace)
+        precondition(
+            relevance.count == scores.count,
+            "relevance has \(relevance.count) entries, expected \(scores.count)")
+        guard
+            let precision = APCore.precision(
+                scores: scores, relevance: relevance, half: margin / 2,
+                convention: convention, workspace: &workspace)
         else { return convention == .official ? .nan : 0 }
         return 1 - precision
     }
@@ -124,8 +132,10 @@ public struct APLoss: Sendable {
         var sum = 0.0
         var valid = 0
         for l in scores.indices {
-            if let precision = APCore.precision(scores: scores[l], relevance: relevance[l], half: margin / 2,
-                                                convention: convention, workspace: &workspace) {
+            if let precision = APCore.precision(
+                scores: scores[l], relevance: relevance[l], half: margin / 2,
+                convention: convention, workspace: &workspace)
+            {
                 sum += precision
                 valid += 1
             }
@@ -193,8 +203,9 @@ enum APCore {
         }
         return scores.withUnsafeBufferPointer { y in
             relevance.withUnsafeBufferPointer { rel in
-                workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: 0, lambda: 1,
-                                                 gradient: nil)
+                workspace.averagePrecisionKernel(
+                    scores: y, relevance: rel, half: half, weight: 0, lambda: 1,
+                    gradient: nil)
             }
         }
     }
@@ -209,8 +220,9 @@ enum APCore {
     ) -> Double {
         guard convention == .paper, scores.count <= RankingWorkspace.maximumAPCount else {
             let shifted = marginShifted(scores, relevance: relevance, alpha: 2 * half)
-            let result = referenceBackward(shifted: shifted, relevance: relevance, weight: weight, lambda: lambda,
-                                           convention: convention)
+            let result = referenceBackward(
+                shifted: shifted, relevance: relevance, weight: weight, lambda: lambda,
+                convention: convention)
             gradient = result.gradient
             return result.precision
         }
@@ -218,8 +230,9 @@ enum APCore {
         return scores.withUnsafeBufferPointer { y in
             relevance.withUnsafeBufferPointer { rel in
                 gradient.withUnsafeMutableBufferPointer { out in
-                    workspace.averagePrecisionKernel(scores: y, relevance: rel, half: half, weight: weight,
-                                                     lambda: lambda, gradient: out.baseAddress)!
+                    workspace.averagePrecisionKernel(
+                        scores: y, relevance: rel, half: half, weight: weight,
+                        lambda: lambda, gradient: out.baseAddress)!
                 }
             }
         }
@@ -228,20 +241,24 @@ enum APCore {
     /// `precision` of scores that are already shifted (MAPLoss applies its own margin).
     static func precision(shifted: [Double], relevance: [Bool], convention: Convention) -> Double? {
         var workspace = RankingWorkspace()
-        return precision(scores: shifted, relevance: relevance, half: 0, convention: convention,
-                         workspace: &workspace)
+        return precision(
+            scores: shifted, relevance: relevance, half: 0, convention: convention,
+            workspace: &workspace)
     }
 
     /// `backward` of scores that are already shifted (MAPLoss applies its own margin).
     ///
     /// - Precondition: the list has a positive.
-    static func backward(shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention)
+    static func backward(
+        shifted: [Double], relevance: [Bool], weight: Double, lambda: Double, convention: Convention
+    )
         -> (precision: Double, gradient: [Double])
     {
         var workspace = RankingWorkspace()
         var gradient: [Double] = []
-        let precision = backward(scores: shifted, relevance: relevance, half: 0, weight: weight, lambda: lambda,
-                                 convention: convention, workspace: &workspace, gradient: &gradient)
+        let precision = backward(
+            scores: shifted, relevance: relevance, half: 0, weight: weight, lambda: lambda,
+            convention: convention, workspace: &workspace, gradient: &gradient)
         return (precision, gradient)
     }
 
@@ -271,13 +288,16 @@ enum APCore {
     /// (`official`) for positives, 0 for negatives; with the sorted order and the list's precision term.
     ///
     /// - Precondition: the list has a positive.
-    static func rankUpstream(shifted: [Double], relevance: [Bool], weight: Double, convention: Convention)
+    static func rankUpstream(
+        shifted: [Double], relevance: [Bool], weight: Double, convention: Convention
+    )
         -> (order: [Int], precision: Double, upstream: [Double])
     {
         let positives = relevance.reduce(0) { $0 + ($1 ? 1 : 0) }
         let order = argsortDescending(shifted)
         let length = Double(shifted.count)
-        let positiveCount = convention == .paper
+        let positiveCount =
+            convention == .paper
             ? Double(positives) : Double(positives) + OfficialRanking.positivesEpsilon
         var upstream = [Double](repeating: 0, count: shifted.count)
         var positivesSoFar = 0
@@ -286,11 +306,13 @@ enum APCore {
             positivesSoFar += 1
             switch convention {
             case .paper:
-                let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+                let rankAll = Double(position + 1)
+                let rankPositive = Double(positivesSoFar)
                 sum += rankPositive / rankAll
                 upstream[index] = weight * rankPositive / (rankAll * rankAll * positiveCount)
             case .official:
-                let rankAll = Double(position + 1) / length, rankPositive = Double(positivesSoFar) / length
+                let rankAll = Double(position + 1) / length
+                let rankPositive = Double(positivesSoFar) / length
                 sum += rankPositive / rankAll
                 upstream[index] = weight * rankPositive / (rankAll * rankAll) / positiveCount
             }
@@ -309,8 +331,9 @@ enum APCore {
             let result = official(shifted: shifted, relevance: relevance, weight: weight, lambda: lambda)
             return (result.precision, result.gradient!)
         }
-        let (order, precision, upstream) = rankUpstream(shifted: shifted, relevance: relevance, weight: weight,
-                                                        convention: convention)
+        let (order, precision, upstream) = rankUpstream(
+            shifted: shifted, relevance: relevance, weight: weight,
+            convention: convention)
         let ranks = ranks(fromOrder: order)
         let gradient: [Double]
         switch convention {
@@ -330,7 +353,9 @@ enum APCore {
     ///
     /// - Precondition: the list has a positive.
     /// - Complexity: two rankings, O(n).
-    static func official(shifted: [Double], relevance: [Bool], weight: Double?, lambda: Double)
+    static func official(
+        shifted: [Double], relevance: [Bool], weight: Double?, lambda: Double
+    )
         -> (precision: Double, gradient: [Double]?)
     {
         let n = shifted.count
@@ -356,8 +381,10 @@ enum APCore {
         for i in 0..<n where relevance[i] {
             upstream[i] = Double(-dRatio * (ratios[i] / OfficialRanking.normalised(ranks[i], n)))
         }
-        return (sum / denominator,
-                OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda))
+        return (
+            sum / denominator,
+            OfficialRanking.rankBackward(scores: shifted, ranks: ranks, upstream: upstream, lambda: lambda)
+        )
     }
 
     static func divide(_ sum: Double, positives: Int, convention: Convention) -> Double {

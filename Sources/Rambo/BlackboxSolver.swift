@@ -52,7 +52,9 @@ extension BlackboxSolver {
     /// - Precondition: the inputs are valid (see `validateBackward`).
     /// - Complexity: one extra solver call (two when `solution` is `nil`).
     @inlinable
-    public func backward(weights: [Double], solution: [Double]? = nil, upstream: [Double], lambda: Double)
+    public func backward(
+        weights: [Double], solution: [Double]? = nil, upstream: [Double], lambda: Double
+    )
         -> [Double]
     {
         let forward = solution ?? solve(weights)
@@ -156,7 +158,10 @@ public struct FiniteSetSolver: BlackboxSolver, Sendable {
         var bestValue = Double.infinity
         for (k, c) in candidates.enumerated() {
             let value = dot(weights, c) + extra(c)
-            if value < bestValue { best = k; bestValue = value }
+            if value < bestValue {
+                best = k
+                bestValue = value
+            }
         }
         return best
     }
@@ -231,14 +236,16 @@ public struct GridPathSolver: BlackboxSolver, Sendable {
                     best[k] = best[k - columns] + weights[k]
                     fromAbove[k] = true
                 } else {
-                    let above = best[k - columns], left = best[k - 1]
+                    let above = best[k - columns]
+                    let left = best[k - 1]
                     fromAbove[k] = above <= left
                     best[k] = min(above, left) + weights[k]
                 }
             }
         }
         var path = [Double](repeating: 0, count: rows * columns)
-        var r = rows - 1, c = columns - 1
+        var r = rows - 1
+        var c = columns - 1
         while true {
             path[r * columns + c] = 1
             if r == 0 && c == 0 { break }
@@ -255,7 +262,10 @@ public struct GridPathSolver: BlackboxSolver, Sendable {
         func walk(_ r: Int, _ c: Int, _ path: [Double]) {
             var path = path
             path[r * columns + c] = 1
-            if r == rows - 1 && c == columns - 1 { result.append(path); return }
+            if r == rows - 1 && c == columns - 1 {
+                result.append(path)
+                return
+            }
             if r + 1 < rows { walk(r + 1, c, path) }
             if c + 1 < columns { walk(r, c + 1, path) }
         }

@@ -106,7 +106,9 @@ public enum OfficialRanking {
     ///   - upstream: g = dL/d(rk/L), one per score (rounded to Float32 as torch's autograd does).
     ///   - lambda: λ_code > 0.
     /// - Complexity: one ranking, O(n).
-    static func rankBackward(scores: [Double], ranks given: [Int]? = nil, upstream: [Double], lambda: Double)
+    static func rankBackward(
+        scores: [Double], ranks given: [Int]? = nil, upstream: [Double], lambda: Double
+    )
         -> [Double]
     {
         let forward = given ?? ranks(scores)

@@ -40,21 +40,28 @@ public struct Blackbox<Solver: BlackboxSolver> {
     }
 
     @derivative(of: callAsFunction)
-    public func _vjpCallAsFunction(_ weights: [Double]) -> (
+    public func _vjpCallAsFunction(
+        _ weights: [Double]
+    ) -> (
         value: [Double], pullback: (Array<Double>.TangentVector) -> Array<Double>.TangentVector
     ) {
         let solution = solver.solve(weights)
         let solver = self.solver
         let lambda = self.lambda
-        return (solution, { upstream in
-            // An empty cotangent is the zero tangent: the output did not reach the loss.
-            guard upstream.base.count == weights.count else {
-                precondition(upstream.base.isEmpty, "Blackbox: cotangent has \(upstream.base.count) entries, expected \(weights.count)")
-                return Array<Double>.TangentVector([Double](repeating: 0, count: weights.count))
+        return (
+            solution,
+            { upstream in
+                // An empty cotangent is the zero tangent: the output did not reach the loss.
+                guard upstream.base.count == weights.count else {
+                    precondition(
+                        upstream.base.isEmpty,
+                        "Blackbox: cotangent has \(upstream.base.count) entries, expected \(weights.count)")
+                    return Array<Double>.TangentVector([Double](repeating: 0, count: weights.count))
+                }
+                return Array<Double>.TangentVector(
+                    solver.backward(weights: weights, solution: solution, upstream: upstream.base, lambda: lambda))
             }
-            return Array<Double>.TangentVector(
-                solver.backward(weights: weights, solution: solution, upstream: upstream.base, lambda: lambda))
-        })
+        )
     }
 }
 
@@ -73,29 +80,36 @@ extension Blackbox where Solver == RankingSolver {
 /// `lambda` as its pullback. The function form of `BlackboxRank`.
 ///
 /// - Precondition: `scores` finite and λ finite and > 0 (use `BlackboxRank(lambda:)` for a throwing check).
-@differentiable(reverse, wrt: scores)
+@differentiable(reverse,wrt: scores)
 public func blackboxRank(_ scores: [Double], lambda: Double) -> [Double] {
     rank(scores).map(Double.init)
 }
 
 @derivative(of: blackboxRank, wrt: scores)
-public func _vjpBlackboxRank(_ scores: [Double], lambda: Double) -> (
+public func _vjpBlackboxRank(
+    _ scores: [Double], lambda: Double
+) -> (
     value: [Double], pullback: (Array<Double>.TangentVector) -> Array<Double>.TangentVector
 ) {
     precondition(lambda.isFinite && lambda > 0, "blackboxRank: lambda = \(lambda); must be finite and > 0")
     let ranks = rank(scores)
-    return (ranks.map(Double.init), { upstream in
-        guard upstream.base.count == scores.count else {
-            precondition(upstream.base.isEmpty, "blackboxRank: cotangent has \(upstream.base.count) entries, expected \(scores.count)")
-            return Array<Double>.TangentVector([Double](repeating: 0, count: scores.count))
+    return (
+        ranks.map(Double.init),
+        { upstream in
+            guard upstream.base.count == scores.count else {
+                precondition(
+                    upstream.base.isEmpty,
+                    "blackboxRank: cotangent has \(upstream.base.count) entries, expected \(scores.count)")
+                return Array<Double>.TangentVector([Double](repeating: 0, count: scores.count))
+            }
+            return Array<Double>.TangentVector(
+                rankBackward(scores: scores, ranks: ranks, upstream: upstream.base, lambda: lambda))
         }
-        return Array<Double>.TangentVector(
-            rankBackward(scores: scores, ranks: ranks, upstream: upstream.base, lambda: lambda))
-    })
+    )
 }
 
 /// Σ_i (a_i − b_i)², differentiable in `a`: the loss "ranks should equal a target ranking".
-@differentiable(reverse, wrt: a)
+@differentiable(reverse,wrt: a)
 public func squaredDistance(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "squaredDistance: lengths differ (\(a.count) vs \(b.count))")
     var sum = 0.0
@@ -107,7 +121,7 @@ public func squaredDistance(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 /// ⟨a, b⟩, differentiable in `a`: a linear loss of a solver output (for example ⟨rank, weights⟩).
-@differentiable(reverse, wrt: a)
+@differentiable(reverse,wrt: a)
 public func weightedSum(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "weightedSum: lengths differ (\(a.count) vs \(b.count))")
     var sum = 0.0

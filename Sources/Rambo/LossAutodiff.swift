@@ -33,12 +33,15 @@ public struct RankLossFunction<Loss: RankLoss>: Sendable {
     @derivative(of: callAsFunction)
     public func vjp(_ scores: [Double]) -> (value: Double, pullback: (Double) -> [Double].TangentVector) {
         let value = callAsFunction(scores)
-        return (value, { v in
-            let matrix = reshape(scores, like: relevance)
-            return [Double].TangentVector(
-                loss.valueAndGradient(scores: matrix, relevance: relevance, memory: memory, upstream: v)
-                    .gradient.flatMap { $0 })
-        })
+        return (
+            value,
+            { v in
+                let matrix = reshape(scores, like: relevance)
+                return [Double].TangentVector(
+                    loss.valueAndGradient(scores: matrix, relevance: relevance, memory: memory, upstream: v)
+                        .gradient.flatMap { $0 })
+            }
+        )
     }
 }
 

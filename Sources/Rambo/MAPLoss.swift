@@ -52,7 +52,9 @@ public struct MAPLoss: Sendable {
     ///
     /// - Parameter upstream: dOuter/dL (1 for the plain gradient), passed into the blackbox perturbation.
     /// - Complexity: two argsorts per class list (length B + stored rows) and two on the flat list (B·C).
-    public func valueAndGradient(scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1)
+    public func valueAndGradient(
+        scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1
+    )
         -> LossResult
     {
         evaluate(scores: scores, targets: targets, memory: memory, upstream: upstream) { list, relevance in
@@ -74,7 +76,9 @@ public struct MAPLoss: Sendable {
     /// Validates, converts 0/1 targets, and returns loss and gradient.
     ///
     /// - Throws: `RamboError` for any invalid input, including targets other than 0/1.
-    public func checkedValueAndGradient(scores: [[Double]], targets: [[Double]], memory: [ScoreBatch] = [])
+    public func checkedValueAndGradient(
+        scores: [[Double]], targets: [[Double]], memory: [ScoreBatch] = []
+    )
         throws -> LossResult
     {
         let binary = try binaryRelevance(targets, name: "targets")
@@ -108,14 +112,18 @@ public struct MAPLoss: Sendable {
         var gradient = scores.zerosLike
         var loss = 0.0
         if interclass < 1 {
-            loss += (1 - interclass) * classTerm(
-                scores: scores, targets: targets, memory: memory, upstream: upstream.map { $0 * (1 - interclass) },
-                gradient: &gradient, shift: shift)
+            loss +=
+                (1 - interclass)
+                * classTerm(
+                    scores: scores, targets: targets, memory: memory, upstream: upstream.map { $0 * (1 - interclass) },
+                    gradient: &gradient, shift: shift)
         }
         if interclass > 0 {
-            loss += interclass * interclassTerm(
-                scores: scores, targets: targets, upstream: upstream.map { $0 * interclass },
-                gradient: &gradient, shift: shift)
+            loss +=
+                interclass
+                * interclassTerm(
+                    scores: scores, targets: targets, upstream: upstream.map { $0 * interclass },
+                    gradient: &gradient, shift: shift)
         }
         // mAP.py computes both terms for every β, and a batch without a positive makes the interclass term a
         // mean over no class: NaN, and 0 · NaN is NaN. Its gradient is zero.
@@ -128,7 +136,8 @@ public struct MAPLoss: Sendable {
         scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch], upstream: Double?, gradient: inout [[Double]],
         shift: (inout [Double], [Bool]) -> Void
     ) -> Double {
-        let batch = scores.count, classes = scores[0].count
+        let batch = scores.count
+        let classes = scores[0].count
         let rows = scores + memory.flatMap(\.scores)
         let rowTargets = targets + memory.flatMap(\.relevance)
         var valid = 0

@@ -1,4 +1,5 @@
 import Support
+
 // The score margin α (paper §4.4, Eq. 14) and the noisy variant of the official mAP code.
 
 /// The deterministic margin of Eq. 14: negatives move up by α/2, positives down by α/2,

@@ -15,17 +15,17 @@ public enum RamboError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .nonFinite(name, index, value):
+        case .nonFinite(let name, let index, let value):
             return "\(name)[\(index)] is \(value); every value must be finite"
-        case let .lengthMismatch(name, expected, actual):
+        case .lengthMismatch(let name, let expected, let actual):
             return "\(name) has \(actual) entries, expected \(expected)"
-        case let .empty(name):
+        case .empty(let name):
             return "\(name) is empty"
-        case let .outOfRange(name, value, allowed):
+        case .outOfRange(let name, let value, let allowed):
             return "\(name) = \(value) is out of range; allowed: \(allowed)"
-        case let .notBinary(name, index, value):
+        case .notBinary(let name, let index, let value):
             return "\(name)[\(index)] = \(value); relevance must be 0 or 1"
-        case let .invalid(message):
+        case .invalid(let message):
             return message
         }
     }

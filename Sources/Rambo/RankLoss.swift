@@ -16,7 +16,9 @@ public protocol RankLoss: Sendable {
     /// - Parameter upstream: dOuter/dL (1 for the plain gradient); the blackbox perturbation uses
     ///   λ · upstream · dL/drk, as autograd would.
     /// - Precondition: valid inputs (see `validate`).
-    func valueAndGradient(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double)
+    func valueAndGradient(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double
+    )
         -> LossResult
 
     /// Checks the loss's parameters and the shapes and values of the inputs.
@@ -41,7 +43,9 @@ extension APLoss: RankLoss {
         return forward(scores: scores, relevance: relevance)
     }
 
-    public func valueAndGradient(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double)
+    public func valueAndGradient(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double
+    )
         -> LossResult
     {
         precondition(memory.isEmpty, "APLoss keeps no score memory")
@@ -65,7 +69,9 @@ extension MAPLoss: RankLoss {
         forward(scores: scores, targets: relevance, memory: memory)
     }
 
-    public func valueAndGradient(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double)
+    public func valueAndGradient(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double
+    )
         -> LossResult
     {
         valueAndGradient(scores: scores, targets: relevance, memory: memory, upstream: upstream)

@@ -62,9 +62,10 @@ public func ranks(fromOrder order: [Int]) -> [Int] {
 /// - Complexity: O(n²).
 public func rankByCounting(_ scores: [Double]) -> [Int] {
     scores.indices.map { i in
-        1 + scores.indices.reduce(0) { count, j in
-            count + ((scores[j] > scores[i] || (scores[j] == scores[i] && j < i)) ? 1 : 0)
-        }
+        1
+            + scores.indices.reduce(0) { count, j in
+                count + ((scores[j] > scores[i] || (scores[j] == scores[i] && j < i)) ? 1 : 0)
+            }
     }
 }
 

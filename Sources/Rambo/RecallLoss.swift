@@ -74,7 +74,8 @@ public struct RecallLoss: Sendable {
     public var weighting: RecallWeighting
     public var convention: Convention
 
-    public init(lambda: Double, margin: Double = 0, weighting: RecallWeighting = .log, convention: Convention = .paper) {
+    public init(lambda: Double, margin: Double = 0, weighting: RecallWeighting = .log, convention: Convention = .paper)
+    {
         self.lambda = lambda
         self.margin = margin
         self.weighting = weighting
@@ -94,7 +95,9 @@ public struct RecallLoss: Sendable {
     /// - Parameter upstream: dOuter/dL (1 for the plain gradient); the blackbox perturbation uses
     ///   λ · upstream · dL/drk, as autograd would.
     /// - Complexity: two argsorts per current row.
-    public func valueAndGradient(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1)
+    public func valueAndGradient(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1
+    )
         -> LossResult
     {
         evaluate(scores: scores, relevance: relevance, memory: memory, upstream: upstream)
@@ -103,7 +106,9 @@ public struct RecallLoss: Sendable {
     /// Validates, converts 0/1 relevance, and returns loss and gradient.
     ///
     /// - Throws: `RamboError` for any invalid input, including relevance other than 0/1.
-    public func checkedValueAndGradient(scores: [[Double]], relevance: [[Double]], memory: [ScoreBatch] = [])
+    public func checkedValueAndGradient(
+        scores: [[Double]], relevance: [[Double]], memory: [ScoreBatch] = []
+    )
         throws -> LossResult
     {
         let binary = try binaryRelevance(relevance)
@@ -121,7 +126,8 @@ public struct RecallLoss: Sendable {
         let columns = convention == .official ? scores.first?.count : nil
         try LossValidation.lists(scores, relevance, columns: columns)
         for (k, batch) in memory.enumerated() {
-            let name = "memory[\(k)].scores", relevanceName = "memory[\(k)].relevance"
+            let name = "memory[\(k)].scores"
+            let relevanceName = "memory[\(k)].relevance"
             switch convention {
             case .paper:
                 guard batch.scores.count == scores.count else {
@@ -170,7 +176,8 @@ public struct RecallLoss: Sendable {
         }
         for (q, row) in similarities.enumerated() {
             guard row.count == similarities.count else {
-                throw RamboError.lengthMismatch(name: "similarities[\(q)]", expected: similarities.count, actual: row.count)
+                throw RamboError.lengthMismatch(
+                    name: "similarities[\(q)]", expected: similarities.count, actual: row.count)
             }
             try validateScores(row, name: "similarities[\(q)]")
         }
@@ -180,11 +187,13 @@ public struct RecallLoss: Sendable {
 
     /// Row q without its diagonal entry, and relevance labels[j] == labels[q].
     static func offDiagonal(_ similarities: [[Double]], labels: [Int]) -> ([[Double]], [[Bool]]) {
-        var lists = [[Double]](), relevance = [[Bool]]()
+        var lists = [[Double]]()
+        var relevance = [[Bool]]()
         lists.reserveCapacity(similarities.count)
         relevance.reserveCapacity(similarities.count)
         for q in similarities.indices {
-            var row = [Double](), rel = [Bool]()
+            var row = [Double]()
+            var rel = [Bool]()
             row.reserveCapacity(similarities.count - 1)
             rel.reserveCapacity(similarities.count - 1)
             for j in similarities[q].indices where j != q {
@@ -199,17 +208,22 @@ public struct RecallLoss: Sendable {
 
     // MARK: Core
 
-    private func evaluate(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?)
+    private func evaluate(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?
+    )
         -> LossResult
     {
         switch convention {
         case .paper: return evaluatePaper(scores: scores, relevance: relevance, memory: memory, upstream: upstream)
-        case .official: return evaluateOfficial(scores: scores, relevance: relevance, memory: memory, upstream: upstream)
+        case .official:
+            return evaluateOfficial(scores: scores, relevance: relevance, memory: memory, upstream: upstream)
         }
     }
 
     /// Macro average over rows; memory adds columns.
-    private func evaluatePaper(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?)
+    private func evaluatePaper(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?
+    )
         -> LossResult
     {
         var gradient = scores.zerosLike
@@ -217,7 +231,8 @@ public struct RecallLoss: Sendable {
         rows.reserveCapacity(scores.count)
         var valid = 0
         for q in scores.indices {
-            var row = scores[q], rel = relevance[q]
+            var row = scores[q]
+            var rel = relevance[q]
             for batch in memory {
                 row += batch.scores[q]
                 rel += batch.relevance[q]
@@ -240,7 +255,9 @@ public struct RecallLoss: Sendable {
 
     /// Micro average over all positives; memory adds rows; r scaled by rows/columns; recall.py's arithmetic
     /// operation by operation (Float32 ranks and rank differences, the official tie order, the Float32 backward).
-    private func evaluateOfficial(scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?)
+    private func evaluateOfficial(
+        scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double?
+    )
         -> LossResult
     {
         var gradient = scores.zerosLike

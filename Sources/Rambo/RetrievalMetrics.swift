@@ -6,7 +6,9 @@
 /// - Complexity: O(d).
 @inlinable
 public func cosineSimilarity(_ a: [Double], _ b: [Double]) -> Double {
-    var dot = 0.0, na = 0.0, nb = 0.0
+    var dot = 0.0
+    var na = 0.0
+    var nb = 0.0
     for k in a.indices {
         dot += a[k] * b[k]
         na += a[k] * a[k]
@@ -55,7 +57,9 @@ public struct RetrievalRanking: Sendable {
             }
             try validateScores(e, name: "embeddings[\(i)]")
             let norm = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 0 else { throw RamboError.invalid("embeddings[\(i)] has zero norm; cosine similarity is undefined") }
+            guard norm > 0 else {
+                throw RamboError.invalid("embeddings[\(i)] has zero norm; cosine similarity is undefined")
+            }
             normalised.append(e.map { $0 / norm })
         }
         let n = embeddings.count
@@ -106,12 +110,14 @@ public struct RetrievalRanking: Sendable {
     ///
     /// - Returns: MAP@R ∈ [0, 1], or `nil` when no query has a same-class item.
     public func mapAtR() -> Double? {
-        var total = 0.0, counted = 0
+        var total = 0.0
+        var counted = 0
         for q in labels.indices {
             let r = relevantCount(query: q)
             guard r > 0 else { continue }
             precondition(neighbours[q].count >= r, "depth is smaller than R for query \(q)")
-            var hits = 0, sum = 0.0
+            var hits = 0
+            var sum = 0.0
             for (i, j) in neighbours[q].prefix(r).enumerated() where labels[j] == labels[q] {
                 hits += 1
                 sum += Double(hits) / Double(i + 1)

@@ -30,12 +30,16 @@ public enum ReferenceOp: String, CaseIterable, Sendable {
         case .rank: return (["scores"], [:])
         case .rankBackward: return (["scores", "upstream", "lambda"], [:])
         case .recallLoss:
-            return (["scores", "relevance", "lambda"],
-                    ["margin": .integer(0), "weighting": .string("log"), "memory": .array([])])
+            return (
+                ["scores", "relevance", "lambda"],
+                ["margin": .integer(0), "weighting": .string("log"), "memory": .array([])]
+            )
         case .apLoss: return (["scores", "relevance", "lambda"], ["margin": .integer(0)])
         case .mapLoss:
-            return (["scores", "targets", "lambda"],
-                    ["margin": .integer(0), "interclass": .integer(0), "memory": .array([])])
+            return (
+                ["scores", "targets", "lambda"],
+                ["margin": .integer(0), "interclass": .integer(0), "memory": .array([])]
+            )
         case .recallAtK: return (["embeddings", "labels", "k"], [:])
         case .mapAtR: return (["embeddings", "labels"], [:])
         case .averagePrecision: return (["scores", "relevance"], [:])
@@ -93,7 +97,9 @@ struct CaseReader {
     func vector(_ key: String) throws -> [Double] { try Self.vector(try value(key), name: key) }
 
     static func vector(_ v: JSONValue, name: String) throws -> [Double] {
-        guard let a = v.arrayValue else { throw ReferenceCaseError("\(name) is \(v.kindName); expected a list of numbers") }
+        guard let a = v.arrayValue else {
+            throw ReferenceCaseError("\(name) is \(v.kindName); expected a list of numbers")
+        }
         guard !a.isEmpty else { throw ReferenceCaseError("\(name) is empty") }
         return try a.enumerated().map { i, e in try number(e, name: "\(name)[\(i)]") }
     }
@@ -108,7 +114,8 @@ struct CaseReader {
         guard !a.isEmpty else { throw ReferenceCaseError("\(name) is empty") }
         return try a.enumerated().map { i, row in
             guard row.arrayValue != nil else {
-                throw ReferenceCaseError("\(name)[\(i)] is \(row.kindName); expected a list of numbers (\(name) is a list of lists)")
+                throw ReferenceCaseError(
+                    "\(name)[\(i)] is \(row.kindName); expected a list of numbers (\(name) is a list of lists)")
             }
             return try vector(row, name: "\(name)[\(i)]")
         }
@@ -119,7 +126,7 @@ struct CaseReader {
         guard let a = v.arrayValue else { throw ReferenceCaseError("\(name) is \(v.kindName); expected a list of 0/1") }
         guard !a.isEmpty else { throw ReferenceCaseError("\(name) is empty") }
         return try a.enumerated().map { i, e in
-            if case let .bool(b) = e { return b }
+            if case .bool(let b) = e { return b }
             let d = try number(e, name: "\(name)[\(i)]")
             if d == 1 { return true }
             if d == 0 { return false }
@@ -138,7 +145,8 @@ struct CaseReader {
         guard !a.isEmpty else { throw ReferenceCaseError("\(name) is empty") }
         return try a.enumerated().map { i, row in
             guard row.arrayValue != nil else {
-                throw ReferenceCaseError("\(name)[\(i)] is \(row.kindName); expected a list of 0/1 (\(name) is a list of lists)")
+                throw ReferenceCaseError(
+                    "\(name)[\(i)] is \(row.kindName); expected a list of 0/1 (\(name) is a list of lists)")
             }
             return try binary(row, name: "\(name)[\(i)]")
         }
@@ -148,12 +156,14 @@ struct CaseReader {
     /// larger one (9007199254740993) is refused, never rounded to a neighbour.
     func integers(_ key: String, positive: Bool = false) throws -> [Int] {
         let v = try value(key)
-        guard let a = v.arrayValue else { throw ReferenceCaseError("\(key) is \(v.kindName); expected a list of whole numbers") }
+        guard let a = v.arrayValue else {
+            throw ReferenceCaseError("\(key) is \(v.kindName); expected a list of whole numbers")
+        }
         guard !a.isEmpty else { throw ReferenceCaseError("\(key) is empty") }
         let limit = 9_007_199_254_740_992  // 2^53
         return try a.enumerated().map { i, e in
             let n: Int
-            if case let .integer(exact) = e {
+            if case .integer(let exact) = e {
                 guard exact.magnitude < UInt(limit) else {
                     throw ReferenceCaseError(
                         "\(key)[\(i)] = \(exact) is too large; whole numbers must be below 2^53 in magnitude")
@@ -166,8 +176,9 @@ struct CaseReader {
                 }
                 // 2^53 itself may be the rounding of a larger number written with a fraction or an exponent.
                 guard d.magnitude < Double(limit), let exact = Int(exactly: d) else {
-                    throw ReferenceCaseError("\(key)[\(i)] = \(JSONWriter.number(d)) is too large; "
-                                             + "whole numbers must be below 2^53 in magnitude")
+                    throw ReferenceCaseError(
+                        "\(key)[\(i)] = \(JSONWriter.number(d)) is too large; "
+                            + "whole numbers must be below 2^53 in magnitude")
                 }
                 n = exact
             }
@@ -182,15 +193,18 @@ struct CaseReader {
     func memory(_ key: String, relevanceKey: String) throws -> [ScoreBatch] {
         let v = try value(key)
         guard let a = v.arrayValue else {
-            throw ReferenceCaseError("\(key) is \(v.kindName); expected a list of {\"scores\", \"\(relevanceKey)\"} objects")
+            throw ReferenceCaseError(
+                "\(key) is \(v.kindName); expected a list of {\"scores\", \"\(relevanceKey)\"} objects")
         }
         return try a.enumerated().map { k, entry in
             let name = "\(key)[\(k)]"
             guard let o = entry.objectValue else {
-                throw ReferenceCaseError("\(name) is \(entry.kindName); expected an object with \"scores\" and \"\(relevanceKey)\"")
+                throw ReferenceCaseError(
+                    "\(name) is \(entry.kindName); expected an object with \"scores\" and \"\(relevanceKey)\"")
             }
             for field in o.keys where field != "scores" && field != relevanceKey {
-                throw ReferenceCaseError("\(name) has an unknown field \"\(field)\"; expected \"scores\" and \"\(relevanceKey)\"")
+                throw ReferenceCaseError(
+                    "\(name) has an unknown field \"\(field)\"; expected \"scores\" and \"\(relevanceKey)\"")
             }
             guard let s = o["scores"] else { throw ReferenceCaseError("\(name) is missing \"scores\"") }
             guard let r = o[relevanceKey] else { throw ReferenceCaseError("\(name) is missing \"\(relevanceKey)\"") }
@@ -204,7 +218,8 @@ struct CaseReader {
     /// Relevance of the same shape as the scores.
     static func sameShape(_ scores: [[Double]], _ relevance: [[Bool]], name: String) throws {
         guard relevance.count == scores.count else {
-            throw ReferenceCaseError("\(name) has \(relevance.count) rows, expected \(scores.count) (one per row of scores)")
+            throw ReferenceCaseError(
+                "\(name) has \(relevance.count) rows, expected \(scores.count) (one per row of scores)")
         }
         for q in scores.indices where relevance[q].count != scores[q].count {
             throw ReferenceCaseError("\(name)[\(q)] has \(relevance[q].count) entries, expected \(scores[q].count)")
@@ -215,7 +230,8 @@ struct CaseReader {
     static func rectangular(_ rows: [[Double]], name: String, columns: Int? = nil) throws {
         let width = columns ?? rows[0].count
         for (q, row) in rows.enumerated() where row.count != width {
-            throw ReferenceCaseError("\(name)[\(q)] has \(row.count) entries, expected \(width) (every row the same length)")
+            throw ReferenceCaseError(
+                "\(name)[\(q)] has \(row.count) entries, expected \(width) (every row the same length)")
         }
     }
 
@@ -225,8 +241,8 @@ struct CaseReader {
         var stack = [v]
         while let top = stack.popLast() {
             switch top {
-            case let .array(a): stack.append(contentsOf: a)
-            case let .object(o): stack.append(contentsOf: o.values)
+            case .array(let a): stack.append(contentsOf: a)
+            case .object(let o): stack.append(contentsOf: o.values)
             default:
                 count += 1
                 if count > limit { return count }

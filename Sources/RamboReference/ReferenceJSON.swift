@@ -28,27 +28,27 @@ public enum JSONValue: Equatable, Sendable {
     /// The numeric value of `.integer` or `.number`; `nil` for anything else.
     public var doubleValue: Double? {
         switch self {
-        case let .integer(i): return Double(i)
-        case let .number(d): return d
+        case .integer(let i): return Double(i)
+        case .number(let d): return d
         default: return nil
         }
     }
 
     /// The members of an object; `nil` for anything else.
     public var objectValue: [String: JSONValue]? {
-        if case let .object(o) = self { return o }
+        if case .object(let o) = self { return o }
         return nil
     }
 
     /// The elements of an array; `nil` for anything else.
     public var arrayValue: [JSONValue]? {
-        if case let .array(a) = self { return a }
+        if case .array(let a) = self { return a }
         return nil
     }
 
     /// The text of a string; `nil` for anything else.
     public var stringValue: String? {
-        if case let .string(s) = self { return s }
+        if case .string(let s) = self { return s }
         return nil
     }
 
@@ -128,9 +128,15 @@ public enum JSONParser {
         init(bytes: [UInt8]) { self.bytes = bytes }
 
         func error(_ message: String) -> JSONParseError {
-            var line = 1, column = 1
+            var line = 1
+            var column = 1
             for b in bytes[..<min(position, bytes.count)] {
-                if b == UInt8(ascii: "\n") { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
+                if b == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else if b & 0xC0 != 0x80 {
+                    column += 1
+                }
             }
             return JSONParseError(message: message, line: line, column: column)
         }
@@ -186,7 +192,10 @@ public enum JSONParser {
             position += 1  // {
             var members = [String: JSONValue]()
             skipWhitespace()
-            if current == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if current == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
@@ -205,7 +214,9 @@ public enum JSONParser {
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): position += 1
-                case UInt8(ascii: "}"): position += 1; return .object(members)
+                case UInt8(ascii: "}"):
+                    position += 1
+                    return .object(members)
                 default: throw error("expected ',' or '}' in an object")
                 }
             }
@@ -218,14 +229,19 @@ public enum JSONParser {
             position += 1  // [
             var elements = [JSONValue]()
             skipWhitespace()
-            if current == UInt8(ascii: "]") { position += 1; return .array(elements) }
+            if current == UInt8(ascii: "]") {
+                position += 1
+                return .array(elements)
+            }
             while true {
                 skipWhitespace()
                 elements.append(try value(depth: depth))
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): position += 1
-                case UInt8(ascii: "]"): position += 1; return .array(elements)
+                case UInt8(ascii: "]"):
+                    position += 1
+                    return .array(elements)
                 default: throw error("expected ',' or ']' in a list")
                 }
             }
@@ -265,9 +281,18 @@ public enum JSONParser {
             while true {
                 guard let b = current else { throw error("unterminated string") }
                 position += 1
-                if b == UInt8(ascii: "\"") { try flush(); return String(scalars) }
-                if b < 0x20 { position -= 1; throw error("control character inside a string") }
-                guard b == UInt8(ascii: "\\") else { run.append(b); continue }
+                if b == UInt8(ascii: "\"") {
+                    try flush()
+                    return String(scalars)
+                }
+                if b < 0x20 {
+                    position -= 1
+                    throw error("control character inside a string")
+                }
+                guard b == UInt8(ascii: "\\") else {
+                    run.append(b)
+                    continue
+                }
                 try flush()
                 guard let e = current else { throw error("unterminated escape") }
                 position += 1
@@ -283,7 +308,7 @@ public enum JSONParser {
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count,
-                       bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+                        bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
                     {
                         let save = position
                         position += 2
@@ -295,8 +320,9 @@ public enum JSONParser {
                         }
                     }
                     guard let scalar = UnicodeScalar(code) else {
-                        throw error("a lone surrogate \\u\(String(code, radix: 16, uppercase: true)) inside a string; "
-                                    + "JSON strings must be valid Unicode")
+                        throw error(
+                            "a lone surrogate \\u\(String(code, radix: 16, uppercase: true)) inside a string; "
+                                + "JSON strings must be valid Unicode")
                     }
                     scalars.append(scalar)
                 default:
@@ -312,7 +338,10 @@ public enum JSONParser {
             if current == UInt8(ascii: "-") { position += 1 }
             func digits() -> Int {
                 var count = 0
-                while let b = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) { position += 1; count += 1 }
+                while let b = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) {
+                    position += 1
+                    count += 1
+                }
                 return count
             }
             guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
@@ -395,7 +424,7 @@ public enum JSONWriter {
     private static func holdsObject(_ value: JSONValue) -> Bool {
         switch value {
         case .object: return true
-        case let .array(a): return a.contains(where: holdsObject)
+        case .array(let a): return a.contains(where: holdsObject)
         default: return false
         }
     }
@@ -407,12 +436,15 @@ public enum JSONWriter {
     private static func write(_ value: JSONValue, into out: inout String, indent: String?, level: Int) {
         switch value {
         case .null: out += "null"
-        case let .bool(b): out += b ? "true" : "false"
-        case let .integer(i): out += String(i)
-        case let .number(d): out += number(d)
-        case let .string(s): out += string(s)
-        case let .array(a):
-            if a.isEmpty { out += "[]"; return }
+        case .bool(let b): out += b ? "true" : "false"
+        case .integer(let i): out += String(i)
+        case .number(let d): out += number(d)
+        case .string(let s): out += string(s)
+        case .array(let a):
+            if a.isEmpty {
+                out += "[]"
+                return
+            }
             if let indent, a.contains(where: holdsObject) {
                 let inner = "\n" + String(repeating: indent, count: level + 1)
                 out += "["
@@ -429,8 +461,11 @@ public enum JSONWriter {
                 }
                 out += "]"
             }
-        case let .object(o):
-            if o.isEmpty { out += "{}"; return }
+        case .object(let o):
+            if o.isEmpty {
+                out += "{}"
+                return
+            }
             let keys = sortedKeys(o)
             if let indent, o.values.contains(where: holdsObject) || level == 0 || o.count > 4 {
                 let inner = "\n" + String(repeating: indent, count: level + 1)

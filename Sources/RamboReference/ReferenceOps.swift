@@ -45,8 +45,9 @@ public enum Reference {
             let reader = CaseReader(fields: fields)
             let opName = try reader.string("op")
             guard let op = ReferenceOp(rawValue: opName) else {
-                throw ReferenceCaseError("unknown op \"\(opName)\"; expected one of "
-                    + ReferenceOp.allCases.map(\.rawValue).joined(separator: ", "))
+                throw ReferenceCaseError(
+                    "unknown op \"\(opName)\"; expected one of "
+                        + ReferenceOp.allCases.map(\.rawValue).joined(separator: ", "))
             }
             var convention = Convention.paper
             if fields["convention"] != nil {
@@ -61,8 +62,9 @@ public enum Reference {
             for key in fields.keys.sorted() where !ReferenceOp.metaFields.contains(key) {
                 let v = fields[key]!
                 guard required.contains(key) || optional[key] != nil else {
-                    throw ReferenceCaseError("unknown field \"\(key)\" for op \(op.rawValue); its inputs are "
-                        + (required + optional.keys.sorted()).joined(separator: ", "))
+                    throw ReferenceCaseError(
+                        "unknown field \"\(key)\" for op \(op.rawValue); its inputs are "
+                            + (required + optional.keys.sorted()).joined(separator: ", "))
                 }
                 inputs[key] = v
             }
@@ -85,7 +87,9 @@ public enum Reference {
     /// their defaults (margin 0, weighting log, interclass 0, no memory).
     ///
     /// - Throws: `ReferenceCaseError` or `RamboError` naming the field that is wrong.
-    public static func outputs(op: ReferenceOp, convention: Convention, inputs given: [String: JSONValue]) throws
+    public static func outputs(
+        op: ReferenceOp, convention: Convention, inputs given: [String: JSONValue]
+    ) throws
         -> [String: JSONValue]
     {
         let size = CaseReader.leafCount(.object(given), limit: maximumNumbers)
@@ -129,15 +133,17 @@ public enum Reference {
                 switch convention {
                 case .paper:
                     guard batch.scores.count == scores.count else {
-                        throw ReferenceCaseError("memory[\(k)].scores has \(batch.scores.count) rows, expected "
-                            + "\(scores.count) (paper: stored scores are extra columns of each current row)")
+                        throw ReferenceCaseError(
+                            "memory[\(k)].scores has \(batch.scores.count) rows, expected "
+                                + "\(scores.count) (paper: stored scores are extra columns of each current row)")
                     }
                 case .official:
                     try CaseReader.rectangular(batch.scores, name: "memory[\(k)].scores", columns: scores[0].count)
                 }
             }
-            let loss = RecallLoss(lambda: try reader.number("lambda"), margin: try reader.number("margin"),
-                                  weighting: weighting, convention: convention)
+            let loss = RecallLoss(
+                lambda: try reader.number("lambda"), margin: try reader.number("margin"),
+                weighting: weighting, convention: convention)
             try loss.validate(scores: scores, relevance: relevance, memory: memory)
             return lossOutputs(loss.valueAndGradient(scores: scores, relevance: relevance, memory: memory))
 
@@ -146,8 +152,9 @@ public enum Reference {
             let relevance = try reader.binaryMatrix("relevance")
             try CaseReader.sameShape(scores, relevance, name: "relevance")
             if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
-            let loss = APLoss(lambda: try reader.number("lambda"), margin: try reader.number("margin"),
-                              convention: convention)
+            let loss = APLoss(
+                lambda: try reader.number("lambda"), margin: try reader.number("margin"),
+                convention: convention)
             try loss.validate(scores: scores, relevance: relevance)
             return lossOutputs(loss.valueAndGradient(scores: scores, relevance: relevance))
 
@@ -160,15 +167,17 @@ public enum Reference {
             for (k, batch) in memory.enumerated() {
                 try CaseReader.rectangular(batch.scores, name: "memory[\(k)].scores", columns: scores[0].count)
             }
-            let loss = MAPLoss(lambda: try reader.number("lambda"), margin: try reader.number("margin"),
-                               interclass: try reader.number("interclass"), convention: convention)
+            let loss = MAPLoss(
+                lambda: try reader.number("lambda"), margin: try reader.number("margin"),
+                interclass: try reader.number("interclass"), convention: convention)
             try loss.validate(scores: scores, targets: targets, memory: memory)
             return lossOutputs(loss.valueAndGradient(scores: scores, targets: targets, memory: memory))
 
         case .recallAtK, .mapAtR:
             let embeddings = try reader.matrix("embeddings")
             guard embeddings.count <= maximumRetrievalItems else {
-                throw ReferenceCaseError("embeddings has \(embeddings.count) items; at most \(maximumRetrievalItems) per case")
+                throw ReferenceCaseError(
+                    "embeddings has \(embeddings.count) items; at most \(maximumRetrievalItems) per case")
             }
             try CaseReader.rectangular(embeddings, name: "embeddings")
             for (i, e) in embeddings.enumerated() where !e.reduce(0, { $0 + $1 * $1 }).isFinite {
@@ -177,11 +186,13 @@ public enum Reference {
             let labels = try reader.integers("labels")
             // Each distinct k once (the answer is keyed by k), and the work bounded before it starts.
             let ks = op == .recallAtK ? Array(Set(try reader.integers("k", positive: true))).sorted() : []
-            let n = embeddings.count, d = embeddings[0].count
+            let n = embeddings.count
+            let d = embeddings[0].count
             let cost = n.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: d)
             guard !cost.overflow, cost.partialValue + n * ks.count <= maximumRetrievalCost else {
-                throw ReferenceCaseError("this case asks for N²·d + N·K = \(n)²·\(d) + \(n)·\(ks.count) operations; "
-                                         + "at most \(maximumRetrievalCost) per case (fewer items or dimensions)")
+                throw ReferenceCaseError(
+                    "this case asks for N²·d + N·K = \(n)²·\(d) + \(n)·\(ks.count) operations; "
+                        + "at most \(maximumRetrievalCost) per case (fewer items or dimensions)")
             }
             let ranking = try RetrievalRanking(embeddings: embeddings, labels: labels)
             if op == .mapAtR { return ["map_at_r": ranking.mapAtR().map(JSONValue.number) ?? .null] }
@@ -202,9 +213,9 @@ public enum Reference {
 
     static func allFinite(_ v: JSONValue) -> Bool {
         switch v {
-        case let .number(d): return d.isFinite
-        case let .array(a): return a.allSatisfy(allFinite)
-        case let .object(o): return o.values.allSatisfy(allFinite)
+        case .number(let d): return d.isFinite
+        case .array(let a): return a.allSatisfy(allFinite)
+        case .object(let o): return o.values.allSatisfy(allFinite)
         default: return true
         }
     }

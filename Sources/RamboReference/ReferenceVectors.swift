@@ -25,9 +25,11 @@ public struct ReferenceVector: Sendable, Equatable {
     public var rtol: Double
     public var atol: Double
 
-    public init(id: String, op: ReferenceOp, convention: Convention, flags: [String], comment: String = "",
-                valid: Bool = true, inputs: [String: JSONValue], expected: [String: JSONValue],
-                rtol: Double, atol: Double) {
+    public init(
+        id: String, op: ReferenceOp, convention: Convention, flags: [String], comment: String = "",
+        valid: Bool = true, inputs: [String: JSONValue], expected: [String: JSONValue],
+        rtol: Double, atol: Double
+    ) {
         self.id = id
         self.op = op
         self.convention = convention
@@ -52,7 +54,7 @@ public struct ReferenceVector: Sendable, Equatable {
     /// `caseValue` with what a porter needs besides the inputs: the flags, the comment and "result": "valid" or
     /// "invalid" (inputs that must be answered with an error). `eval` ignores these fields.
     public var annotatedCaseValue: JSONValue {
-        guard case var .object(o) = caseValue else { return caseValue }
+        guard case .object(var o) = caseValue else { return caseValue }
         o["flags"] = .array(flags.map(JSONValue.string))
         o["result"] = .string(valid ? "valid" : "invalid")
         if !comment.isEmpty { o["comment"] = .string(comment) }
@@ -62,7 +64,8 @@ public struct ReferenceVector: Sendable, Equatable {
     /// The test as it is stored in a vector file.
     public var testValue: JSONValue {
         var o: [String: JSONValue] = [
-            "id": .string(id), "flags": .array(flags.map(JSONValue.string)), "result": .string(valid ? "valid" : "invalid"),
+            "id": .string(id), "flags": .array(flags.map(JSONValue.string)),
+            "result": .string(valid ? "valid" : "invalid"),
             "inputs": .object(inputs), "expected": .object(expected), "rtol": .number(rtol), "atol": .number(atol),
         ]
         if !comment.isEmpty { o["comment"] = .string(comment) }
@@ -91,10 +94,13 @@ public enum ReferenceVectors {
     /// - Throws: `ReferenceFileError` naming the file and the test that is malformed.
     public static func tests(in file: JSONValue, name: String) throws -> [ReferenceVector] {
         func fail(_ message: String) -> ReferenceFileError { ReferenceFileError("\(name): \(message)") }
-        guard let o = file.objectValue else { throw fail("not a vector file (expected an object with \"test_groups\")") }
+        guard let o = file.objectValue else {
+            throw fail("not a vector file (expected an object with \"test_groups\")")
+        }
         guard let version = o["schema_version"]?.doubleValue else { throw fail("no \"schema_version\"") }
         guard version == Double(schemaVersion) else {
-            throw fail("schema_version \(JSONWriter.number(version)) is not supported (this tool reads \(schemaVersion))")
+            throw fail(
+                "schema_version \(JSONWriter.number(version)) is not supported (this tool reads \(schemaVersion))")
         }
         guard let groups = o["test_groups"]?.arrayValue else { throw fail("no \"test_groups\" list") }
         var result = [ReferenceVector]()
@@ -113,19 +119,21 @@ public enum ReferenceVectors {
                     throw fail("test \(id) needs \"inputs\" and \"expected\" objects")
                 }
                 guard let rtol = test["rtol"]?.doubleValue, let atol = test["atol"]?.doubleValue,
-                      rtol >= 0, atol >= 0, rtol.isFinite, atol.isFinite
+                    rtol >= 0, atol >= 0, rtol.isFinite, atol.isFinite
                 else { throw fail("test \(id) needs finite \"rtol\" and \"atol\" ≥ 0") }
                 let flags = (test["flags"]?.arrayValue ?? []).compactMap(\.stringValue)
                 let valid = test["result"]?.stringValue != "invalid"
                 // An expected answer that checks nothing would pass any port: refuse it.
                 if valid {
                     for key in op.outputs where expected[key] == nil {
-                        throw fail("test \(id) expects no \"\(key)\"; a valid \(op.rawValue) test needs "
-                                   + op.outputs.map { "\"\($0)\"" }.joined(separator: " and "))
+                        throw fail(
+                            "test \(id) expects no \"\(key)\"; a valid \(op.rawValue) test needs "
+                                + op.outputs.map { "\"\($0)\"" }.joined(separator: " and "))
                     }
                     if !ReferenceVectors.finite(.object(expected)) {
-                        throw fail("test \(id) expects NaN or infinity, which any answer would match; undefined "
-                                   + "values are written null")
+                        throw fail(
+                            "test \(id) expects NaN or infinity, which any answer would match; undefined "
+                                + "values are written null")
                     }
                     if !expected.values.contains(where: { $0 != .null }) && op != .recallAtK && op != .mapAtR
                         && op != .averagePrecision
@@ -133,9 +141,11 @@ public enum ReferenceVectors {
                         throw fail("test \(id) expects only null; nothing would be checked")
                     }
                 }
-                result.append(ReferenceVector(
-                    id: id, op: op, convention: convention, flags: flags, comment: test["comment"]?.stringValue ?? "",
-                    valid: valid, inputs: inputs, expected: expected, rtol: rtol, atol: atol))
+                result.append(
+                    ReferenceVector(
+                        id: id, op: op, convention: convention, flags: flags,
+                        comment: test["comment"]?.stringValue ?? "",
+                        valid: valid, inputs: inputs, expected: expected, rtol: rtol, atol: atol))
             }
         }
         return result
@@ -144,9 +154,9 @@ public enum ReferenceVectors {
     /// Whether every number of a value is finite.
     static func finite(_ v: JSONValue) -> Bool {
         switch v {
-        case let .number(d): return d.isFinite
-        case let .array(a): return a.allSatisfy(finite)
-        case let .object(o): return o.values.allSatisfy(finite)
+        case .number(let d): return d.isFinite
+        case .array(let a): return a.allSatisfy(finite)
+        case .object(let o): return o.values.allSatisfy(finite)
         default: return true
         }
     }
@@ -171,8 +181,9 @@ public enum ReferenceVectors {
         if !test.valid {
             return fields["error"] != nil
                 ? Outcome(passed: true, reason: "", maxAbsoluteError: 0, maxRelativeError: 0)
-                : failed("these inputs are invalid and must be answered with an \"error\" (expected: "
-                    + "\(test.expected["error"]?.stringValue ?? "an error"))")
+                : failed(
+                    "these inputs are invalid and must be answered with an \"error\" (expected: "
+                        + "\(test.expected["error"]?.stringValue ?? "an error"))")
         }
         if let error = fields["error"] { return failed("the port answered an error: \(JSONWriter.compact(error))") }
         var state = Comparison(rtol: test.rtol, atol: test.atol)
@@ -184,14 +195,17 @@ public enum ReferenceVectors {
         let worst = state.worstPath.map { " at \($0)" } ?? ""
         return Outcome(
             passed: state.withinTolerance,
-            reason: state.withinTolerance ? "" : "outside tolerance rtol \(JSONWriter.number(test.rtol)), "
-                + "atol \(JSONWriter.number(test.atol))\(worst)",
+            reason: state.withinTolerance
+                ? ""
+                : "outside tolerance rtol \(JSONWriter.number(test.rtol)), "
+                    + "atol \(JSONWriter.number(test.atol))\(worst)",
             maxAbsoluteError: state.maxAbs, maxRelativeError: state.maxRel)
     }
 
     /// The one-line report of a failed test: op, id, errors and tolerance or the reason.
     public static func failureLine(_ test: ReferenceVector, _ outcome: Outcome) -> String {
-        let errors = outcome.maxAbsoluteError > 0 || outcome.maxRelativeError > 0
+        let errors =
+            outcome.maxAbsoluteError > 0 || outcome.maxRelativeError > 0
             ? "max abs error \(JSONWriter.number(outcome.maxAbsoluteError)), max rel error "
                 + "\(JSONWriter.number(outcome.maxRelativeError)), " : ""
         return "FAIL \(test.op.rawValue) \(test.id) (\(test.convention.rawValue)): \(errors)\(outcome.reason)"
@@ -215,21 +229,24 @@ public enum ReferenceVectors {
     ///     the selection are not judged and not reported as unknown. `nil`: the ids of `tests`.
     /// - Throws: `ReferenceFileError` when the results are not an object with a "results" list, or when the
     ///   selection is empty (nothing would be checked).
-    public static func verify(_ tests: [ReferenceVector], results: JSONValue, known: Set<String>? = nil) throws
+    public static func verify(
+        _ tests: [ReferenceVector], results: JSONValue, known: Set<String>? = nil
+    ) throws
         -> Report
     {
         guard let list = results["results"]?.arrayValue else {
-            throw ReferenceFileError(results.objectValue == nil
-                ? "the results file holds \(results.kindName); expected an object {\"results\": [...]}"
-                : "the results file has no \"results\" list")
+            throw ReferenceFileError(
+                results.objectValue == nil
+                    ? "the results file holds \(results.kindName); expected an object {\"results\": [...]}"
+                    : "the results file has no \"results\" list")
         }
         guard !tests.isEmpty else { throw ReferenceFileError("no test is selected, so nothing would be checked") }
         var byID = [String: [JSONValue]]()
         var unnamed = 0
         for answer in list {
             switch answer["id"] {
-            case let .string(s)?: byID[s, default: []].append(answer)
-            case let .integer(i)?: byID[String(i), default: []].append(answer)
+            case .string(let s)?: byID[s, default: []].append(answer)
+            case .integer(let i)?: byID[String(i), default: []].append(answer)
             default: unnamed += 1
             }
         }
@@ -238,8 +255,10 @@ public enum ReferenceVectors {
         let everyID = known ?? selected
         for test in tests {
             let answers = byID[test.id] ?? []
-            let outcome = answers.count > 1
-                ? Outcome(passed: false, reason: "answered \(answers.count) times", maxAbsoluteError: 0, maxRelativeError: 0)
+            let outcome =
+                answers.count > 1
+                ? Outcome(
+                    passed: false, reason: "answered \(answers.count) times", maxAbsoluteError: 0, maxRelativeError: 0)
                 : compare(test, answer: answers.first)
             if outcome.passed {
                 report.passed += 1
@@ -250,7 +269,9 @@ public enum ReferenceVectors {
         }
         let unknown = byID.keys.filter { !everyID.contains($0) }.count
         let outside = byID.keys.filter { everyID.contains($0) && !selected.contains($0) }.count
-        if unknown > 0 { report.lines.append("note: \(unknown) results have ids that are not in the vectors (ignored)") }
+        if unknown > 0 {
+            report.lines.append("note: \(unknown) results have ids that are not in the vectors (ignored)")
+        }
         if outside > 0 {
             report.lines.append("note: \(outside) results are for tests outside the selection (not judged)")
         }
@@ -306,7 +327,7 @@ struct Comparison {
                     worstPath = "\(path) (expected \(JSONWriter.compact(expected)), got \(JSONWriter.compact(actual)))"
                 }
             }
-        case let .array(e):
+        case .array(let e):
             guard let a = actual.arrayValue else {
                 mismatch = "\(path) should be a list of \(e.count), got \(actual.kindName)"
                 return
@@ -316,7 +337,7 @@ struct Comparison {
                 return
             }
             for i in e.indices { compare(e[i], a[i], path: "\(path)[\(i)]") }
-        case let .object(e):
+        case .object(let e):
             guard let a = actual.objectValue else {
                 mismatch = "\(path) should be an object, got \(actual.kindName)"
                 return

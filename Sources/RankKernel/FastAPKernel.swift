@@ -101,7 +101,8 @@ extension RankingWorkspace {
         }
         let positiveCount = Double(positives)
         // The positives' buffers are moved out of `self` for the duration (`withBuffers` holds `self`).
-        var positiveKeys: [UInt64] = [], positivePositions: [UInt32] = []
+        var positiveKeys: [UInt64] = []
+        var positivePositions: [UInt32] = []
         swap(&positiveKeys, &self.positiveKeys)
         swap(&positivePositions, &self.positivePositions)
         defer {
@@ -116,9 +117,13 @@ extension RankingWorkspace {
         }
         var sum = 0.0
         withBuffers(count: n) { buffers in
-            buffers.sort(n: n, source: MarginShiftedItems(scores: scores.baseAddress!,
-                                                          relevance: relevance.baseAddress!, half: half))
-            let sortedKeys = buffers.keysA, sortedPayloads = buffers.payloadsA
+            buffers.sort(
+                n: n,
+                source: MarginShiftedItems(
+                    scores: scores.baseAddress!,
+                    relevance: relevance.baseAddress!, half: half))
+            let sortedKeys = buffers.keysA
+            let sortedPayloads = buffers.payloadsA
             guard let gradient else {
                 // Forward only: the walk in sorted order.
                 var positivesSoFar = 0
@@ -130,12 +135,14 @@ extension RankingWorkspace {
             }
             positiveKeys.withUnsafeMutableBufferPointer { keysBuffer in
                 positivePositions.withUnsafeMutableBufferPointer { positionsBuffer in
-                    let perturbedKeys = keysBuffer.baseAddress!, forwardPositions = positionsBuffer.baseAddress!
+                    let perturbedKeys = keysBuffer.baseAddress!
+                    let forwardPositions = positionsBuffer.baseAddress!
                     // The walk: precision terms, dL/drk and the perturbed key of every positive, in forward order.
                     var positivesSoFar = 0
                     for position in 0..<n where sortedPayloads[position] & 1 != 0 {
                         positivesSoFar &+= 1
-                        let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+                        let rankAll = Double(position + 1)
+                        let rankPositive = Double(positivesSoFar)
                         sum += rankPositive / rankAll
                         let upstream = weight * rankPositive / (rankAll * rankAll * positiveCount)
                         // ỹ + λ·dL/drk, ỹ read back from its key (exact, up to the sign of a zero, which the key
@@ -150,8 +157,11 @@ extension RankingWorkspace {
                         keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions,
                         payloadsB: buffers.payloadsB, counts: buffers.counts, thresholds: buffers.thresholds,
                         threads: buffers.threads, threadCounts: buffers.threadCounts)
-                    positiveBuffers.sort(n: positives, source: StoredItems(keys: perturbedKeys,
-                                                                           payloads: forwardPositions))
+                    positiveBuffers.sort(
+                        n: positives,
+                        source: StoredItems(
+                            keys: perturbedKeys,
+                            payloads: forwardPositions))
                     // Equal perturbed keys came out in forward order; the rule wants index order.
                     var start = 0
                     while start < positives {
@@ -166,18 +176,21 @@ extension RankingWorkspace {
                     let value = RankPairGradient(lambda: lambda)
                     if n < buffers.thresholds.windowThreshold {
                         var output = DirectGradientOutput(gradient: gradient, value: value)
-                        Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
-                                        sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
-                                        forwardPositions: forwardPositions, output: &output)
+                        Self.mergeRanks(
+                            n: n, positives: positives, sortedKeys: sortedKeys,
+                            sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
+                            forwardPositions: forwardPositions, output: &output)
                     } else {
                         buffers.count(.windowedWrites)
-                        let windows = IndexWindows(count: n, minimumBits: buffers.thresholds.windowBits,
-                                                   scratch: buffers.msdScratch(depth: 0))
+                        let windows = IndexWindows(
+                            count: n, minimumBits: buffers.thresholds.windowBits,
+                            scratch: buffers.msdScratch(depth: 0))
                         windows.withCursors { cursors in
                             var output = WindowedRankDifferenceOutput(words: buffers.keysB, cursors: cursors)
-                            Self.mergeRanks(n: n, positives: positives, sortedKeys: sortedKeys,
-                                            sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
-                                            forwardPositions: forwardPositions, output: &output)
+                            Self.mergeRanks(
+                                n: n, positives: positives, sortedKeys: sortedKeys,
+                                sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
+                                forwardPositions: forwardPositions, output: &output)
                         }
                         let words = buffers.keysB
                         buffers.forEachWindowRun(n: n, shift: windows.shift) { run in

@@ -24,8 +24,9 @@ extension SortBuffers {
     /// These buffers with thread `t`'s histogram space, for the buckets that thread sorts.
     @inlinable
     func forThread(_ t: Int) -> SortBuffers {
-        SortBuffers(keysA: keysA, keysB: keysB, payloadsA: payloadsA, payloadsB: payloadsB, counts: countsOf(thread: t),
-                    thresholds: thresholds)
+        SortBuffers(
+            keysA: keysA, keysB: keysB, payloadsA: payloadsA, payloadsB: payloadsB, counts: countsOf(thread: t),
+            thresholds: thresholds)
     }
 
     /// `sort`'s split by top bytes on `threads` threads, then the buckets' MSD recursion shared between them.
@@ -35,12 +36,14 @@ extension SortBuffers {
     func parallelSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int) -> Bool {
         let threads = self.threads
         // Each thread touches only its own slice of the inputs, its own counts and its own range of the buffers.
-        nonisolated(unsafe) let me = self, source = source
+        nonisolated(unsafe) let me = self
+        nonisolated(unsafe) let source = source
         // Pass 1, each thread on its slice: which bits vary, histograms of the top two bytes.
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let c = me.countsOf(thread: t)
             c.update(repeating: 0, count: 512)
-            var any: UInt64 = 0, all: UInt64 = ~0
+            var any: UInt64 = 0
+            var all: UInt64 = ~0
             for i in (t * n / threads)..<((t + 1) * n / threads) {
                 let key = source.key(i)
                 any |= key
@@ -51,7 +54,8 @@ extension SortBuffers {
             c[512] = Int(truncatingIfNeeded: any)
             c[513] = Int(truncatingIfNeeded: all)
         }
-        var any: UInt64 = 0, all: UInt64 = ~0
+        var any: UInt64 = 0
+        var all: UInt64 = ~0
         for t in 0..<threads {
             any |= UInt64(truncatingIfNeeded: countsOf(thread: t)[512])
             all &= UInt64(truncatingIfNeeded: countsOf(thread: t)[513])
@@ -93,8 +97,9 @@ extension SortBuffers {
             let last = me.bucketBoundary(starts: starts, target: (t + 1) * n / threads)
             let buffers = me.forThread(t)
             for b in first..<last where starts[b + 1] > starts[b] {
-                buffers.msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1,
-                            payloadBits: payloadBits, depth: 1)
+                buffers.msd(
+                    lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1,
+                    payloadBits: payloadBits, depth: 1)
             }
         }
         return true

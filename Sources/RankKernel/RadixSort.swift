@@ -128,7 +128,10 @@ public struct RankingWorkspace: Sendable {
         }
         guard count > capacity else { return }
         // Free before allocating, so that growing never holds both generations at once.
-        keysA = []; keysB = []; payloadsA = []; payloadsB = []
+        keysA = []
+        keysB = []
+        payloadsA = []
+        payloadsB = []
         keysA = .uninitialized(count: count)
         keysB = .uninitialized(count: count)
         payloadsA = .uninitialized(count: count)
@@ -174,7 +177,8 @@ public struct RankingWorkspace: Sendable {
         order.resizeUninitialized(to: n)
         scores.withUnsafeBufferPointer { y in
             order.withUnsafeMutableBufferPointer { out in
-                run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress),
+                run(
+                    n: n, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress),
                     scratch: out)
             }
         }
@@ -276,7 +280,9 @@ public struct RankingWorkspace: Sendable {
     }
 
     /// `rankBackward(scores:ranks:upstream:lambda:)`, in a new array.
-    public mutating func rankBackward(scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double)
+    public mutating func rankBackward(
+        scores: [Double], ranks: [Int]? = nil, upstream: [Double], lambda: Double
+    )
         -> [Double]
     {
         var gradient: [Double] = []
@@ -313,7 +319,8 @@ public struct RankingWorkspace: Sendable {
     @inlinable
     static func comparisonRun<Source: RadixKeySource, Sink: RadixSink>(n: Int, source: Source, sink: inout Sink) {
         let order = (0..<n).sorted { a, b in
-            let ka = source.key(a), kb = source.key(b)
+            let ka = source.key(a)
+            let kb = source.key(b)
             return ka < kb || (ka == kb && a < b)
         }
         for (position, index) in order.enumerated() { sink.put(position: position, index: index) }
@@ -330,12 +337,13 @@ public struct RankingWorkspace: Sendable {
                         counts.withUnsafeMutableBufferPointer { counts in
                             threadCounts.withUnsafeMutableBufferPointer { threadCounts in
                                 wideCounts.withUnsafeMutableBufferPointer { wideCounts in
-                                    body(SortBuffers(
-                                        keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
-                                        payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
-                                        counts: counts.baseAddress!, thresholds: thresholds, threads: threadCount,
-                                        threadCounts: threadCounts.baseAddress,
-                                        wideCounts: wideCounts.count >= 1 << 16 ? wideCounts.baseAddress : nil))
+                                    body(
+                                        SortBuffers(
+                                            keysA: keysA.baseAddress!, keysB: keysB.baseAddress!,
+                                            payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
+                                            counts: counts.baseAddress!, thresholds: thresholds, threads: threadCount,
+                                            threadCounts: threadCounts.baseAddress,
+                                            wideCounts: wideCounts.count >= 1 << 16 ? wideCounts.baseAddress : nil))
                                 }
                             }
                         }
@@ -393,10 +401,12 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let wideCounts: UnsafeMutablePointer<Int>?
 
     @inlinable
-    init(keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
-         payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
-         counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds, threads: Int = 1,
-         threadCounts: UnsafeMutablePointer<Int>? = nil, wideCounts: UnsafeMutablePointer<Int>? = nil) {
+    init(
+        keysA: UnsafeMutablePointer<UInt64>, keysB: UnsafeMutablePointer<UInt64>,
+        payloadsA: UnsafeMutablePointer<UInt32>, payloadsB: UnsafeMutablePointer<UInt32>,
+        counts: UnsafeMutablePointer<Int>, thresholds: RankingThresholds, threads: Int = 1,
+        threadCounts: UnsafeMutablePointer<Int>? = nil, wideCounts: UnsafeMutablePointer<Int>? = nil
+    ) {
         self.wideCounts = wideCounts
         self.keysA = keysA
         self.keysB = keysB
@@ -441,7 +451,8 @@ public struct RankingWorkspace: Sendable {
             count(.wholeListLSD)
             // One pass: keys, payloads, which bits vary, and the histograms of all eight digits.
             counts.update(repeating: 0, count: 8 * 256)
-            var any: UInt64 = 0, all: UInt64 = ~0
+            var any: UInt64 = 0
+            var all: UInt64 = ~0
             for i in 0..<n {
                 let key = source.key(i)
                 keysA[i] = key
@@ -456,8 +467,9 @@ public struct RankingWorkspace: Sendable {
             }
             let varying = any ^ all
             if varying != 0 {
-                leaf(lo: 0, hi: n, inA: true, topBit: 63 - varying.leadingZeroBitCount, payloadBits: payloadBits,
-                     varying: varying, histogramsKnown: true)
+                leaf(
+                    lo: 0, hi: n, inA: true, topBit: 63 - varying.leadingZeroBitCount, payloadBits: payloadBits,
+                    varying: varying, histogramsKnown: true)
             }
             return
         }
@@ -468,9 +480,11 @@ public struct RankingWorkspace: Sendable {
         }
         count(.topByteSplit)
         // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
-        let top = counts, next = counts + 256
+        let top = counts
+        let next = counts + 256
         top.update(repeating: 0, count: 512)
-        var any: UInt64 = 0, all: UInt64 = ~0
+        var any: UInt64 = 0
+        var all: UInt64 = ~0
         for i in 0..<n {
             let key = source.key(i)
             any |= key
@@ -513,7 +527,8 @@ public struct RankingWorkspace: Sendable {
                 payloadsB[at] = source.payload(i)
             }
             for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
+                msd(
+                    lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
                     depth: 1)
             }
         }
@@ -525,7 +540,8 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline
     func wideSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int, counts c: UnsafeMutablePointer<Int>) {
         c.update(repeating: 0, count: 1 << 16)
-        var any: UInt64 = 0, all: UInt64 = ~0
+        var any: UInt64 = 0
+        var all: UInt64 = ~0
         for i in 0..<n {
             let key = source.key(i)
             any |= key
@@ -576,18 +592,23 @@ public struct RankingWorkspace: Sendable {
             leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
             return
         }
-        let sourceKeys = inA ? keysA : keysB, sourcePayloads = inA ? payloadsA : payloadsB
-        let targetKeys = inA ? keysB : keysA, targetPayloads = inA ? payloadsB : payloadsA
+        let sourceKeys = inA ? keysA : keysB
+        let sourcePayloads = inA ? payloadsA : payloadsB
+        let targetKeys = inA ? keysB : keysA
+        let targetPayloads = inA ? payloadsB : payloadsA
         do {
-            let offsets = msdScratch(depth: depth), starts = offsets + 256
+            let offsets = msdScratch(depth: depth)
+            let starts = offsets + 256
             var topBit = topBit
-            var shift = 0, mask: UInt64 = 0
+            var shift = 0
+            var mask: UInt64 = 0
             while true {
                 let bits = Swift.min(8, topBit + 1)
                 shift = topBit + 1 - bits
                 mask = UInt64((1 << bits) - 1)
                 offsets.update(repeating: 0, count: 256)
-                var any: UInt64 = 0, all: UInt64 = ~0
+                var any: UInt64 = 0
+                var all: UInt64 = ~0
                 for i in lo..<hi {
                     let key = sourceKeys[i]
                     any |= key
@@ -623,7 +644,8 @@ public struct RankingWorkspace: Sendable {
                 targetPayloads[at] = sourcePayloads[i]
             }
             for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits,
+                msd(
+                    lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits,
                     depth: depth + 1)
             }
         }
@@ -642,14 +664,17 @@ public struct RankingWorkspace: Sendable {
         histogramsKnown: Bool = false
     ) {
         let m = hi - lo
-        var sourceKeys = (inA ? keysA : keysB) + lo, sourcePayloads = (inA ? payloadsA : payloadsB) + lo
-        var targetKeys = (inA ? keysB : keysA) + lo, targetPayloads = (inA ? payloadsB : payloadsA) + lo
+        var sourceKeys = (inA ? keysA : keysB) + lo
+        var sourcePayloads = (inA ? payloadsA : payloadsB) + lo
+        var targetKeys = (inA ? keysB : keysA) + lo
+        var targetPayloads = (inA ? payloadsB : payloadsA) + lo
         if topBit < 0 || m <= thresholds.insertionSize {
             if topBit >= 0 {
                 count(.insertion)
                 // Insertion sort: stable, since an item only moves past strictly larger keys.
                 for i in 1..<Swift.max(m, 1) {
-                    let key = sourceKeys[i], payload = sourcePayloads[i]
+                    let key = sourceKeys[i]
+                    let payload = sourcePayloads[i]
                     var j = i
                     while j > 0, sourceKeys[j - 1] > key {
                         sourceKeys[j] = sourceKeys[j - 1]
@@ -671,7 +696,8 @@ public struct RankingWorkspace: Sendable {
         if let knownVarying {
             varying = knownVarying
         } else {
-            var any: UInt64 = 0, all: UInt64 = ~0
+            var any: UInt64 = 0
+            var all: UInt64 = ~0
             for i in 0..<m {
                 let key = sourceKeys[i]
                 any |= key
@@ -715,9 +741,12 @@ public struct RankingWorkspace: Sendable {
             }
         }
         for j in 0..<passes {
-            let histogram = counts + 32 * Int(withUnsafeBytes(of: shifts) {
-                $0.load(fromByteOffset: 8 * j, as: UInt64.self)
-            })
+            let histogram =
+                counts + 32
+                * Int(
+                    withUnsafeBytes(of: shifts) {
+                        $0.load(fromByteOffset: 8 * j, as: UInt64.self)
+                    })
             var sum = 0
             for b in 0..<256 {
                 let c = histogram[b]
@@ -727,10 +756,11 @@ public struct RankingWorkspace: Sendable {
         }
         if payloadBits > 0 {
             withUnsafeBytes(of: shifts) { raw in
-                packedPasses(m: m, passes: passes, shifts: raw.baseAddress!.assumingMemoryBound(to: UInt64.self),
-                             payloadBits: payloadBits, inA: inA, sourceKeys: sourceKeys,
-                             sourcePayloads: sourcePayloads, targetKeys: targetKeys, targetPayloads: targetPayloads,
-                             result: payloadsA + lo)
+                packedPasses(
+                    m: m, passes: passes, shifts: raw.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                    payloadBits: payloadBits, inA: inA, sourceKeys: sourceKeys,
+                    sourcePayloads: sourcePayloads, targetKeys: targetKeys, targetPayloads: targetPayloads,
+                    result: payloadsA + lo)
             }
             return
         }
@@ -767,8 +797,10 @@ public struct RankingWorkspace: Sendable {
         targetKeys: UnsafeMutablePointer<UInt64>, targetPayloads: UnsafeMutablePointer<UInt32>,
         result: UnsafeMutablePointer<UInt32>
     ) {
-        var sourceKeys = sourceKeys, sourcePayloads = sourcePayloads
-        var targetKeys = targetKeys, targetPayloads = targetPayloads
+        var sourceKeys = sourceKeys
+        var sourcePayloads = sourcePayloads
+        var targetKeys = targetKeys
+        var targetPayloads = targetPayloads
         let lowMask: UInt64 = (1 << UInt64(payloadBits)) &- 1
         var pairPasses = 0
         for j in 0..<passes where shifts[j] < UInt64(payloadBits) { pairPasses += 1 }

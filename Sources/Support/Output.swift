@@ -1,4 +1,5 @@
 @preconcurrency import Foundation
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -124,7 +125,9 @@ public enum Output {
         lock.lock()
         defer { lock.unlock() }
         if lostStandardOutput == nil {
-            lostStandardOutput = standardOutputClosedAtStart ? "standard output is closed"
+            lostStandardOutput =
+                standardOutputClosedAtStart
+                ? "standard output is closed"
                 : code == 0 ? "a write failed" : String(cString: strerror(code))
         }
     }
@@ -171,7 +174,10 @@ public enum Output {
                     failure = errno
                     return
                 }
-                if n == 0 { failure = EIO; return }
+                if n == 0 {
+                    failure = EIO
+                    return
+                }
                 offset += n
             }
         }

@@ -49,9 +49,11 @@ public func confidenceInterval95(_ values: [Double]) -> ConfidenceInterval {
 /// that of the next smaller tabulated ν (30, 40, 60, 120).
 public func studentT975(degreesOfFreedom nu: Int) -> Double {
     precondition(nu >= 1, "degrees of freedom must be at least 1")
-    let table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+    let table = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ]
     if nu <= table.count { return table[nu - 1] }
     if nu < 40 { return 2.042 }
     if nu < 60 { return 2.021 }

@@ -14,8 +14,10 @@ public struct BookChapter: Sendable {
     /// The chapter's printed narration (`log.txt`).
     public var narration: String
 
-    public init(info: ChapterInfo, status: Int32, seconds: Double, summary: Summary?, textHTML: String,
-                narration: String) {
+    public init(
+        info: ChapterInfo, status: Int32, seconds: Double, summary: Summary?, textHTML: String,
+        narration: String
+    ) {
         self.info = info
         self.status = status
         self.seconds = seconds
@@ -33,7 +35,8 @@ public struct BookChapter: Sendable {
 public enum Book {
     /// The paper artefact each chapter reproduces (paper = Rolínek et al., CVPR 2020).
     /// The paper artefact each chapter reproduces (paper = Rolínek et al., CVPR 2020).
-    public static let artefacts: [String: String] = parseTable("""
+    public static let artefacts: [String: String] = parseTable(
+        """
         ch01
             §3: ranking as an argmin over permutations (Eq. 4–5); rank is piecewise constant
         ch02
@@ -63,7 +66,8 @@ public enum Book {
         """)
 
     /// What to look at in each figure, keyed "chNN/name". A figure without an entry gets a generic caption.
-    public static let captions: [String: String] = parseTable("""
+    public static let captions: [String: String] = parseTable(
+        """
         ch01/rank-sweep
             As one score moves past the others its rank jumps by whole steps: rank is piecewise constant, so its
             gradient is zero almost everywhere.
@@ -159,7 +163,8 @@ public enum Book {
 
     /// Parses "key" lines followed by indented text lines (joined with spaces) into a dictionary.
     static func parseTable(_ text: String) -> [String: String] {
-        var table = [String: String](), key: String?
+        var table = [String: String]()
+        var key: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             if line.hasPrefix(" ") {
                 guard let key else { continue }
@@ -212,9 +217,12 @@ public enum Book {
         guard let cmark else { return "<pre>\(escape(markdown))</pre>\n" }
         let process = Process()
         process.executableURL = cmark
-        process.arguments = ["--extension", "table", "--extension", "strikethrough", "--extension", "autolink",
-                             "--to", "html"]
-        let input = Pipe(), output = Pipe()
+        process.arguments = [
+            "--extension", "table", "--extension", "strikethrough", "--extension", "autolink",
+            "--to", "html",
+        ]
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -327,9 +335,10 @@ public enum Book {
                 out += target
                 continue
             }
-            let (path, anchor) = target.firstIndex(of: "#").map {
-                (String(target[..<$0]), String(target[$0...]))
-            } ?? (target, "")
+            let (path, anchor) =
+                target.firstIndex(of: "#").map {
+                    (String(target[..<$0]), String(target[$0...]))
+                } ?? (target, "")
             if let chapter = Catalog.chapters.first(where: {
                 path == "../\($0.folder)/README.md" || (path == "README.md" && $0.folder == folder)
             }) {
@@ -357,11 +366,14 @@ public enum Book {
 
     /// One chapter's page: its text, every figure with a caption, its checks, its metrics (pivoted) and its
     /// narration (collapsed).
-    public static func chapterPage(_ chapters: [BookChapter], at index: Int, docs: String? = nil,
-                                   repository: String = "..") -> String {
+    public static func chapterPage(
+        _ chapters: [BookChapter], at index: Int, docs: String? = nil,
+        repository: String = ".."
+    ) -> String {
         let c = chapters[index]
         var body = navigation(chapters, current: index, docs: docs)
-        body += "<p class=\"\(c.passed ? "pass" : "fail")\">"
+        body +=
+            "<p class=\"\(c.passed ? "pass" : "fail")\">"
             + (c.passed ? "✓ every check passed" : "✗ this run failed")
         body += " · \(String(format: "%.1f", c.seconds)) s this run"
         if c.summary?.quick == true { body += " · quick mode (tiny sizes: numbers are not the chapter's)" }
@@ -370,7 +382,8 @@ public enum Book {
         if let artefact = artefacts[c.info.id] { body += "<p><strong>Reproduces:</strong> \(escape(artefact))</p>\n" }
         body += rewriteLinks(c.textHTML, folder: c.info.folder, repository: repository)
         guard let s = c.summary else {
-            body += "<h2>This run</h2>\n<p class=\"fail\">The chapter did not finish (exit \(c.status)); "
+            body +=
+                "<h2>This run</h2>\n<p class=\"fail\">The chapter did not finish (exit \(c.status)); "
                 + "see <a href=\"\(c.info.id)/log.txt\">its log</a>.</p>\n"
             body += navigation(chapters, current: index, docs: docs)
             return page(title: "\(c.info.id) · \(c.info.title)", body: body)
@@ -379,17 +392,20 @@ public enum Book {
             body += "<h2>Figures of this run</h2>\n"
             for f in s.figures {
                 let caption = caption(chapter: c.info.id, figure: f)
-                body += "<figure id=\"fig-\(escape(f))\">"
+                body +=
+                    "<figure id=\"fig-\(escape(f))\">"
                     + "<img src=\"\(c.info.id)/\(escape(f)).png\" alt=\"\(escape(caption))\""
                     + ">\n<figcaption><strong>\(escape(f))</strong>: \(escape(caption)) "
                     + "<a href=\"\(c.info.id)/\(escape(f)).gp\">script</a> · "
                     + "<a href=\"\(c.info.id)/\(escape(f)).dat\">data</a></figcaption></figure>\n"
             }
         }
-        body += "<h2>Checks (\(s.checks.filter(\.passed).count) of \(s.checks.count) passed)</h2>\n"
+        body +=
+            "<h2>Checks (\(s.checks.filter(\.passed).count) of \(s.checks.count) passed)</h2>\n"
             + "<ul class=\"checks\">\n"
         for check in s.checks {
-            body += "<li class=\"\(check.passed ? "pass" : "fail")\">"
+            body +=
+                "<li class=\"\(check.passed ? "pass" : "fail")\">"
                 + "\(check.passed ? "✓" : "✗") \(escape(check.name))"
             body += check.detail.isEmpty ? "" : " — \(escape(check.detail))"
             body += "</li>\n"
@@ -398,7 +414,8 @@ public enum Book {
         if !s.metrics.isEmpty {
             body += "<h2>Metrics of this run</h2>\n" + metricsHTML(s.metrics)
         }
-        body += "<details><summary>Narration (the chapter's printed output)</summary>\n"
+        body +=
+            "<details><summary>Narration (the chapter's printed output)</summary>\n"
             + "<pre>\(escape(c.narration))</pre>\n</details>\n"
         body += navigation(chapters, current: index, docs: docs)
         return page(title: "\(c.info.id) · \(c.info.title)", body: body)
@@ -428,22 +445,26 @@ public enum Book {
         if quick {
             body += "<p class=\"fail\">This is a quick run (tiny sizes): the numbers are not the chapters' own.</p>\n"
         }
-        body += "<h2>Chapters</h2>\n<table>\n<thead><tr><th>chapter</th><th>title</th><th>reproduces</th>"
+        body +=
+            "<h2>Chapters</h2>\n<table>\n<thead><tr><th>chapter</th><th>title</th><th>reproduces</th>"
             + "<th>checks</th><th>figures</th><th>seconds (this run)</th></tr></thead>\n<tbody>\n"
         for c in chapters {
             let checks = c.summary.map { "\($0.checks.filter(\.passed).count)/\($0.checks.count)" } ?? "–"
-            body += "<tr><td><a href=\"\(c.info.id).html\">\(c.info.id)</a></td><td>\(escape(c.info.title))</td>"
+            body +=
+                "<tr><td><a href=\"\(c.info.id).html\">\(c.info.id)</a></td><td>\(escape(c.info.title))</td>"
                 + "<td>\(escape(artefacts[c.info.id] ?? "–"))</td>"
                 + "<td class=\"\(c.passed ? "pass" : "fail")\">\(c.passed ? "✓" : "✗") \(checks)</td>"
                 + "<td>\(c.summary?.figures.count ?? 0)</td><td>\(String(format: "%.1f", c.seconds))</td></tr>\n"
         }
         body += "</tbody>\n</table>\n"
         if let docs {
-            body += "<p>The library's API, with a page per loss: <a href=\"\(escape(docs))\">documentation</a> "
+            body +=
+                "<p>The library's API, with a page per loss: <a href=\"\(escape(docs))\">documentation</a> "
                 + "(DocC pages load their content with scripts, so serve them: <code>python3 -m http.server -d "
                 + "out/docs</code>, then open http://localhost:8000/documentation/rambo/).</p>\n"
         } else {
-            body += "<p>The library's API documentation: run <code>make docs</code> (DocC), then <code>make course"
+            body +=
+                "<p>The library's API documentation: run <code>make docs</code> (DocC), then <code>make course"
                 + "</code> again to link it here.</p>\n"
         }
         return page(title: "RaMBO in Swift: the course", body: body)

@@ -39,8 +39,10 @@ public final class Chapter: @unchecked Sendable {
     private let lock = NSRecursiveLock()
 
     /// Parses the command line; prints usage and exits 0 on `--help`, prints one line and exits 2 on a mistake.
-    public init(_ id: String, title: String, flags: [Flag] = [],
-                arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+    public init(
+        _ id: String, title: String, flags: [Flag] = [],
+        arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    ) {
         Output.prepare()
         Output.program = id
         self.id = id
@@ -201,8 +203,9 @@ public final class Chapter: @unchecked Sendable {
             summary.figures.append(figure.name)
             if !warnedNoGnuplot {
                 warnedNoGnuplot = true
-                print("  ! gnuplot is not installed: writing .gp and .dat only. "
-                      + "Install it with: apt-get install -y --no-install-recommends gnuplot-nox")
+                print(
+                    "  ! gnuplot is not installed: writing .gp and .dat only. "
+                        + "Install it with: apt-get install -y --no-install-recommends gnuplot-nox")
             }
             print("  ▸ figure script \(options.out.appendingPathComponent(figure.name + ".gp").path)")
         } catch {
@@ -233,8 +236,9 @@ public final class Chapter: @unchecked Sendable {
             Output.error("\(id): cannot write summary.json: \(error)")
             Output.exit(2)
         }
-        print("\n\(id): \(summary.checks.count - failed.count) of \(summary.checks.count) checks passed, "
-              + "\(summary.figures.count) figures, \(String(format: "%.1f", summary.seconds)) s")
+        print(
+            "\n\(id): \(summary.checks.count - failed.count) of \(summary.checks.count) checks passed, "
+                + "\(summary.figures.count) figures, \(String(format: "%.1f", summary.seconds)) s")
         for f in failed { print("  ✗ \(f.name): \(f.detail)") }
         Output.exit(failed.isEmpty ? 0 : 1)
     }

@@ -6,7 +6,12 @@ import Foundation
 /// A flag may declare its `--quick` value: quick mode uses it unless the user passed the flag, so quick mode
 /// never overrides a value the user typed. Quick values and defaults must lie in the flag's range.
 public struct Flag: Sendable {
-    public enum Kind: Sendable { case double(Double), int(Int), string(String), bool }
+    public enum Kind: Sendable {
+        case double(Double)
+        case int(Int)
+        case string(String)
+        case bool
+    }
     public let name: String
     public let kind: Kind
     public let help: String
@@ -19,8 +24,10 @@ public struct Flag: Sendable {
     /// The allowed values of a `.string` flag (any text when `nil`).
     public let choices: [String]?
 
-    init(name: String, kind: Kind, help: String, quick: Kind? = nil, doubleRange: ClosedRange<Double>? = nil,
-         intRange: ClosedRange<Int>? = nil, choices: [String]? = nil) {
+    init(
+        name: String, kind: Kind, help: String, quick: Kind? = nil, doubleRange: ClosedRange<Double>? = nil,
+        intRange: ClosedRange<Int>? = nil, choices: [String]? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.help = help
@@ -31,19 +38,25 @@ public struct Flag: Sendable {
     }
 
     /// A number flag with its allowed range (closed) and, optionally, its `--quick` value.
-    public static func double(_ name: String, default value: Double, quick: Double? = nil,
-                              in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
-                              help: String) -> Flag {
+    public static func double(
+        _ name: String, default value: Double, quick: Double? = nil,
+        in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude,
+        help: String
+    ) -> Flag {
         Flag(name: name, kind: .double(value), help: help, quick: quick.map { .double($0) }, doubleRange: range)
     }
     /// A whole-number flag with its allowed range and, optionally, its `--quick` value.
-    public static func int(_ name: String, default value: Int, quick: Int? = nil, in range: ClosedRange<Int> = Int.min...Int.max,
-                           help: String) -> Flag {
+    public static func int(
+        _ name: String, default value: Int, quick: Int? = nil, in range: ClosedRange<Int> = Int.min...Int.max,
+        help: String
+    ) -> Flag {
         Flag(name: name, kind: .int(value), help: help, quick: quick.map { .int($0) }, intRange: range)
     }
     /// A text flag; with `choices`, only those values are accepted.
-    public static func string(_ name: String, default value: String, quick: String? = nil, choices: [String]? = nil,
-                              help: String) -> Flag {
+    public static func string(
+        _ name: String, default value: String, quick: String? = nil, choices: [String]? = nil,
+        help: String
+    ) -> Flag {
         Flag(name: name, kind: .string(value), help: help, quick: quick.map { .string($0) }, choices: choices)
     }
     /// A switch: off unless given.
@@ -61,9 +74,9 @@ public struct Flag: Sendable {
 
     static func text(_ kind: Kind) -> String {
         switch kind {
-        case let .double(v): return "\(v)"
-        case let .int(v): return "\(v)"
-        case let .string(v): return v
+        case .double(let v): return "\(v)"
+        case .int(let v): return "\(v)"
+        case .string(let v): return v
         case .bool: return "off"
         }
     }
@@ -99,7 +112,9 @@ public struct Flag: Sendable {
             }
         case .int:
             guard let v = Int(value) else { throw OptionsError("--\(name) needs a whole number, got '\(value)'") }
-            if let r = intRange, !r.contains(v) { throw OptionsError("--\(name) must be in \(rangeText), got \(value)") }
+            if let r = intRange, !r.contains(v) {
+                throw OptionsError("--\(name) must be in \(rangeText), got \(value)")
+            }
         case .string:
             if let choices, !choices.contains(value) {
                 throw OptionsError("--\(name) must be one of \(choices.joined(separator: ", ")), got '\(value)'")
@@ -145,7 +160,8 @@ public struct Options: Sendable {
         for flag in flags {
             for value in [flag.defaultText] + (flag.quick.map { [Flag.text($0)] } ?? []) where flag.kind.isValued {
                 do { try flag.check(value) } catch {
-                    preconditionFailure("\(chapter) declares --\(flag.name) with a default or quick value outside its range: \(error)")
+                    preconditionFailure(
+                        "\(chapter) declares --\(flag.name) with a default or quick value outside its range: \(error)")
                 }
             }
         }
@@ -155,7 +171,10 @@ public struct Options: Sendable {
         while i < arguments.count {
             let argument = arguments[i]
             i += 1
-            if argument == "--help" || argument == "-h" { options.helpRequested = true; continue }
+            if argument == "--help" || argument == "-h" {
+                options.helpRequested = true
+                continue
+            }
             guard argument.hasPrefix("--") else { throw OptionsError("unexpected argument '\(argument)'") }
             var name = String(argument.dropFirst(2))
             var inline: String?
@@ -188,7 +207,9 @@ public struct Options: Sendable {
             options.out = URL(fileURLWithPath: out)
         }
         if let seed = options.values["seed"] {
-            guard let s = UInt64(seed) else { throw OptionsError("--seed needs a non-negative whole number, got '\(seed)'") }
+            guard let s = UInt64(seed) else {
+                throw OptionsError("--seed needs a non-negative whole number, got '\(seed)'")
+            }
             options.seed = s
         }
         return options
@@ -210,7 +231,9 @@ public struct Options: Sendable {
             var notes = [String]()
             if flag.kind.isValued { notes.append("default \(flag.defaultText)") }
             if let quick = flag.quick { notes.append("quick \(Flag.text(quick))") }
-            if !flag.rangeText.isEmpty { notes.append(flag.choices == nil ? "range \(flag.rangeText)" : flag.rangeText) }
+            if !flag.rangeText.isEmpty {
+                notes.append(flag.choices == nil ? "range \(flag.rangeText)" : flag.rangeText)
+            }
             lines.append(left + pad + flag.help + (notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"))
         }
         return lines.joined(separator: "\n")

@@ -15,9 +15,12 @@ extension Chapter {
     /// Records the check "`name`": `value` is within `absolute` + `relative` · |expected| of `expected`; the detail
     /// shows both numbers and the tolerance.
     @discardableResult
-    public func checkClose(_ name: String, _ value: Double, _ expected: Double, absolute: Double = 1e-12,
-                           relative: Double = 0) -> Bool {
-        check(name, isClose(value, expected, absolute: absolute, relative: relative),
-              "\(value) vs \(expected) (|Δ| ≤ \(absolute) + \(relative)·|expected|)")
+    public func checkClose(
+        _ name: String, _ value: Double, _ expected: Double, absolute: Double = 1e-12,
+        relative: Double = 0
+    ) -> Bool {
+        check(
+            name, isClose(value, expected, absolute: absolute, relative: relative),
+            "\(value) vs \(expected) (|Δ| ≤ \(absolute) + \(relative)·|expected|)")
     }
 }

@@ -72,7 +72,9 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
     let handle: FileHandle
     do {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw OutputError(path: log.path, reason: "cannot create") }
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw OutputError(path: log.path, reason: "cannot create")
+        }
         handle = try FileHandle(forWritingTo: log)
     } catch {
         fail("cannot write \(log.path): \(error.localizedDescription)")
@@ -98,40 +100,50 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
     let summary = try? Summary.read(from: dir.appendingPathComponent("summary.json"))
     let checks = summary.map { s in "\(s.checks.filter(\.passed).count)/\(s.checks.count) checks" } ?? "no summary"
     let status = timedOut ? 124 : process.terminationStatus
-    print("\(status == 0 ? "✓" : "✗") \(info.id) \(info.title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
-          + "\(checks), \(summary?.figures.count ?? 0) figures, \(String(format: "%.1f", seconds)) s"
-          + (timedOut ? "  (stopped after the \(Int(timeout)) s time limit; see \(log.path))"
-             : status == 0 ? "" : "  (exit \(status); see \(log.path))"))
+    print(
+        "\(status == 0 ? "✓" : "✗") \(info.id) \(info.title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
+            + "\(checks), \(summary?.figures.count ?? 0) figures, \(String(format: "%.1f", seconds)) s"
+            + (timedOut
+                ? "  (stopped after the \(Int(timeout)) s time limit; see \(log.path))"
+                : status == 0 ? "" : "  (exit \(status); see \(log.path))"))
     fflush(nil)  // every C output stream, stdout included: one line per chapter as it finishes, also when piped
     results.append((info, status, summary, seconds))
 }
 
 // index.md: one section per chapter with its text, figures and numbers.
-var index = "# RaMBO in Swift: the course\n\nRendered by `make course`; the same run as a web page: `index.html`. "
+var index =
+    "# RaMBO in Swift: the course\n\nRendered by `make course`; the same run as a web page: `index.html`. "
     + "Each chapter's narration is in `chNN/log.txt`.\n\n"
 index += "| chapter | title | checks | figures | seconds |\n|---|---|---|---|---|\n"
 for r in results {
     let s = r.summary
-    index += "| [\(r.info.id)](#\(r.info.id)) | \(r.info.title) | "
+    index +=
+        "| [\(r.info.id)](#\(r.info.id)) | \(r.info.title) | "
         + "\(s.map { "\($0.checks.filter(\.passed).count)/\($0.checks.count)" } ?? "failed") | "
         + "\(s?.figures.count ?? 0) | \(s.map { String(format: "%.1f", $0.seconds) } ?? "–") |\n"
 }
 for r in results {
     let relativeReadme = "../Chapters/\(r.info.folder)/README.md"
-    index += "\n## \(r.info.id)\n\n**\(r.info.title)** · [chapter text](\(relativeReadme)) · "
+    index +=
+        "\n## \(r.info.id)\n\n**\(r.info.title)** · [chapter text](\(relativeReadme)) · "
         + "[narration](\(r.info.id)/log.txt) · [summary.json](\(r.info.id)/summary.json) · "
         + "[book page](\(r.info.id).html)\n\n"
-    guard let s = r.summary else { index += "The chapter did not finish (exit \(r.status)).\n"; continue }
+    guard let s = r.summary else {
+        index += "The chapter did not finish (exit \(r.status)).\n"
+        continue
+    }
     for f in s.checks where !f.passed { index += "- ✗ \(f.name): \(f.detail)\n" }
     for figure in s.figures {
         index += "![\(Book.caption(chapter: r.info.id, figure: figure))](\(r.info.id)/\(figure).png)\n"
     }
     // Metrics pivoted as in the HTML book: one table per dataset, methods down, metrics across.
     for table in Book.pivot(s.metrics) {
-        index += "\n**\(table.dataset)**\n\n| method | " + table.metrics.joined(separator: " | ") + " |\n|---|"
+        index +=
+            "\n**\(table.dataset)**\n\n| method | " + table.metrics.joined(separator: " | ") + " |\n|---|"
             + String(repeating: "---|", count: table.metrics.count) + "\n"
         for row in table.rows {
-            index += "| \(row.method) | "
+            index +=
+                "| \(row.method) | "
                 + row.values.map { $0.map { String(format: "%.4f", $0) } ?? "–" }.joined(separator: " | ") + " |\n"
         }
     }
@@ -159,11 +171,13 @@ if Book.cmark == nil {
 let docsIndex = "docs/documentation/rambo/index.html"
 let docs = FileManager.default.fileExists(atPath: outRoot.appendingPathComponent(docsIndex).path) ? docsIndex : nil
 let bookChapters = results.map { r -> BookChapter in
-    let readme = (try? String(contentsOfFile: "Chapters/\(r.info.folder)/README.md", encoding: .utf8))
+    let readme =
+        (try? String(contentsOfFile: "Chapters/\(r.info.folder)/README.md", encoding: .utf8))
         ?? "# \(r.info.id) · \(r.info.title)\n\n(Chapters/\(r.info.folder)/README.md not found.)\n"
     let log = (try? String(contentsOf: outRoot.appendingPathComponent("\(r.info.id)/log.txt"), encoding: .utf8)) ?? ""
-    return BookChapter(info: r.info, status: r.status, seconds: r.summary?.seconds ?? r.seconds, summary: r.summary,
-                       textHTML: Book.markdownToHTML(readme), narration: log)
+    return BookChapter(
+        info: r.info, status: r.status, seconds: r.summary?.seconds ?? r.seconds, summary: r.summary,
+        textHTML: Book.markdownToHTML(readme), narration: log)
 }
 do {
     let quick = passThrough.contains("--quick")
@@ -177,6 +191,7 @@ do {
     fail("cannot write the course book into \(outRoot.path): \(error.localizedDescription)")
 }
 let failed = results.filter { $0.status != 0 }
-print("\(results.count - failed.count) of \(results.count) chapters passed; "
-      + "book: \(outRoot.path)/index.html (and index.md)")
+print(
+    "\(results.count - failed.count) of \(results.count) chapters passed; "
+        + "book: \(outRoot.path)/index.html (and index.md)")
 Output.exit(failed.isEmpty ? 0 : 1)

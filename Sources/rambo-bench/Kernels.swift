@@ -16,7 +16,9 @@ final class BenchData: @unchecked Sendable {
 
     init(n: Int, rows: Int, seed: UInt64, withUpstream: Bool) {
         var rng = SplitMix64(seed: seed)
-        var scores: [[Double]] = [], relevance: [[Bool]] = [], upstream: [[Double]] = []
+        var scores: [[Double]] = []
+        var relevance: [[Bool]] = []
+        var upstream: [[Double]] = []
         for _ in 0..<rows {
             scores.append((0..<n).map { _ in rng.nextGaussian() })
             relevance.append((0..<n).map { _ in rng.nextUnit() < 0.1 })
@@ -43,11 +45,13 @@ func makeKernel(_ options: Options, data: BenchData, rows: Range<Int>, listThrea
     case .rank: return RankListKernel(data: data, rows: rows, workspace: workspace)
     case .rankBackward: return RankBackwardKernel(data: data, rows: rows, lambda: options.lambda, workspace: workspace)
     case .apLoss:
-        return APLossKernel(data: data, rows: rows, loss: APLoss(lambda: options.lambda, margin: options.margin),
-                            workspace: workspace)
+        return APLossKernel(
+            data: data, rows: rows, loss: APLoss(lambda: options.lambda, margin: options.margin),
+            workspace: workspace)
     case .recallLoss:
-        return RecallLossKernel(data: data, rows: rows,
-                                loss: RecallLoss(lambda: options.lambda, margin: options.margin))
+        return RecallLossKernel(
+            data: data, rows: rows,
+            loss: RecallLoss(lambda: options.lambda, margin: options.margin))
     case .mapLoss:
         return MAPLossKernel(data: data, rows: rows, loss: MAPLoss(lambda: options.lambda, margin: options.margin))
     }
@@ -83,8 +87,9 @@ struct RankBackwardKernel: BenchKernel {
         var sink = 0.0
         for row in rows {
             workspace.rank(data.scores[row], into: &ranks)
-            workspace.rankBackward(scores: data.scores[row], ranks: ranks, upstream: data.upstream[row],
-                                   lambda: lambda, into: &gradient)
+            workspace.rankBackward(
+                scores: data.scores[row], ranks: ranks, upstream: data.upstream[row],
+                lambda: lambda, into: &gradient)
             sink += gradient[0]
         }
         return sink
@@ -103,8 +108,9 @@ struct APLossKernel: BenchKernel {
     mutating func run() -> Double {
         var sink = 0.0
         for row in rows {
-            sink += loss.valueAndGradient(scores: data.scores[row], relevance: data.relevance[row],
-                                          workspace: &workspace, gradient: &gradient)
+            sink += loss.valueAndGradient(
+                scores: data.scores[row], relevance: data.relevance[row],
+                workspace: &workspace, gradient: &gradient)
             sink += gradient[0]
         }
         return sink

@@ -63,11 +63,18 @@ struct Options {
     /// Parses `arguments` (without the program name), or returns the one-line reason it cannot.
     static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
         var options = Options()
-        var sawOp = false, sawN = false
+        var sawOp = false
+        var sawN = false
         var rest = arguments[...]
         while let flag = rest.popFirst() {
-            if flag == "--json" { options.json = true; continue }
-            if flag == "--sweep" { options.sweep = true; continue }
+            if flag == "--json" {
+                options.json = true
+                continue
+            }
+            if flag == "--sweep" {
+                options.sweep = true
+                continue
+            }
             if flag == "--help" || flag == "-h" { return .failure(UsageError(message: "help")) }
             guard let value = rest.popFirst() else {
                 return .failure(UsageError(message: "\(flag) needs a value"))
@@ -75,8 +82,10 @@ struct Options {
             switch flag {
             case "--op":
                 guard let op = Operation(rawValue: value) else {
-                    return .failure(UsageError(message: "unknown op '\(value)'; expected one of "
-                        + Operation.allCases.map(\.rawValue).joined(separator: ", ")))
+                    return .failure(
+                        UsageError(
+                            message: "unknown op '\(value)'; expected one of "
+                                + Operation.allCases.map(\.rawValue).joined(separator: ", ")))
                 }
                 options.op = op
                 sawOp = true
@@ -124,8 +133,9 @@ struct Options {
             case "--threshold":
                 let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let v = count(parts[1]), v <= Int(UInt32.max) else {
-                    return .failure(UsageError(
-                        message: "--threshold '\(value)' must be NAME=V with V an integer ≥ 0"))
+                    return .failure(
+                        UsageError(
+                            message: "--threshold '\(value)' must be NAME=V with V an integer ≥ 0"))
                 }
                 switch parts[0] {
                 case "insertion": options.thresholds.insertionSize = v
@@ -135,8 +145,10 @@ struct Options {
                 case "window": options.thresholds.windowThreshold = v
                 case "window-bits" where v <= 32: options.thresholds.windowBits = v
                 default:
-                    return .failure(UsageError(message: "--threshold '\(value)': unknown name or value out of range; "
-                        + "names: insertion, leaf, lsd, wide, window, window-bits (≤ 32)"))
+                    return .failure(
+                        UsageError(
+                            message: "--threshold '\(value)': unknown name or value out of range; "
+                                + "names: insertion, leaf, lsd, wide, window, window-bits (≤ 32)"))
                 }
             case "--max":
                 guard let m = count(value), m >= 1000, m <= Int(UInt32.max) else {
@@ -169,7 +181,8 @@ struct Options {
         let plain = text.replacingUnderscores()
         if let value = Int(plain) { return value >= 0 ? value : nil }
         guard plain.contains(where: { $0 == "e" || $0 == "E" }), let value = Double(plain), value.isFinite,
-              value >= 0, value <= 0x1p62, value == value.rounded() else { return nil }
+            value >= 0, value <= 0x1p62, value == value.rounded()
+        else { return nil }
         return Int(value)
     }
 }

@@ -49,8 +49,9 @@ struct Measurement {
 
 /// Builds the data and the kernels of `options` and times them; everything is freed on return.
 func measure(_ options: Options) -> Measurement {
-    let data = BenchData(n: options.n, rows: options.rows, seed: options.seed,
-                         withUpstream: options.op == .rankBackward)
+    let data = BenchData(
+        n: options.n, rows: options.rows, seed: options.seed,
+        withUpstream: options.op == .rankBackward)
     // Threads share out rows; with fewer rows than threads, each row's list is shared between threads.
     let rowThreads = min(options.threads, options.rows)
     let listThreads = max(1, options.threads / rowThreads)
@@ -60,9 +61,10 @@ func measure(_ options: Options) -> Measurement {
         var sinks: [Double]
         init(options: Options, data: BenchData, count: Int, listThreads: Int) {
             kernels = (0..<count).map { t in
-                makeKernel(options, data: data,
-                           rows: (t * options.rows / count)..<((t + 1) * options.rows / count),
-                           listThreads: listThreads)
+                makeKernel(
+                    options, data: data,
+                    rows: (t * options.rows / count)..<((t + 1) * options.rows / count),
+                    listThreads: listThreads)
             }
             sinks = [Double](repeating: 0, count: count)
         }
@@ -77,7 +79,8 @@ func measure(_ options: Options) -> Measurement {
         } else {
             box.kernels.withUnsafeMutableBufferPointer { kernels in
                 box.sinks.withUnsafeMutableBufferPointer { sinks in
-                    nonisolated(unsafe) let k = kernels, s = sinks
+                    nonisolated(unsafe) let k = kernels
+                    nonisolated(unsafe) let s = sinks
                     DispatchQueue.concurrentPerform(iterations: rowThreads) { t in s[t] += k[t].run() }
                 }
             }
@@ -114,8 +117,9 @@ let clock = options.cpuClock ? "cpu" : "wall"
 if options.sweep {
     // ns/item for n = 1e3 … max: rows so that every repeat handles at least 1e6 items; the worst/best ratio of
     // the best-of-repeats ns/item over n ∈ [1e4, max] says how flat the kernel is.
-    print("# \(options.op.rawValue), threads \(options.threads), clock \(clock), "
-          + "thresholds \(options.thresholds.summary)")
+    print(
+        "# \(options.op.rawValue), threads \(options.threads), clock \(clock), "
+            + "thresholds \(options.thresholds.summary)")
     print("# cache: L2 \(CacheSizes.level2 >> 10) KiB, L3 \(CacheSizes.level3 >> 10) KiB (as reported)")
     print("#          n    rows  repeats   best_ns/item  median_ns/item  peak_RSS_MB")
     var bests: [(n: Int, best: Double, median: Double)] = []
@@ -127,17 +131,21 @@ if options.sweep {
         run.repeats = n >= 100_000_000 ? max(5, options.repeats / 2) : options.repeats
         let result = measure(run)
         let items = Double(n) * Double(run.rows)
-        let best = result.summary.min * 1e6 / items, median = result.summary.median * 1e6 / items
+        let best = result.summary.min * 1e6 / items
+        let median = result.summary.median * 1e6 / items
         bests.append((n, best, median))
-        print(pad("\(n)", 12) + pad("\(run.rows)", 8) + pad("\(run.repeats)", 9) + pad(fixed(best, 2), 15)
-              + pad(fixed(median, 2), 16) + pad(fixed(Double(peakResidentBytes()) / 1e6, 1), 13))
+        print(
+            pad("\(n)", 12) + pad("\(run.rows)", 8) + pad("\(run.repeats)", 9) + pad(fixed(best, 2), 15)
+                + pad(fixed(median, 2), 16) + pad(fixed(Double(peakResidentBytes()) / 1e6, 1), 13))
         n *= 10
     }
     let flat = bests.filter { $0.n >= 10_000 }
     if let worst = flat.map(\.best).max(), let best = flat.map(\.best).min(), best > 0 {
-        let worstMedian = flat.map(\.median).max()!, bestMedian = flat.map(\.median).min()!
-        print("worst/best ns/item over n = 1e4 … \(flat.last!.n): \(fixed(worst / best, 2)) (best of repeats), "
-              + "\(fixed(worstMedian / bestMedian, 2)) (medians)")
+        let worstMedian = flat.map(\.median).max()!
+        let bestMedian = flat.map(\.median).min()!
+        print(
+            "worst/best ns/item over n = 1e4 … \(flat.last!.n): \(fixed(worst / best, 2)) (best of repeats), "
+                + "\(fixed(worstMedian / bestMedian, 2)) (medians)")
     }
     exit(0)
 }
@@ -153,14 +161,16 @@ let items = Double(options.n) * Double(options.rows)
 let nsPerItem = summary.median * 1e6 / items
 let peakMB = Double(peakResidentBytes()) / 1e6
 if options.json {
-    print("{\"op\": \"\(options.op.rawValue)\", \"n\": \(options.n), \"rows\": \(options.rows), "
-        + "\"threads\": \(threads), \"repeats\": \(options.repeats), \"clock\": \"\(clock)\", "
-        + "\"lambda\": \(options.lambda), \"margin\": \(options.margin), "
-        + "\"median_ms\": \(fixed(summary.median, 3)), \"min_ms\": \(fixed(summary.min, 3)), "
-        + "\"max_ms\": \(fixed(summary.max, 3)), \"ns_per_item\": \(fixed(nsPerItem, 2)), "
-        + "\"peak_rss_mb\": \(fixed(peakMB, 1))}")
+    print(
+        "{\"op\": \"\(options.op.rawValue)\", \"n\": \(options.n), \"rows\": \(options.rows), "
+            + "\"threads\": \(threads), \"repeats\": \(options.repeats), \"clock\": \"\(clock)\", "
+            + "\"lambda\": \(options.lambda), \"margin\": \(options.margin), "
+            + "\"median_ms\": \(fixed(summary.median, 3)), \"min_ms\": \(fixed(summary.min, 3)), "
+            + "\"max_ms\": \(fixed(summary.max, 3)), \"ns_per_item\": \(fixed(nsPerItem, 2)), "
+            + "\"peak_rss_mb\": \(fixed(peakMB, 1))}")
 } else {
-    print("\(options.op.rawValue)  n=\(options.n) rows=\(options.rows) threads=\(threads) repeats=\(options.repeats) clock=\(clock)"
-        + "  median \(fixed(summary.median, 3)) ms  (min \(fixed(summary.min, 3)), max \(fixed(summary.max, 3)))"
-        + "  \(fixed(nsPerItem, 2)) ns/item  peak RSS \(fixed(peakMB, 1)) MB")
+    print(
+        "\(options.op.rawValue)  n=\(options.n) rows=\(options.rows) threads=\(threads) repeats=\(options.repeats) clock=\(clock)"
+            + "  median \(fixed(summary.median, 3)) ms  (min \(fixed(summary.min, 3)), max \(fixed(summary.max, 3)))"
+            + "  \(fixed(nsPerItem, 2)) ns/item  peak RSS \(fixed(peakMB, 1)) MB")
 }

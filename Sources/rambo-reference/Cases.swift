@@ -18,10 +18,12 @@ enum CasesCommand {
         var flagged = arguments
         let validOnly = flagged.contains("--valid-only")
         flagged.removeAll { $0 == "--valid-only" }
-        let (values, _) = Console.options(flagged, allowed: ["vectors", "op", "convention"], positional: 0,
-                                          usage: usage)
+        let (values, _) = Console.options(
+            flagged, allowed: ["vectors", "op", "convention"], positional: 0,
+            usage: usage)
         guard let folder = values["vectors"] else { Console.fail("cases needs --vectors DIR; see --help") }
-        let op = Console.op(values["op"]), convention = Console.convention(values["convention"])
+        let op = Console.op(values["op"])
+        let convention = Console.convention(values["convention"])
         let tests = Console.loadVectors(folder).filter {
             Console.selected(op: op, convention: convention, $0.op, $0.convention) && (!validOnly || $0.valid)
         }

@@ -22,10 +22,13 @@ enum Console {
     }
 
     /// Parses `--name value` / `--name=value` options; `--help` prints `usage` and exits 0.
-    static func options(_ arguments: [String], allowed: [String], positional: Int, usage: String)
+    static func options(
+        _ arguments: [String], allowed: [String], positional: Int, usage: String
+    )
         -> (values: [String: String], positional: [String])
     {
-        var values = [String: String](), free = [String]()
+        var values = [String: String]()
+        var free = [String]()
         var i = 0
         while i < arguments.count {
             let argument = arguments[i]
@@ -38,7 +41,8 @@ enum Console {
                 free.append(argument)
                 continue
             }
-            var name = String(argument.dropFirst(2)), value: String? = nil
+            var name = String(argument.dropFirst(2))
+            var value: String? = nil
             if let eq = name.firstIndex(of: "=") {
                 value = String(name[name.index(after: eq)...])
                 name = String(name[..<eq])
@@ -52,8 +56,11 @@ enum Console {
             values[name] = value
         }
         guard free.count == positional else {
-            fail(positional == 0 ? "unexpected argument '\(free[0])'; see --help"
-                 : "expected \(positional) file argument\(positional == 1 ? "" : "s"), got \(free.count); see --help")
+            fail(
+                positional == 0
+                    ? "unexpected argument '\(free[0])'; see --help"
+                    : "expected \(positional) file argument\(positional == 1 ? "" : "s"), got \(free.count); see --help"
+            )
         }
         return (values, free)
     }
@@ -68,7 +75,8 @@ enum Console {
         // Limits before and while parsing: a file larger than this cannot hold a case within the caps.
         let maximumBytes = 64 * Reference.maximumFileValues
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-           size.intValue > maximumBytes {
+            size.intValue > maximumBytes
+        {
             fail("\(what) '\(path)' has \(size.intValue) bytes; at most \(maximumBytes) (split it)")
         }
         guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(what) '\(path)'") }
@@ -91,7 +99,8 @@ enum Console {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
             .filter { $0.hasSuffix(".json") }.sorted()
         guard !names.isEmpty else { fail("the vectors folder '\(folder)' holds no .json files") }
-        var tests = [ReferenceVector](), seen = Set<String>()
+        var tests = [ReferenceVector]()
+        var seen = Set<String>()
         for name in names {
             let path = (folder as NSString).appendingPathComponent(name)
             let file = readJSON(path, what: "vector file")
@@ -117,7 +126,9 @@ enum Console {
     }
 
     /// Whether a case or test of `op` and `convention` is in the selection of `--op` and `--convention`.
-    static func selected(op: ReferenceOp?, convention: Convention?, _ testOp: ReferenceOp, _ testConvention: Convention)
+    static func selected(
+        op: ReferenceOp?, convention: Convention?, _ testOp: ReferenceOp, _ testConvention: Convention
+    )
         -> Bool
     {
         (op == nil || op == testOp) && (convention == nil || convention == testConvention)
@@ -127,7 +138,8 @@ enum Console {
     static func op(_ name: String?) -> ReferenceOp? {
         guard let name else { return nil }
         guard let op = ReferenceOp(rawValue: name) else {
-            fail("unknown op '\(name)'; expected one of " + ReferenceOp.allCases.map(\.rawValue).joined(separator: ", "))
+            fail(
+                "unknown op '\(name)'; expected one of " + ReferenceOp.allCases.map(\.rawValue).joined(separator: ", "))
         }
         return op
     }

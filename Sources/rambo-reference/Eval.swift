@@ -39,17 +39,20 @@ enum EvalCommand {
 
     static func run(_ arguments: [String]) -> Never {
         let (values, files) = Console.options(arguments, allowed: ["op", "convention"], positional: 1, usage: usage)
-        let op = Console.op(values["op"]), convention = Console.convention(values["convention"])
+        let op = Console.op(values["op"])
+        let convention = Console.convention(values["convention"])
         var file = Console.readJSON(files[0], what: "cases file")
-        if op != nil || convention != nil, case var .object(o) = file, let cases = o["cases"]?.arrayValue {
+        if op != nil || convention != nil, case .object(var o) = file, let cases = o["cases"]?.arrayValue {
             // A case whose op or convention cannot be read is kept, so that it answers its own error.
-            o["cases"] = .array(cases.filter { c in
-                guard let name = c["op"]?.stringValue, let caseOp = ReferenceOp(rawValue: name) else { return true }
-                let caseConvention = c["convention"].map { $0.stringValue.flatMap(Convention.init(rawValue:)) }
-                    ?? .paper
-                guard let caseConvention else { return true }
-                return Console.selected(op: op, convention: convention, caseOp, caseConvention)
-            })
+            o["cases"] = .array(
+                cases.filter { c in
+                    guard let name = c["op"]?.stringValue, let caseOp = ReferenceOp(rawValue: name) else { return true }
+                    let caseConvention =
+                        c["convention"].map { $0.stringValue.flatMap(Convention.init(rawValue:)) }
+                        ?? .paper
+                    guard let caseConvention else { return true }
+                    return Console.selected(op: op, convention: convention, caseOp, caseConvention)
+                })
             file = .object(o)
         }
         let answered: (results: [JSONValue], errors: Int)

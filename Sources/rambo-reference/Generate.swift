@@ -70,7 +70,9 @@ struct VectorBuilder {
     private mutating func append(_ test: ReferenceVector) {
         var test = test
         let number = (groups[test.op]?[test.convention]?.count ?? 0) + 1
-        test.id = "\(test.op.rawValue)/\(test.convention.rawValue)/" + String(repeating: "0", count: max(0, 3 - String(number).count)) + String(number)
+        test.id =
+            "\(test.op.rawValue)/\(test.convention.rawValue)/"
+            + String(repeating: "0", count: max(0, 3 - String(number).count)) + String(number)
         groups[test.op, default: [:]][test.convention, default: []].append(test)
     }
 
@@ -79,8 +81,10 @@ struct VectorBuilder {
     /// A `required` (hand-picked) case that sits on a near-tie is retried with λ scaled by 3/4, 5/4, 1/2 and 2
     /// (the λ written is the one used); the generator stops if none is robust.
     @discardableResult
-    mutating func valid(_ op: ReferenceOp, _ convention: Convention, _ flags: [String], _ comment: String = "",
-                        _ inputs: [String: JSONValue], required: Bool = true) -> Bool {
+    mutating func valid(
+        _ op: ReferenceOp, _ convention: Convention, _ flags: [String], _ comment: String = "",
+        _ inputs: [String: JSONValue], required: Bool = true
+    ) -> Bool {
         if required, let lambda = inputs["lambda"]?.doubleValue {
             for factor in [1, 0.75, 1.25, 0.5, 2] {
                 var scaled = inputs
@@ -102,8 +106,9 @@ struct VectorBuilder {
         }
         guard audit.longestTiedList <= OfficialRanking.determinedTieLength else {
             if required {
-                Console.fail("internal: \(op.rawValue) case '\(comment)' ties in a list of \(audit.longestTiedList) "
-                             + "items, where the authors' tie order is not determined", code: 3)
+                Console.fail(
+                    "internal: \(op.rawValue) case '\(comment)' ties in a list of \(audit.longestTiedList) "
+                        + "items, where the authors' tie order is not determined", code: 3)
             }
             return false
         }
@@ -119,38 +124,50 @@ struct VectorBuilder {
         case (_, .official): (rtol, atol) = ReferenceVectors.officialTolerance
         default: (rtol, atol) = (1e-12, 1e-12)
         }
-        append(ReferenceVector(id: "", op: op, convention: convention, flags: flags.sorted(), comment: comment,
-                               inputs: inputs, expected: expected, rtol: rtol, atol: atol))
+        append(
+            ReferenceVector(
+                id: "", op: op, convention: convention, flags: flags.sorted(), comment: comment,
+                inputs: inputs, expected: expected, rtol: rtol, atol: atol))
         return true
     }
 
     /// Adds a test whose inputs a port must reject; the expected error is the reference's message.
-    mutating func invalid(_ op: ReferenceOp, _ convention: Convention, _ flags: [String], _ comment: String,
-                          _ inputs: [String: JSONValue]) {
-        let answer = Reference.answer(case: ReferenceVector(
-            id: "x", op: op, convention: convention, flags: [], inputs: inputs, expected: [:], rtol: 0, atol: 0).caseValue)
+    mutating func invalid(
+        _ op: ReferenceOp, _ convention: Convention, _ flags: [String], _ comment: String,
+        _ inputs: [String: JSONValue]
+    ) {
+        let answer = Reference.answer(
+            case: ReferenceVector(
+                id: "x", op: op, convention: convention, flags: [], inputs: inputs, expected: [:], rtol: 0, atol: 0
+            ).caseValue)
         guard let message = answer["error"]?.stringValue else {
             Console.fail("internal: the invalid \(op.rawValue) case '\(comment)' was answered", code: 3)
         }
-        append(ReferenceVector(id: "", op: op, convention: convention, flags: (flags + ["invalid"]).sorted(),
-                               comment: comment, valid: false, inputs: inputs, expected: ["error": .string(message)],
-                               rtol: 0, atol: 0))
+        append(
+            ReferenceVector(
+                id: "", op: op, convention: convention, flags: (flags + ["invalid"]).sorted(),
+                comment: comment, valid: false, inputs: inputs, expected: ["error": .string(message)],
+                rtol: 0, atol: 0))
     }
 
     /// Whether a gradient stays the same (up to the 1/λ scaling) when λ moves by ±1e-6 relative: then no two
     /// entries of the perturbed scores y + λ·g sit closer than rounding differences between ports could flip.
     /// Exact ties (equal g) are kept; near-ties are rejected.
-    private func robust(_ op: ReferenceOp, _ convention: Convention, _ inputs: [String: JSONValue],
-                        _ expected: [String: JSONValue]) -> Bool {
+    private func robust(
+        _ op: ReferenceOp, _ convention: Convention, _ inputs: [String: JSONValue],
+        _ expected: [String: JSONValue]
+    ) -> Bool {
         guard [.recallLoss, .apLoss, .mapLoss].contains(op), let lambda = inputs["lambda"]?.doubleValue,
-              let grad = expected["grad"] else { return true }
+            let grad = expected["grad"]
+        else { return true }
         let g = flatten(grad)
         let size = g.map(\.magnitude).max() ?? 0
         for factor in [1 + 1e-6, 1 - 1e-6] {
             var moved = inputs
             moved["lambda"] = .number(lambda * factor)
             guard let other = try? Reference.outputs(op: op, convention: convention, inputs: moved),
-                  let otherGrad = other["grad"] else { return false }
+                let otherGrad = other["grad"]
+            else { return false }
             let scale = convention == .paper ? factor : (lambda * factor + 1e-8) / (lambda + 1e-8)
             let h = flatten(otherGrad)
             // Official gradients are Float32 (relative rounding 6e-8): a rank change moves an entry by ≥ size/n².
@@ -162,7 +179,7 @@ struct VectorBuilder {
 
     private func flatten(_ v: JSONValue) -> [Double] {
         switch v {
-        case let .array(a): return a.flatMap(flatten)
+        case .array(let a): return a.flatMap(flatten)
         default: return v.doubleValue.map { [$0] } ?? []
         }
     }
@@ -175,14 +192,17 @@ struct VectorBuilder {
         for convention in Convention.allCases {
             guard let tests = byConvention[convention], !tests.isEmpty else { continue }
             for t in tests { usedFlags.formUnion(t.flags) }
-            groupValues.append(.object([
-                "op": .string(op.rawValue), "convention": .string(convention.rawValue),
-                "tests": .array(tests.map(\.testValue)),
-            ]))
+            groupValues.append(
+                .object([
+                    "op": .string(op.rawValue), "convention": .string(convention.rawValue),
+                    "tests": .array(tests.map(\.testValue)),
+                ]))
         }
         var notes = [String: JSONValue]()
         for flag in usedFlags {
-            guard let note = FlagNotes.notes[flag] else { Console.fail("internal: flag '\(flag)' has no note", code: 3) }
+            guard let note = FlagNotes.notes[flag] else {
+                Console.fail("internal: flag '\(flag)' has no note", code: 3)
+            }
             notes[flag] = .string(note)
         }
         let file: JSONValue = .object([

@@ -22,11 +22,13 @@ enum VerifyCommand {
         """
 
     static func run(_ arguments: [String]) -> Never {
-        let (values, _) = Console.options(arguments, allowed: ["vectors", "results", "op", "convention"], positional: 0,
-                                          usage: usage)
+        let (values, _) = Console.options(
+            arguments, allowed: ["vectors", "results", "op", "convention"], positional: 0,
+            usage: usage)
         guard let folder = values["vectors"] else { Console.fail("verify needs --vectors DIR; see --help") }
         guard let resultsPath = values["results"] else { Console.fail("verify needs --results FILE; see --help") }
-        let op = Console.op(values["op"]), convention = Console.convention(values["convention"])
+        let op = Console.op(values["op"])
+        let convention = Console.convention(values["convention"])
         let all = Console.loadVectors(folder)
         let tests = all.filter { Console.selected(op: op, convention: convention, $0.op, $0.convention) }
         guard !tests.isEmpty else {

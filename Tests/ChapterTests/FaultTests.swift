@@ -34,9 +34,10 @@ import Walkthrough
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus,
-                   stdout: String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self),
-                   stderr: String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self))
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: (try? Data(contentsOf: out)) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self))
     }
 
     static func temporaryPath(_ tag: String) -> String {
@@ -71,7 +72,8 @@ import Walkthrough
         let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
         let run = try Self.shell("exec \"$B/\(id)\" \(quoted) --out '\(out)'")
         #expect(run.status == 2, "\(id) \(arguments): exit \(run.status)\n\(run.stderr)")
-        #expect(run.stderr.hasPrefix("\(id): ") && run.stderr.contains(flag)
+        #expect(
+            run.stderr.hasPrefix("\(id): ") && run.stderr.contains(flag)
                 && run.stderr.split(separator: "\n").count == 1, "\(id) \(arguments): \(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out), "\(id) created --out before rejecting \(arguments)")
     }
@@ -79,15 +81,18 @@ import Walkthrough
     /// `ch13 --vectors` on an empty folder or one holding a non-JSON file: a clear error, never the package's own
     /// vectors instead, never a trap.
     @Test func chapter13RejectsAVectorsFolderItCannotUse() throws {
-        let empty = Self.temporaryPath("vectors-empty"), junk = Self.temporaryPath("vectors-junk")
+        let empty = Self.temporaryPath("vectors-empty")
+        let junk = Self.temporaryPath("vectors-junk")
         defer {
             try? FileManager.default.removeItem(atPath: empty)
             try? FileManager.default.removeItem(atPath: junk)
         }
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: junk, withIntermediateDirectories: true)
-        for name in ["rank", "rank_backward", "recall_loss", "ap_loss", "map_loss", "recall_at_k", "map_at_r",
-                     "average_precision"] {
+        for name in [
+            "rank", "rank_backward", "recall_loss", "ap_loss", "map_loss", "recall_at_k", "map_at_r",
+            "average_precision",
+        ] {
             try Data("not json {".utf8).write(to: URL(fileURLWithPath: junk).appendingPathComponent("\(name).json"))
         }
         for (folder, needle) in [(empty, "has no rank.json"), (junk, "rank.json")] {
@@ -102,14 +107,17 @@ import Walkthrough
 
     /// Quick mode uses a flag's quick value only when the user did not pass the flag.
     @Test func quickModeNeverOverridesAGivenFlag() throws {
-        let chapter = Chapter("chT", title: "t", flags: [.int("steps", default: 100, quick: 10, in: 1...1000, help: "s")],
-                              arguments: ["--quick", "--steps", "7"])
+        let chapter = Chapter(
+            "chT", title: "t", flags: [.int("steps", default: 100, quick: 10, in: 1...1000, help: "s")],
+            arguments: ["--quick", "--steps", "7"])
         #expect(chapter.int("steps") == 7)
-        let quick = Chapter("chT", title: "t", flags: [.int("steps", default: 100, quick: 10, in: 1...1000, help: "s")],
-                            arguments: ["--quick"])
+        let quick = Chapter(
+            "chT", title: "t", flags: [.int("steps", default: 100, quick: 10, in: 1...1000, help: "s")],
+            arguments: ["--quick"])
         #expect(quick.int("steps") == 10)
-        let full = Chapter("chT", title: "t", flags: [.int("steps", default: 100, quick: 10, in: 1...1000, help: "s")],
-                           arguments: [])
+        let full = Chapter(
+            "chT", title: "t", flags: [.int("steps", default: 100, quick: 10, in: 1...1000, help: "s")],
+            arguments: [])
         #expect(full.int("steps") == 100)
     }
 
@@ -127,8 +135,10 @@ import Walkthrough
 
     /// The error path with a closed standard error: the message is lost, the exit code is not (2, not a trap).
     @Test func errorsWithAClosedStandardErrorExitTwo() throws {
-        for script in ["exec \"$B/ch01\" --bogus 2>&-", "exec \"$B/ch03\" --lambda 5e-324 2>&- >&-",
-                       "exec \"$B/rambo-bench\" --bogus 2>&-", "exec \"$B/course\" --bogus 2>&-"] {
+        for script in [
+            "exec \"$B/ch01\" --bogus 2>&-", "exec \"$B/ch03\" --lambda 5e-324 2>&- >&-",
+            "exec \"$B/rambo-bench\" --bogus 2>&-", "exec \"$B/course\" --bogus 2>&-",
+        ] {
             let run = try Self.shell(script)
             #expect(run.status == 2, "\(script): exit \(run.status)")
         }
@@ -148,8 +158,9 @@ import Walkthrough
         #expect(!files.contains { $0.hasPrefix(".") }, "partial files left: \(files)")
         for png in files where png.hasSuffix(".png") {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent(png)))
-            #expect(Array(bytes.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82],
-                    "\(png) is incomplete")
+            #expect(
+                Array(bytes.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82],
+                "\(png) is incomplete")
         }
         let summary = try Summary.read(from: URL(fileURLWithPath: out).appendingPathComponent("summary.json"))
         #expect(summary.checks.contains { !$0.passed && $0.name == "figure clusters renders" })
@@ -166,10 +177,11 @@ import Walkthrough
             let files = try FileManager.default.contentsOfDirectory(atPath: out)
             #expect(!files.contains { $0.hasPrefix(".") }, "temporary files left: \(files)")
             let summary = try Summary.read(from: URL(fileURLWithPath: out).appendingPathComponent("summary.json"))
-            let printed = Set(run.stdout.split(separator: "\n").compactMap { line -> String? in
-                guard let r = line.range(of: "✗ FAILED: ") else { return nil }
-                return String(line[r.upperBound...].split(separator: " — ").first ?? "")
-            })
+            let printed = Set(
+                run.stdout.split(separator: "\n").compactMap { line -> String? in
+                    guard let r = line.range(of: "✗ FAILED: ") else { return nil }
+                    return String(line[r.upperBound...].split(separator: " — ").first ?? "")
+                })
             let recorded = Set(summary.checks.filter { !$0.passed }.map(\.name))
             #expect(!printed.isEmpty && printed == recorded, "printed \(printed), summary \(recorded)")
         }
@@ -192,7 +204,8 @@ import Walkthrough
             #expect(error.description.contains("b.txt") && error.reason == "No such file or directory", "\(error)")
         }
         // Renaming onto a folder fails after the temporary file was written: it is removed again.
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("taken"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("taken"), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("taken/inside").path, contents: Data())
         #expect(throws: OutputError.self) { try Output.writeFile("x", to: dir.appendingPathComponent("taken")) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["a.txt", "taken"])

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import Rambo
 import Support
+import Testing
+
 @testable import Datasets
 
 /// The uncompressed contents of `GzipFixtures`, generated the same way as the Python that wrote them.
@@ -126,8 +127,9 @@ func datasetError<T>(_ body: () throws -> T) -> DatasetError? {
         let header: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]
         #expect(datasetError { try Gzip.decompress(header + [0x07, 0, 0, 0, 0, 0, 0, 0, 0]) }?.kind == .corrupt)
         // Stored block whose NLEN is not the complement of LEN.
-        #expect(datasetError { try Gzip.decompress(header + [0x01, 5, 0, 5, 0] + [UInt8](repeating: 0, count: 13)) }?
-            .kind == .corrupt)
+        #expect(
+            datasetError { try Gzip.decompress(header + [0x01, 5, 0, 5, 0] + [UInt8](repeating: 0, count: 13)) }?
+                .kind == .corrupt)
         // Fixed block that starts with a match at distance 1 into an empty output (length 3, distance code 0).
         // Bits: BFINAL 1, BTYPE 01, symbol 257 = 0000001 (7 bits), distance code 00000.
         #expect(datasetError { try Gzip.decompress(header + [0x03, 0x02, 0, 0, 0, 0, 0, 0, 0, 0]) }?.kind == .corrupt)

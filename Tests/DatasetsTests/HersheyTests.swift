@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import Rambo
 import Support
+import Testing
+
 @testable import Datasets
 
 let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirectory: true)
@@ -14,11 +15,12 @@ let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirecto
         let a = try #require(font.glyph(for: "A"))
         #expect(a.number == 501 && a.vertexCount == 9)
         #expect(a.left == -9 && a.right == 9)
-        #expect(a.strokes == [
-            [HersheyPoint(x: 0, y: -12), HersheyPoint(x: -8, y: 9)],
-            [HersheyPoint(x: 0, y: -12), HersheyPoint(x: 8, y: 9)],
-            [HersheyPoint(x: -5, y: 2), HersheyPoint(x: 5, y: 2)],
-        ])
+        #expect(
+            a.strokes == [
+                [HersheyPoint(x: 0, y: -12), HersheyPoint(x: -8, y: 9)],
+                [HersheyPoint(x: 0, y: -12), HersheyPoint(x: 8, y: 9)],
+                [HersheyPoint(x: -5, y: 2), HersheyPoint(x: 5, y: 2)],
+            ])
         // Records are in ASCII order from space: the space is blank, digits and letters follow the Hershey numbers.
         #expect(font.glyphs[0].strokes.isEmpty && font.glyphs[0].number == 699)
         #expect(font.glyph(for: "0")?.number == 700 && font.glyph(for: "9")?.number == 709)
@@ -45,7 +47,10 @@ let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirecto
                 #expect(sameLetters(fonts[i], fonts[j]) == expected, "\(fonts[i].name) vs \(fonts[j].name)")
             }
         }
-        let cursive = fonts[0], scripts = fonts[8], rowmans = fonts[1], scriptc = fonts[7]
+        let cursive = fonts[0]
+        let scripts = fonts[8]
+        let rowmans = fonts[1]
+        let scriptc = fonts[7]
         #expect(cursive.glyph(for: "7")!.strokes == rowmans.glyph(for: "7")!.strokes)
         #expect(scripts.glyph(for: "7")!.strokes == scriptc.glyph(for: "7")!.strokes)
         #expect(HersheyFont.distinctLetterStyles.count == 11 && !HersheyFont.distinctLetterStyles.contains("scripts"))
@@ -100,8 +105,9 @@ let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirecto
         let body = 22.4 * 1.96
         #expect(sum > Float(body) && sum < Float(body + 3.2 * 0.98 * 0.98 + 1), "sum \(sum)")
         // Rotated by 90° it becomes a horizontal bar in rows 13 and 14.
-        let turned = HersheyRenderer.render(bar, width: 28, height: 28,
-                                            augmentation: GlyphAugmentation(rotation: Double.pi / 2))
+        let turned = HersheyRenderer.render(
+            bar, width: 28, height: 28,
+            augmentation: GlyphAugmentation(rotation: Double.pi / 2))
         for x in 4...23 { #expect(turned[13 * 28 + x] > 0.95 && turned[14 * 28 + x] > 0.95) }
         #expect(turned[5 * 28 + 13] == 0)
         #expect(abs(turned.reduce(0, +) - sum) < 0.05)
@@ -135,7 +141,9 @@ let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirecto
     }
 
     @Test func augmentationIsDeterministicFromTheSeed() {
-        var r1 = SplitMix64(seed: 42), r2 = SplitMix64(seed: 42), r3 = SplitMix64(seed: 43)
+        var r1 = SplitMix64(seed: 42)
+        var r2 = SplitMix64(seed: 42)
+        var r3 = SplitMix64(seed: 43)
         let a1 = GlyphAugmentation.random(using: &r1)
         #expect(a1 == GlyphAugmentation.random(using: &r2))
         #expect(a1 != GlyphAugmentation.random(using: &r3))
@@ -147,11 +155,13 @@ let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirecto
 
     @Test func glyphSetShapesLabelsAndDeterminism() throws {
         let fonts = try HersheyFont.loadLatinStyles(directory: hersheyDirectory)
-        let set = HersheyGlyphSet.build(fonts: fonts, classes: [0, 27, 61], rendersPerGlyph: 3, width: 20,
-                                        height: 24, seed: 5)
+        let set = HersheyGlyphSet.build(
+            fonts: fonts, classes: [0, 27, 61], rendersPerGlyph: 3, width: 20,
+            height: 24, seed: 5)
         #expect(set.images.count == 3 * 12 * 3)
         #expect(set.images.width == 20 && set.images.height == 24 && set.images.pixelCount == 480)
-        #expect(set.images.classNames.count == 62 && set.images.classNames[27] == "b" && set.images.classNames[61] == "9")
+        #expect(
+            set.images.classNames.count == 62 && set.images.classNames[27] == "b" && set.images.classNames[61] == "9")
         #expect(set.images.labels == [0, 27, 61].flatMap { [Int](repeating: $0, count: 36) })
         #expect(Array(set.styles.prefix(7)) == [0, 0, 0, 1, 1, 1, 2])
         #expect(set.styleNames == HersheyFont.latinStyles)
@@ -159,14 +169,19 @@ let hersheyDirectory = dataDirectory.appendingPathComponent("hershey", isDirecto
         #expect((0..<set.images.count).allSatisfy { set.images.image($0).reduce(0, +) > 5 })
         #expect(set.images.image(0) != set.images.image(1))
         // Same seed, same pixels; another seed, other pixels.
-        #expect(set == HersheyGlyphSet.build(fonts: fonts, classes: [0, 27, 61], rendersPerGlyph: 3, width: 20,
-                                             height: 24, seed: 5))
-        let other = HersheyGlyphSet.build(fonts: fonts, classes: [0, 27, 61], rendersPerGlyph: 3, width: 20,
-                                          height: 24, seed: 6)
+        #expect(
+            set
+                == HersheyGlyphSet.build(
+                    fonts: fonts, classes: [0, 27, 61], rendersPerGlyph: 3, width: 20,
+                    height: 24, seed: 5))
+        let other = HersheyGlyphSet.build(
+            fonts: fonts, classes: [0, 27, 61], rendersPerGlyph: 3, width: 20,
+            height: 24, seed: 6)
         #expect(other.images.pixels != set.images.pixels)
         // A render does not depend on which other classes or fonts were asked for.
-        let alone = HersheyGlyphSet.build(fonts: [fonts[4]], classes: [27], rendersPerGlyph: 3, width: 20,
-                                          height: 24, seed: 5)
+        let alone = HersheyGlyphSet.build(
+            fonts: [fonts[4]], classes: [27], rendersPerGlyph: 3, width: 20,
+            height: 24, seed: 5)
         let start = (12 + 4) * 3
         #expect(alone.images.pixels == Array(set.images.pixels[(start * 480)..<((start + 3) * 480)]))
         #expect(alone.styleNames == ["gothiceng"] && alone.styles == [0, 0, 0])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Datasets
 
 /// Loaders under hostile input: a well-formed Yeast file too short for the split, CRLF line ends, and a gzip
@@ -27,7 +28,8 @@ import Testing
             _ = try Yeast.loadSplit(url)
             Issue.record("a 10-row file was split")
         } catch let error as DatasetError {
-            #expect(error.kind == .malformed && error.problem.contains("10 data rows")
+            #expect(
+                error.kind == .malformed && error.problem.contains("10 data rows")
                     && error.problem.contains("more than 1500"), "\(error)")
         }
     }
@@ -35,10 +37,12 @@ import Testing
     @Test func crlfLineEndsReadLikeLF() throws {
         let dir = try temporaryDirectory("yeast-crlf")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let lf = dir.appendingPathComponent("lf.csv"), crlf = dir.appendingPathComponent("crlf.csv")
+        let lf = dir.appendingPathComponent("lf.csv")
+        let crlf = dir.appendingPathComponent("crlf.csv")
         try Data(Self.yeastText(rows: 5, lineEnd: "\n").utf8).write(to: lf)
         try Data(Self.yeastText(rows: 5, lineEnd: "\r\n").utf8).write(to: crlf)
-        let a = try Yeast.load(lf), b = try Yeast.load(crlf)
+        let a = try Yeast.load(lf)
+        let b = try Yeast.load(crlf)
         #expect(b.count == 5 && a.features == b.features && a.labels == b.labels)
         // Line numbers in errors count CRLF lines too.
         let broken = Self.yeastText(rows: 3, lineEnd: "\r\n").replacingOccurrences(of: ",1\r\n", with: ",2\r\n")
@@ -47,7 +51,8 @@ import Testing
             _ = try Yeast.load(crlf)
             Issue.record("label 2 accepted")
         } catch let error as DatasetError {
-            #expect(error.problem.hasPrefix("line 2,") || error.problem.hasPrefix("line 3,")
+            #expect(
+                error.problem.hasPrefix("line 2,") || error.problem.hasPrefix("line 3,")
                     || error.problem.hasPrefix("line 4,"), "\(error)")
         }
     }
@@ -56,18 +61,27 @@ import Testing
     /// per 258 output bytes, a ratio of about 160:1, wrapped in a gzip header (the trailer is never reached).
     static func bomb(repeats: Int) -> [UInt8] {
         var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]
-        var buffer: UInt64 = 0, count = 0
+        var buffer: UInt64 = 0
+        var count = 0
         func bits(_ value: Int, _ n: Int) {  // LSB first
             buffer |= UInt64(value) << UInt64(count)
             count += n
-            while count >= 8 { out.append(UInt8(buffer & 0xff)); buffer >>= 8; count -= 8 }
+            while count >= 8 {
+                out.append(UInt8(buffer & 0xff))
+                buffer >>= 8
+                count -= 8
+            }
         }
         func code(_ value: Int, _ n: Int) {  // Huffman codes go MSB first
             for k in stride(from: n - 1, through: 0, by: -1) { bits((value >> k) & 1, 1) }
         }
-        bits(1, 1); bits(1, 2)  // BFINAL, fixed Huffman
+        bits(1, 1)
+        bits(1, 2)  // BFINAL, fixed Huffman
         code(0x30, 8)  // literal 0
-        for _ in 0..<repeats { code(0xC5, 8); code(0, 5) }  // length 258 (symbol 285), distance 1
+        for _ in 0..<repeats {
+            code(0xC5, 8)
+            code(0, 5)
+        }  // length 258 (symbol 285), distance 1
         code(0, 7)  // end of block
         bits(0, 7)
         return out + [UInt8](repeating: 0, count: 8)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Datasets
 
 /// `Data/` of this checkout, found from this file's path (Tests/DatasetsTests/ → ../../Data).
@@ -88,13 +89,16 @@ func write(_ bytes: [UInt8], _ url: URL) throws { try Data(bytes).write(to: url)
     @Test func corruptCopies() throws {
         let dir = try temporaryDirectory("yeast")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let text = String(decoding: try Gzip.decompress(
-            try readFileBytes(dataDirectory.appendingPathComponent("yeast.csv.gz"))), as: UTF8.self)
+        let text = String(
+            decoding: try Gzip.decompress(
+                try readFileBytes(dataDirectory.appendingPathComponent("yeast.csv.gz"))), as: UTF8.self)
         var lines = text.split(separator: "\n").prefix(5).map(String.init)
 
         let header = dir.appendingPathComponent("header.csv")
-        try write(Array(([lines[0].replacingOccurrences(of: "Class14", with: "Class15")] + lines[1...])
-            .joined(separator: "\n").utf8), header)
+        try write(
+            Array(
+                ([lines[0].replacingOccurrences(of: "Class14", with: "Class15")] + lines[1...])
+                    .joined(separator: "\n").utf8), header)
         let e1 = datasetError { try Yeast.load(header) }
         #expect(e1?.kind == .malformed && e1?.file == header.path)
         #expect(e1?.problem.contains("column 117") == true)
@@ -102,7 +106,8 @@ func write(_ bytes: [UInt8], _ url: URL) throws { try Data(bytes).write(to: url)
         lines[3] += ",1"
         let extra = dir.appendingPathComponent("extra.csv")
         try write(Array(lines.joined(separator: "\n").utf8), extra)
-        #expect(datasetError { try Yeast.load(extra) }?.problem.contains("line 4 has 118 columns, expected 117") == true)
+        #expect(
+            datasetError { try Yeast.load(extra) }?.problem.contains("line 4 has 118 columns, expected 117") == true)
 
         lines[3] = String(lines[3].dropLast(4)) + ",2"
         let label = dir.appendingPathComponent("label.csv")
@@ -207,8 +212,9 @@ func idx(_ dims: [Int], _ payload: [UInt8]) -> [UInt8] {
     }
 
     @Test func rejectsBadFiles() {
-        #expect(datasetError { try PGMImage(parsing: Array("P6 1 1 255\n".utf8) + [0, 0, 0], name: "c.ppm") }?
-            .kind == .badMagic)
+        #expect(
+            datasetError { try PGMImage(parsing: Array("P6 1 1 255\n".utf8) + [0, 0, 0], name: "c.ppm") }?
+                .kind == .badMagic)
         let e = datasetError { try PGMImage(parsing: Array("P5 4 4 255\n".utf8) + [1, 2, 3], name: "t.pgm") }
         #expect(e?.kind == .truncated && e?.description.hasPrefix("t.pgm: ") == true)
         #expect(datasetError { try PGMImage(parsing: Array("P2 2 1 9\n3 10\n".utf8)) }?.kind == .malformed)
@@ -226,8 +232,9 @@ func idx(_ dims: [Int], _ payload: [UInt8]) -> [UInt8] {
 
         // A tiny fake: person 1 with ten 92×112 images.
         let face = Array("P5\n92 112\n255\n".utf8) + [UInt8](repeating: 51, count: 92 * 112)
-        try FileManager.default.createDirectory(at: absent.appendingPathComponent("s1"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: absent.appendingPathComponent("s1"),
+            withIntermediateDirectories: true)
         for k in 1...10 { try write(face, absent.appendingPathComponent("s1/\(k).pgm")) }
         let one = try ORLFaces.load(directory: absent, persons: 1...1)
         #expect(one.count == 10 && one.labels == [Int](repeating: 0, count: 10))

@@ -1,6 +1,6 @@
 import Datasets
-import Foundation
 import Detection
+import Foundation
 import Learning
 import Rambo
 import Support
@@ -19,17 +19,22 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
         #expect(intersectionOverUnion(box(0, 0, 2, 2), box(2, 0, 4, 2)) == 0)
         #expect(intersectionOverUnion(box(0, 0, 2, 2), box(5, 5, 6, 6)) == 0)
         // Symmetric.
-        #expect(intersectionOverUnion(box(1, 1, 3, 3), box(0, 0, 2, 2)) == intersectionOverUnion(box(0, 0, 2, 2), box(1, 1, 3, 3)))
+        #expect(
+            intersectionOverUnion(box(1, 1, 3, 3), box(0, 0, 2, 2))
+                == intersectionOverUnion(box(0, 0, 2, 2), box(1, 1, 3, 3)))
     }
 
     @Test func boxCodingRoundTripsAndIsZeroOnTheAnchor() {
-        let anchor = box(10, 10, 26, 42), target = box(12, 8, 30, 40)
+        let anchor = box(10, 10, 26, 42)
+        let target = box(12, 8, 30, 40)
         let t = BoxCoding.encode(target, anchor: anchor)
         // centre (21, 24) vs (18, 26), size 18×32 vs 16×32.
         #expect(abs(t[0] - 3.0 / 16) < 1e-15 && abs(t[1] + 2.0 / 32) < 1e-15)
         #expect(abs(t[2] - log(18.0 / 16)) < 1e-15 && t[3] == 0)
         let back = BoxCoding.decode(t, anchor: anchor)
-        #expect(abs(back.xMin - 12) < 1e-12 && abs(back.yMin - 8) < 1e-12 && abs(back.xMax - 30) < 1e-12 && abs(back.yMax - 40) < 1e-12)
+        #expect(
+            abs(back.xMin - 12) < 1e-12 && abs(back.yMin - 8) < 1e-12 && abs(back.xMax - 30) < 1e-12
+                && abs(back.yMax - 40) < 1e-12)
         #expect(BoxCoding.decode([0, 0, 0, 0], anchor: anchor) == anchor)
     }
 }
@@ -55,11 +60,13 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
             try SceneTargets(anchors: anchors, objects: [], classCount: 3, imageSize: 16)
         }
         #expect(throws: DetectionError("scene: object 0 has label 3 outside 0..<3")) {
-            try SceneTargets(anchors: anchors, objects: [GroundTruth(label: 3, box: box(0, 0, 8, 8))], classCount: 3,
-                             imageSize: 16)
+            try SceneTargets(
+                anchors: anchors, objects: [GroundTruth(label: 3, box: box(0, 0, 8, 8))], classCount: 3,
+                imageSize: 16)
         }
-        let t = try! SceneTargets(anchors: anchors, objects: [GroundTruth(label: 2, box: box(0, 0, 8, 8))],
-                                  classCount: 3, imageSize: 16)
+        let t = try! SceneTargets(
+            anchors: anchors, objects: [GroundTruth(label: 2, box: box(0, 0, 8, 8))],
+            classCount: 3, imageSize: 16)
         // Anchor 0 is the box itself; the others are disjoint from it (background = class 3).
         #expect(t.classes == [2, 3, 3, 3])
         #expect(t.deltas[0] == [0, 0, 0, 0] && t.deltas[1] == nil)
@@ -85,21 +92,25 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
         let t = try assignAnchors(anchors, to: [object], matchBest: false)
         #expect(t == [.positive(object: 0), .positive(object: 0), .positive(object: 0), .ignored, .negative])
         // Thresholds are inclusive for positives (≥ 0.5), exclusive for negatives (< 0.4): IoU exactly 0.5 and 0.4.
-        let half = box(0, 0, 10, 5) // IoU with the object 50/100 = 0.5
-        let fortyPercent = box(0, 0, 4, 10) // 40/100 = 0.4
-        #expect(try assignAnchors([half, fortyPercent], to: [object], matchBest: false) == [.positive(object: 0), .ignored])
+        let half = box(0, 0, 10, 5)  // IoU with the object 50/100 = 0.5
+        let fortyPercent = box(0, 0, 4, 10)  // 40/100 = 0.4
+        #expect(
+            try assignAnchors([half, fortyPercent], to: [object], matchBest: false) == [.positive(object: 0), .ignored])
     }
 
     @Test func bestAnchorRuleAndTiesBetweenObjects() throws {
         // Object 1 overlaps nothing well: its best anchor (IoU 16/100) becomes positive only with matchBest.
         let objects = [box(0, 0, 10, 10), box(30, 30, 34, 34)]
         let anchors = [box(0, 0, 10, 10), box(30, 30, 40, 40), box(50, 50, 60, 60)]
-        #expect(try assignAnchors(anchors, to: objects, matchBest: false) == [.positive(object: 0), .negative, .negative])
+        #expect(
+            try assignAnchors(anchors, to: objects, matchBest: false) == [.positive(object: 0), .negative, .negative])
         #expect(try assignAnchors(anchors, to: objects) == [.positive(object: 0), .positive(object: 1), .negative])
         // Equal IoU with two objects: the lower index wins.
         let twins = [box(0, 0, 10, 10), box(0, 0, 10, 10)]
         #expect(try assignAnchors([box(0, 0, 10, 10)], to: twins, matchBest: false) == [.positive(object: 0)])
-        #expect(throws: DetectionError.self) { try assignAnchors(anchors, to: objects, positiveIoU: 0.3, negativeIoU: 0.4) }
+        #expect(throws: DetectionError.self) {
+            try assignAnchors(anchors, to: objects, positiveIoU: 0.3, negativeIoU: 0.4)
+        }
         #expect(throws: DetectionError.self) { try assignAnchors(anchors, to: []) }
     }
 }
@@ -143,13 +154,17 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
     }
 
     @Test func matchingDuplicatesAndOtherImages() throws {
-        let truth = [[GroundTruth(label: 0, box: box(0, 0, 10, 10)), GroundTruth(label: 1, box: box(20, 20, 30, 30))],
-                     [GroundTruth(label: 0, box: box(0, 0, 10, 10))]]
+        let truth = [
+            [GroundTruth(label: 0, box: box(0, 0, 10, 10)), GroundTruth(label: 1, box: box(20, 20, 30, 30))],
+            [GroundTruth(label: 0, box: box(0, 0, 10, 10))],
+        ]
         // Class 0: a hit in image 0, its duplicate (FP), a box where image 1 has nothing of class 0 (FP), a hit.
-        let detections = [Detection(image: 0, label: 0, box: box(0, 0, 10, 10), score: 0.9),
-                          Detection(image: 0, label: 0, box: box(1, 0, 11, 10), score: 0.8),
-                          Detection(image: 1, label: 0, box: box(20, 20, 30, 30), score: 0.7),
-                          Detection(image: 1, label: 0, box: box(0, 0, 10, 10), score: 0.6)]
+        let detections = [
+            Detection(image: 0, label: 0, box: box(0, 0, 10, 10), score: 0.9),
+            Detection(image: 0, label: 0, box: box(1, 0, 11, 10), score: 0.8),
+            Detection(image: 1, label: 0, box: box(20, 20, 30, 30), score: 0.7),
+            Detection(image: 1, label: 0, box: box(0, 0, 10, 10), score: 0.6),
+        ]
         let result = try evaluateDetections(detections.reversed(), groundTruth: truth, classes: 3)
         #expect(result[0].objects == 2 && result[0].truePositive == [true, false, false, true])
         #expect(result[0].recall == [0.5, 0.5, 0.5, 1] && result[0].precision == [1, 0.5, 1.0 / 3, 0.5])
@@ -160,10 +175,12 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
         #expect(result[1].elevenPointAP == 0 && result[1].allPointAP == 0)
         #expect(result[2].objects == 0 && result[2].elevenPointAP == nil)
         #expect(throws: DetectionError.self) {
-            try evaluateDetections([Detection(image: 2, label: 0, box: box(0, 0, 1, 1), score: 1)], groundTruth: truth, classes: 3)
+            try evaluateDetections(
+                [Detection(image: 2, label: 0, box: box(0, 0, 1, 1), score: 1)], groundTruth: truth, classes: 3)
         }
         #expect(throws: DetectionError.self) {
-            try evaluateDetections([Detection(image: 0, label: 0, box: box(0, 0, 1, 1), score: .nan)], groundTruth: truth, classes: 3)
+            try evaluateDetections(
+                [Detection(image: 0, label: 0, box: box(0, 0, 1, 1), score: .nan)], groundTruth: truth, classes: 3)
         }
     }
 }
@@ -179,15 +196,27 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
         let out = conv.outputShape(shape)
         #expect(out.height == 3 && out.width == 2)
         var worst = 0.0
-        for b in 0..<2 { for i in 0..<3 { for j in 0..<2 { for o in 0..<3 {
-            var sum = Double(conv.bias[o])
-            for u in 0..<3 { for v in 0..<3 { for c in 0..<2 {
-                let r = i * 2 + u - 1, q = j * 2 + v - 1
-                guard r >= 0 && r < 5 && q >= 0 && q < 4 else { continue }
-                sum += Double(x[(b * 5 + r) * 4 + q, c]) * Double(conv.weight[(u * 3 + v) * 2 + c, o])
-            } } }
-            worst = max(worst, abs(sum - Double(y[(b * 3 + i) * 2 + j, o])))
-        } } } }
+        for b in 0..<2 {
+            for i in 0..<3 {
+                for j in 0..<2 {
+                    for o in 0..<3 {
+                        var sum = Double(conv.bias[o])
+                        for u in 0..<3 {
+                            for v in 0..<3 {
+                                for c in 0..<2 {
+                                    let r = i * 2 + u - 1
+                                    let q = j * 2 + v - 1
+                                    guard r >= 0 && r < 5 && q >= 0 && q < 4 else { continue }
+                                    sum +=
+                                        Double(x[(b * 5 + r) * 4 + q, c]) * Double(conv.weight[(u * 3 + v) * 2 + c, o])
+                                }
+                            }
+                        }
+                        worst = max(worst, abs(sum - Double(y[(b * 3 + i) * 2 + j, o])))
+                    }
+                }
+            }
+        }
         #expect(worst < 1e-5)
         // ⟨im2col(x), g⟩ = ⟨x, col2im(g)⟩ for any g: col2im is the adjoint the backward pass needs.
         let columns = conv.im2col(x, shape: shape)
@@ -238,8 +267,9 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
         #expect(scenes != (try Scenes.generate(count: 40, recipe: recipe, from: Self.images, seed: 6)))
         for scene in scenes {
             #expect((1...4).contains(scene.objects.count))
-            try validateGroundTruth(scene.objects.map { box(Double($0.xMin), Double($0.yMin), Double($0.xMax), Double($0.yMax)) },
-                                    width: 64, height: 64)
+            try validateGroundTruth(
+                scene.objects.map { box(Double($0.xMin), Double($0.yMin), Double($0.xMax), Double($0.yMax)) },
+                width: 64, height: 64)
             // At scale 1 the tight box is the rectangle itself: 16 rows, 8 + 4·label columns.
             for o in scene.objects { #expect(o.height == 16 && o.width == 8 + 4 * o.label) }
         }
@@ -291,7 +321,8 @@ func box(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double) -> Box { Box(xM
     }
 }
 
-func expectClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-6, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-6, sourceLocation: SourceLocation = #_sourceLocation)
+{
     #expect(a.count == b.count, sourceLocation: sourceLocation)
     #expect(zip(a, b).allSatisfy { abs($0 - $1) <= tolerance }, "\(a) vs \(b)", sourceLocation: sourceLocation)
 }

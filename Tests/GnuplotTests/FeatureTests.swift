@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Gnuplot
 
 @Suite struct BuilderFeatureTests {
@@ -15,8 +16,11 @@ import Testing
     }
 
     @Test func histogramsOfSeveralGroupsShareBinsSpanningAllOfThem() {
-        let pair = Series.histograms([(values: [0, 1], title: "a", color: nil),
-                                      (values: [3, 4], title: "b", color: nil)], bins: 4)
+        let pair = Series.histograms(
+            [
+                (values: [0, 1], title: "a", color: nil),
+                (values: [3, 4], title: "b", color: nil),
+            ], bins: 4)
         #expect(pair[0].columns[0] == pair[1].columns[0])
         #expect(pair[0].columns[0] == [0.5, 1.5, 2.5, 3.5])
         #expect(pair[0].columns[1] == [1, 1, 0, 0] && pair[1].columns[1] == [0, 0, 0, 2])
@@ -52,8 +56,10 @@ import Testing
         let falling = Panel(series: [.lines(x: [0, 1, 2, 3], y: [3, 1, 0.5, 0.2], title: "down")])
         #expect(KeyPlacement.emptiestCorner(falling, cell: (800, 500)) == .topRight)
         // Lines along the top and the bottom edge: the middle of the right edge is free.
-        let bands = Panel(series: [.lines(x: [0, 10], y: [10, 10], title: "top"),
-                                   .lines(x: [0, 10], y: [0, 0], title: "bottom")])
+        let bands = Panel(series: [
+            .lines(x: [0, 10], y: [10, 10], title: "top"),
+            .lines(x: [0, 10], y: [0, 0], title: "bottom"),
+        ])
         #expect(KeyPlacement.emptiestCorner(bands, cell: (800, 500)) == .centerRight)
         // Points everywhere: nothing inside is free, the key goes outside.
         let grid = (0...10).flatMap { i in (0...10).map { j in (Double(i), Double(j)) } }
@@ -66,16 +72,21 @@ import Testing
     @Test func sharedColourBarDrawsOneBarOnOneRange() {
         let a = Series.heatMap(x: [0, 1], y: [0, 1], values: [[0, 1], [2, 3]])
         let b = Series.heatMap(x: [0, 1], y: [0, 1], values: [[5, 6], [7, 8]])
-        let fig = Figure(name: "maps", columns: 2, sharedColorBar: true, panels: [
-            Panel(series: [a]), Panel(series: [b])])
+        let fig = Figure(
+            name: "maps", columns: 2, sharedColorBar: true,
+            panels: [
+                Panel(series: [a]), Panel(series: [b]),
+            ])
         let s = GnuplotScript.script(for: fig)
         #expect(s.components(separatedBy: "set cbrange [0.0:8.0]").count == 3)
         #expect(s.components(separatedBy: "unset colorbox").count == 2)
     }
 
     @Test func everyMethodHasOneOkabeItoStyle() {
-        let methods = ["raw-pixels", "rambo-recall", "rambo-ap", "rambo-map", "triplet", "contrastive", "bce", "ce",
-                       "bce+ap"]
+        let methods = [
+            "raw-pixels", "rambo-recall", "rambo-ap", "rambo-map", "triplet", "contrastive", "bce", "ce",
+            "bce+ap",
+        ]
         let allowed = Set(OkabeIto.cycle + [OkabeIto.grey])
         for m in methods { #expect(allowed.contains(MethodPalette.color(m)), "\(m)") }
         // Baselines shown side by side must differ.
@@ -94,37 +105,57 @@ struct EverySeriesKindRenders {
         defer { try? FileManager.default.removeItem(at: dir) }
         let x = (1...20).map(Double.init)
         let y = x.map { 1 / $0 }
-        let fig = Figure(name: "kinds", title: "every kind", width: 1200, height: 800, columns: 3,
-                         sharedColorBar: true, panels: [
-            Panel(title: "lines etc.", logX: true, logY: true, series: [
-                .lines(x: x, y: y, title: "lines", color: MethodPalette.color("rambo-recall")),
-                .steps(x: x, y: y.map { $0 * 2 }, title: "steps"),
-                .points(x: x, y: y.map { $0 * 3 }, title: "points"),
-                .linesPoints(x: x, y: y.map { $0 * 4 }, title: "linespoints"),
-                .constant(0.5, title: "constant")]),
-            Panel(title: "errors", series: [
-                .errorBars(x: x, y: y, err: y.map { $0 / 4 }, title: "error bars"),
-                .band(x: x, low: y.map { $0 * 0.8 }, high: y.map { $0 * 1.2 }, title: "band"),
-                Series(style: .impulses, title: "impulses", columns: [x, y])]),
-            Panel(title: "bars", series: [
-                .bars(x: [1, 2, 3], seeds: [[1, 2], [2, 3], [3, 5]], title: "seeded bars"),
-                .bars(x: [4], height: [2], title: "bars")]),
-            Panel(title: "histograms", series: Series.histograms(
-                [(values: x, title: "a", color: OkabeIto.blue), (values: x.map { $0 + 5 }, title: "b", color: nil)],
-                bins: 10)),
-            Panel(title: "map 1", square: true,
-                  series: [.heatMap(x: [0, 1, 2], y: [0, 1], values: [[0, 1, 2], [3, 4, 5]])]),
-            Panel(title: "map 2", square: true,
-                  series: [.heatMap(x: [0, 1, 2], y: [0, 1], values: [[5, 6, 7], [8, 9, 10]])]),
-        ])
+        let fig = Figure(
+            name: "kinds", title: "every kind", width: 1200, height: 800, columns: 3,
+            sharedColorBar: true,
+            panels: [
+                Panel(
+                    title: "lines etc.", logX: true, logY: true,
+                    series: [
+                        .lines(x: x, y: y, title: "lines", color: MethodPalette.color("rambo-recall")),
+                        .steps(x: x, y: y.map { $0 * 2 }, title: "steps"),
+                        .points(x: x, y: y.map { $0 * 3 }, title: "points"),
+                        .linesPoints(x: x, y: y.map { $0 * 4 }, title: "linespoints"),
+                        .constant(0.5, title: "constant"),
+                    ]),
+                Panel(
+                    title: "errors",
+                    series: [
+                        .errorBars(x: x, y: y, err: y.map { $0 / 4 }, title: "error bars"),
+                        .band(x: x, low: y.map { $0 * 0.8 }, high: y.map { $0 * 1.2 }, title: "band"),
+                        Series(style: .impulses, title: "impulses", columns: [x, y]),
+                    ]),
+                Panel(
+                    title: "bars",
+                    series: [
+                        .bars(x: [1, 2, 3], seeds: [[1, 2], [2, 3], [3, 5]], title: "seeded bars"),
+                        .bars(x: [4], height: [2], title: "bars"),
+                    ]),
+                Panel(
+                    title: "histograms",
+                    series: Series.histograms(
+                        [
+                            (values: x, title: "a", color: OkabeIto.blue),
+                            (values: x.map { $0 + 5 }, title: "b", color: nil),
+                        ],
+                        bins: 10)),
+                Panel(
+                    title: "map 1", square: true,
+                    series: [.heatMap(x: [0, 1, 2], y: [0, 1], values: [[0, 1, 2], [3, 4, 5]])]),
+                Panel(
+                    title: "map 2", square: true,
+                    series: [.heatMap(x: [0, 1, 2], y: [0, 1], values: [[5, 6, 7], [8, 9, 10]])]),
+            ])
         let files = try Gnuplot.render(fig, in: dir)
         let png = try Data(contentsOf: files[0])
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         #expect(png.suffix(8).starts(with: Array("IEND".utf8)))  // the last chunk: the file is complete
         let script = try String(contentsOf: dir.appendingPathComponent("kinds.gp"), encoding: .utf8)
-        for clause in ["with lines", "with steps", "with points", "with linespoints", "with yerrorbars",
-                       "with filledcurves", "with impulses", "with boxerrorbars", "with boxes", "with image",
-                       "set format x '10^{%L}'", "set cbrange [0.0:10.0]", "unset colorbox", "lc rgb '#D55E00'"] {
+        for clause in [
+            "with lines", "with steps", "with points", "with linespoints", "with yerrorbars",
+            "with filledcurves", "with impulses", "with boxerrorbars", "with boxes", "with image",
+            "set format x '10^{%L}'", "set cbrange [0.0:10.0]", "unset colorbox", "lc rgb '#D55E00'",
+        ] {
             #expect(script.contains(clause), "\(clause)")
         }
         let data = try String(contentsOf: dir.appendingPathComponent("kinds.dat"), encoding: .utf8)

@@ -1,13 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Gnuplot
 
 @Suite struct ScriptTests {
-    let figure = Figure(name: "demo", panel: Panel(
-        title: "It's a demo", xLabel: "x", yLabel: "R@1", logY: true, key: .bottomLeft,
-        series: [.lines(x: [1, 2, 3], y: [10, 100, 1000], title: "growth"),
-                 .points(x: [1.5], y: [.nan], title: "missing"),
-                 .constant(50, title: "level")]))
+    let figure = Figure(
+        name: "demo",
+        panel: Panel(
+            title: "It's a demo", xLabel: "x", yLabel: "R@1", logY: true, key: .bottomLeft,
+            series: [
+                .lines(x: [1, 2, 3], y: [10, 100, 1000], title: "growth"),
+                .points(x: [1.5], y: [.nan], title: "missing"),
+                .constant(50, title: "level"),
+            ]))
 
     @Test func dataHasOneBlockPerSeriesAndWritesNaN() {
         let data = GnuplotScript.data(for: figure)
@@ -30,10 +35,12 @@ import Testing
     }
 
     @Test func multiPanelFiguresUseMultiplotAndNumberBlocksAcrossPanels() {
-        let two = Figure(name: "two", title: "Two", columns: 2, panels: [
-            Panel(series: [.lines(x: [0, 1], y: [0, 1])]),
-            Panel(series: [.histogram([0.1, 0.2, 0.9], bins: 2, range: 0...1)]),
-        ])
+        let two = Figure(
+            name: "two", title: "Two", columns: 2,
+            panels: [
+                Panel(series: [.lines(x: [0, 1], y: [0, 1])]),
+                Panel(series: [.histogram([0.1, 0.2, 0.9], bins: 2, range: 0...1)]),
+            ])
         let script = GnuplotScript.script(for: two)
         #expect(script.contains("set multiplot layout 1,2 title 'Two'"))
         #expect(script.contains("datafile index 1 using 1:2 with boxes"))
@@ -75,8 +82,13 @@ struct RenderTests {
     @Test func rendersPNGandSVGandASCII() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let fig = Figure(name: "sine", panel: Panel(title: "sine", series: [
-            .lines(x: (0..<50).map { Double($0) / 8 }, y: (0..<50).map { sin(Double($0) / 8) }, title: "sin")]))
+        let fig = Figure(
+            name: "sine",
+            panel: Panel(
+                title: "sine",
+                series: [
+                    .lines(x: (0..<50).map { Double($0) / 8 }, y: (0..<50).map { sin(Double($0) / 8) }, title: "sin")
+                ]))
         let files = try Gnuplot.render(fig, in: dir, formats: [.png, .svg])
         let png = try Data(contentsOf: files[0])
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))  // the PNG signature

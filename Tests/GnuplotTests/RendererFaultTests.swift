@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Gnuplot
 
 /// gnuplot misbehaving: exiting 0 after writing a truncated file (what gnuplot 5.4 does on a full disk), or never
@@ -56,10 +57,13 @@ import Testing
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let png = try fakeGnuplot(in: dir, body: Self.pngStart + "data" + Self.iend)
-        #expect(try Gnuplot.render(figure, in: dir, formats: [.png], gnuplot: png, timeout: 30).map(\.lastPathComponent)
+        #expect(
+            try Gnuplot.render(figure, in: dir, formats: [.png], gnuplot: png, timeout: 30).map(\.lastPathComponent)
                 == ["fault.png"])
-        let svg = try fakeGnuplot(in: dir, body: "<?xml version=\"1.0\"?>\\n<!DOCTYPE svg>\\n<svg a=\"x>y\"><g/></svg>\\n")
-        #expect(try Gnuplot.render(figure, in: dir, formats: [.svg], gnuplot: svg, timeout: 30).map(\.lastPathComponent)
+        let svg = try fakeGnuplot(
+            in: dir, body: "<?xml version=\"1.0\"?>\\n<!DOCTYPE svg>\\n<svg a=\"x>y\"><g/></svg>\\n")
+        #expect(
+            try Gnuplot.render(figure, in: dir, formats: [.svg], gnuplot: svg, timeout: 30).map(\.lastPathComponent)
                 == ["fault.svg"])
     }
 
@@ -77,22 +81,24 @@ import Testing
         // The child is gone: its pid no longer answers signal 0.
         let pidFile = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".pid") }
         if let pidFile, let text = try? String(contentsOf: dir.appendingPathComponent(pidFile), encoding: .utf8),
-           let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
             #expect(kill(pid, 0) != 0, "gnuplot \(pid) still runs")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("fault.png").path))
     }
 
-    @Test(arguments: [
-        ("<svg></svg>", nil),
-        ("<?xml version=\"1.0\"?>\n<!-- c -->\n<svg><desc>a &amp; b</desc><g><![CDATA[<x>]]></g></svg>\n", nil),
-        ("<svg><g></svg>", "does not close"),
-        ("<svg><g>", "ends inside <g>"),
-        ("<svg></svg><svg></svg>", "second root"),
-        ("<html></html>", "not <svg>"),
-        ("<svg><path d=\"M0", "unterminated start tag"),
-        ("", "no <svg>"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("<svg></svg>", nil),
+            ("<?xml version=\"1.0\"?>\n<!-- c -->\n<svg><desc>a &amp; b</desc><g><![CDATA[<x>]]></g></svg>\n", nil),
+            ("<svg><g></svg>", "does not close"),
+            ("<svg><g>", "ends inside <g>"),
+            ("<svg></svg><svg></svg>", "second root"),
+            ("<html></html>", "not <svg>"),
+            ("<svg><path d=\"M0", "unterminated start tag"),
+            ("", "no <svg>"),
+        ] as [(String, String?)])
     func svgWellFormedness(text: String, problem: String?) {
         let found = SVGCheck.problem(in: Array(text.utf8))
         if let problem {

@@ -3,8 +3,10 @@ import Rambo
 import Support
 import Testing
 
-func expectEntries(_ m: Matrix, _ expected: [Float], tolerance: Float = 1e-6,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+func expectEntries(
+    _ m: Matrix, _ expected: [Float], tolerance: Float = 1e-6,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(m.storage.count == expected.count, sourceLocation: sourceLocation)
     let error = zip(m.storage, expected).map { abs($0 - $1) }.max() ?? 0
     #expect(error <= tolerance, "\(m.storage) vs \(expected)", sourceLocation: sourceLocation)
@@ -18,14 +20,16 @@ func randomSimilarities(_ n: Int, seed: UInt64) -> Matrix {
 
 @Suite struct TripletLoss {
     // Labels [0, 0, 1, 1]; each anchor has one positive and two negatives.
-    static let s = Matrix([[1, 0.8, 0.6, 0.1], [0.8, 1, 0.2, 0.9], [0.6, 0.2, 1, 0.5], [0.1, 0.9, 0.5, 1]] as [[Double]])
+    static let s = Matrix(
+        [[1, 0.8, 0.6, 0.1], [0.8, 1, 0.2, 0.9], [0.6, 0.2, 1, 0.5], [0.1, 0.9, 0.5, 1]] as [[Double]])
     static let labels = [0, 0, 1, 1]
 
     @Test func handComputedSquaredDistances() {
         // d = 2 − 2s. Anchor 0: d(0,1) = 0.4, hardest negative 2 (s 0.6, d 0.8): 0.5 + 0.4 − 0.8 = 0.1.
         // Anchor 1: 0.5 + 0.4 − 0.2 = 0.7. Anchor 2: 0.5 + 1.0 − 0.8 = 0.7. Anchor 3: 0.5 + 1.0 − 0.2 = 1.3.
-        let (loss, gradient) = batchHardTripletLoss(similarities: Self.s, labels: Self.labels, margin: 0.5,
-                                                    distance: .squaredEuclidean)
+        let (loss, gradient) = batchHardTripletLoss(
+            similarities: Self.s, labels: Self.labels, margin: 0.5,
+            distance: .squaredEuclidean)
         #expect(abs(loss - 0.7) < 1e-6)
         // ∂ℓ/∂s_ip = −2, ∂ℓ/∂s_in = +2, each / 4 anchors.
         expectEntries(gradient, [0, -0.5, 0.5, 0, -0.5, 0, 0, 0.5, 0.5, 0, 0, -0.5, 0, 0.5, -0.5, 0])
@@ -33,8 +37,9 @@ func randomSimilarities(_ n: Int, seed: UInt64) -> Matrix {
 
     @Test func inactiveAnchorsGiveNoGradient() {
         // Margin 0.05: anchor 0 is satisfied (0.05 + 0.4 − 0.8 < 0) but still counts in the mean.
-        let (loss, gradient) = batchHardTripletLoss(similarities: Self.s, labels: Self.labels, margin: 0.05,
-                                                    distance: .squaredEuclidean)
+        let (loss, gradient) = batchHardTripletLoss(
+            similarities: Self.s, labels: Self.labels, margin: 0.05,
+            distance: .squaredEuclidean)
         #expect(abs(loss - (0.25 + 0.25 + 0.85) / 4) < 1e-6)
         #expect(gradient.row(0) == [0, 0, 0, 0])
     }
@@ -101,8 +106,9 @@ func randomSimilarities(_ n: Int, seed: UInt64) -> Matrix {
     }
 
     @Test func extremeLogitsStayFinite() {
-        let (loss, gradient) = binaryCrossEntropyWithLogits(logits: Matrix([[-100, 100]] as [[Double]]),
-                                                            targets: Matrix([[1, 0]] as [[Double]]))
+        let (loss, gradient) = binaryCrossEntropyWithLogits(
+            logits: Matrix([[-100, 100]] as [[Double]]),
+            targets: Matrix([[1, 0]] as [[Double]]))
         #expect(abs(loss - 100) < 1e-9)
         expectEntries(gradient, [-0.5, 0.5])
     }
@@ -112,7 +118,9 @@ func randomSimilarities(_ n: Int, seed: UInt64) -> Matrix {
         var rng = Support.SplitMix64(seed: 4)
         let targets = Matrix(rows: 4, cols: 5, storage: (0..<20).map { _ in rng.nextUnit() < 0.3 ? 1 : 0 })
         let (_, gradient) = binaryCrossEntropyWithLogits(logits: logits, targets: targets)
-        let numeric = numericalGradient(at: logits, step: 1e-2) { binaryCrossEntropyWithLogits(logits: $0, targets: targets).loss }
+        let numeric = numericalGradient(at: logits, step: 1e-2) {
+            binaryCrossEntropyWithLogits(logits: $0, targets: targets).loss
+        }
         expectGradient(gradient, matches: numeric, tolerance: 1e-4)
     }
 }

@@ -11,13 +11,15 @@ import Testing
     }
 
     @Test func linearBackwardMatchesFiniteDifferences() {
-        let x = randomMatrix(5, 7, seed: 1), g = randomMatrix(5, 3, seed: 2)
+        let x = randomMatrix(5, 7, seed: 1)
+        let g = randomMatrix(5, 3, seed: 2)
         let layer = Linear(inputs: 7, outputs: 3, seed: 3)
         layer.bias = [0.1, -0.2, 0.3]
         _ = layer.forward(x)
         let dx = layer.backward(g)
         // The layer is affine, so central differences are exact up to rounding; h can be large.
-        expectGradient(dx, matches: numericalGradient(at: x, step: 0.1) { projection(layer.forward($0), g) }, tolerance: 1e-4)
+        expectGradient(
+            dx, matches: numericalGradient(at: x, step: 0.1) { projection(layer.forward($0), g) }, tolerance: 1e-4)
         let w = layer.weight
         let numericW = numericalGradient(at: w, step: 0.1) { wp in
             layer.weight = wp
@@ -30,7 +32,8 @@ import Testing
     }
 
     @Test func linearGradientsAccumulateUntilZeroed() {
-        let x = randomMatrix(4, 3, seed: 1), g = randomMatrix(4, 2, seed: 2)
+        let x = randomMatrix(4, 3, seed: 1)
+        let g = randomMatrix(4, 2, seed: 2)
         let layer = Linear(inputs: 3, outputs: 2, seed: 3)
         _ = layer.forward(x)
         _ = layer.backward(g)
@@ -44,7 +47,9 @@ import Testing
     @Test func initialisationScales() {
         let he = Linear(inputs: 400, outputs: 100, initialisation: .he, seed: 1).weight
         let glorot = Linear(inputs: 400, outputs: 100, initialisation: .glorot, seed: 1).weight
-        func variance(_ m: Matrix) -> Double { m.storage.reduce(0.0) { $0 + Double($1 * $1) } / Double(m.storage.count) }
+        func variance(_ m: Matrix) -> Double {
+            m.storage.reduce(0.0) { $0 + Double($1 * $1) } / Double(m.storage.count)
+        }
         #expect(abs(variance(he) / (2.0 / 400) - 1) < 0.05)
         #expect(abs(variance(glorot) / (2.0 / 500) - 1) < 0.05)
     }
@@ -71,7 +76,8 @@ import Testing
     @Test func mlpBackwardMatchesFiniteDifferences() {
         let mlp = MLP(sizes: [6, 8, 5, 3], seed: 11)
         for layer in mlp.layers { layer.bias = layer.bias.indices.map { Float($0 % 3) * 0.1 - 0.1 } }
-        let x = randomMatrix(4, 6, seed: 4), g = randomMatrix(4, 3, seed: 2)
+        let x = randomMatrix(4, 6, seed: 4)
+        let g = randomMatrix(4, 3, seed: 2)
         // The network is piecewise linear: finite differences are only valid if no hidden pre-activation is
         // within reach of a ReLU kink. Check that this seed keeps every one at least 0.02 away from 0
         // (a step of h moves a pre-activation by at most ~h · max|w| ≪ 0.02).
@@ -85,7 +91,8 @@ import Testing
         _ = mlp.forward(x)
         let dx = mlp.backward(g)
         let h: Float = 1e-3
-        expectGradient(dx, matches: numericalGradient(at: x, step: h) { projection(mlp.forward($0), g) }, tolerance: 2e-3)
+        expectGradient(
+            dx, matches: numericalGradient(at: x, step: h) { projection(mlp.forward($0), g) }, tolerance: 2e-3)
         for layer in mlp.layers {
             let w = layer.weight
             let numeric = numericalGradient(at: w, step: h) { wp in
@@ -100,8 +107,9 @@ import Testing
                 return projection(mlp.forward(x), g)
             }
             layer.bias = b.storage
-            expectGradient(Matrix(rows: 1, cols: layer.biasGradient.count, storage: layer.biasGradient),
-                           matches: numericB, tolerance: 2e-3)
+            expectGradient(
+                Matrix(rows: 1, cols: layer.biasGradient.count, storage: layer.biasGradient),
+                matches: numericB, tolerance: 2e-3)
         }
     }
 }
@@ -113,7 +121,8 @@ import Testing
     }
 
     @Test func l2NormalizeBackwardMatchesFiniteDifferences() {
-        let x = randomMatrix(6, 5, seed: 4), g = randomMatrix(6, 5, seed: 5)
+        let x = randomMatrix(6, 5, seed: 4)
+        let g = randomMatrix(6, 5, seed: 5)
         let layer = L2Normalize()
         _ = layer.forward(x)
         let dx = layer.backward(g)
@@ -134,18 +143,22 @@ import Testing
     }
 
     @Test func similarityBackwardMatchesFiniteDifferences() {
-        let e = randomMatrix(5, 4, seed: 6), g = randomMatrix(5, 5, seed: 7)  // G deliberately not symmetric
+        let e = randomMatrix(5, 4, seed: 6)
+        let g = randomMatrix(5, 5, seed: 7)  // G deliberately not symmetric
         let de = similarityMatrixBackward(g, embeddings: e)
         let numeric = numericalGradient(at: e, step: 1e-2) { projection(similarityMatrix($0), g) }
         expectGradient(de, matches: numeric, tolerance: 1e-3)
     }
 
     @Test func normaliseThenSimilarityChain() {
-        let x = randomMatrix(5, 4, seed: 8), g = randomMatrix(5, 5, seed: 9)
+        let x = randomMatrix(5, 4, seed: 8)
+        let g = randomMatrix(5, 5, seed: 9)
         let normalise = L2Normalize()
         let e = normalise.forward(x)
         let dx = normalise.backward(similarityMatrixBackward(g, embeddings: e))
-        let numeric = numericalGradient(at: x, step: 1e-2) { projection(similarityMatrix(L2Normalize().forward($0)), g) }
+        let numeric = numericalGradient(at: x, step: 1e-2) {
+            projection(similarityMatrix(L2Normalize().forward($0)), g)
+        }
         expectGradient(dx, matches: numeric, tolerance: 2e-3)
     }
 }

@@ -48,7 +48,9 @@ import Testing
 
 @Suite struct MatrixProducts {
     /// Shapes that exercise full tiles, ragged edges in rows (≠ 0 mod 4) and columns (≠ 0 mod 8), and k = 1.
-    static let shapes: [(m: Int, k: Int, n: Int)] = [(1, 1, 1), (4, 3, 8), (5, 7, 3), (13, 17, 9), (33, 1, 20), (64, 40, 70)]
+    static let shapes: [(m: Int, k: Int, n: Int)] = [
+        (1, 1, 1), (4, 3, 8), (5, 7, 3), (13, 17, 9), (33, 1, 20), (64, 40, 70),
+    ]
 
     func check(_ fast: Matrix, _ naive: [[Double]], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(fast.rows == naive.count && fast.cols == (naive.first?.count ?? 0), sourceLocation: sourceLocation)
@@ -62,13 +64,16 @@ import Testing
     func allVariantsAgreeWithTripleLoop(threads: Int) {
         for (index, s) in Self.shapes.enumerated() {
             let seed = UInt64(index * 10)
-            let a = randomMatrix(s.m, s.k, seed: seed), b = randomMatrix(s.k, s.n, seed: seed + 1)
-            let at = randomMatrix(s.k, s.m, seed: seed + 2), bt = randomMatrix(s.n, s.k, seed: seed + 3)
+            let a = randomMatrix(s.m, s.k, seed: seed)
+            let b = randomMatrix(s.k, s.n, seed: seed + 1)
+            let at = randomMatrix(s.k, s.m, seed: seed + 2)
+            let bt = randomMatrix(s.n, s.k, seed: seed + 3)
             check(matmul(a, b, threads: threads), naiveMatmul(a, b))
             check(matmul(a, bt, transposeB: true, threads: threads), naiveMatmul(a, bt, transposeB: true))
             check(matmul(at, b, transposeA: true, threads: threads), naiveMatmul(at, b, transposeA: true))
-            check(matmul(at, bt, transposeA: true, transposeB: true, threads: threads),
-                  naiveMatmul(at, bt, transposeA: true, transposeB: true))
+            check(
+                matmul(at, bt, transposeA: true, transposeB: true, threads: threads),
+                naiveMatmul(at, bt, transposeA: true, transposeB: true))
         }
     }
 
@@ -81,7 +86,8 @@ import Testing
     }
 
     @Test func resultDoesNotDependOnThreadCount() {
-        let a = randomMatrix(150, 70, seed: 5), b = randomMatrix(70, 90, seed: 6)
+        let a = randomMatrix(150, 70, seed: 5)
+        let b = randomMatrix(70, 90, seed: 6)
         #expect(matmul(a, b, threads: 1) == matmul(a, b, threads: 2))
         #expect(matmul(a, b, threads: 1) == matmul(a, b, threads: 7))
     }

@@ -58,7 +58,10 @@ final class Quadratic: Trainable {
         let x = randomMatrix(32, 4, seed: 4)
         let y = Matrix(rows: 32, cols: 1, storage: (0..<32).map { i in x.row(i).reduce(0, +) })
         let adam = Adam(learningRate: 0.01)
-        func loss() -> Double { let r = mlp.forward(x) - y; return r.storage.reduce(0.0) { $0 + Double($1 * $1) } / 32 }
+        func loss() -> Double {
+            let r = mlp.forward(x) - y
+            return r.storage.reduce(0.0) { $0 + Double($1 * $1) } / 32
+        }
         let initial = loss()
         for _ in 0..<500 {
             mlp.zeroGradients()

@@ -1,6 +1,7 @@
 import Rambo
 import Support
 import Testing
+
 @testable import Learning
 
 /// Principal components against data whose answer is known, and against an exact eigendecomposition.
@@ -8,12 +9,16 @@ import Testing
     /// Gaussian data with standard deviations 3, 2, 1, 0.5, 0.25 along a rotated orthonormal basis, offset by μ.
     func rotatedGaussian(n: Int, seed: UInt64) -> (x: Matrix, axes: [[Double]], sds: [Double], mean: [Double]) {
         var rng = SplitMix64(seed: seed)
-        let sds = [3.0, 2.0, 1.0, 0.5, 0.25], mean = [1.0, -2.0, 0.5, 3.0, 0.0]
+        let sds = [3.0, 2.0, 1.0, 0.5, 0.25]
+        let mean = [1.0, -2.0, 0.5, 3.0, 0.0]
         // A random orthonormal basis (Gram–Schmidt of Gaussian vectors).
         var axes = [[Double]]()
         while axes.count < 5 {
             var v = (0..<5).map { _ in rng.nextGaussian() }
-            for a in axes { let dot = zip(v, a).reduce(0) { $0 + $1.0 * $1.1 }; v = zip(v, a).map { $0 - dot * $1 } }
+            for a in axes {
+                let dot = zip(v, a).reduce(0) { $0 + $1.0 * $1.1 }
+                v = zip(v, a).map { $0 - dot * $1 }
+            }
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             axes.append(v.map { $0 / norm })
         }
@@ -46,9 +51,11 @@ import Testing
         let x = Matrix((0..<300).map { _ in (0..<12).map { j in rng.nextGaussian() * (1.0 + 0.3 * Double(j % 5)) } })
         let n = Double(x.rows)
         let mean = (0..<12).map { j in (0..<x.rows).reduce(0.0) { $0 + Double(x[$1, j]) } / n }
-        let covariance = (0..<12).map { p in (0..<12).map { q in
-            (0..<x.rows).reduce(0.0) { $0 + (Double(x[$1, p]) - mean[p]) * (Double(x[$1, q]) - mean[q]) } / (n - 1)
-        } }
+        let covariance = (0..<12).map { p in
+            (0..<12).map { q in
+                (0..<x.rows).reduce(0.0) { $0 + (Double(x[$1, p]) - mean[p]) * (Double(x[$1, q]) - mean[q]) } / (n - 1)
+            }
+        }
         let (values, vectors) = symmetricEigen(covariance)
         let order = values.indices.sorted { values[$0] > values[$1] }
         // b = 12 = d: the subspace is the whole space and Rayleigh–Ritz is exact.
@@ -111,7 +118,8 @@ import Testing
 
     @Test func fitsAreDeterministicForASeed() {
         let (x, _, _, _) = rotatedGaussian(n: 500, seed: 2)
-        let a = PrincipalComponents(fitting: x, count: 2, seed: 3), b = PrincipalComponents(fitting: x, count: 2, seed: 3)
+        let a = PrincipalComponents(fitting: x, count: 2, seed: 3)
+        let b = PrincipalComponents(fitting: x, count: 2, seed: 3)
         #expect(a.components == b.components && a.variances == b.variances)
     }
 }

@@ -1,6 +1,7 @@
-import Testing
 import Rambo
 import Support
+import Testing
+
 @testable import Learning
 
 /// The recall loss of an embedding batch with score memory, in both gradient readings.
@@ -20,20 +21,24 @@ import Support
         var query = RecallEmbeddingLoss(loss: recall, memorySize: memory, memoryGradient: .query)
         var past = [(e: Matrix, y: [Int])]()
         for step in 0..<4 {
-            let e = unitBatch(12, seed: UInt64(step)), y = labels(12, offset: step)
+            let e = unitBatch(12, seed: UInt64(step))
+            let y = labels(12, offset: step)
             // The oracle: the library's retrieval form with the memory similarities as constant columns.
             let columns = past.map { old in
-                ScoreBatch(scores: matmul(e, old.e, transposeB: true).doubleRows,
-                           relevance: y.map { q in old.y.map { $0 == q } })
+                ScoreBatch(
+                    scores: matmul(e, old.e, transposeB: true).doubleRows,
+                    relevance: y.map { q in old.y.map { $0 == q } })
             }
-            let reference = recall.retrievalValueAndGradient(similarities: similarityMatrix(e).doubleRows,
-                                                             labels: y, memory: columns)
+            let reference = recall.retrievalValueAndGradient(
+                similarities: similarityMatrix(e).doubleRows,
+                labels: y, memory: columns)
             let expected = similarityMatrixBackward(Matrix(reference.gradient), embeddings: e)
             let got = detached.evaluate(embeddings: e, labels: y)
             #expect(abs(got.loss - reference.loss) <= 1e-12)
             #expect(zip(got.gradient.storage, expected.storage).allSatisfy { abs($0 - $1) <= 1e-6 })
             let withQuery = query.evaluate(embeddings: e, labels: y)
-            #expect(abs(withQuery.loss - reference.loss) <= 1e-12, "the forward pass does not depend on the gradient mode")
+            #expect(
+                abs(withQuery.loss - reference.loss) <= 1e-12, "the forward pass does not depend on the gradient mode")
             if memory == 0 || step == 0 {
                 #expect(zip(withQuery.gradient.storage, expected.storage).allSatisfy { abs($0 - $1) <= 1e-6 })
             }
@@ -66,7 +71,8 @@ import Support
     @Test func trainingWithQueryMemoryImprovesRetrieval() throws {
         var rng = SplitMix64(seed: 3)
         let centres = (0..<4).map { _ in (0..<16).map { _ in rng.nextGaussian() } }
-        var rows = [[Double]](), y = [Int]()
+        var rows = [[Double]]()
+        var y = [Int]()
         for i in 0..<160 {
             rows.append(centres[i % 4].map { $0 + 1.2 * rng.nextGaussian() })
             y.append(i % 4)

@@ -1,7 +1,8 @@
-@testable import Learning
 import Rambo
 import Support
 import Testing
+
+@testable import Learning
 
 @Suite struct Retrieval {
     func rambo(_ e: Matrix, _ labels: [Int], depth: Int? = nil) throws -> RetrievalRanking {
@@ -16,7 +17,8 @@ import Testing
         let depth = retrievalDepth(labels: labels)
         #expect(depth == 15)  // largest class has 16 items
         #expect(fast.neighbours == (try rambo(e, labels, depth: depth)).neighbours)
-        let full = try retrievalRanking(embeddings: e, labels: labels, depth: 60, blockRows: blockRows, threads: threads)
+        let full = try retrievalRanking(
+            embeddings: e, labels: labels, depth: 60, blockRows: blockRows, threads: threads)
         #expect(full.neighbours == (try rambo(e, labels)).neighbours)
         #expect(fast.mapAtR() == (try rambo(e, labels)).mapAtR())
         #expect(fast.recallAtK([1, 2, 4, 8]) == (try rambo(e, labels)).recallAtK([1, 2, 4, 8]))
@@ -25,7 +27,9 @@ import Testing
     @Test func tiesBreakByTheSmallerIndexLikeRambo() throws {
         // Duplicate rows (exact ties), a row and its multiple (same direction), and mirror-image rows that tie
         // against the axis-aligned queries; −x rows give negative and zero similarities.
-        let rows: [[Double]] = [[1, 0], [0, 1], [1, 0], [2, 0], [1, 1], [1, -1], [0, 1], [-1, 0], [0, -1], [-1, 1], [1, 1]]
+        let rows: [[Double]] = [
+            [1, 0], [0, 1], [1, 0], [2, 0], [1, 1], [1, -1], [0, 1], [-1, 0], [0, -1], [-1, 1], [1, 1],
+        ]
         let e = Matrix(rows)
         let labels = [0, 1, 0, 1, 2, 2, 0, 1, 2, 0, 1]
         let fast = try retrievalRanking(embeddings: e, labels: labels, depth: rows.count - 1)
@@ -38,7 +42,8 @@ import Testing
         #expect(retrievalDepth(labels: [0, 0, 0, 1]) == 3)  // max(2, 8) clamped to N − 1 = 3
         #expect(retrievalDepth(labels: Array(repeating: 0, count: 20) + [1]) == 19)
         #expect(retrievalDepth(labels: Array(0..<30), minimum: 0) == 0)
-        let fast = try retrievalRanking(embeddings: randomMatrix(12, 3, seed: 1), labels: Array(repeating: 0, count: 12), depth: 50)
+        let fast = try retrievalRanking(
+            embeddings: randomMatrix(12, 3, seed: 1), labels: Array(repeating: 0, count: 12), depth: 50)
         #expect(fast.neighbours.allSatisfy { $0.count == 11 })
         #expect(fast.neighbours.indices.allSatisfy { !fast.neighbours[$0].contains($0) })
     }
@@ -46,14 +51,20 @@ import Testing
     @Test func rejectsBadInput() {
         let e = Matrix([[1.0, 0.0], [0.0, 0.0]])
         #expect(throws: RamboError.self) { try retrievalRanking(embeddings: e, labels: [0, 0]) }
-        #expect(throws: RamboError.self) { try retrievalRanking(embeddings: randomMatrix(3, 2, seed: 1), labels: [0, 0]) }
-        #expect(throws: RamboError.self) { try retrievalRanking(embeddings: Matrix([[Double.nan, 1.0], [1.0, 1.0]]), labels: [0, 0]) }
+        #expect(throws: RamboError.self) {
+            try retrievalRanking(embeddings: randomMatrix(3, 2, seed: 1), labels: [0, 0])
+        }
+        #expect(throws: RamboError.self) {
+            try retrievalRanking(embeddings: Matrix([[Double.nan, 1.0], [1.0, 1.0]]), labels: [0, 0])
+        }
         #expect(throws: RamboError.self) { try retrievalRanking(embeddings: Matrix(rows: 0, cols: 3), labels: []) }
     }
 
     @Test func rankingKeysOrderBySimilarityThenIndex() {
         let pairs: [(Float, Int)] = [(0.9, 5), (0.9, 2), (-0.0, 1), (0, 0), (-0.5, 3), (1, 9), (-1, 4), (0.1, 7)]
-        let byKey = pairs.sorted { rankingKey(similarity: $0.0, index: $0.1) < rankingKey(similarity: $1.0, index: $1.1) }
+        let byKey = pairs.sorted {
+            rankingKey(similarity: $0.0, index: $0.1) < rankingKey(similarity: $1.0, index: $1.1)
+        }
         let byRule = pairs.sorted { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
         #expect(byKey.map(\.1) == byRule.map(\.1))
     }
@@ -95,10 +106,13 @@ import Testing
                 rows.append([x, rng.nextGaussian(), rng.nextGaussian()])
             }
         }
-        let e = Matrix(rows), labels = (0..<1000).map { $0 % 3 }
+        let e = Matrix(rows)
+        let labels = (0..<1000).map { $0 % 3 }
         let unit = L2Normalize().forward(e)
         let row0 = matmul(unit.rows([0]), unit, transposeB: true).storage
-        let threshold = row0.withUnsafeBufferPointer { candidateThreshold($0.baseAddress!, count: 1000, query: 0, keep: 50) }
+        let threshold = row0.withUnsafeBufferPointer {
+            candidateThreshold($0.baseAddress!, count: 1000, query: 0, keep: 50)
+        }
         #expect(row0.indices.filter { $0 != 0 && row0[$0] >= threshold }.count < 50, "the fallback path is exercised")
         // Query 0 is the one that falls back; the near-parallel rows are not compared among themselves, as
         // their mutual cosines differ by less than Float resolution.

@@ -7,7 +7,9 @@ import Testing
     /// Classes 0, 1, 2 with 6 items, class 3 with 2, class 4 with 1 (interleaved in the dataset).
     static let labels: [Int] = {
         var labels = [Int]()
-        for round in 0..<6 { for c in 0..<5 where (c < 3) || (c == 3 && round < 2) || (c == 4 && round == 0) { labels.append(c) } }
+        for round in 0..<6 {
+            for c in 0..<5 where (c < 3) || (c == 3 && round < 2) || (c == 4 && round == 0) { labels.append(c) }
+        }
         return labels
     }()
 
@@ -15,7 +17,9 @@ import Testing
         #expect(batch.count == p * k, sourceLocation: sourceLocation)
         let groups = stride(from: 0, to: batch.count, by: k).map { Array(batch[$0..<($0 + k)]) }
         let groupLabels = groups.map { Set($0.map { Self.labels[$0] }) }
-        #expect(groupLabels.allSatisfy { $0.count == 1 }, "each group of K shares one label", sourceLocation: sourceLocation)
+        #expect(
+            groupLabels.allSatisfy { $0.count == 1 }, "each group of K shares one label", sourceLocation: sourceLocation
+        )
         #expect(Set(groupLabels.map { $0.first! }).count == p, "P distinct classes", sourceLocation: sourceLocation)
     }
 
@@ -55,7 +59,8 @@ import Testing
 
     @Test func minibatchesPartitionEachEpoch() {
         var sampler = MinibatchSampler(count: 10, batchSize: 4, seed: 1)
-        let epoch1 = sampler.epoch(), epoch2 = sampler.epoch()
+        let epoch1 = sampler.epoch()
+        let epoch2 = sampler.epoch()
         #expect(epoch1.map(\.count) == [4, 4, 2])
         #expect(epoch1.flatMap { $0 }.sorted() == Array(0..<10))
         #expect(epoch2.flatMap { $0 }.sorted() == Array(0..<10))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Learning
 
 /// Standardisation: fitted statistics, both scale kinds, constant features, and reuse on other data.
@@ -37,6 +38,6 @@ import Testing
     }
 }
 
-private extension Double {
-    var float: Float { Float(self) }
+extension Double {
+    fileprivate var float: Float { Float(self) }
 }

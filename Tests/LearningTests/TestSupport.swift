@@ -20,7 +20,8 @@ func projection(_ y: Matrix, _ g: Matrix) -> Double {
 /// step actually representable in Float.
 func numericalGradient(at x: Matrix, step h: Float, _ f: (Matrix) -> Double) -> [Double] {
     x.storage.indices.map { k in
-        var plus = x, minus = x
+        var plus = x
+        var minus = x
         plus.storage[k] += h
         minus.storage[k] -= h
         return (f(plus) - f(minus)) / Double(plus.storage[k] - minus.storage[k])
@@ -29,8 +30,10 @@ func numericalGradient(at x: Matrix, step h: Float, _ f: (Matrix) -> Double) -> 
 
 /// max_k |analytic_k − numeric_k| ≤ tolerance · max(max_k |numeric_k|, floor). Fails, too, if the numeric
 /// gradient is identically zero, which would make the comparison vacuous.
-func expectGradient(_ analytic: Matrix, matches numeric: [Double], tolerance: Double, floor: Double = 1e-3,
-                    sourceLocation: SourceLocation = #_sourceLocation) {
+func expectGradient(
+    _ analytic: Matrix, matches numeric: [Double], tolerance: Double, floor: Double = 1e-3,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(analytic.storage.count == numeric.count, sourceLocation: sourceLocation)
     let scale = max(numeric.map(abs).max() ?? 0, floor)
     let error = zip(analytic.storage, numeric).map { abs(Double($0) - $1) }.max() ?? 0

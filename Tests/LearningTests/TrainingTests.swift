@@ -1,6 +1,7 @@
-import Testing
 import Rambo
 import Support
+import Testing
+
 @testable import Learning
 
 /// Short training runs through the shared loops: each must improve what it optimises.
@@ -9,7 +10,8 @@ import Support
     func clusters(seed: UInt64) -> (x: Matrix, labels: [Int]) {
         var rng = SplitMix64(seed: seed)
         let centres = (0..<4).map { _ in (0..<16).map { _ in rng.nextGaussian() } }
-        var rows = [[Double]](), labels = [Int]()
+        var rows = [[Double]]()
+        var labels = [Int]()
         for i in 0..<160 {
             let c = i % 4
             rows.append(centres[c].map { $0 + 1.2 * rng.nextGaussian() })
@@ -29,7 +31,8 @@ import Support
         var loss = RecallEmbeddingLoss(loss: RecallLoss(lambda: 4, margin: 0.1), memorySize: memory)
         var sampler = PKSampler(labels: labels, p: 4, k: 8, seed: 9)
         let before = try recallAt1(trainer.embed(x), labels)
-        var first = 0.0, last = 0.0
+        var first = 0.0
+        var last = 0.0
         for step in 0..<150 {
             let batch = sampler.nextBatch()
             let value = trainer.step(inputs: x.rows(batch), labels: batch.map { labels[$0] }, loss: &loss)
@@ -47,11 +50,13 @@ import Support
             let f = (0..<6).map { _ in rng.nextGaussian() }
             return (f, [f[0] + 0.5 * f[1] > 0.8, f[2] - f[3] > 0, f[4] > 1.2])
         }
-        let x = Matrix(data.map(\.features)), targets = data.map(\.targets)
+        let x = Matrix(data.map(\.features))
+        let targets = data.map(\.targets)
         func map(_ trainer: ScoreTrainer) -> Double {
             let s = trainer.scores(x)
-            return meanAveragePrecision(scores: (0..<3).map { c in (0..<200).map { Double(s[$0, c]) } },
-                                        relevance: (0..<3).map { c in targets.map { $0[c] } })!
+            return meanAveragePrecision(
+                scores: (0..<3).map { c in (0..<200).map { Double(s[$0, c]) } },
+                relevance: (0..<3).map { c in targets.map { $0[c] } })!
         }
         // λ = 20 is the authors' λ_code = 0.5 on lists of 40 (λ_paper = λ_code · n).
         var apLoss = MAPScoreLoss(loss: MAPLoss(lambda: 20, margin: 0.1, interclass: 1.0 / 3), memorySize: 2)
@@ -82,7 +87,8 @@ import Support
         let byHand = ScoreTrainer(sizes: [4, 2], learningRate: 1e-2, seed: 3)
         var handLoss = MAPScoreLoss(loss: MAPLoss(lambda: 10, margin: 0.1), memorySize: 1)
         var handSampler = MinibatchSampler(count: 50, batchSize: 16, dropLast: true, seed: 4)
-        var handLosses = [Double](), handEpochs = 0
+        var handLosses = [Double]()
+        var handEpochs = 0
         while handLosses.count < 7 {
             for batch in handSampler.epoch() where handLosses.count < 7 {
                 let t = batch.map { targets[$0] }
@@ -94,7 +100,8 @@ import Support
         let fitted = ScoreTrainer(sizes: [4, 2], learningRate: 1e-2, seed: 3)
         var loss = MAPScoreLoss(loss: MAPLoss(lambda: 10, margin: 0.1), memorySize: 1)
         var sampler = MinibatchSampler(count: 50, batchSize: 16, dropLast: true, seed: 4)
-        var epochs = 0, stepsSeen = [Int]()
+        var epochs = 0
+        var stepsSeen = [Int]()
         let losses = fitted.fit(
             inputs: x, targets: targets, loss: &loss, sampler: &sampler, steps: 7,
             afterStep: { stepsSeen.append($0) }, afterEpoch: { _ in epochs += 1 })

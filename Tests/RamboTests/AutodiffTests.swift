@@ -1,10 +1,11 @@
 import Support
 import Testing
 import _Differentiation
+
 @testable import Rambo
 
 /// Scores from features: s_i = ⟨x_i, θ⟩, differentiable in θ.
-@differentiable(reverse, wrt: theta)
+@differentiable(reverse,wrt: theta)
 func linearScores(_ features: [[Double]], _ theta: [Double]) -> [Double] {
     var scores = [Double]()
     for i in 0..<withoutDerivative(at: features.count) {
@@ -78,7 +79,8 @@ struct AutodiffTests {
     private func trainFreeScores(
         seeds: Range<UInt64>, lambda: Double, rate: Double, maxSteps: Int, linearLoss: Bool
     ) throws -> (solved: Int, slowest: Int) {
-        var solved = 0, slowest = 0
+        var solved = 0
+        var slowest = 0
         for seed in seeds {
             var rng = SplitMix64(seed: 33 + seed)
             let n = 10
@@ -87,13 +89,17 @@ struct AutodiffTests {
             let layer = try BlackboxRank(lambda: lambda)
             var steps = 0
             while rank(w).map(Double.init) != target && steps < maxSteps {
-                let grad = linearLoss
+                let grad =
+                    linearLoss
                     ? gradient(at: w) { -weightedSum(layer($0), target) }
                     : gradient(at: w) { squaredDistance(layer($0), target) }
                 for i in w.indices { w[i] -= rate * grad.base[i] }
                 steps += 1
             }
-            if rank(w).map(Double.init) == target { solved += 1; slowest = max(slowest, steps) }
+            if rank(w).map(Double.init) == target {
+                solved += 1
+                slowest = max(slowest, steps)
+            }
         }
         return (solved, slowest)
     }
@@ -106,7 +112,9 @@ struct AutodiffTests {
     func trainScores() throws {
         let linear = try trainFreeScores(seeds: 0..<20, lambda: 3, rate: 0.01, maxSteps: 1000, linearLoss: true)
         let squared = try trainFreeScores(seeds: 0..<20, lambda: 1, rate: 0.001, maxSteps: 1000, linearLoss: false)
-        print("free scores, n = 10: −⟨rk, t⟩ solved \(linear.solved)/20 (slowest \(linear.slowest) steps); Σ(rk − t)² solved \(squared.solved)/20 (slowest \(squared.slowest))")
+        print(
+            "free scores, n = 10: −⟨rk, t⟩ solved \(linear.solved)/20 (slowest \(linear.slowest) steps); Σ(rk − t)² solved \(squared.solved)/20 (slowest \(squared.slowest))"
+        )
         #expect(linear.solved == 20)
         #expect(squared.solved >= 17)
     }
@@ -114,7 +122,8 @@ struct AutodiffTests {
     @Test("training a linear scoring of features through the blackbox recovers a hidden ranking")
     func trainLinearScoring() throws {
         var rng = SplitMix64(seed: 34)
-        let n = 12, d = 3
+        let n = 12
+        let d = 3
         let features = (0..<n).map { _ in randomVector(d, &rng) }
         let hidden = [1.0, -2.0, 0.5]
         let target = rank(features.map { dot($0, hidden) }).map(Double.init)

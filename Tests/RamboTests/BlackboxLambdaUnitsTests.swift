@@ -1,5 +1,6 @@
 import Support
 import Testing
+
 @testable import Rambo
 
 @Suite("λ units: paper vs official code, and the scale rule")
@@ -47,7 +48,9 @@ struct BlackboxLambdaUnitsTests {
     @Test("paper backward at λ equals official backward at λ/n with upstream·n, to 1e-8/λ_code + Float32 rounding")
     func paperEqualsCode() throws {
         var rng = SplitMix64(seed: 42)
-        var maxRelative = 0.0, maxRelativeOverBound = 0.0, compared = 0
+        var maxRelative = 0.0
+        var maxRelativeOverBound = 0.0
+        var compared = 0
         for trial in 0..<3000 {
             let n = 2 + trial % 50
             let y = randomVector(n, &rng)
@@ -71,7 +74,9 @@ struct BlackboxLambdaUnitsTests {
                 #expect(relative <= bound, "n = \(n), λ = \(lambdaPaper), i = \(i)")
             }
         }
-        print("paper vs code λ: \(compared) non-zero entries, max relative difference \(maxRelative), max (difference / bound) = \(maxRelativeOverBound)")
+        print(
+            "paper vs code λ: \(compared) non-zero entries, max relative difference \(maxRelative), max (difference / bound) = \(maxRelativeOverBound)"
+        )
         #expect(compared > 5_000)
         #expect(maxRelative > 1e-8)  // the two differ (the +1e-8 and Float32), within the bound
     }

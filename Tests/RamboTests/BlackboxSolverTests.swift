@@ -1,5 +1,6 @@
 import Support
 import Testing
+
 @testable import Rambo
 
 /// Random finite scores; with `ties`, rounded to one decimal so that equal scores occur.
@@ -22,12 +23,14 @@ struct BlackboxSolverTests {
     //     grad = [−2, 1, 0, 1].
     // (d) ties: y = [1, 1, 0], rk = [1, 2, 3] (earlier index first), g = [0, 1, 0], λ = 0.5:
     //     y' = [1, 1.5, 0], rk' = [2, 1, 3], rk − rk' = [−1, 1, 0], grad = [2, −2, 0].
-    @Test("rankBackward and RankingSolver.backward on hand-derived cases", arguments: [
-        ([0.3, 0.9, -0.1, 0.5], [1.0, 0, 0, 0], 0.5, [-2.0, 0, 0, 2]),
-        ([0.3, 0.9, -0.1, 0.5], [1.0, 0, 0, 0], 0.1, [0.0, 0, 0, 0]),
-        ([0.3, 0.9, -0.1, 0.5], [1.0, 0, 0, 0], 1.0, [-2.0, 1, 0, 1]),
-        ([1.0, 1.0, 0.0], [0.0, 1, 0], 0.5, [2.0, -2, 0]),
-    ])
+    @Test(
+        "rankBackward and RankingSolver.backward on hand-derived cases",
+        arguments: [
+            ([0.3, 0.9, -0.1, 0.5], [1.0, 0, 0, 0], 0.5, [-2.0, 0, 0, 2]),
+            ([0.3, 0.9, -0.1, 0.5], [1.0, 0, 0, 0], 0.1, [0.0, 0, 0, 0]),
+            ([0.3, 0.9, -0.1, 0.5], [1.0, 0, 0, 0], 1.0, [-2.0, 1, 0, 1]),
+            ([1.0, 1.0, 0.0], [0.0, 1, 0], 0.5, [2.0, -2, 0]),
+        ])
     func handCases(scores: [Double], upstream: [Double], lambda: Double, expected: [Double]) throws {
         #expect(rankBackward(scores: scores, upstream: upstream, lambda: lambda) == expected)
         #expect(RankingSolver().backward(weights: scores, upstream: upstream, lambda: lambda) == expected)
@@ -130,7 +133,9 @@ struct BlackboxSolverTests {
             #expect(throws: RamboError.outOfRange(name: "lambda", value: bad, allowed: "finite and > 0")) {
                 _ = try checkedRankBackward(scores: y, upstream: g, lambda: bad)
             }
-            #expect(throws: RamboError.self) { _ = try RankingSolver().checkedBackward(weights: y, upstream: g, lambda: bad) }
+            #expect(throws: RamboError.self) {
+                _ = try RankingSolver().checkedBackward(weights: y, upstream: g, lambda: bad)
+            }
             #expect(throws: RamboError.self) { _ = try BlackboxRank(lambda: bad) }
         }
         #expect(throws: RamboError.nonFinite(name: "scores", index: 1, value: .infinity)) {

@@ -27,11 +27,13 @@ func referenceAP(
         positivesSoFar += 1
         switch convention {
         case .paper:
-            let rankAll = Double(position + 1), rankPositive = Double(positivesSoFar)
+            let rankAll = Double(position + 1)
+            let rankPositive = Double(positivesSoFar)
             sum += rankPositive / rankAll
             upstream[index] = weight * rankPositive / (rankAll * rankAll * positiveCount)
         case .official:
-            let rankAll = Double(position + 1) / length, rankPositive = Double(positivesSoFar) / length
+            let rankAll = Double(position + 1) / length
+            let rankPositive = Double(positivesSoFar) / length
             sum += rankPositive / rankAll
             upstream[index] = weight * rankPositive / (rankAll * rankAll) / positiveCount
         }
@@ -101,32 +103,40 @@ private func checkKernel(
     workspace: inout RankingWorkspace,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    let expected = referenceAP(scores: scores, relevance: relevance, margin: margin, weight: weight, lambda: lambda,
-                               convention: .paper)
+    let expected = referenceAP(
+        scores: scores, relevance: relevance, margin: margin, weight: weight, lambda: lambda,
+        convention: .paper)
     var gradient = [Double](repeating: .nan, count: scores.count)
     let (precision, forwardOnly) = scores.withUnsafeBufferPointer { y in
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
-                (workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: weight,
-                                                  lambda: lambda, gradient: out.baseAddress),
-                 workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: weight,
-                                                  lambda: lambda, gradient: nil))
+                (
+                    workspace.averagePrecisionKernel(
+                        scores: y, relevance: rel, half: margin / 2, weight: weight,
+                        lambda: lambda, gradient: out.baseAddress),
+                    workspace.averagePrecisionKernel(
+                        scores: y, relevance: rel, half: margin / 2, weight: weight,
+                        lambda: lambda, gradient: nil)
+                )
             }
         }
     }
     let context = "n \(scores.count), α \(margin), weight \(weight), λ \(lambda)"
-    #expect(precision?.bitPattern == expected.precision?.bitPattern, "precision, \(context)",
-            sourceLocation: sourceLocation)
-    #expect(forwardOnly?.bitPattern == expected.precision?.bitPattern, "forward-only precision, \(context)",
-            sourceLocation: sourceLocation)
+    #expect(
+        precision?.bitPattern == expected.precision?.bitPattern, "precision, \(context)",
+        sourceLocation: sourceLocation)
+    #expect(
+        forwardOnly?.bitPattern == expected.precision?.bitPattern, "forward-only precision, \(context)",
+        sourceLocation: sourceLocation)
     let difference = mismatch(gradient, expected.gradient)
     #expect(difference == nil, "gradient, \(context)", sourceLocation: sourceLocation)
 }
 
 @Suite("Fast AP kernel")
 struct FastAPTests {
-    @Test("every input family, margins, λ and upstream weights (short lists)",
-          arguments: FastAPInput.allCases)
+    @Test(
+        "every input family, margins, λ and upstream weights (short lists)",
+        arguments: FastAPInput.allCases)
     func shortLists(family: FastAPInput) {
         var workspace = RankingWorkspace()
         for n in [1, 2, 3, 7, 47, 48, 49, 300, 2049] {
@@ -136,8 +146,9 @@ struct FastAPTests {
                 for margin in [0.0, 0.1] {
                     for lambda in [1e-3, 1.0, 1e3, 1e308] {
                         for weight in [1.0, -0.5, 0] {
-                            checkKernel(scores: scores, relevance: relevance, margin: margin, weight: weight,
-                                        lambda: lambda, workspace: &workspace)
+                            checkKernel(
+                                scores: scores, relevance: relevance, margin: margin, weight: weight,
+                                lambda: lambda, workspace: &workspace)
                         }
                     }
                 }
@@ -152,8 +163,9 @@ struct FastAPTests {
         let scores = family.scores(n, seed: 5)
         let relevance = relevanceVector(n, rate: 0.1, seed: 6)
         for (margin, lambda) in [(0.0, 1.0), (0.05, 1e4), (0.0, 1e-2)] {
-            checkKernel(scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda,
-                        workspace: &workspace)
+            checkKernel(
+                scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda,
+                workspace: &workspace)
         }
     }
 
@@ -164,8 +176,9 @@ struct FastAPTests {
         for n in [1000, 300_001] {  // one window; three windows of 2^17
             let scores = family.scores(n, seed: 9)
             let relevance = relevanceVector(n, rate: 0.1, seed: 10)
-            checkKernel(scores: scores, relevance: relevance, margin: 0.01, weight: 1, lambda: 1e3,
-                        workspace: &workspace)
+            checkKernel(
+                scores: scores, relevance: relevance, margin: 0.01, weight: 1, lambda: 1e3,
+                workspace: &workspace)
         }
     }
 
@@ -177,24 +190,30 @@ struct FastAPTests {
         let n = 5000
         var scores = (0..<n).map { Double(n - $0) }
         let relevance = (0..<n).map { $0 % 7 == 3 || $0 > n - 20 }
-        checkKernel(scores: scores, relevance: relevance, margin: 0, weight: 1, lambda: 1e9,
-                    workspace: &workspace)
+        checkKernel(
+            scores: scores, relevance: relevance, margin: 0, weight: 1, lambda: 1e9,
+            workspace: &workspace)
         // Two positives whose perturbed scores meet exactly (2 − 4·0.5 = 1 − 4·0.25 = 0) in the opposite of
         // their index order, on top of a negative at 0: all three tie, so the perturbed order is by index.
-        for (scores, relevance, expected) in [([1.0, 2, 0], [true, true, false], [-0.25, 0.25, -0.0]),
-                                              ([0.0, 1, 2], [false, true, true], [-0.5, -0.0, 0.5])] {
-            checkKernel(scores: scores, relevance: relevance, margin: 0, weight: -1, lambda: 4,
-                        workspace: &workspace)
+        for (scores, relevance, expected) in [
+            ([1.0, 2, 0], [true, true, false], [-0.25, 0.25, -0.0]),
+            ([0.0, 1, 2], [false, true, true], [-0.5, -0.0, 0.5]),
+        ] {
+            checkKernel(
+                scores: scores, relevance: relevance, margin: 0, weight: -1, lambda: 4,
+                workspace: &workspace)
             var gradient: [Double] = []
-            _ = APLoss(lambda: 4).valueAndGradient(scores: scores, relevance: relevance, upstream: -1,
-                                                   workspace: &workspace, gradient: &gradient)
+            _ = APLoss(lambda: 4).valueAndGradient(
+                scores: scores, relevance: relevance, upstream: -1,
+                workspace: &workspace, gradient: &gradient)
             #expect(mismatch(gradient, expected) == nil)
         }
         // Integer-valued scores with dyadic λ·upstream land exactly on other scores: ties across the merge.
         scores = (0..<n).map { Double(($0 * 37) % 50) }
         for lambda in [0.5, 1, 4, 64, 4096] {
-            checkKernel(scores: scores, relevance: relevance, margin: 1, weight: 1, lambda: lambda,
-                        workspace: &workspace)
+            checkKernel(
+                scores: scores, relevance: relevance, margin: 1, weight: 1, lambda: lambda,
+                workspace: &workspace)
         }
     }
 
@@ -210,39 +229,46 @@ struct FastAPTests {
             // frozen answers in AuthorsFixtureTests; here its entry points must agree with each other.
             let official = APLoss(lambda: 2, margin: 0.125, convention: .official)
             let officialPlain = official.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5)
-            let officialFast = official.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5,
-                                                         workspace: &workspace, gradient: &gradient)
+            let officialFast = official.valueAndGradient(
+                scores: scores, relevance: relevance, upstream: 0.5,
+                workspace: &workspace, gradient: &gradient)
             #expect(officialPlain.loss.bitPattern == officialFast.bitPattern)
             #expect(mismatch(officialPlain.gradient, gradient) == nil)
             #expect(official.forward(scores: scores, relevance: relevance).bitPattern == officialFast.bitPattern)
             for convention in [Convention.paper] {
                 let loss = APLoss(lambda: 2, margin: 0.125, convention: convention)
                 let plain = loss.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5)
-                let fast = loss.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5,
-                                                 workspace: &workspace, gradient: &gradient)
-                let reference = referenceAP(scores: scores, relevance: relevance, margin: 0.125, weight: 0.5,
-                                            lambda: 2, convention: convention)
+                let fast = loss.valueAndGradient(
+                    scores: scores, relevance: relevance, upstream: 0.5,
+                    workspace: &workspace, gradient: &gradient)
+                let reference = referenceAP(
+                    scores: scores, relevance: relevance, margin: 0.125, weight: 0.5,
+                    lambda: 2, convention: convention)
                 let expectedLoss = reference.precision.map { 1 - $0 } ?? 0
                 #expect(plain.loss.bitPattern == expectedLoss.bitPattern)
                 #expect(fast.bitPattern == expectedLoss.bitPattern)
                 #expect(mismatch(plain.gradient, reference.gradient) == nil)
                 #expect(mismatch(gradient, reference.gradient) == nil)
-                #expect(loss.forward(scores: scores, relevance: relevance, workspace: &workspace).bitPattern
+                #expect(
+                    loss.forward(scores: scores, relevance: relevance, workspace: &workspace).bitPattern
                         == expectedLoss.bitPattern)
                 #expect(loss.forward(scores: scores, relevance: relevance).bitPattern == expectedLoss.bitPattern)
                 // The verbatim textbook code (APCore.referenceBackward) agrees too.
                 let shifted = marginShifted(scores, relevance: relevance, alpha: 0.125)
                 if relevance.contains(true) {
-                    let textbook = APCore.referenceBackward(shifted: shifted, relevance: relevance, weight: 0.5,
-                                                            lambda: 2, convention: convention)
+                    let textbook = APCore.referenceBackward(
+                        shifted: shifted, relevance: relevance, weight: 0.5,
+                        lambda: 2, convention: convention)
                     #expect(mismatch(textbook.gradient, reference.gradient) == nil)
                     #expect(textbook.precision.bitPattern == reference.precision!.bitPattern)
                 }
             }
         }
         // No positive: loss 0 and a zero gradient, with a workspace too.
-        #expect(APLoss(lambda: 1).valueAndGradient(scores: [0.2, 0.1], relevance: [false, false],
-                                                   workspace: &workspace, gradient: &gradient) == 0)
+        #expect(
+            APLoss(lambda: 1).valueAndGradient(
+                scores: [0.2, 0.1], relevance: [false, false],
+                workspace: &workspace, gradient: &gradient) == 0)
         #expect(bits(gradient) == bits([0, 0]))
     }
 
@@ -251,7 +277,8 @@ struct FastAPTests {
         var rng = SplitMix64(seed: 3)
         let lists = [40, 1, 300, 7, 2500].map { n in (0..<n).map { _ in rng.nextGaussian() } }
         let relevance = lists.enumerated().map { l, list in
-            l == 3 ? [Bool](repeating: false, count: list.count) : relevanceVector(list.count, rate: 0.3, seed: UInt64(l))
+            l == 3
+                ? [Bool](repeating: false, count: list.count) : relevanceVector(list.count, rate: 0.3, seed: UInt64(l))
         }
         for convention in [Convention.paper] {  // official: AuthorsFixtureTests
             let loss = APLoss(lambda: 3, margin: 0.2, convention: convention)
@@ -259,8 +286,9 @@ struct FastAPTests {
             let valid = relevance.filter { $0.contains(true) }.count
             var sum = 0.0
             for l in lists.indices {
-                let reference = referenceAP(scores: lists[l], relevance: relevance[l], margin: 0.2,
-                                            weight: 2 / Double(valid), lambda: 3, convention: convention)
+                let reference = referenceAP(
+                    scores: lists[l], relevance: relevance[l], margin: 0.2,
+                    weight: 2 / Double(valid), lambda: 3, convention: convention)
                 if let precision = reference.precision { sum += precision }
                 #expect(mismatch(result.gradient[l], reference.gradient) == nil, "list \(l), \(convention)")
             }

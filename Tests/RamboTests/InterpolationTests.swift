@@ -1,6 +1,8 @@
 import Support
 import Testing
+
 @testable import Rambo
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,7 +32,9 @@ struct InterpolationTests {
         solver: S, dimension: @escaping (inout SplitMix64) -> Int, seed: UInt64, trials: Int
     ) throws -> (maxError: Double, tested: Int, nonZero: Int) {
         var rng = SplitMix64(seed: seed)
-        var maxError = 0.0, tested = 0, nonZero = 0
+        var maxError = 0.0
+        var tested = 0
+        var nonZero = 0
         let h = 1e-4
         for _ in 0..<trials {
             let n = dimension(&rng)
@@ -39,7 +43,8 @@ struct InterpolationTests {
             let f = try Interpolation(solver: solver, loss: loss, lambda: randomLambda(&rng))
             let d = randomUnit(n, &rng)
             let centre = f.evaluate(at: w)
-            let plus = f.evaluate(at: axpy(h, d, w)), minus = f.evaluate(at: axpy(-h, d, w))
+            let plus = f.evaluate(at: axpy(h, d, w))
+            let minus = f.evaluate(at: axpy(-h, d, w))
             guard plus.solution == centre.solution, minus.solution == centre.solution,
                 plus.perturbedSolution == centre.perturbedSolution,
                 minus.perturbedSolution == centre.perturbedSolution
@@ -56,7 +61,9 @@ struct InterpolationTests {
     @Test("ranking: ∇f_λ = −(y − y_λ)/λ, checked by central differences away from kinks")
     func slopeRanking() throws {
         let r = try checkSlope(solver: RankingSolver(), dimension: { 2 + Int($0.next() % 7) }, seed: 21, trials: 3000)
-        print("f_λ slope (ranking): max |FD − blackbox| = \(r.maxError) over \(r.tested) points, \(r.nonZero) with non-zero slope")
+        print(
+            "f_λ slope (ranking): max |FD − blackbox| = \(r.maxError) over \(r.tested) points, \(r.nonZero) with non-zero slope"
+        )
         #expect(r.maxError <= 1e-9)
         #expect(r.tested >= 2000)
         #expect(r.nonZero >= 1000)  // the check is not vacuous: most tested slopes are non-zero
@@ -66,7 +73,8 @@ struct InterpolationTests {
     func slopeGrid() throws {
         let grid = try GridPathSolver(rows: 4, columns: 5)
         let r = try checkSlope(solver: grid, dimension: { _ in 20 }, seed: 22, trials: 2000)
-        print("f_λ slope (grid path): max |FD − blackbox| = \(r.maxError) over \(r.tested) points, \(r.nonZero) non-zero")
+        print(
+            "f_λ slope (grid path): max |FD − blackbox| = \(r.maxError) over \(r.tested) points, \(r.nonZero) non-zero")
         #expect(r.maxError <= 1e-9)
         #expect(r.tested >= 1500)
         #expect(r.nonZero >= 500)
@@ -78,12 +86,15 @@ struct InterpolationTests {
         let n = 5
         let perms = FiniteSetSolver.permutations(of: n)
         let h = 1e-4
-        var maxError = 0.0, tested = 0, nonZero = 0
+        var maxError = 0.0
+        var tested = 0
+        var nonZero = 0
         for _ in 0..<800 {
             let target = allPermutations(n)[Int(rng.next() % 120)].map(Double.init)
             let loss: ([Double]) -> Double = { y in zip(y, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
             let lambda = randomLambda(&rng)
-            let w = randomVector(n, &rng), d = randomUnit(n, &rng)
+            let w = randomVector(n, &rng)
+            let d = randomUnit(n, &rng)
             let c = interpolationByEnumeration(solver: perms, loss: loss, lambda: lambda, at: w)
             let p = interpolationByEnumeration(solver: perms, loss: loss, lambda: lambda, at: axpy(h, d, w))
             let m = interpolationByEnumeration(solver: perms, loss: loss, lambda: lambda, at: axpy(-h, d, w))
@@ -99,7 +110,9 @@ struct InterpolationTests {
             // Observation 3 holds for this f too.
             #expect(loss(c.perturbedSolution) <= c.value + 1e-9 && c.value <= loss(c.solution) + 1e-9)
         }
-        print("f_λ slope (non-linear loss, enumeration): max error \(maxError) over \(tested) points, \(nonZero) non-zero")
+        print(
+            "f_λ slope (non-linear loss, enumeration): max error \(maxError) over \(tested) points, \(nonZero) non-zero"
+        )
         #expect(maxError <= 1e-9)
         #expect(tested >= 500 && nonZero >= 200)
     }
@@ -129,7 +142,8 @@ struct InterpolationTests {
     @Test("sandwich f(y_λ(w)) ≤ f_λ(w) ≤ f(y(w)) on 6000 random points; the w − λg convention breaks it")
     func sandwich() throws {
         var rng = SplitMix64(seed: 25)
-        var strictBelow = 0, wrongSignViolations = 0
+        var strictBelow = 0
+        var wrongSignViolations = 0
         for trial in 0..<6000 {
             let n = 2 + trial % 7
             let w = randomVector(n, &rng, ties: trial % 5 == 0)
@@ -148,7 +162,9 @@ struct InterpolationTests {
             let wrong = loss(yMinus) - (dot(w, e.solution) - dot(w, yMinus)) / lambda
             if wrong > e.lossAtSolution + 1e-9 { wrongSignViolations += 1 }
         }
-        print("sandwich: f_λ strictly below f(y) at \(strictBelow)/6000 points; the w − λg convention violates f_λ ≤ f(y) at \(wrongSignViolations)")
+        print(
+            "sandwich: f_λ strictly below f(y) at \(strictBelow)/6000 points; the w − λg convention violates f_λ ≤ f(y) at \(wrongSignViolations)"
+        )
         #expect(strictBelow >= 1000)
         #expect(wrongSignViolations >= 1000)
     }
@@ -164,7 +180,8 @@ struct InterpolationTests {
             let n = 2 + trial % 7
             let w = randomVector(n, &rng)
             let loss = LinearLoss(gradient: randomVector(n, &rng))
-            var previousGap = 0.0, previousDiffers = false
+            var previousGap = 0.0
+            var previousDiffers = false
             for (k, lambda) in lambdas.enumerated() {
                 let e = try Interpolation(solver: RankingSolver(), loss: loss, lambda: lambda).evaluate(at: w)
                 #expect(e.gap >= previousGap - 1e-12 * (1 + previousGap), "w = \(w), λ = \(lambda)")
@@ -186,7 +203,8 @@ struct InterpolationTests {
     @Test("LinearLoss.linearising agrees with the loss at the linearisation point and has the given slope")
     func linearising() {
         let target = [2.0, 1, 3]
-        let squaredError: ([Double]) -> Double = { y in zip(y, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        let squaredError: ([Double]) -> Double = { y in zip(y, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        }
         let yHat = [1.0, 2, 3]
         let g = zip(yHat, target).map { 2 * ($0 - $1) }  // dL/dy at ŷ = [−2, 2, 0]
         let f = LinearLoss.linearising(squaredError, gradient: g, at: yHat)

@@ -63,8 +63,10 @@ private let pathSizes = [0, 1, 2, 3, 5, 47, 300, 1500, 5000]
 
 /// argsort, rank and rank backward (with and without forward ranks) of one list through `workspace`, against
 /// the comparison path; the gradients compared on bit patterns.
-private func checkRanking(_ scores: [Double], workspace: inout RankingWorkspace, context: String,
-                          sourceLocation: SourceLocation = #_sourceLocation) {
+private func checkRanking(
+    _ scores: [Double], workspace: inout RankingWorkspace, context: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     let n = scores.count
     let order = RankingKernel.comparisonArgsortDescending(scores)
     let expectedRanks = ranks(fromOrder: order)
@@ -80,39 +82,52 @@ private func checkRanking(_ scores: [Double], workspace: inout RankingWorkspace,
         let backward = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(perturbed))
         let expected = scores.indices.map { -Double(expectedRanks[$0] - backward[$0]) / lambda }
         var gradient: [Double] = []
-        workspace.rankBackward(scores: scores, ranks: expectedRanks, upstream: upstream, lambda: lambda,
-                               into: &gradient)
-        #expect(mismatch(gradient, expected) == nil, "rank backward, λ \(lambda), \(context)",
-                sourceLocation: sourceLocation)
+        workspace.rankBackward(
+            scores: scores, ranks: expectedRanks, upstream: upstream, lambda: lambda,
+            into: &gradient)
+        #expect(
+            mismatch(gradient, expected) == nil, "rank backward, λ \(lambda), \(context)",
+            sourceLocation: sourceLocation)
         workspace.rankBackward(scores: scores, upstream: upstream, lambda: lambda, into: &gradient)
-        #expect(mismatch(gradient, expected) == nil, "rank backward without ranks, λ \(lambda), \(context)",
-                sourceLocation: sourceLocation)
+        #expect(
+            mismatch(gradient, expected) == nil, "rank backward without ranks, λ \(lambda), \(context)",
+            sourceLocation: sourceLocation)
     }
 }
 
 /// The AP kernel (forward only, and forward + backward) against the reference route on comparison sorts.
-private func checkAP(_ scores: [Double], relevance: [Bool], margin: Double, lambda: Double,
-                     workspace: inout RankingWorkspace, context: String,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
-    let expected = referenceAP(scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda,
-                               convention: .paper)
+private func checkAP(
+    _ scores: [Double], relevance: [Bool], margin: Double, lambda: Double,
+    workspace: inout RankingWorkspace, context: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let expected = referenceAP(
+        scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda,
+        convention: .paper)
     var gradient = [Double](repeating: .nan, count: scores.count)
     let (precision, forwardOnly) = scores.withUnsafeBufferPointer { y in
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
-                (workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: 1,
-                                                  lambda: lambda, gradient: out.baseAddress),
-                 workspace.averagePrecisionKernel(scores: y, relevance: rel, half: margin / 2, weight: 1,
-                                                  lambda: lambda, gradient: nil))
+                (
+                    workspace.averagePrecisionKernel(
+                        scores: y, relevance: rel, half: margin / 2, weight: 1,
+                        lambda: lambda, gradient: out.baseAddress),
+                    workspace.averagePrecisionKernel(
+                        scores: y, relevance: rel, half: margin / 2, weight: 1,
+                        lambda: lambda, gradient: nil)
+                )
             }
         }
     }
-    #expect(precision?.bitPattern == expected.precision?.bitPattern, "AP, \(context)",
-            sourceLocation: sourceLocation)
-    #expect(forwardOnly?.bitPattern == expected.precision?.bitPattern, "forward-only AP, \(context)",
-            sourceLocation: sourceLocation)
-    #expect(mismatch(gradient, expected.gradient) == nil, "AP gradient, \(context)",
-            sourceLocation: sourceLocation)
+    #expect(
+        precision?.bitPattern == expected.precision?.bitPattern, "AP, \(context)",
+        sourceLocation: sourceLocation)
+    #expect(
+        forwardOnly?.bitPattern == expected.precision?.bitPattern, "forward-only AP, \(context)",
+        sourceLocation: sourceLocation)
+    #expect(
+        mismatch(gradient, expected.gradient) == nil, "AP gradient, \(context)",
+        sourceLocation: sourceLocation)
 }
 
 @Suite("Radix kernel paths")
@@ -130,18 +145,22 @@ struct KernelPathTests {
                 for rate in [0.1, 0.6] {
                     let relevance = relevanceVector(n, rate: rate, seed: UInt64(n) &+ 3)
                     for (margin, lambda) in [(0.0, 1.0), (0.1, 1e4)] {
-                        checkAP(scores, relevance: relevance, margin: margin, lambda: lambda,
-                                workspace: &workspace, context: context + ", rate \(rate), λ \(lambda)")
+                        checkAP(
+                            scores, relevance: relevance, margin: margin, lambda: lambda,
+                            workspace: &workspace, context: context + ", rate \(rate), λ \(lambda)")
                     }
                 }
             }
         }
         // Every path was taken, except those the setting rules out: no whole-list LSD sort when every list is
         // split, no insertion sort of size 0, no LSD leaf when the recursion goes down to single items.
-        let ruledOut: Set<RankingPath> = Set([thresholds.lsdSize == 0 ? RankingPath.wholeListLSD : nil,
-                                              thresholds.insertionSize == 0 ? .insertion : nil,
-                                              thresholds.leafSize <= 1 ? .leafLSD : nil,
-                                              thresholds.wideSplitSize > pathSizes.max()! ? .wideSplit : nil]
+        let ruledOut: Set<RankingPath> = Set(
+            [
+                thresholds.lsdSize == 0 ? RankingPath.wholeListLSD : nil,
+                thresholds.insertionSize == 0 ? .insertion : nil,
+                thresholds.leafSize <= 1 ? .leafLSD : nil,
+                thresholds.wideSplitSize > pathSizes.max()! ? .wideSplit : nil,
+            ]
             .compactMap { $0 })
         for path in RankingPath.allCases where !ruledOut.contains(path) {
             #expect(workspace.pathCount(path) > 0, "path \(path) under \(name)")
@@ -157,8 +176,9 @@ struct KernelPathTests {
                 let scores = family.scores(n, seed: UInt64(n) &+ 21)
                 let context = "\(family), n \(n), \(threadCount) threads"
                 checkRanking(scores, workspace: &workspace, context: context)
-                checkAP(scores, relevance: relevanceVector(n, rate: 0.3, seed: UInt64(n)), margin: 0.1, lambda: 3,
-                        workspace: &workspace, context: context)
+                checkAP(
+                    scores, relevance: relevanceVector(n, rate: 0.3, seed: UInt64(n)), margin: 0.1, lambda: 3,
+                    workspace: &workspace, context: context)
             }
         }
         #expect(workspace.pathCount(.topByteSplit) > 0)
@@ -169,8 +189,9 @@ struct KernelPathTests {
         let n = defaults.thresholds.lsdSize * 3 + 17
         let scores = KernelFamily.gaussian.scores(n, seed: 8)
         checkRanking(scores, workspace: &defaults, context: "n \(n), \(threadCount) threads")
-        checkAP(scores, relevance: relevanceVector(n, rate: 0.1, seed: 9), margin: 0.05, lambda: 2,
-                workspace: &defaults, context: "n \(n), \(threadCount) threads")
+        checkAP(
+            scores, relevance: relevanceVector(n, rate: 0.1, seed: 9), margin: 0.05, lambda: 2,
+            workspace: &defaults, context: "n \(n), \(threadCount) threads")
         #expect(defaults.pathCount(.topByteSplit) > 0)
     }
 
@@ -178,13 +199,15 @@ struct KernelPathTests {
     func defaultsOnShortLists() {
         var workspace = RankingWorkspace()
         let t = workspace.thresholds
-        checkRanking(KernelFamily.gaussian.scores(t.insertionSize, seed: 1), workspace: &workspace,
-                     context: "insertion size")
+        checkRanking(
+            KernelFamily.gaussian.scores(t.insertionSize, seed: 1), workspace: &workspace,
+            context: "insertion size")
         #expect(workspace.pathCount(.insertion) > 0)
         #expect(workspace.pathCount(.leafLSD) == 0)
         workspace.resetPathCounts()
-        checkRanking(KernelFamily.gaussian.scores(t.insertionSize + 1, seed: 1), workspace: &workspace,
-                     context: "insertion + 1")
+        checkRanking(
+            KernelFamily.gaussian.scores(t.insertionSize + 1, seed: 1), workspace: &workspace,
+            context: "insertion + 1")
         #expect(workspace.pathCount(.insertion) == 0)
         #expect(workspace.pathCount(.leafLSD) > 0)
         #expect(workspace.pathCount(.topByteSplit) == 0)
@@ -199,8 +222,9 @@ struct KernelPathTests {
         var rng = SplitMix64(seed: 12)
         let scores = (0..<n).map { i in i % 2 == 0 ? 1 + rng.nextUnit() : rng.nextGaussian() }
         checkRanking(scores, workspace: &workspace, context: "n \(n)")
-        checkAP(scores, relevance: relevanceVector(n, rate: 0.1, seed: 13), margin: 0.05, lambda: 2,
-                workspace: &workspace, context: "n \(n)")
+        checkAP(
+            scores, relevance: relevanceVector(n, rate: 0.1, seed: 13), margin: 0.05, lambda: 2,
+            workspace: &workspace, context: "n \(n)")
         #expect(workspace.pathCount(.topByteSplit) + workspace.pathCount(.wideSplit) > 0)
         #expect(workspace.pathCount(.msdSplit) > 0)
         #expect(workspace.pathCount(.leafLSD) > 0)
@@ -213,8 +237,9 @@ struct KernelPathTests {
         let n = max(workspace.thresholds.windowThreshold, workspace.thresholds.wideSplitSize) + 1
         let scores = KernelFamily.tied.scores(n, seed: 14).enumerated().map { $0.element + Double($0.offset % 97) }
         checkRanking(scores, workspace: &workspace, context: "n \(n)")
-        checkAP(scores, relevance: relevanceVector(n, rate: 0.1, seed: 15), margin: 0, lambda: 8,
-                workspace: &workspace, context: "n \(n)")
+        checkAP(
+            scores, relevance: relevanceVector(n, rate: 0.1, seed: 15), margin: 0, lambda: 8,
+            workspace: &workspace, context: "n \(n)")
         #expect(workspace.pathCount(.windowedWrites) > 0)
         #expect(workspace.pathCount(.wideSplit) > 0)
     }

@@ -1,5 +1,6 @@
 import Support
 import Testing
+
 @testable import Rambo
 
 @Suite("AP loss")
@@ -35,7 +36,8 @@ struct LossAPTests {
     @Test func allPositive() {
         // Every Prec = rk/rk = 1 → L = 0. Upstream 1/(3·rk) is largest for the top item, so no λ reorders: grad 0.
         for lambda in [0.1, 1, 100, 1e6] {
-            let result = APLoss(lambda: lambda).valueAndGradient(scores: [0.3, 0.9, 0.1], relevance: [true, true, true])
+            let result = APLoss(lambda: lambda).valueAndGradient(
+                scores: [0.3, 0.9, 0.1], relevance: [true, true, true])
             #expect(result.loss == 0)
             #expect(result.gradient == [0, 0, 0])
         }
@@ -74,7 +76,8 @@ struct LossAPTests {
         #expect(close(result.loss, 11.0 / 90.0))
         #expect(close(result.gradient[0], [0, 0.1, -0.1, 0.1, -0.1]))
         #expect(result.gradient[1] == [0, 0] && result.gradient[2] == [0, 0])
-        #expect(close(loss.forward(scores: [scores, [0.2, 0.1]], relevance: [relevance, [false, false]]), 11.0 / 45.0))
+        #expect(
+            close(loss.forward(scores: [scores, [0.2, 0.1]], relevance: [relevance, [false, false]]), 11.0 / 45.0))
     }
 
     @Test func gradientSignsAndSum() {

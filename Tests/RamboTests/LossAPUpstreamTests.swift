@@ -1,6 +1,6 @@
-import Testing
 import Rambo
 import Support
+import Testing
 
 @Suite struct APRankUpstreamTests {
     /// + − +: positives at ranks 1 and 3, ranks among positives 1 and 2, |rel| = 2:
@@ -21,8 +21,9 @@ import Support
             rel[0] = true
             let loss = APLoss(lambda: Double.random(in: 0.1...50, using: &rng), margin: 0.2)
             let shifted = marginShifted(y, relevance: rel, alpha: loss.margin)
-            let viaUpstream = rankBackward(scores: shifted, upstream: loss.rankUpstream(scores: y, relevance: rel),
-                                           lambda: loss.lambda)
+            let viaUpstream = rankBackward(
+                scores: shifted, upstream: loss.rankUpstream(scores: y, relevance: rel),
+                lambda: loss.lambda)
             let direct = loss.valueAndGradient(scores: y, relevance: rel).gradient
             #expect(zip(viaUpstream, direct).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
         }

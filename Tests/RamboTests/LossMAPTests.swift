@@ -1,5 +1,6 @@
 import Support
 import Testing
+
 @testable import Rambo
 
 @Suite("mAP loss")
@@ -20,9 +21,11 @@ struct LossMAPTests {
 
     @Test func interclassTermIsAPOnTheFlatBatch() {
         let loss = MAPLoss(lambda: 4, interclass: 1)
-        let result = loss.valueAndGradient(scores: scores, targets: targets,
-                                           memory: [ScoreBatch(scores: [[5, 5]], relevance: [[false, false]])])
-        let ap = APLoss(lambda: 4).valueAndGradient(scores: [0.9, 0.3, 0.2, 0.8], relevance: [true, true, false, false])
+        let result = loss.valueAndGradient(
+            scores: scores, targets: targets,
+            memory: [ScoreBatch(scores: [[5, 5]], relevance: [[false, false]])])
+        let ap = APLoss(lambda: 4).valueAndGradient(
+            scores: [0.9, 0.3, 0.2, 0.8], relevance: [true, true, false, false])
         #expect(close(result.loss, ap.loss))  // memory ignored by L_APC
         #expect(close(result.gradient.flatMap { $0 }, ap.gradient))
     }
@@ -37,20 +40,23 @@ struct LossMAPTests {
         let memory = [ScoreBatch(scores: [[0.1, 0.1, 0.45]], relevance: [[false, false, true]])]
         #expect(close(MAPLoss(lambda: 1).forward(scores: wide, targets: wideTargets, memory: memory), 1.0 / 3.0))
         // Nothing positive anywhere: 0 and a zero gradient.
-        let none = MAPLoss(lambda: 1, interclass: 0.5).valueAndGradient(scores: wide, targets: wideTargets.map { $0.map { _ in false } })
+        let none = MAPLoss(lambda: 1, interclass: 0.5).valueAndGradient(
+            scores: wide, targets: wideTargets.map { $0.map { _ in false } })
         #expect(none.loss == 0 && none.gradient.allSatisfy { $0.allSatisfy { $0 == 0 } })
     }
 
     @Test func noisyMarginIsSeededAndZeroAlphaIsDeterministic() {
         let loss = MAPLoss(lambda: 2, margin: 0.5, interclass: 0.3)
-        var a = SplitMix64(seed: 11), b = SplitMix64(seed: 11)
+        var a = SplitMix64(seed: 11)
+        var b = SplitMix64(seed: 11)
         let first = loss.valueAndGradient(scores: scores, targets: targets, using: &a)
         let second = loss.valueAndGradient(scores: scores, targets: targets, using: &b)
         #expect(first == second)
         var c = SplitMix64(seed: 11)
         let noMargin = MAPLoss(lambda: 2, interclass: 0.3)
-        #expect(noMargin.valueAndGradient(scores: scores, targets: targets, using: &c)
-            == noMargin.valueAndGradient(scores: scores, targets: targets))
+        #expect(
+            noMargin.valueAndGradient(scores: scores, targets: targets, using: &c)
+                == noMargin.valueAndGradient(scores: scores, targets: targets))
     }
 
     @Test func validation() {
@@ -65,8 +71,9 @@ struct LossMAPTests {
             try MAPLoss(lambda: 1, interclass: 1.5).validate(scores: [[0.1]], targets: [[true]])
         }
         #expect(throws: RamboError.lengthMismatch(name: "memory[0].scores[0]", expected: 1, actual: 2)) {
-            try loss.validate(scores: [[0.1]], targets: [[true]],
-                              memory: [ScoreBatch(scores: [[0.1, 0.2]], relevance: [[true, false]])])
+            try loss.validate(
+                scores: [[0.1]], targets: [[true]],
+                memory: [ScoreBatch(scores: [[0.1, 0.2]], relevance: [[true, false]])])
         }
         #expect(throws: RamboError.lengthMismatch(name: "memory[0].targets", expected: 1, actual: 0)) {
             try loss.validate(scores: [[0.1]], targets: [[true]], memory: [ScoreBatch(scores: [[0.1]], relevance: [])])

@@ -1,5 +1,6 @@
 import Support
 import Testing
+
 @testable import Rambo
 
 @Suite("Recall loss")
@@ -15,7 +16,8 @@ struct LossRecallTests {
         // w_K ≈ 1/K (log) and ≈ 1/(K log K) (loglog) for large K.
         #expect(abs(RecallWeighting.log.weight(atK: 1000) * 1000 - 1) < 1e-3)
         // loglog: w_K ≈ ℓ'(K) = 1/((1 + log(1+K))(1+K)), which is 1/(K log K) to leading order.
-        #expect(abs(RecallWeighting.loglog.weight(atK: 100_000) / RecallWeighting.loglog.derivative(100_000) - 1) < 1e-4)
+        #expect(
+            abs(RecallWeighting.loglog.weight(atK: 100_000) / RecallWeighting.loglog.derivative(100_000) - 1) < 1e-4)
     }
 
     @Test func lossIsTheWeightedSumOfRefinedRecalls() {
@@ -38,8 +40,10 @@ struct LossRecallTests {
         let rel = [false, false, true, true, false, false]
         #expect(RecallLoss(lambda: 1, weighting: .identity).forward(scores: [y], relevance: [rel]) == 2)
         #expect(close(RecallLoss(lambda: 1).forward(scores: [y], relevance: [rel]), 1.0986122886681098))
-        #expect(close(RecallLoss(lambda: 1, weighting: .loglog).forward(scores: [y], relevance: [rel]),
-                      log1pHelper(1.0986122886681098)))
+        #expect(
+            close(
+                RecallLoss(lambda: 1, weighting: .loglog).forward(scores: [y], relevance: [rel]),
+                log1pHelper(1.0986122886681098)))
     }
 
     @Test func handDerivedGradient() {
@@ -49,15 +53,18 @@ struct LossRecallTests {
         let result = RecallLoss(lambda: 1).valueAndGradient(scores: [[0.5, 0.6]], relevance: [[true, false]])
         #expect(close(result.loss, 0.6931471805599453))
         #expect(result.gradient == [[-1, 1]])
-        #expect(RecallLoss(lambda: 0.1).valueAndGradient(scores: [[0.5, 0.6]], relevance: [[true, false]]).gradient
-            == [[0, 0]])
+        #expect(
+            RecallLoss(lambda: 0.1).valueAndGradient(scores: [[0.5, 0.6]], relevance: [[true, false]]).gradient
+                == [[0, 0]])
     }
 
     @Test func marginReorders() {
         // [0.6, 0.5] with the positive first: r = 0 without margin; α = 0.2 → ỹ = [0.5, 0.6] → r = 1 → log 2.
         #expect(RecallLoss(lambda: 1).forward(scores: [[0.6, 0.5]], relevance: [[true, false]]) == 0)
-        #expect(close(RecallLoss(lambda: 1, margin: 0.2).forward(scores: [[0.6, 0.5]], relevance: [[true, false]]),
-                      0.6931471805599453))
+        #expect(
+            close(
+                RecallLoss(lambda: 1, margin: 0.2).forward(scores: [[0.6, 0.5]], relevance: [[true, false]]),
+                0.6931471805599453))
     }
 
     @Test func noPositiveAllPositiveSingle() {
@@ -100,8 +107,9 @@ struct LossRecallTests {
             _ = try loss.checkedValueAndGradient(scores: [[0.1], [0.2]], relevance: [[1], [0.5]])
         }
         #expect(throws: RamboError.lengthMismatch(name: "memory[0].scores", expected: 2, actual: 1)) {
-            try loss.validate(scores: [[0.1], [0.2]], relevance: [[true], [false]],
-                              memory: [ScoreBatch(scores: [[0.3]], relevance: [[false]])])
+            try loss.validate(
+                scores: [[0.1], [0.2]], relevance: [[true], [false]],
+                memory: [ScoreBatch(scores: [[0.3]], relevance: [[false]])])
         }
         #expect(throws: RamboError.outOfRange(name: "lambda", value: -2, allowed: "finite and > 0")) {
             try RecallLoss(lambda: -2).validate(scores: [[0.1]], relevance: [[true]])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Rambo
 
 @Suite("Score memory")
@@ -37,7 +38,8 @@ struct MemoryTests {
             relevance: [[true, false, false, true], [false, true, false, true]])
         #expect(close(result.loss, ap.loss))
         #expect(result.gradient.count == 2 && result.gradient.allSatisfy { $0.count == 2 })
-        #expect(close(result.gradient, [[ap.gradient[0][0], ap.gradient[1][0]], [ap.gradient[0][1], ap.gradient[1][1]]]))
+        #expect(
+            close(result.gradient, [[ap.gradient[0][0], ap.gradient[1][0]], [ap.gradient[0][1], ap.gradient[1][1]]]))
         #expect(result.gradient.flatMap { $0 }.contains { $0 != 0 })
         // Memory changes the value: without it, class 0 = [0.2 (pos), 0.7] → AP 1/2, class 1 = [0.9, 0.1 (pos)] → 1/2.
         #expect(close(loss.forward(scores: scores, targets: targets), 0.5))
@@ -53,9 +55,12 @@ struct MemoryTests {
         #expect(close(result.loss, 0.6931471805599453))
         #expect(result.gradient.count == 1 && result.gradient[0].count == 1)  // no gradient slot for memory
         // Same numbers as ranking the concatenated row; the current part of the gradient is the prefix.
-        let y = [[0.4, 0.9, 0.2]], rel = [[true, false, true]]
-        let m = [ScoreBatch(scores: [[0.5, 0.1]], relevance: [[false, true]]),
-                 ScoreBatch(scores: [[0.95]], relevance: [[false]])]
+        let y = [[0.4, 0.9, 0.2]]
+        let rel = [[true, false, true]]
+        let m = [
+            ScoreBatch(scores: [[0.5, 0.1]], relevance: [[false, true]]),
+            ScoreBatch(scores: [[0.95]], relevance: [[false]]),
+        ]
         let withMemory = RecallLoss(lambda: 5).valueAndGradient(scores: y, relevance: rel, memory: m)
         let concatenated = RecallLoss(lambda: 5).valueAndGradient(
             scores: [[0.4, 0.9, 0.2, 0.5, 0.1, 0.95]], relevance: [[true, false, true, false, true, false]])
@@ -67,12 +72,14 @@ struct MemoryTests {
         // Current row r = 1, stored row r = 2; rows = 2, columns = 3 → r_code = r·2/3: (2/3 + 4/3)/2 positives = 1.
         let loss = RecallLoss(lambda: 1, weighting: .identity, convention: .official)
         let memory = [ScoreBatch(scores: [[0.9, 0.8, 0.7]], relevance: [[false, false, true]])]
-        let result = loss.valueAndGradient(scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]], memory: memory)
+        let result = loss.valueAndGradient(
+            scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]], memory: memory)
         #expect(close(result.loss, 1, 1e-7))  // Float32 ranks
         #expect(result.gradient.count == 1)
         #expect(throws: RamboError.lengthMismatch(name: "memory[0].scores[0]", expected: 3, actual: 2)) {
-            try loss.validate(scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]],
-                              memory: [ScoreBatch(scores: [[0.1, 0.2]], relevance: [[true, false]])])
+            try loss.validate(
+                scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]],
+                memory: [ScoreBatch(scores: [[0.1, 0.2]], relevance: [[true, false]])])
         }
     }
 }

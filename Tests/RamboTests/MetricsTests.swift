@@ -1,6 +1,7 @@
-import Testing
 import Rambo
 import Support
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,14 +17,15 @@ import Glibc
         #expect(abs(ap - 13.0 / 18.0) < 1e-15)
         // Same list shuffled: AP depends on the order of scores only.
         let perm = [3, 5, 0, 1, 4, 2]
-        let shuffled = try #require(averagePrecision(scores: perm.map { scores[$0] }, relevance: perm.map { relevant[$0] }))
+        let shuffled = try #require(
+            averagePrecision(scores: perm.map { scores[$0] }, relevance: perm.map { relevant[$0] }))
         #expect(abs(shuffled - ap) < 1e-15)
     }
 
     @Test func averagePrecisionEdgeCases() {
-        #expect(averagePrecision(scores: [0.3, 0.1], relevance: [false, false]) == nil)   // no positive
+        #expect(averagePrecision(scores: [0.3, 0.1], relevance: [false, false]) == nil)  // no positive
         #expect(averagePrecision(scores: [0.3, 0.1, 0.7], relevance: [true, true, true]) == 1)  // all positive
-        #expect(averagePrecision(scores: [5], relevance: [true]) == 1)                     // single item
+        #expect(averagePrecision(scores: [5], relevance: [true]) == 1)  // single item
         #expect(averagePrecision(scores: [], relevance: []) == nil)
         // Ties: the earlier index ranks first, so a tied positive after a tied negative sits at rank 2.
         #expect(averagePrecision(scores: [1, 1], relevance: [false, true]) == 0.5)
@@ -33,8 +35,10 @@ import Glibc
     }
 
     @Test func meanAveragePrecisionSkipsListsWithoutPositives() throws {
-        let m = try #require(meanAveragePrecision(scores: [[0.9, 0.1], [0.5, 0.2], [0.1, 0.9]],
-                                                  relevance: [[true, false], [false, false], [true, false]]))
+        let m = try #require(
+            meanAveragePrecision(
+                scores: [[0.9, 0.1], [0.5, 0.2], [0.1, 0.9]],
+                relevance: [[true, false], [false, false], [true, false]]))
         #expect(m == (1.0 + 0.5) / 2)
         #expect(meanAveragePrecision(scores: [[1.0]], relevance: [[false]]) == nil)
     }
@@ -83,9 +87,12 @@ import Glibc
             let rel = (0..<n).map { _ in rng.nextUnit() < 0.4 }
             let r = rankByCounting(y)
             let positives = rel.indices.filter { rel[$0] }
-            let expected: Double? = positives.isEmpty ? nil : positives.map { i in
-                Double(positives.filter { r[$0] <= r[i] }.count) / Double(r[i])
-            }.reduce(0, +) / Double(positives.count)
+            let expected: Double? =
+                positives.isEmpty
+                ? nil
+                : positives.map { i in
+                    Double(positives.filter { r[$0] <= r[i] }.count) / Double(r[i])
+                }.reduce(0, +) / Double(positives.count)
             let got = averagePrecision(scores: y, relevance: rel)
             #expect((got == nil) == (expected == nil))
             if let got, let expected { #expect(abs(got - expected) < 1e-14) }

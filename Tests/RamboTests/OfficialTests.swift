@@ -1,6 +1,7 @@
 import Support
 import Testing
 import _Differentiation
+
 @testable import Rambo
 
 @Suite("Official convention vs paper")
@@ -12,7 +13,8 @@ struct OfficialTests {
         let rel = [[false, false, true, true, false, false]]
         let official = RecallLoss(lambda: 1, weighting: .identity, convention: .official)
         // Float32 ranks: r = Float32(3/6 − 1/6) and Float32(4/6 − 2/6), not 1/3.
-        let r1 = Double(Float(3) / Float(6) - Float(1) / Float(6)), r2 = Double(Float(4) / Float(6) - Float(2) / Float(6))
+        let r1 = Double(Float(3) / Float(6) - Float(1) / Float(6))
+        let r2 = Double(Float(4) / Float(6) - Float(2) / Float(6))
         #expect(official.forward(scores: y, relevance: rel) == (r1 + r2) / 2)
         #expect(close(official.forward(scores: y, relevance: rel), 1.0 / 3.0, 1e-7))
         #expect(RecallLoss(lambda: 1, weighting: .identity).forward(scores: y, relevance: rel) == 2)
@@ -25,7 +27,8 @@ struct OfficialTests {
         let rel = (0..<6).map { q in (0..<6).map { $0 == q || $0 == (q + 2) % 6 } }
         for weighting in RecallWeighting.allCases {
             let paper = RecallLoss(lambda: 1, weighting: weighting).forward(scores: y, relevance: rel)
-            let official = RecallLoss(lambda: 1, weighting: weighting, convention: .official).forward(scores: y, relevance: rel)
+            let official = RecallLoss(lambda: 1, weighting: weighting, convention: .official).forward(
+                scores: y, relevance: rel)
             #expect(close(paper, official, 1e-6))  // Float32 ranks: r_code = r up to 6e-8 relative
             #expect(paper > 0)
         }
@@ -37,8 +40,10 @@ struct OfficialTests {
         let y = [[0.9, 0.8, 0.7], [0.9, 0.8, 0.7]]
         let rel = [[false, true, false], [true, true, false]]
         #expect(RecallLoss(lambda: 1, weighting: .identity).forward(scores: y, relevance: rel) == 0.5)
-        #expect(close(RecallLoss(lambda: 1, weighting: .identity, convention: .official).forward(scores: y, relevance: rel),
-                      2.0 / 9.0, 1e-7))
+        #expect(
+            close(
+                RecallLoss(lambda: 1, weighting: .identity, convention: .official).forward(scores: y, relevance: rel),
+                2.0 / 9.0, 1e-7))
     }
 
     @Test func mapLossEpsilonOnTheToyList() {
@@ -54,8 +59,9 @@ struct OfficialTests {
         // The scaling: (1 − L_code) = (1 − L_paper) · #pos/(#pos + 1e-5).
         #expect(close(1 - official, (1 - paper) * 3 / (3 + 1e-5), 1e-7))
         // Same via APLoss on the list.
-        let ap = APLoss(lambda: 1, convention: .official).forward(scores: [0.9, 0.8, 0.7, 0.6, 0.5],
-                                                                   relevance: [true, false, true, false, true])
+        let ap = APLoss(lambda: 1, convention: .official).forward(
+            scores: [0.9, 0.8, 0.7, 0.6, 0.5],
+            relevance: [true, false, true, false, true])
         #expect(close(ap, official, 1e-15))
     }
 
@@ -74,19 +80,22 @@ struct OfficialTests {
         #expect(paper.contains { $0 != 0 })
         // Up to the +1e-8 and the Float32 arithmetic of the code (a few roundings of 2^-24 relative).
         for i in 0..<n {
-            #expect(abs(official[i] - paper[i]) <= (1e-8 / lambdaCode + 0x1p-23 * Double(n + 3)) * abs(paper[i]) + 1e-15)
+            #expect(
+                abs(official[i] - paper[i]) <= (1e-8 / lambdaCode + 0x1p-23 * Double(n + 3)) * abs(paper[i]) + 1e-15)
         }
     }
 
     @Test func lambdaUnitsAPLossGradient() {
         // The 5-item list: λ_paper = 5 ⇔ λ_code = 1. Paper gradient [0, .2, −.2, .2, −.2]; the code's is
         // that times 1/(1 + 1e-8) (its 1e-5 in #pos + ε scales the push by 3/3.00001, not enough to reorder).
-        let y = [0.9, 0.8, 0.7, 0.6, 0.5], rel = [true, false, true, false, true]
+        let y = [0.9, 0.8, 0.7, 0.6, 0.5]
+        let rel = [true, false, true, false, true]
         let paper = APLoss(lambda: 5).valueAndGradient(scores: y, relevance: rel).gradient
         let official = APLoss(lambda: 1, convention: .official).valueAndGradient(scores: y, relevance: rel).gradient
         #expect(close(paper, [0, 0.2, -0.2, 0.2, -0.2]))
         // In Float32, λ + 1e-8 rounds to 1: the official gradient is −(rk/5 − rk'/5) in Float32.
-        let rk = [1, 2, 3, 4, 5], perturbed = [1, 3, 2, 5, 4]
+        let rk = [1, 2, 3, 4, 5]
+        let perturbed = [1, 3, 2, 5, 4]
         for i in y.indices {
             let expected = -(Float(rk[i]) / 5 - Float(perturbed[i]) / 5) / Float(1 + 1e-8)
             #expect(official[i] == Double(expected))
@@ -122,16 +131,22 @@ struct OfficialTests {
         let classLists = APLoss(lambda: lambdaCode, convention: .official).valueAndGradient(
             scores: [[0.1, 0.8, 0.5], [0.9, 0.2, 0.4]], relevance: [[true, false, false], [false, true, false]])
         #expect(close(official.loss, classLists.loss))
-        #expect(close(official.gradient, [[classLists.gradient[0][0], classLists.gradient[1][0]],
-                                          [classLists.gradient[0][1], classLists.gradient[1][1]],
-                                          [classLists.gradient[0][2], classLists.gradient[1][2]]]))
+        #expect(
+            close(
+                official.gradient,
+                [
+                    [classLists.gradient[0][0], classLists.gradient[1][0]],
+                    [classLists.gradient[0][1], classLists.gradient[1][1]],
+                    [classLists.gradient[0][2], classLists.gradient[1][2]],
+                ]))
     }
 }
 
 @Suite("Loss autodiff")
 struct LossAutodiffTests {
     @Test func gradientAtMatchesValueAndGradient() {
-        let y = [0.9, 0.8, 0.7, 0.6, 0.5], rel = [true, false, true, false, true]
+        let y = [0.9, 0.8, 0.7, 0.6, 0.5]
+        let rel = [true, false, true, false, true]
         let f = APLossFunction(loss: APLoss(lambda: 5), relevance: rel)
         let (value, g) = valueWithGradient(at: y, of: { f($0) })
         #expect(close(value, 11.0 / 45.0))
@@ -140,7 +155,8 @@ struct LossAutodiffTests {
         let recall = RecallLossFunction(loss: RecallLoss(lambda: 1), relevance: [[true, false]])
         #expect(gradient(at: [0.5, 0.6], of: { recall($0) }).base == [-1, 1])
 
-        let scores = [[0.9, 0.3], [0.2, 0.8]], targets = [[true, true], [false, false]]
+        let scores = [[0.9, 0.3], [0.2, 0.8]]
+        let targets = [[true, true], [false, false]]
         let map = MAPLossFunction(loss: MAPLoss(lambda: 7, interclass: 1.0 / 3.0), targets: targets)
         let direct = MAPLoss(lambda: 7, interclass: 1.0 / 3.0).valueAndGradient(scores: scores, targets: targets)
         #expect(close(Array(gradient(at: scores.flatMap { $0 }, of: { map($0) }).base), direct.gradient.flatMap { $0 }))
@@ -149,7 +165,8 @@ struct LossAutodiffTests {
     @Test func chainRuleScalesThePerturbation() {
         // d(3L)/dy: the pullback gets v = 3, so the push is λ·3·dL/drk = 15·dL/drk and the result is
         // −(rk − rk_15)/5 = 3 · (−(rk − rk_15)/15) = 3 × the λ = 15 gradient (as the code's autograd would give).
-        let y = [0.9, 0.8, 0.7, 0.6, 0.5], rel = [true, false, true, false, true]
+        let y = [0.9, 0.8, 0.7, 0.6, 0.5]
+        let rel = [true, false, true, false, true]
         let f = APLossFunction(loss: APLoss(lambda: 5), relevance: rel)
         let scaled = gradient(at: y, of: { 3 * f($0) }).base
         let at15 = APLoss(lambda: 15).valueAndGradient(scores: y, relevance: rel).gradient

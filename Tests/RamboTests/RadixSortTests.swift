@@ -8,21 +8,27 @@ import Testing
 // and the definition (`rankByCounting`, O(n²), so only on short lists).
 
 /// Checks every fast path against the references on one list.
-private func checkAgainstReferences(_ scores: [Double], counting: Bool = true,
-                                    sourceLocation: SourceLocation = #_sourceLocation) {
+private func checkAgainstReferences(
+    _ scores: [Double], counting: Bool = true,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     let reference = RankingKernel.comparisonArgsortDescending(scores)
     let referenceRanks = ranks(fromOrder: reference)
     var workspace = RankingWorkspace()
-    #expect(workspace.argsortDescending(scores) == reference, "workspace argsort, n = \(scores.count)",
-            sourceLocation: sourceLocation)
-    #expect(argsortDescending(scores) == reference, "argsortDescending, n = \(scores.count)",
-            sourceLocation: sourceLocation)
-    #expect(workspace.rank(scores) == referenceRanks, "workspace rank, n = \(scores.count)",
-            sourceLocation: sourceLocation)
+    #expect(
+        workspace.argsortDescending(scores) == reference, "workspace argsort, n = \(scores.count)",
+        sourceLocation: sourceLocation)
+    #expect(
+        argsortDescending(scores) == reference, "argsortDescending, n = \(scores.count)",
+        sourceLocation: sourceLocation)
+    #expect(
+        workspace.rank(scores) == referenceRanks, "workspace rank, n = \(scores.count)",
+        sourceLocation: sourceLocation)
     #expect(rank(scores) == referenceRanks, "rank, n = \(scores.count)", sourceLocation: sourceLocation)
     if counting, scores.count <= 700 {  // the definition is O(n²): keep the test fast
-        #expect(rankByCounting(scores) == referenceRanks, "rankByCounting, n = \(scores.count)",
-                sourceLocation: sourceLocation)
+        #expect(
+            rankByCounting(scores) == referenceRanks, "rankByCounting, n = \(scores.count)",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -128,8 +134,10 @@ struct RadixSortTests {
             for b in 0..<63 {
                 scores.append(Double(bitPattern: bits ^ (1 << UInt64(b))))
             }
-            for edge in Set(Array(stride(from: 8, through: 56, by: 8)) + Array(stride(from: 11, through: 55, by: 11))
-                            + [16, 32, 48]).sorted() {
+            for edge in Set(
+                Array(stride(from: 8, through: 56, by: 8)) + Array(stride(from: 11, through: 55, by: 11))
+                    + [16, 32, 48]
+            ).sorted() {
                 for b in [edge - 1, edge] {
                     scores.append(Double(bitPattern: bits ^ (3 << UInt64(b - 1))))
                 }
@@ -144,15 +152,17 @@ struct RadixSortTests {
         checkAgainstReferences(narrow)
     }
 
-    @Test("longer lists: the index moves into already-sorted key bits (packed passes)", arguments: [65536, 65537, 70001])
+    @Test(
+        "longer lists: the index moves into already-sorted key bits (packed passes)", arguments: [65536, 65537, 70001])
     func packed(n: Int) {
         checkAgainstReferences(gaussian(n, seed: 21), counting: false)
         // Narrow range: only low digits vary, so packing happens late or the last pass is a pair pass.
         checkAgainstReferences((0..<n).map { 1.0 + Double(($0 &* 7919) % 40000) * 0x1p-52 }, counting: false)
         // Ties plus a wide range.
         var rng = SplitMix64(seed: 5)
-        checkAgainstReferences((0..<n).map { _ in Double(Int(rng.next() % 1000)) * 1e200 - 5e202 },
-                               counting: false)
+        checkAgainstReferences(
+            (0..<n).map { _ in Double(Int(rng.next() % 1000)) * 1e200 - 5e202 },
+            counting: false)
     }
 
     @Test("a workspace is reusable across lengths and gives the same answers")
@@ -186,7 +196,8 @@ struct RadixSortTests {
             let backward = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(perturbed))
             let expected = scores.indices.map { -Double(forward[$0] - backward[$0]) / lambda }
             var workspace = RankingWorkspace()
-            #expect(workspace.rankBackward(scores: scores, ranks: forward, upstream: upstream, lambda: lambda)
+            #expect(
+                workspace.rankBackward(scores: scores, ranks: forward, upstream: upstream, lambda: lambda)
                     == expected)
             #expect(workspace.rankBackward(scores: scores, upstream: upstream, lambda: lambda) == expected)
             #expect(rankBackward(scores: scores, upstream: upstream, lambda: lambda) == expected)
@@ -208,8 +219,9 @@ struct RadixSortTests {
         // One value.
         checkAgainstReferences([Double](repeating: -1, count: n), counting: false)
         // Values that share long prefixes: every byte of the key below the top one differs somewhere.
-        checkAgainstReferences((0..<n).map { i in Double(bitPattern: 0x3FF0_0000_0000_0000 | UInt64(i) &* 0x9E37_79B9) },
-                               counting: false)
+        checkAgainstReferences(
+            (0..<n).map { i in Double(bitPattern: 0x3FF0_0000_0000_0000 | UInt64(i) &* 0x9E37_79B9) },
+            counting: false)
     }
 
     @Test("windowed index writes (rank, rankBackward) equal the direct ones", arguments: [1000, 300_001])
@@ -232,7 +244,8 @@ struct RadixSortTests {
         #expect(workspace.pathCount(.windowedWrites) == 3)  // rank, and rankBackward's forward and backward ranks
         #expect(windowedGradient.map(\.bitPattern) == gradient.map(\.bitPattern))
         var direct = RankingWorkspace()
-        #expect(direct.rankBackward(scores: scores, upstream: upstream, lambda: 3).map(\.bitPattern)
+        #expect(
+            direct.rankBackward(scores: scores, upstream: upstream, lambda: 3).map(\.bitPattern)
                 == gradient.map(\.bitPattern))
     }
 
@@ -274,8 +287,9 @@ struct RadixSortTests {
             var unused: [Int] = []
             scores.withUnsafeBufferPointer { y in
                 unused.withUnsafeMutableBufferPointer { s in
-                    workspace.run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: Collect(calls: calls),
-                                  scratch: s)
+                    workspace.run(
+                        n: n, source: ScoreKeys(scores: y.baseAddress), sink: Collect(calls: calls),
+                        scratch: s)
                 }
             }
             #expect(calls.positions == Array(0..<n), "positions in increasing order, each once")
@@ -288,8 +302,9 @@ struct RadixSortTests {
         scores.withUnsafeBufferPointer { y in
             order.withUnsafeMutableBufferPointer { out in
                 scratch.withUnsafeMutableBufferPointer { s in
-                    workspace.run(n: 1000, source: ScoreKeys(scores: y.baseAddress),
-                                  sink: OrderSink(order: out.baseAddress), scratch: s)
+                    workspace.run(
+                        n: 1000, source: ScoreKeys(scores: y.baseAddress),
+                        sink: OrderSink(order: out.baseAddress), scratch: s)
                 }
             }
         }

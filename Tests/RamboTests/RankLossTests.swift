@@ -1,6 +1,6 @@
-import _Differentiation
 import Rambo
 import Testing
+import _Differentiation
 
 /// The three losses behind `RankLoss`: the protocol's methods answer exactly what each loss's own methods answer,
 /// and the one generic autodiff wrapper gives the same gradient as each loss's `valueAndGradient`.
@@ -9,13 +9,18 @@ struct RankLossTests {
     let scores = [[0.9, 0.3, 0.5], [0.2, 0.8, 0.1]]
     let relevance = [[true, false, true], [false, true, true]]
     /// One stored batch that fits both readings: a block per query row (recall) and rows of C = 3 classes (mAP).
-    let memory = [ScoreBatch(scores: [[0.4, 0.6, 0.7], [0.5, 0.05, 0.3]],
-                             relevance: [[true, true, false], [false, false, true]])]
+    let memory = [
+        ScoreBatch(
+            scores: [[0.4, 0.6, 0.7], [0.5, 0.05, 0.3]],
+            relevance: [[true, true, false], [false, false, true]])
+    ]
 
     /// The loss through the protocol, with no knowledge of which loss it is.
     func generic<L: RankLoss>(_ loss: L, memory: [ScoreBatch], upstream: Double) -> (Double, LossResult) {
-        (loss.forward(scores: scores, relevance: relevance, memory: memory),
-         loss.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: upstream))
+        (
+            loss.forward(scores: scores, relevance: relevance, memory: memory),
+            loss.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: upstream)
+        )
     }
 
     @Test func protocolMethodsAreTheLossesOwn() {
@@ -27,8 +32,9 @@ struct RankLossTests {
         let recall = RecallLoss(lambda: 2, margin: 0.05, weighting: .loglog)
         let (recallValue, recallResult) = generic(recall, memory: memory, upstream: 0.5)
         #expect(recallValue == recall.forward(scores: scores, relevance: relevance, memory: memory))
-        #expect(recallResult
-            == recall.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: 0.5))
+        #expect(
+            recallResult
+                == recall.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: 0.5))
 
         // λ large enough for the perturbation to reorder, so the gradient is not zero.
         let map = MAPLoss(lambda: 1000, margin: 0.1, interclass: 0.25)

@@ -30,7 +30,7 @@ import Testing
     static func distance(_ expected: JSONValue, _ actual: JSONValue) -> Double? {
         switch (expected, actual) {
         case (.null, .null): return 0
-        case let (.array(e), .array(a)):
+        case (.array(let e), .array(let a)):
             guard e.count == a.count else { return nil }
             var worst = 0.0
             for (x, y) in zip(e, a) {
@@ -38,7 +38,7 @@ import Testing
                 worst = max(worst, d)
             }
             return worst
-        case let (.object(e), .object(a)):
+        case (.object(let e), .object(let a)):
             var worst = 0.0
             for (key, x) in e where key != "id" {
                 guard let y = a[key], let d = distance(x, y) else { return nil }
@@ -58,7 +58,8 @@ import Testing
         #expect(provenance["date"]?.stringValue?.isEmpty == false)
         #expect(provenance["nan"]?.stringValue?.contains("null") == true)
         #expect(entries.filter { $0.source == "random" }.count >= 200)
-        #expect(entries.allSatisfy { $0.testCase["convention"]?.stringValue == "official" && $0.answer["error"] == nil })
+        #expect(
+            entries.allSatisfy { $0.testCase["convention"]?.stringValue == "official" && $0.answer["error"] == nil })
     }
 
     /// Swift's official answer to every frozen case equals the authors' to 1e-9 relative: Float32 ranks and

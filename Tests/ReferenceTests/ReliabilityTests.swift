@@ -37,7 +37,9 @@ import Testing
         let dir = try Tool.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("nan-id.json")
-        try Tool.write(#"{"cases": [{"id": NaN, "op": "rank", "scores": [1]}, {"id": Infinity, "op": "rank", "scores": [1]}]}"#, to: url)
+        try Tool.write(
+            #"{"cases": [{"id": NaN, "op": "rank", "scores": [1]}, {"id": Infinity, "op": "rank", "scores": [1]}]}"#,
+            to: url)
         let run = try Tool.run(["eval", url.path])
         #expect(run.status == 1)
         let parsed = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]  // strict JSON
@@ -47,8 +49,10 @@ import Testing
 
     @Test func labelsBeyondTwoToThe53AreRefusedNotRounded() throws {
         func answer(_ label: String) throws -> JSONValue {
-            Reference.answer(case: try JSONParser.parse(
-                #"{"id": 1, "op": "map_at_r", "embeddings": [[1, 0], [0.5, 0.5], [0, 1]], "labels": [\#(label), \#(label), 0]}"#))
+            Reference.answer(
+                case: try JSONParser.parse(
+                    #"{"id": 1, "op": "map_at_r", "embeddings": [[1, 0], [0.5, 0.5], [0, 1]], "labels": [\#(label), \#(label), 0]}"#
+                ))
         }
         for label in ["9007199254740993", "9007199254740992", "-9007199254740993", "9007199254740993.0", "1e300"] {
             #expect(try answer(label)["error"]?.stringValue?.contains("2^53") == true, "\(label)")
@@ -78,18 +82,24 @@ import Testing
         // 2,000 copies of a few k values: each distinct k is computed and answered once.
         let ks = (0..<2000).map { JSONValue.integer([1, 2, 4][$0 % 3]) }
         let embeddings = JSONValue([[1.0, 0], [0.75, 0.5], [0, 1], [-0.5, 0.75]])
-        let answer = Reference.answer(case: .object([
-            "id": .integer(1), "op": .string("recall_at_k"), "embeddings": embeddings,
-            "labels": .array([0, 1, 1, 0].map(JSONValue.integer)), "k": .array(ks)]))
+        let answer = Reference.answer(
+            case: .object([
+                "id": .integer(1), "op": .string("recall_at_k"), "embeddings": embeddings,
+                "labels": .array([0, 1, 1, 0].map(JSONValue.integer)), "k": .array(ks),
+            ]))
         #expect(answer["recall_at_k"] == .object(["1": .number(0), "2": .number(0.5), "4": .number(1)]), "\(answer)")
         // N²·d over the cap: refused before any work, with the cap in the message.
-        let n = 4096, d = 200
+        let n = 4096
+        let d = 200
         let big = JSONValue((0..<n).map { i in (0..<d).map { Double(($0 * 7 + i) % 13) + 1 } })
-        let refused = Reference.answer(case: .object([
-            "id": .integer(2), "op": .string("map_at_r"), "embeddings": big,
-            "labels": .array((0..<n).map { .integer($0 % 5) })]))
-        #expect(refused["error"]?.stringValue?.contains("at most \(Reference.maximumRetrievalCost)") == true,
-                "\(refused["error"] ?? .null)")
+        let refused = Reference.answer(
+            case: .object([
+                "id": .integer(2), "op": .string("map_at_r"), "embeddings": big,
+                "labels": .array((0..<n).map { .integer($0 % 5) }),
+            ]))
+        #expect(
+            refused["error"]?.stringValue?.contains("at most \(Reference.maximumRetrievalCost)") == true,
+            "\(refused["error"] ?? .null)")
         // The cap is stated in `eval --help`.
         let help = try Tool.run(["eval", "--help"])
         #expect(help.stdout.contains("\(Reference.maximumRetrievalCost)") && help.stdout.contains("distinct k"))

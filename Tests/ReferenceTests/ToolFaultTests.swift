@@ -25,17 +25,21 @@ import Testing
     @Test func fullOrClosedStandardStreamsExitTwo() throws {
         let dir = try Tool.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let cases = dir.appendingPathComponent("cases.json").path, results = dir.appendingPathComponent("results.json").path
-        let ready = try Self.shell("\"$T\" cases --vectors \"$V\" --op rank --valid-only > '\(cases)' && "
-                                   + "\"$T\" eval '\(cases)' > '\(results)'")
+        let cases = dir.appendingPathComponent("cases.json").path
+        let results = dir.appendingPathComponent("results.json").path
+        let ready = try Self.shell(
+            "\"$T\" cases --vectors \"$V\" --op rank --valid-only > '\(cases)' && "
+                + "\"$T\" eval '\(cases)' > '\(results)'")
         #expect(ready.status == 0, "\(ready.stderr)")
         let probes: [(String, String?)] = [
             ("\"$T\" cases --vectors \"$V\" > /dev/full", "cannot write to standard output: No space left on device"),
             ("\"$T\" eval '\(cases)' >&-", "standard output is closed"),
             ("\"$T\" eval /nonexistent 2>&-", nil),
             ("\"$T\" generate --out /proc/x 2>&-", nil),
-            ("\"$T\" verify --vectors \"$V\" --op rank --results '\(results)' > /dev/full",
-             "cannot write to standard output"),
+            (
+                "\"$T\" verify --vectors \"$V\" --op rank --results '\(results)' > /dev/full",
+                "cannot write to standard output"
+            ),
             ("\"$T\" --help > /dev/full", "cannot write to standard output"),
         ]
         for (script, needle) in probes {
@@ -52,13 +56,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = try Self.shell("trap '' XFSZ; ulimit -f 100; exec \"$T\" generate --out '\(dir.path)'")
         #expect(run.status == 2, "exit \(run.status): \(run.stderr)")
-        #expect(run.stderr.contains("recall_loss.json") && run.stderr.contains("no vector file was written"),
-                "\(run.stderr)")
+        #expect(
+            run.stderr.contains("recall_loss.json") && run.stderr.contains("no vector file was written"),
+            "\(run.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         // With room, the same command writes the complete set.
         let fine = try Self.shell("exec \"$T\" generate --out '\(dir.path)'")
         #expect(fine.status == 0, "\(fine.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-                == FileManager.default.contentsOfDirectory(atPath: Tool.vectors.path).filter { $0.hasSuffix(".json") }.sorted())
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+                == FileManager.default.contentsOfDirectory(atPath: Tool.vectors.path).filter { $0.hasSuffix(".json") }
+                .sorted())
     }
 }

@@ -15,7 +15,10 @@ import Testing
         #expect(cases.filter { $0["result"] == .string("invalid") }.count == 1)
         #expect(cases.filter { $0["result"] == .string("valid") }.count == 137)
         // Every tie-dependent official case is flagged, and none ties in a list over 16 items.
-        #expect(cases.contains { $0["id"] == .string("recall_loss/official/004") && $0["flags"]!.arrayValue!.contains(.string("ties")) })
+        #expect(
+            cases.contains {
+                $0["id"] == .string("recall_loss/official/004") && $0["flags"]!.arrayValue!.contains(.string("ties"))
+            })
         let bad = try Tool.run(["cases", "--vectors", Tool.vectors.path, "--convention", "torch"])
         #expect(bad.status == 2 && bad.stderr.contains("unknown convention"))
     }
@@ -28,10 +31,13 @@ import Testing
         try Tool.write(all.stdout, to: dir.appendingPathComponent("cases.json"))
         let eval = try Tool.run(["eval", dir.appendingPathComponent("cases.json").path])
         try Tool.write(eval.stdout, to: dir.appendingPathComponent("results.json"))
-        let verify = try Tool.run(["verify", "--vectors", Tool.vectors.path, "--op", "rank", "--convention", "official",
-                                   "--results", dir.appendingPathComponent("results.json").path])
+        let verify = try Tool.run([
+            "verify", "--vectors", Tool.vectors.path, "--op", "rank", "--convention", "official",
+            "--results", dir.appendingPathComponent("results.json").path,
+        ])
         #expect(verify.status == 0, "\(verify.stdout)")
-        #expect(!verify.stdout.contains("not in the vectors") && !verify.stdout.contains("no answer"), "\(verify.stdout)")
+        #expect(
+            !verify.stdout.contains("not in the vectors") && !verify.stdout.contains("no answer"), "\(verify.stdout)")
         #expect(verify.stdout.contains("24 passed, 0 failed"), "\(verify.stdout)")
 
         // Answers to the official cases only (eval --convention), checked for the official convention.
@@ -40,12 +46,16 @@ import Testing
         let answers = try JSONParser.parse(official.stdout)["results"]!.arrayValue!
         #expect(answers.count == 138)
         try Tool.write(official.stdout, to: dir.appendingPathComponent("official.json"))
-        let checked = try Tool.run(["verify", "--vectors", Tool.vectors.path, "--convention", "official",
-                                    "--results", dir.appendingPathComponent("official.json").path])
+        let checked = try Tool.run([
+            "verify", "--vectors", Tool.vectors.path, "--convention", "official",
+            "--results", dir.appendingPathComponent("official.json").path,
+        ])
         #expect(checked.status == 0 && checked.stdout.hasSuffix("138 passed, 0 failed\n"), "\(checked.stdout)")
         // The same answers judged against every vector: the paper tests have no answer.
-        let everything = try Tool.run(["verify", "--vectors", Tool.vectors.path,
-                                       "--results", dir.appendingPathComponent("official.json").path])
+        let everything = try Tool.run([
+            "verify", "--vectors", Tool.vectors.path,
+            "--results", dir.appendingPathComponent("official.json").path,
+        ])
         #expect(everything.status == 1 && everything.stdout.contains("no answer"))
     }
 
@@ -54,13 +64,19 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try Tool.write("{\"results\": []}", to: dir.appendingPathComponent("results.json"))
         // No official map_at_r test exists: an empty selection is an error, not "0 passed, 0 failed".
-        let empty = try Tool.run(["verify", "--vectors", Tool.vectors.path, "--op", "map_at_r", "--convention", "official",
-                                  "--results", dir.appendingPathComponent("results.json").path])
+        let empty = try Tool.run([
+            "verify", "--vectors", Tool.vectors.path, "--op", "map_at_r", "--convention", "official",
+            "--results", dir.appendingPathComponent("results.json").path,
+        ])
         #expect(empty.status == 2 && empty.stderr.contains("nothing would be checked"), "\(empty.stderr)")
-        #expect(throws: ReferenceFileError.self) { try ReferenceVectors.verify([], results: .object(["results": .array([])])) }
+        #expect(throws: ReferenceFileError.self) {
+            try ReferenceVectors.verify([], results: .object(["results": .array([])]))
+        }
 
         // A vector whose expected answer is {} or NaN would pass any answer: the file is refused.
-        for (name, expected) in [("empty", "{}"), ("nan", "{\"ranks\": [NaN]}"), ("nulls", "{\"loss\": null, \"grad\": null}")] {
+        for (name, expected) in [
+            ("empty", "{}"), ("nan", "{\"ranks\": [NaN]}"), ("nulls", "{\"loss\": null, \"grad\": null}"),
+        ] {
             let folder = dir.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let op = name == "nulls" ? "ap_loss" : "rank"
@@ -70,21 +86,29 @@ import Testing
                    "rtol": 0, "atol": 0}]}]}
                 """
             try Tool.write(vector, to: folder.appendingPathComponent("\(op).json"))
-            let run = try Tool.run(["verify", "--vectors", folder.path, "--results", dir.appendingPathComponent("results.json").path])
+            let run = try Tool.run([
+                "verify", "--vectors", folder.path, "--results", dir.appendingPathComponent("results.json").path,
+            ])
             #expect(run.status == 2 && run.stderr.contains("test x"), "\(name): \(run.status) \(run.stderr)")
         }
     }
 
     @Test func verifyAcceptsNullNaNOrTheStringNaNWhereNullIsExpected() throws {
-        let test = ReferenceVector(id: "n", op: .apLoss, convention: .official, flags: [], inputs: [:],
-                                   expected: ["loss": .null, "grad": JSONValue([[0.0, 0.0]])], rtol: 1e-6, atol: 1e-9)
+        let test = ReferenceVector(
+            id: "n", op: .apLoss, convention: .official, flags: [], inputs: [:],
+            expected: ["loss": .null, "grad": JSONValue([[0.0, 0.0]])], rtol: 1e-6, atol: 1e-9)
         for loss: JSONValue in [.null, .number(.nan), .string("NaN")] {
-            #expect(ReferenceVectors.compare(test, answer: .object(["loss": loss, "grad": JSONValue([[0.0, -0.0]])])).passed)
+            #expect(
+                ReferenceVectors.compare(test, answer: .object(["loss": loss, "grad": JSONValue([[0.0, -0.0]])])).passed
+            )
         }
-        #expect(!ReferenceVectors.compare(test, answer: .object(["loss": .number(0), "grad": JSONValue([[0.0, 0.0]])])).passed)
+        #expect(
+            !ReferenceVectors.compare(test, answer: .object(["loss": .number(0), "grad": JSONValue([[0.0, 0.0]])]))
+                .passed)
         // An expected number is never matched by NaN.
-        let number = ReferenceVector(id: "m", op: .rank, convention: .official, flags: [], inputs: [:],
-                                     expected: ["ranks": JSONValue([1.0])], rtol: 1e-6, atol: 1e-9)
+        let number = ReferenceVector(
+            id: "m", op: .rank, convention: .official, flags: [], inputs: [:],
+            expected: ["ranks": JSONValue([1.0])], rtol: 1e-6, atol: 1e-9)
         #expect(!ReferenceVectors.compare(number, answer: .object(["ranks": JSONValue([Double.nan])])).passed)
     }
 }

@@ -31,7 +31,8 @@ import Testing
 
 @Suite struct RandomAndLibmTests {
     @Test func gaussiansAreTheSameDrawsAsRepeatedNextGaussian() {
-        var a = SplitMix64(seed: 7), b = SplitMix64(seed: 7)
+        var a = SplitMix64(seed: 7)
+        var b = SplitMix64(seed: 7)
         let many = a.gaussians(5)
         let one = (0..<5).map { _ in b.nextGaussian() }
         #expect(many == one)

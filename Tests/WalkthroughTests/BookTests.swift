@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Walkthrough
 
 @Suite struct BookTests {
@@ -7,17 +8,24 @@ import Testing
 
     func chapter(status: Int32 = 0) -> BookChapter {
         var summary = Summary(chapter: "ch09", title: "Retrieval")
-        summary.checks = [CheckResult(name: "R@1 > raw <pixels>", passed: true, detail: "0.86 > 0.81 & more"),
-                          CheckResult(name: "loss falls", passed: false, detail: "")]
-        summary.metrics = ["fashion-mnist": ["triplet": ["R@1": 0.8291, "MAP@R": 0.5657],
-                                             "rambo-recall": ["R@1": 0.86144, "MAP@R": 0.7311, "R@2": 0.9131]],
-                           "hershey": ["raw-pixels": ["R@1": 0.75]]]
+        summary.checks = [
+            CheckResult(name: "R@1 > raw <pixels>", passed: true, detail: "0.86 > 0.81 & more"),
+            CheckResult(name: "loss falls", passed: false, detail: ""),
+        ]
+        summary.metrics = [
+            "fashion-mnist": [
+                "triplet": ["R@1": 0.8291, "MAP@R": 0.5657],
+                "rambo-recall": ["R@1": 0.86144, "MAP@R": 0.7311, "R@2": 0.9131],
+            ],
+            "hershey": ["raw-pixels": ["R@1": 0.75]],
+        ]
         summary.figures = ["learning-curves", "no-caption"]
         summary.seconds = 12.34
-        return BookChapter(info: info, status: status, seconds: 12.34, summary: summary,
-                           textHTML: "<p>See <a href=\"../07-recall-loss/README.md#x\">chapter 07</a> and "
-                               + "<a href=\"../../Sources/Rambo/RecallLoss.swift\">the loss</a>.</p>\n",
-                           narration: "ch09 · <narration> & \"quotes\"")
+        return BookChapter(
+            info: info, status: status, seconds: 12.34, summary: summary,
+            textHTML: "<p>See <a href=\"../07-recall-loss/README.md#x\">chapter 07</a> and "
+                + "<a href=\"../../Sources/Rambo/RecallLoss.swift\">the loss</a>.</p>\n",
+            narration: "ch09 · <narration> & \"quotes\"")
     }
 
     @Test func escapingCoversTheFiveHTMLCharacters() {
@@ -57,7 +65,8 @@ import Testing
     }
 
     @Test func indexListsEveryChapterWithItsArtefactStatusAndTime() {
-        let ok = chapter(), failed = chapter(status: 1)
+        let ok = chapter()
+        let failed = chapter(status: 1)
         let index = Book.indexPage([ok], quick: true, docs: "docs/documentation/rambo/index.html")
         #expect(index.contains("<a href=\"ch09.html\">ch09</a>"))
         #expect(index.contains(Book.escape(Book.artefacts["ch09"]!)))
@@ -71,8 +80,11 @@ import Testing
 
     @Test func everyCatalogChapterHasAnArtefactAndEveryFigureNameACaption() {
         for c in Catalog.chapters { #expect(Book.artefacts[c.id] != nil, "\(c.id)") }
-        #expect(Book.captions.keys.allSatisfy { key in Catalog.chapters.contains { key.hasPrefix($0.id + "/") }
-            || key.hasPrefix("ch11/") })
+        #expect(
+            Book.captions.keys.allSatisfy { key in
+                Catalog.chapters.contains { key.hasPrefix($0.id + "/") }
+                    || key.hasPrefix("ch11/")
+            })
     }
 
     @Test(.enabled(if: Book.cmark != nil, "cmark-gfm is not installed"))

@@ -1,14 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Walkthrough
 
 @Suite struct OptionsTests {
-    let flags: [Flag] = [.double("lambda", default: 1, help: "λ"), .int("steps", default: 10, help: "steps"),
-                         .bool("memory", help: "use memory")]
+    let flags: [Flag] = [
+        .double("lambda", default: 1, help: "λ"), .int("steps", default: 10, help: "steps"),
+        .bool("memory", help: "use memory"),
+    ]
 
     @Test func commonOptionsAndChapterFlags() throws {
-        let o = try Options.parse(["--quick", "--out=/tmp/x", "--seed", "42", "--lambda", "0.25", "--memory"],
-                                  chapter: "ch03", flags: flags)
+        let o = try Options.parse(
+            ["--quick", "--out=/tmp/x", "--seed", "42", "--lambda", "0.25", "--memory"],
+            chapter: "ch03", flags: flags)
         #expect(o.quick && !o.ascii)
         #expect(o.out.path == "/tmp/x")
         #expect(o.seed == 42)
@@ -37,8 +41,10 @@ import Testing
 
     @Test func usageListsEveryFlagWithItsDefault() {
         let usage = Options.usage(chapter: "ch03", title: "The blackbox gradient", flags: flags)
-        for needle in ["--quick", "--out TEXT", "--seed N", "--ascii", "--svg", "--lambda X", "(default 1.0)",
-                       "--steps N", "(default 10)", "--memory"] {
+        for needle in [
+            "--quick", "--out TEXT", "--seed N", "--ascii", "--svg", "--lambda X", "(default 1.0)",
+            "--steps N", "(default 10)", "--memory",
+        ] {
             #expect(usage.contains(needle), "usage lacks \(needle)")
         }
     }
