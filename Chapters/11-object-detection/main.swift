@@ -569,7 +569,7 @@ if ablation {
     let claim2 = verdict(marginGain)
     chapter.say(
         """
-        The paper (Table 8, ResNet50 on VOC07, as transcribed in PAPER.md §5.2) claims:
+        The paper (Table 8, ResNet50 on VOC07) claims:
           1. "values of λ within a factor 5 of 0.5 still outperform the baseline": here λ_code 0.1 and 2.5 against CE,
              paired by seed: \(within.map { signed($0) }.joined(separator: ", ")) → the claim \(claim1.text).
           2. the margin matters (75.7 with it, 74.6 without): margin − no margin at λ_code \(lambdaCode), paired by

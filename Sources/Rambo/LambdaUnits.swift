@@ -1,4 +1,5 @@
-// What λ means: paper units vs the official code's units, and the ICLR scale rule (PAPER.md §2.2–2.3, §7.1).
+// What λ means: paper units vs the official code's units, and the scale rule of the ICLR paper (Vlastelica et al.,
+// "Differentiation of Blackbox Combinatorial Solvers", ICLR 2020); the units' differences: docs/paper-vs-code.md.
 //
 // Paper (this package): integer ranks rk ∈ {1...n}, y_λ = y + λ_paper · dL/drk, dL/dy = −(rk − rk_λ)/λ_paper.
 // Official code (`TrueRanker`): normalised ranks rk_n = rk / n (its (rank₀ + 1)/L with 0-based rank₀ and

@@ -177,9 +177,7 @@ public struct RankingWorkspace: Sendable {
         order.resizeUninitialized(to: n)
         scores.withUnsafeBufferPointer { y in
             order.withUnsafeMutableBufferPointer { out in
-                run(
-                    n: n, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress),
-                    scratch: out)
+                run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress))
             }
         }
     }
@@ -296,12 +294,8 @@ public struct RankingWorkspace: Sendable {
     /// This is the building block for losses that need more than an order or ranks: write a `RadixSink`.
     /// The sink's writes follow the sorted order, so a sink that writes `out[index]` writes at random; for
     /// long lists `rank(_:into:)` and `rankBackward` are faster than the equivalent sinks.
-    ///
-    /// - Parameter scratch: kept for source compatibility; the kernel no longer writes it.
     @inlinable
-    public mutating func run<Source: RadixKeySource, Sink: RadixSink>(
-        n: Int, source: Source, sink: Sink, scratch: UnsafeMutableBufferPointer<Int>
-    ) {
+    public mutating func run<Source: RadixKeySource, Sink: RadixSink>(n: Int, source: Source, sink: Sink) {
         var sink = sink
         if n == 0 { return }
         guard n <= Self.maximumRadixCount else {

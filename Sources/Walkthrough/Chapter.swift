@@ -58,6 +58,10 @@ public final class Chapter: @unchecked Sendable {
             print(Options.usage(chapter: id, title: title, flags: flags))
             Output.exit(0)
         }
+        if let problem = Self.outputLocationProblem(options.out) {
+            Output.error("\(id): cannot write into --out \(options.out.path): \(problem)")
+            Output.exit(2)
+        }
         summary = Summary(chapter: id, title: title)
         summary.quick = options.quick
         let banner = "\(id) · \(title)"
@@ -74,6 +78,22 @@ public final class Chapter: @unchecked Sendable {
 
     /// Picks the quick or the full value of a size that is not a flag.
     public func size<T>(quick q: T, full f: T) -> T { options.quick ? q : f }
+
+    /// Why `out` cannot become the output folder, checked before any work without creating anything: it exists
+    /// and is not a folder, or its nearest existing ancestor is not a writable folder. `nil` when it can.
+    static func outputLocationProblem(_ out: URL) -> String? {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) {
+            if !isFolder.boolValue { return "a file with that name exists" }
+            return FileManager.default.isWritableFile(atPath: out.path) ? nil : "the folder is not writable"
+        }
+        var ancestor = out.standardizedFileURL.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isFolder) && ancestor.path != "/" {
+            ancestor.deleteLastPathComponent()
+        }
+        if !isFolder.boolValue { return "\(ancestor.path) is not a folder" }
+        return FileManager.default.isWritableFile(atPath: ancestor.path) ? nil : "\(ancestor.path) is not writable"
+    }
 
     /// Creates the output folder the first time a file goes into it; exits 2 with one line if it cannot.
     public func ensureOutputFolder() {

@@ -121,6 +121,20 @@ import Walkthrough
         #expect(full.int("steps") == 100)
     }
 
+    /// An `--out` that cannot become a folder (a file of that name, a file as its parent) is refused before any
+    /// work, with one line naming it: a long chapter never trains for a minute and then fails to write.
+    @Test func anUnusableOutputFolderIsRefusedBeforeAnyWork() throws {
+        let file = Self.temporaryPath("ch11-out-is-a-file")
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for out in [file, file + "/inside"] {
+            let run = try Self.shell("exec \"$B/ch11\" --out '\(out)'")
+            #expect(run.status == 2, "exit \(run.status): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("ch11: cannot write into --out \(out): "), "\(run.stderr)")
+            #expect(!run.stdout.contains("Whole chapter"), "the chapter ran before refusing --out")
+        }
+    }
+
     /// A full standard output (`> /dev/full`) is a lost answer: exit 2 with a line on stderr, not exit 0.
     @Test func aChapterWritingToAFullStandardOutputExitsTwo() throws {
         let out = Self.temporaryPath("ch01-full")

@@ -284,28 +284,18 @@ struct RadixSortTests {
             let scores = gaussian(n, seed: UInt64(n))
             let calls = Calls()
             var workspace = RankingWorkspace()
-            var unused: [Int] = []
             scores.withUnsafeBufferPointer { y in
-                unused.withUnsafeMutableBufferPointer { s in
-                    workspace.run(
-                        n: n, source: ScoreKeys(scores: y.baseAddress), sink: Collect(calls: calls),
-                        scratch: s)
-                }
+                workspace.run(n: n, source: ScoreKeys(scores: y.baseAddress), sink: Collect(calls: calls))
             }
             #expect(calls.positions == Array(0..<n), "positions in increasing order, each once")
             #expect(calls.indices == RankingKernel.comparisonArgsortDescending(scores))
         }
         let scores = gaussian(1000, seed: 11)
-        var scratch = [Int](repeating: 0, count: 1000)
         var workspace = RankingWorkspace()
         var order = [Int](repeating: -1, count: 1000)
         scores.withUnsafeBufferPointer { y in
             order.withUnsafeMutableBufferPointer { out in
-                scratch.withUnsafeMutableBufferPointer { s in
-                    workspace.run(
-                        n: 1000, source: ScoreKeys(scores: y.baseAddress),
-                        sink: OrderSink(order: out.baseAddress), scratch: s)
-                }
+                workspace.run(n: 1000, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress))
             }
         }
         #expect(order == RankingKernel.comparisonArgsortDescending(scores))
