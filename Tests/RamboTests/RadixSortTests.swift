@@ -295,7 +295,8 @@ struct RadixSortTests {
         var order = [Int](repeating: -1, count: 1000)
         scores.withUnsafeBufferPointer { y in
             order.withUnsafeMutableBufferPointer { out in
-                workspace.run(n: 1000, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress))
+                workspace.run(
+                    n: 1000, source: ScoreKeys(scores: y.baseAddress), sink: OrderSink(order: out.baseAddress))
             }
         }
         #expect(order == RankingKernel.comparisonArgsortDescending(scores))
