@@ -3,8 +3,8 @@
 #   1. `swift build` of the Rambo module in a build folder of its own (the release build's flags stay untouched),
 #      then its symbol graph with `swift symbolgraph-extract` (public symbols);
 #   2. `docc convert` of Sources/Rambo/Rambo.docc with that graph, into OUT (default out/docs).
-# Fails on any docc warning. Parameter validation is off: the house style documents the parameters that need
-# words, not every parameter of every function (docc would ask for all of them once one is documented).
+# Fails (exit 1) on any docc warning, parameter and return documentation checks included: a doc comment that
+# documents one parameter documents them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=${1:-out/docs}
@@ -21,7 +21,6 @@ trap 'rm -rf "$tmp"' EXIT
 "$docc" convert Sources/Rambo/Rambo.docc --additional-symbol-graph-dir "$graphs" \
     --fallback-display-name Rambo --fallback-bundle-identifier org.rambo-swift.Rambo \
     --output-path "$tmp/Rambo.doccarchive" --transform-for-static-hosting --warnings-as-errors \
-    --disable-parameters-and-returns-validation \
     >"$tmp/log.txt" 2>&1 || { cat "$tmp/log.txt" >&2; echo "docs: docc failed" >&2; exit 1; }
 if grep -q "warning:" "$tmp/log.txt"; then cat "$tmp/log.txt" >&2; echo "docs: docc warned" >&2; exit 1; fi
 rm -rf "$dest.partial" && mkdir -p "$(dirname "$dest")"

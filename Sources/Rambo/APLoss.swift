@@ -66,8 +66,14 @@ public struct APLoss: Sendable {
 
     /// The loss of one list and dL/dy.
     ///
-    /// - Parameter upstream: dOuter/dL, the factor autodiff passes down (1 for the plain gradient). The blackbox
-    ///   backward perturbs with λ · upstream · dL/drk, as the code's autograd does, so it is not a mere rescaling.
+    /// - Parameters:
+    ///   - scores: the list's n scores y, any finite values (higher ranks first).
+    ///   - relevance: n flags, `true` for the positives; same length as `scores`.
+    ///   - upstream: dOuter/dL, the factor autodiff passes down (1 for the plain gradient). The blackbox backward
+    ///     perturbs with λ · upstream · dL/drk, as the code's autograd does, so it is not a mere rescaling.
+    /// - Returns: the loss 1 − AP (0 when the list has no positive, `official` NaN) and the blackbox dOuter/dy,
+    ///   n values (all zero when the list has no positive).
+    /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
     /// - Complexity: O(n) radix passes: one sort of the list and one of its positives.
     public func valueAndGradient(
         scores: [Double], relevance: [Bool], upstream: Double = 1
@@ -83,8 +89,11 @@ public struct APLoss: Sendable {
     /// the list's length. The way to train on, or time, long lists.
     ///
     /// - Parameters:
+    ///   - scores: the list's n scores y, any finite values (higher ranks first).
+    ///   - relevance: n flags, `true` for the positives; same length as `scores`.
+    ///   - upstream: dOuter/dL (1 for the plain gradient), as in `valueAndGradient(scores:relevance:upstream:)`.
     ///   - workspace: scratch memory, 24 bytes per item plus 12 per positive; keep one per thread.
-    ///   - gradient: receives dL/dy (resized to `scores.count` if needed).
+    ///   - gradient: receives dOuter/dy, n values (resized to `scores.count` if needed).
     /// - Returns: the loss 1 − AP (0 when the list has no positive, `official` NaN, with a zero gradient).
     /// - Precondition: valid inputs (see `validate(scores:relevance:)`).
     /// - Complexity: O(n): one radix sort of the list, one of its positives, and linear passes.

@@ -85,7 +85,9 @@ extension BlackboxSolver {
 
 /// Checks that λ is finite and strictly positive.
 ///
-/// - Parameter name: how the caller calls λ, used in the error.
+/// - Parameters:
+///   - lambda: the interpolation strength λ to check, in whatever rank units the caller uses.
+///   - name: how the caller calls λ, used in the error.
 /// - Throws: `RamboError.outOfRange` naming it.
 public func validateLambda(_ lambda: Double, name: String = "lambda") throws {
     guard lambda.isFinite, lambda > 0 else {

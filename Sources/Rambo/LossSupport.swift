@@ -13,7 +13,10 @@ public struct LossResult: Sendable, Equatable {
 
 /// Converts 0/1 relevance given as numbers into `Bool`s, rejecting anything else.
 ///
-/// - Parameter name: how the caller calls the matrix, used in errors ("relevance", "targets").
+/// - Parameters:
+///   - relevance: rows of numbers, each exactly 0 or 1 (rows may differ in length).
+///   - name: how the caller calls the matrix, used in errors ("relevance", "targets").
+/// - Returns: the same shape with 1 as `true` and 0 as `false`.
 /// - Throws: `RamboError.notBinary` naming the row and the entry (`relevance[2]`, index 5).
 /// - Complexity: O(total entries).
 public func binaryRelevance(_ relevance: [[Double]], name: String = "relevance") throws -> [[Bool]] {

@@ -50,7 +50,13 @@ public struct MAPLoss: Sendable {
 
     /// The loss and dL/dscores [B][C] with the deterministic margin.
     ///
-    /// - Parameter upstream: dOuter/dL (1 for the plain gradient), passed into the blackbox perturbation.
+    /// - Parameters:
+    ///   - scores: the current batch, [B][C] finite scores (B images × C classes).
+    ///   - targets: [B][C] flags, `true` where image b has class c.
+    ///   - memory: stored batches, [B_k][C] each, oldest first; ranked in each class list, no gradient.
+    ///   - upstream: dOuter/dL (1 for the plain gradient), passed into the blackbox perturbation.
+    /// - Returns: the loss and dOuter/dscores, [B][C] (the current batch only).
+    /// - Precondition: valid inputs (see `validate`).
     /// - Complexity: two argsorts per class list (length B + stored rows) and two on the flat list (B·C).
     public func valueAndGradient(
         scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1

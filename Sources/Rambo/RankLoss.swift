@@ -13,8 +13,13 @@ public protocol RankLoss: Sendable {
 
     /// The loss and dL/dscores (same shape as `scores`; memory gets no gradient).
     ///
-    /// - Parameter upstream: dOuter/dL (1 for the plain gradient); the blackbox perturbation uses
-    ///   λ · upstream · dL/drk, as autograd would.
+    /// - Parameters:
+    ///   - scores: the current batch, [rows][columns] finite scores.
+    ///   - relevance: 0/1 flags of the same shape as `scores` (the targets, for `MAPLoss`).
+    ///   - memory: stored batches of earlier steps, oldest first (empty for `APLoss`); ranked, no gradient.
+    ///   - upstream: dOuter/dL (1 for the plain gradient); the blackbox perturbation uses
+    ///     λ · upstream · dL/drk, as autograd would.
+    /// - Returns: the loss and dOuter/dscores, shaped like `scores`.
     /// - Precondition: valid inputs (see `validate`).
     func valueAndGradient(
         scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch], upstream: Double

@@ -71,7 +71,9 @@ public func rankByCounting(_ scores: [Double]) -> [Int] {
 
 /// Checks that every score is finite, so that ranking is well defined.
 ///
-/// - Parameter name: how the caller calls these scores, used in the error ("scores", "scores[2]", ...).
+/// - Parameters:
+///   - scores: the list to check.
+///   - name: how the caller calls these scores, used in the error ("scores", "scores[2]", ...).
 /// - Throws: `RamboError.nonFinite` naming the first offending index.
 /// - Complexity: O(n).
 public func validateScores(_ scores: [Double], name: String = "scores") throws {

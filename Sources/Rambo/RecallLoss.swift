@@ -92,8 +92,15 @@ public struct RecallLoss: Sendable {
 
     /// The loss and dL/dscores ([Q][n]; memory gets no gradient).
     ///
-    /// - Parameter upstream: dOuter/dL (1 for the plain gradient); the blackbox perturbation uses
-    ///   λ · upstream · dL/drk, as autograd would.
+    /// - Parameters:
+    ///   - scores: Q ranked lists, [Q][n] finite scores (all rows one length in `official`).
+    ///   - relevance: [Q][n] flags, `true` for each row's positives.
+    ///   - memory: stored batches, oldest first: `[Q][m]` extra columns per row (`paper`) or `[Q'][n]` extra
+    ///     rows (`official`); they get no gradient.
+    ///   - upstream: dOuter/dL (1 for the plain gradient); the blackbox perturbation uses
+    ///     λ · upstream · dL/drk, as autograd would.
+    /// - Returns: the loss and dOuter/dscores, [Q][n] (the current rows only).
+    /// - Precondition: valid inputs (see `validate`).
     /// - Complexity: two argsorts per current row.
     public func valueAndGradient(
         scores: [[Double]], relevance: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1
