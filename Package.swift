@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
         .testTarget(
-            name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
+            name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], exclude: ["Fixtures"],
+            swiftSettings: swift6),
     ] + chapterTargets,
     // The default for targets without their own setting: only the chapters (see `chapterTargets`).
     swiftLanguageModes: [.v5]

@@ -64,6 +64,12 @@ public final class Chapter: @unchecked Sendable {
         }
         summary = Summary(chapter: id, title: title)
         summary.quick = options.quick
+        #if DEBUG
+        // `swift run chNN` builds without optimisation, which makes the training chapters many times slower.
+        print(
+            "note: debug build; for the speed the chapter is written for, run: swift run -c release "
+                + ([id] + arguments).joined(separator: " "))
+        #endif
         let banner = "\(id) · \(title)"
         print(banner)
         print(String(repeating: "═", count: banner.count))
