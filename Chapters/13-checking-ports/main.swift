@@ -136,7 +136,8 @@ chapter.say(
     Since dL/d(rk/n) = n·dL/drk, it is the paper's rule with λ_paper = n·λ_code, times λ_code/(λ_code + 1e-8).
     """)
 let n = 16
-let scores = (0..<n).map { _ in (rng.nextGaussian() * 64).rounded() / 64 }
+// Untied scores: the conventions break ties in opposite orders (above), which would differ by whole ranks here.
+let scores = (0..<n).map { _ in rng.nextGaussian() }
 let upstream = (0..<n).map { _ in (rng.nextGaussian() * 16).rounded() / 16 }
 var unitRows = [[String]]()
 var worstUnits = 0.0
@@ -209,7 +210,7 @@ differences.append(("recall rows/cols", abs(quirkPaper - quirkOfficial)))
 var square = [[Double]]()
 var squareRelevance = [[Bool]]()
 for q in 0..<6 {
-    square.append((0..<6).map { _ in (rng.nextGaussian() * 64).rounded() / 64 })
+    square.append((0..<6).map { _ in rng.nextGaussian() })  // untied: the conventions order ties oppositely
     squareRelevance.append((0..<6).map { ($0 + q) % 3 == 0 })
 }
 let squarePaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: square, relevance: squareRelevance)
