@@ -238,6 +238,8 @@ func makeTask(seed: UInt64) -> TaskData {
 struct Scores {
     var recall: [Int: Double]
     var mapAtR: Double
+    /// Recall@1 (NaN if it was not computed).
+    var r1: Double { recall[1, default: .nan] }
 }
 func evaluate(_ embeddings: Matrix, _ labels: [Int]) -> Scores {
     let ranking = try! retrievalRanking(embeddings: embeddings, labels: labels)
@@ -251,19 +253,19 @@ chapter.table(
     ["test embedding", "R@1", "R@8", "MAP@R"],
     [
         [
-            "raw inputs (64-D cosine)", raw1.recall[1, default: .nan].fixed(3), raw1.recall[8, default: .nan].fixed(3),
+            "raw inputs (64-D cosine)", raw1.r1.fixed(3), raw1.recall[8, default: .nan].fixed(3),
             raw1.mapAtR.fixed(3),
         ],
         [
-            "the 8 class coordinates only (a ceiling)", oracle1.recall[1, default: .nan].fixed(3),
+            "the 8 class coordinates only (a ceiling)", oracle1.r1.fixed(3),
             oracle1.recall[8, default: .nan].fixed(3),
             oracle1.mapAtR.fixed(3),
         ],
     ])
 chapter.check(
     "the noise hurts: raw R@1 is well below the 8-coordinate ceiling",
-    raw1.recall[1, default: .nan] < oracle1.recall[1, default: .nan] - 0.2,
-    "\(raw1.recall[1, default: .nan].fixed(3)) vs \(oracle1.recall[1, default: .nan].fixed(3))")
+    raw1.r1 < oracle1.r1 - 0.2,
+    "\(raw1.r1.fixed(3)) vs \(oracle1.r1.fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ: how far the blackbox looks")
@@ -357,7 +359,7 @@ func train(
     let every = max(1, steps / 12)
     if curve {
         run.curveSteps.append(0)
-        run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).recall[1, default: .nan])
+        run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).r1)
     }
     for step in 1...steps {
         let batch = sampler.nextBatch()
@@ -372,7 +374,7 @@ func train(
         run.losses.append(value)
         if curve && step % every == 0 {
             run.curveSteps.append(Double(step))
-            run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).recall[1, default: .nan])
+            run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).r1)
         }
     }
     run.embedding = trainer.embed(task.testX)
@@ -413,7 +415,7 @@ for method in allMethods {
 }
 chapter.say("Test classes, \(seeds > 1 ? "mean ± sd over \(seeds) runs" : "one run"):")
 chapter.table(["method", "R@1", "R@2", "R@4", "R@8", "MAP@R"], tableRows)
-func r1(_ method: String) -> [Double] { results[method, default: []].map { $0.recall[1, default: .nan] } }
+func r1(_ method: String) -> [Double] { results[method, default: []].map { $0.r1 } }
 func mapR(_ method: String) -> [Double] { results[method, default: []].map(\.mapAtR) }
 func everyRun(_ a: [Double], _ b: [Double], by delta: Double = 0) -> Bool { zip(a, b).allSatisfy { $0 > $1 + delta } }
 for method in ["rambo-recall", "rambo-recall-loglog"] {
@@ -465,8 +467,8 @@ let curvePanel = Panel(
                 pointType: MethodPalette.style(methods[m]).pointType)
         }
     } + [
-        .constant(raw1.recall[1, default: .nan], title: "raw inputs", color: MethodPalette.color("raw-pixels")),
-        .constant(oracle1.recall[1, default: .nan], title: "8 class coordinates", color: "black"),
+        .constant(raw1.r1, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
+        .constant(oracle1.r1, title: "8 class coordinates", color: "black"),
     ])
 chapter.plot(Figure(name: "learning-curves", width: 1200, height: 480, columns: 2, panels: [lossPanel, curvePanel]))
 
@@ -510,11 +512,11 @@ chapter.plot(
         width: 1500, height: 540, columns: 3,
         panels: [
             pcaPanel(
-                L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.recall[1, default: .nan].fixed(2)))")
+                L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.r1.fixed(2)))")
         ]
             + [("triplet", "triplet"), ("rambo-recall", "RaMBO recall")].compactMap { method, title in
                 firstRuns[method].map { run in
-                    pcaPanel(run.embedding, title: "\(title) (R@1 \(run.final.recall[1, default: .nan].fixed(2)))")
+                    pcaPanel(run.embedding, title: "\(title) (R@1 \(run.final.r1.fixed(2)))")
                 }
             }))
 
@@ -532,35 +534,37 @@ chapter.say(
     """)
 var memoryRows = [[String]]()
 var memoryR1 = [MemoryGradient: [Int: Double]]()
+/// R@1 of the run with `mode` and memory `tau` (NaN if it was not run).
+func memoryR1At(_ mode: MemoryGradient, _ tau: Int) -> Double { memoryR1[mode]?[tau] ?? .nan }
 for tau in taus {
     for mode in [MemoryGradient.query, .detached] where !(tau == 0 && mode == .detached) {
         let value: Double
         if tau == memory && mode == .query {
-            value = firstRuns["rambo-recall"]?.final.recall[1] ?? .nan
+            value = firstRuns["rambo-recall"]?.final.r1 ?? .nan
         } else {
             value =
                 train(
                     method: "rambo-recall", task: task1, seed: chapter.seed, memorySize: tau, memoryGradient: mode,
                     curve: false
-                ).final.recall[1, default: .nan]
+                ).final.r1
         }
         memoryR1[mode, default: [:]][tau] = value
     }
     memoryR1[.detached, default: [:]][0] = memoryR1[.query]?[0]  // τ = 0: no memory, the two agree
     memoryRows.append([
-        "\(tau)", (memoryR1[.query]?[tau] ?? .nan).fixed(3), (memoryR1[.detached]?[tau] ?? .nan).fixed(3),
+        "\(tau)", memoryR1At(.query, tau).fixed(3), memoryR1At(.detached, tau).fixed(3),
     ])
 }
 chapter.table(["τ", "R@1, query gradient", "R@1, detached"], memoryRows)
 let tauMax = taus.last!
 chapter.check(
     "detached memory hurts as τ grows (τ = \(tauMax) below τ = 0 by > 0.05)",
-    (memoryR1[.detached]?[tauMax] ?? .nan) < (memoryR1[.query]?[0] ?? .nan) - 0.05,
-    "\((memoryR1[.query]?[0] ?? .nan).fixed(3)) → \((memoryR1[.detached]?[tauMax] ?? .nan).fixed(3))")
+    memoryR1At(.detached, tauMax) < memoryR1At(.query, 0) - 0.05,
+    "\(memoryR1At(.query, 0).fixed(3)) → \(memoryR1At(.detached, tauMax).fixed(3))")
 chapter.check(
     "with the query gradient, τ = \(tauMax) is no worse than τ = 0 (within 0.02)",
-    (memoryR1[.query]?[tauMax] ?? .nan) >= (memoryR1[.query]?[0] ?? .nan) - 0.02,
-    "\((memoryR1[.query]?[0] ?? .nan).fixed(3)) → \((memoryR1[.query]?[tauMax] ?? .nan).fixed(3))")
+    memoryR1At(.query, tauMax) >= memoryR1At(.query, 0) - 0.02,
+    "\(memoryR1At(.query, 0).fixed(3)) → \(memoryR1At(.query, tauMax).fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("How much does λ matter?")
@@ -571,7 +575,7 @@ var sweepR1 = [Double]()
 for l in sweep {
     let value =
         l == lambda
-        ? (firstRuns["rambo-recall"]?.final.recall[1] ?? .nan)
+        ? (firstRuns["rambo-recall"]?.final.r1 ?? .nan)
         : train(method: "rambo-recall", task: task1, seed: chapter.seed, lambda: l, curve: false).final.recall[
             1, default: .nan]
     sweepR1.append(value)

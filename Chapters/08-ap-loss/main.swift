@@ -225,25 +225,20 @@ func evaluate(_ scores: Matrix, _ targets: [[Bool]]) -> Result {
 func train(method: Method, task: Task, seed: UInt64, lambda: Double = lambda, epochs: Int = epochs) -> Result {
     let trainer = ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: seed &+ 3)
     var sampler = MinibatchSampler(count: task.trainX.rows, batchSize: batchSize, dropLast: true, seed: seed &+ 5)
-    var bce = BCEScoreLoss()
-    var ap = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta), memorySize: memory)
-    var ap0 = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: 0), memorySize: memory)
-    var both = CombinedScoreLoss(
-        BCEScoreLoss(),
-        MAPScoreLoss(
-            loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta),
-            memorySize: memory), weight: 0.5)
-    for _ in 0..<epochs {
-        for batch in sampler.epoch() {
-            let x = task.trainX.rows(batch)
-            let t = batch.map { task.trainT[$0] }
-            switch method {
-            case .bce: trainer.step(inputs: x, targets: t, loss: &bce)
-            case .ramboAP: trainer.step(inputs: x, targets: t, loss: &ap)
-            case .ramboAPBeta0: trainer.step(inputs: x, targets: t, loss: &ap0)
-            case .bceAndRamboAP: trainer.step(inputs: x, targets: t, loss: &both)
-            }
-        }
+    // Every epoch deals trainCount / batchSize full batches (the partial last one is dropped).
+    let steps = epochs * (task.trainX.rows / batchSize)
+    func fit<L: ScoreLoss>(_ loss: L) {
+        var loss = loss
+        trainer.fit(inputs: task.trainX, targets: task.trainT, loss: &loss, sampler: &sampler, steps: steps)
+    }
+    func ap(interclass: Double) -> MAPScoreLoss {
+        MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: interclass), memorySize: memory)
+    }
+    switch method {
+    case .bce: fit(BCEScoreLoss())
+    case .ramboAP: fit(ap(interclass: beta))
+    case .ramboAPBeta0: fit(ap(interclass: 0))
+    case .bceAndRamboAP: fit(CombinedScoreLoss(BCEScoreLoss(), ap(interclass: beta), weight: 0.5))
     }
     return evaluate(trainer.scores(task.testX), task.testT)
 }
