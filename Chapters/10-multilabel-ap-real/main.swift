@@ -472,11 +472,8 @@ for model in models {
 }
 chapter.table(["model"] + (search == "on" ? weightGrid : [weightFlag]).map { "w = \($0)" }, weightRows)
 func weightOf(_ m: Method) -> Double { if case .blend(_, let w) = m { return w } else { return .nan } }
-chapter.say(
-    "chosen: "
-        + models.map { "\($0.name) w = \(blendSelection[$0.name].map { weightOf($0.method) } ?? .nan)" }.joined(
-            separator: ", ")
-        + "   (\(lap()))")
+let chosenWeights = models.map { "\($0.name) w = \(blendSelection[$0.name].map { weightOf($0.method) } ?? .nan)" }
+chapter.say("chosen: " + chosenWeights.joined(separator: ", ") + "   (\(lap()))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Test mAP: refit on all 1500 training rows, \(seeds) restart\(seeds == 1 ? "" : "s")")
