@@ -97,7 +97,9 @@ let circleLabels = [0, 0, 0, 1, 1, 1]
 let small = try! RetrievalRanking(embeddings: circle, labels: circleLabels)
 let smallRecall = small.recallAtK([1, 2])!
 chapter.say("angles = \(angles), labels = \(circleLabels.listed)")
-chapter.say("R@1 = \(smallRecall[1]!.fixed(4)), R@2 = \(smallRecall[2]!.fixed(4)), MAP@R = \(small.mapAtR()!.fixed(4))")
+chapter.say(
+    "R@1 = \(smallRecall[1, default: .nan].fixed(4)), R@2 = \(smallRecall[2, default: .nan].fixed(4)), MAP@R = \(small.mapAtR()!.fixed(4))"
+)
 // Hand count: nearest neighbours — 0:1, 1:0|2 (0.3 each; tie → smaller index 0), 2:1, 3:4, 4:3, 5:2 (0.9 away).
 // R@1 misses only query 5 → 5/6. Top 2 of 5 is [2, 1] (0.9, 1.2 away), both class A → R@2 = 5/6.
 // MAP@R: class A queries: R = 2, top-2 all A → 1 each. Query 3: R = 2, top-2 = [4, 5]? distances 0.3, 1.5 → [4, 5]
@@ -117,12 +119,15 @@ let clusters = try! RetrievalRanking(embeddings: points, labels: pointLabels)
 let recall = clusters.recallAtK([1, 2, 4, 8])!
 let mapR = clusters.mapAtR()!
 chapter.table(
-    ["metric", "value"], [1, 2, 4, 8].map { ["R@\($0)", recall[$0]!.fixed(4)] } + [["MAP@R", mapR.fixed(4)]])
-for k in [1, 2, 4, 8] { chapter.metric("clusters-2d", "raw", "R@\(k)", recall[k]!) }
+    ["metric", "value"],
+    [1, 2, 4, 8].map { ["R@\($0)", recall[$0, default: .nan].fixed(4)] } + [["MAP@R", mapR.fixed(4)]])
+for k in [1, 2, 4, 8] { chapter.metric("clusters-2d", "raw", "R@\(k)", recall[k, default: .nan]) }
 chapter.metric("clusters-2d", "raw", "MAP@R", mapR)
 chapter.check(
-    "Recall@K is non-decreasing in K", recall[1]! <= recall[2]! && recall[2]! <= recall[4]! && recall[4]! <= recall[8]!)
-chapter.check("MAP@R ≤ R@1 here (it asks for all R relevant items, not one)", mapR <= recall[1]!)
+    "Recall@K is non-decreasing in K",
+    recall[1, default: .nan] <= recall[2, default: .nan] && recall[2, default: .nan] <= recall[4, default: .nan]
+        && recall[4, default: .nan] <= recall[8, default: .nan])
+chapter.check("MAP@R ≤ R@1 here (it asks for all R relevant items, not one)", mapR <= recall[1, default: .nan])
 // Cosine similarity sees only directions: the right panel draws each point's direction θ = atan2(y, x), which is
 // all the retrieval metrics above use; the left panel shows the plane with the unit circle for reference.
 let clusterRadius = (points.map { ($0[0] * $0[0] + $0[1] * $0[1]).squareRoot() }.max()! * 1.1).rounded(.up)
@@ -130,7 +135,8 @@ let circleAngles = stride(from: 0.0, through: 2 * Double.pi + 1e-9, by: Double.p
 let angleDegrees = points.map { atan2($0[1], $0[0]) * 180 / Double.pi }
 chapter.plot(
     Figure(
-        name: "clusters", title: "3 classes in the plane: R@1 \(recall[1]!.fixed(3)), MAP@R \(mapR.fixed(3))",
+        name: "clusters",
+        title: "3 classes in the plane: R@1 \(recall[1, default: .nan].fixed(3)), MAP@R \(mapR.fixed(3))",
         width: 1100, height: 500, columns: 2,
         panels: [
             Panel(

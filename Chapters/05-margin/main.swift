@@ -87,7 +87,7 @@ for c in scales {
     let reference = APLoss(lambda: lambda / c).valueAndGradient(scores: y, relevance: relevant).gradient.map { $0 / c }
     identityHolds = identityHolds && g == reference
     nonzeroAt[c] = g.filter { $0 != 0 }.count
-    gradientRows.append([scaleName(c), "\(nonzeroAt[c]!)", g.map(abs).reduce(0, +).sci, dot(g, scaled).sci])
+    gradientRows.append([scaleName(c), "\(nonzeroAt[c, default: 0])", g.map(abs).reduce(0, +).sci, dot(g, scaled).sci])
 }
 chapter.table(["c", "entries ≠ 0", "‖∇‖₁", "⟨∇, c·y⟩"], gradientRows)
 chapter.check("∇L(c·y; λ) = (1/c)·∇L(y; λ/c) exactly, for every c", identityHolds)
@@ -96,7 +96,8 @@ chapter.check(
     nonzeroAt[scales.last!] == 0)
 chapter.check(
     "at c = 1/1024 more entries move than at c = 1",
-    nonzeroAt[scales.first!]! > nonzeroAt[1]!, "\(nonzeroAt[scales.first!]!) vs \(nonzeroAt[1]!)")
+    nonzeroAt[scales.first!, default: 0] > nonzeroAt[1, default: 0],
+    "\(nonzeroAt[scales.first!, default: 0]) vs \(nonzeroAt[1, default: 0])")
 
 chapter.say(
     """

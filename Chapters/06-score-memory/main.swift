@@ -326,24 +326,24 @@ func final(_ r: [Run]) -> [Double] { r.map(\.final) }
 chapter.table(
     ["setting"] + seeds.map { "seed \($0)" } + ["mean"],
     taus.map { tau in
-        ["τ = \(tau), batch \(batchSize)"] + final(byTau[tau]!).map { $0.fixed(4) } + [
-            mean(final(byTau[tau]!)).fixed(4)
+        ["τ = \(tau), batch \(batchSize)"] + final(byTau[tau, default: []]).map { $0.fixed(4) } + [
+            mean(final(byTau[tau, default: []])).fixed(4)
         ]
     }
         + [["τ = 0, batch \(8 * batchSize)"] + final(bigBatch).map { $0.fixed(4) } + [mean(final(bigBatch)).fixed(4)]])
-let gain = mean(final(byTau[7]!)) - mean(final(byTau[0]!))
-let gains = zip(final(byTau[7]!), final(byTau[0]!)).map { $0 - $1 }
+let gain = mean(final(byTau[7, default: []])) - mean(final(byTau[0, default: []]))
+let gains = zip(final(byTau[7, default: []]), final(byTau[0, default: []])).map { $0 - $1 }
 chapter.check(
     "τ = 7 beats τ = 0 in held-out mAP, on average over the runs", gain > 0,
     "+\(gain.fixed(4)); per run \(gains.fixed(4))")
 chapter.check(
     "the memory of every run ends holding exactly τ batches",
-    taus.allSatisfy { tau in byTau[tau]!.allSatisfy { $0.memoryCount == tau } })
-for tau in taus { chapter.metric("toy-multilabel", "rambo-map-tau\(tau)", "mAP", mean(final(byTau[tau]!))) }
+    taus.allSatisfy { tau in byTau[tau, default: []].allSatisfy { $0.memoryCount == tau } })
+for tau in taus { chapter.metric("toy-multilabel", "rambo-map-tau\(tau)", "mAP", mean(final(byTau[tau, default: []]))) }
 chapter.metric("toy-multilabel", "rambo-map-tau0-batch\(8 * batchSize)", "mAP", mean(final(bigBatch)))
 
 // Which labels gain: per-label AP, mean over runs.
-let perLabel = taus.map { tau in (0..<classes).map { c in mean(byTau[tau]!.map { $0.finalPerLabel[c] }) } }
+let perLabel = taus.map { tau in (0..<classes).map { c in mean(byTau[tau, default: []].map { $0.finalPerLabel[c] }) } }
 chapter.say(
     "\nHeld-out AP per label (mean over runs; the rare labels are measured on 20–40 held-out positives, so noisily):")
 chapter.table(
@@ -361,13 +361,13 @@ var counted = 0
 while counted < steps {
     for b in streamSampler.epoch() where counted < steps {
         recent.append(b.contains { tasks[0].trainTargets[$0][0] })
-        if recent.last! { listsWithPositive[0]! += 1 }
-        if recent.suffix(8).contains(true) { listsWithPositive[7]! += 1 }
+        if recent.last! { listsWithPositive[0, default: 0] += 1 }
+        if recent.suffix(8).contains(true) { listsWithPositive[7, default: 0] += 1 }
         counted += 1
     }
 }
-let share0 = Double(listsWithPositive[0]!) / Double(steps)
-let share7 = Double(listsWithPositive[7]!) / Double(steps)
+let share0 = Double(listsWithPositive[0, default: 0]) / Double(steps)
+let share7 = Double(listsWithPositive[7, default: 0]) / Double(steps)
 chapter.say(
     """
     The rarest label (\(Int(100 * prevalences[0])) %) has a positive in its ranked list in \((100 * share0).fixed(1)) % of the steps with τ = 0, and in \((100 * share7).fixed(1)) % with
@@ -397,13 +397,15 @@ chapter.say(
     """)
 chapter.table(
     ["λ"] + sweepLambdas.map { "\(Int($0))" },
-    [["τ = 0"] + sweep[0]!.map { $0.fixed(4) }, ["τ = 7"] + sweep[7]!.map { $0.fixed(4) }])
+    [["τ = 0"] + sweep[0, default: []].map { $0.fixed(4) }, ["τ = 7"] + sweep[7, default: []].map { $0.fixed(4) }])
 chapter.check(
-    "at λ = 4 the memory hurts", sweep[7]![0] < sweep[0]![0],
-    "\(sweep[0]![0].fixed(4)) without, \(sweep[7]![0].fixed(4)) with τ = 7")
+    "at λ = 4 the memory hurts", (sweep[7]?.first ?? .nan) < (sweep[0]?.first ?? .nan),
+    "\((sweep[0]?.first ?? .nan).fixed(4)) without, \((sweep[7]?.first ?? .nan).fixed(4)) with τ = 7")
 chapter.check(
     "at λ = 256 and 1024 the memory helps",
-    sweepLambdas.indices.filter { sweepLambdas[$0] >= 256 }.allSatisfy { sweep[7]![$0] > sweep[0]![$0] })
+    sweepLambdas.indices.filter { sweepLambdas[$0] >= 256 }.allSatisfy {
+        sweep[7, default: []][$0] > sweep[0, default: []][$0]
+    })
 chapter.say(
     """
     The official code measures λ on ranks normalised by the list length (λ_paper = λ_code·n), which grows λ with
@@ -420,7 +422,9 @@ chapter.plot(
                 title: "Held-out mAP while training (mean of \(runs) runs, batch \(batchSize))", xLabel: "step",
                 yLabel: "mAP",
                 series: taus.enumerated().map { k, tau in
-                    .lines(x: byTau[tau]![0].steps, y: meanCurve(byTau[tau]!), title: "τ = \(tau)", color: colours[k])
+                    .lines(
+                        x: byTau[tau]?.first?.steps ?? [], y: meanCurve(byTau[tau, default: []]), title: "τ = \(tau)",
+                        color: colours[k])
                 } + [
                     .lines(
                         x: bigBatch[0].steps, y: meanCurve(bigBatch), title: "τ = 0, batch \(8 * batchSize)",
@@ -437,8 +441,8 @@ chapter.plot(
                 logX: true,
                 xRange: 2...2048,
                 series: [
-                    .linesPoints(x: sweepLambdas, y: sweep[0]!, title: "τ = 0", color: colours[0]),
-                    .linesPoints(x: sweepLambdas, y: sweep[7]!, title: "τ = 7", color: colours[3]),
+                    .linesPoints(x: sweepLambdas, y: sweep[0, default: []], title: "τ = 0", color: colours[0]),
+                    .linesPoints(x: sweepLambdas, y: sweep[7, default: []], title: "τ = 7", color: colours[3]),
                 ]),
         ]), key: true)
 

@@ -180,8 +180,8 @@ for i in scores.indices {
         ? [RecallWeighting.log, .loglog].map { ($0.derivative(Double(ahead[p])) / positivesCount).fixed(3) }
         : ["0", "0"]
     if relevant[i] { p += 1 }
-    let gl = gradients[.log]![i]
-    let gll = gradients[.loglog]![i]
+    let gl = gradients[.log, default: []][i]
+    let gll = gradients[.loglog, default: []][i]
     signsOK = signsOK && (relevant[i] ? gl <= 0 && gll <= 0 : gl >= 0 && gll >= 0)
     gradientRows.append([
         "\(i + 1)", relevant[i] ? "+" : "−", scores[i].fixed(1), up[0], signed(gl), up[1], signed(gll),
@@ -191,7 +191,7 @@ chapter.table(["rank", "rel", "y", "dL/drk log", "dL/dy log", "dL/drk loglog", "
 chapter.check("positives are pushed up, negatives down (dL/dy ≤ 0 on positives, ≥ 0 on negatives)", signsOK)
 chapter.check(
     "the gradient sums to zero (the perturbed ranking is a permutation)",
-    [RecallWeighting.log, .loglog].allSatisfy { abs(gradients[$0]!.reduce(0, +)) < 1e-12 })
+    [RecallWeighting.log, .loglog].allSatisfy { abs(gradients[$0, default: []].reduce(0, +)) < 1e-12 })
 chapter.say(
     """
     The top positive (r = 0) gets the largest pull on its rank, but it has no negative ahead to jump over, so
@@ -199,7 +199,7 @@ chapter.say(
     """)
 chapter.check(
     "the top positive (r = 0) gets dL/dy = 0 under both weightings",
-    gradients[.log]![0] == 0 && gradients[.loglog]![0] == 0)
+    gradients[.log]?.first == 0 && gradients[.loglog]?.first == 0)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A toy retrieval task with held-out classes")
@@ -238,6 +238,8 @@ func makeTask(seed: UInt64) -> TaskData {
 struct Scores {
     var recall: [Int: Double]
     var mapAtR: Double
+    /// Recall@1 (NaN if it was not computed).
+    var r1: Double { recall[1, default: .nan] }
 }
 func evaluate(_ embeddings: Matrix, _ labels: [Int]) -> Scores {
     let ranking = try! retrievalRanking(embeddings: embeddings, labels: labels)
@@ -250,15 +252,20 @@ let oracle1 = evaluate(task1.testSignal, task1.testY)
 chapter.table(
     ["test embedding", "R@1", "R@8", "MAP@R"],
     [
-        ["raw inputs (64-D cosine)", raw1.recall[1]!.fixed(3), raw1.recall[8]!.fixed(3), raw1.mapAtR.fixed(3)],
         [
-            "the 8 class coordinates only (a ceiling)", oracle1.recall[1]!.fixed(3), oracle1.recall[8]!.fixed(3),
+            "raw inputs (64-D cosine)", raw1.r1.fixed(3), raw1.recall[8, default: .nan].fixed(3),
+            raw1.mapAtR.fixed(3),
+        ],
+        [
+            "the 8 class coordinates only (a ceiling)", oracle1.r1.fixed(3),
+            oracle1.recall[8, default: .nan].fixed(3),
             oracle1.mapAtR.fixed(3),
         ],
     ])
 chapter.check(
-    "the noise hurts: raw R@1 is well below the 8-coordinate ceiling", raw1.recall[1]! < oracle1.recall[1]! - 0.2,
-    "\(raw1.recall[1]!.fixed(3)) vs \(oracle1.recall[1]!.fixed(3))")
+    "the noise hurts: raw R@1 is well below the 8-coordinate ceiling",
+    raw1.r1 < oracle1.r1 - 0.2,
+    "\(raw1.r1.fixed(3)) vs \(oracle1.r1.fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ: how far the blackbox looks")
@@ -352,7 +359,7 @@ func train(
     let every = max(1, steps / 12)
     if curve {
         run.curveSteps.append(0)
-        run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).recall[1]!)
+        run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).r1)
     }
     for step in 1...steps {
         let batch = sampler.nextBatch()
@@ -367,7 +374,7 @@ func train(
         run.losses.append(value)
         if curve && step % every == 0 {
             run.curveSteps.append(Double(step))
-            run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).recall[1]!)
+            run.curveR1.append(evaluate(trainer.embed(task.testX), task.testY).r1)
         }
     }
     run.embedding = trainer.embed(task.testX)
@@ -394,10 +401,10 @@ func cell(_ v: [Double]) -> String {
 let allMethods = ["raw"] + methods
 var tableRows = [[String]]()
 for method in allMethods {
-    let runs = results[method]!
+    let runs = results[method, default: []]
     var row = [method]
     for k in [1, 2, 4, 8] {
-        let v = runs.map { $0.recall[k]! }
+        let v = runs.map { $0.recall[k, default: .nan] }
         row.append(cell(v))
         chapter.metric("toy-clusters", method, "R@\(k)", mean(v))
     }
@@ -408,8 +415,8 @@ for method in allMethods {
 }
 chapter.say("Test classes, \(seeds > 1 ? "mean ± sd over \(seeds) runs" : "one run"):")
 chapter.table(["method", "R@1", "R@2", "R@4", "R@8", "MAP@R"], tableRows)
-func r1(_ method: String) -> [Double] { results[method]!.map { $0.recall[1]! } }
-func mapR(_ method: String) -> [Double] { results[method]!.map(\.mapAtR) }
+func r1(_ method: String) -> [Double] { results[method, default: []].map { $0.r1 } }
+func mapR(_ method: String) -> [Double] { results[method, default: []].map(\.mapAtR) }
 func everyRun(_ a: [Double], _ b: [Double], by delta: Double = 0) -> Bool { zip(a, b).allSatisfy { $0 > $1 + delta } }
 for method in ["rambo-recall", "rambo-recall-loglog"] {
     chapter.check(
@@ -444,21 +451,24 @@ func smoothed(_ v: [Double], window: Int) -> [Double] {
 }
 let lossPanel = Panel(
     title: "training loss (moving average, ÷ its first value)", xLabel: "step", yLabel: "relative loss",
-    series: methods.indices.map { m in
-        let l = smoothed(firstRuns[methods[m]]!.losses, window: 25)
+    series: methods.indices.compactMap { m in
+        guard let run = firstRuns[methods[m]] else { return nil }
+        let l = smoothed(run.losses, window: 25)
         return .lines(
             x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], color: colours[m])
     })
 let curvePanel = Panel(
     title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1.05,
-    series: methods.indices.map { m in
-        .linesPoints(
-            x: firstRuns[methods[m]]!.curveSteps, y: firstRuns[methods[m]]!.curveR1, title: titles[m],
-            color: colours[m],
-            pointType: MethodPalette.style(methods[m]).pointType)
+    series: methods.indices.compactMap { m in
+        firstRuns[methods[m]].map { run in
+            .linesPoints(
+                x: run.curveSteps, y: run.curveR1, title: titles[m],
+                color: colours[m],
+                pointType: MethodPalette.style(methods[m]).pointType)
+        }
     } + [
-        .constant(raw1.recall[1]!, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
-        .constant(oracle1.recall[1]!, title: "8 class coordinates", color: "black"),
+        .constant(raw1.r1, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
+        .constant(oracle1.r1, title: "8 class coordinates", color: "black"),
     ])
 chapter.plot(Figure(name: "learning-curves", width: 1200, height: 480, columns: 2, panels: [lossPanel, curvePanel]))
 
@@ -471,7 +481,8 @@ let slotWidth = 1 / Double(slots)
 let barSeries: [Series] = allMethods.indices.map { m in
     let x = ks.indices.map { g in Double(g) + (Double(m) - Double(allMethods.count - 1) / 2) * slotWidth }
     return .bars(
-        x: x, seeds: ks.map { k in results[allMethods[m]]!.map { $0.recall[k]! } }, title: barTitles[m],
+        x: x, seeds: ks.map { k in results[allMethods[m], default: []].map { $0.recall[k, default: .nan] } },
+        title: barTitles[m],
         color: barColours[m], opacity: 0.85)
 }
 chapter.plot(
@@ -500,14 +511,14 @@ chapter.plot(
         name: "test-embeddings", title: "8 held-out classes, first two principal components",
         width: 1500, height: 540, columns: 3,
         panels: [
-            pcaPanel(L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.recall[1]!.fixed(2)))"),
             pcaPanel(
-                firstRuns["triplet"]!.embedding,
-                title: "triplet (R@1 \(firstRuns["triplet"]!.final.recall[1]!.fixed(2)))"),
-            pcaPanel(
-                firstRuns["rambo-recall"]!.embedding,
-                title: "RaMBO recall (R@1 \(firstRuns["rambo-recall"]!.final.recall[1]!.fixed(2)))"),
-        ]))
+                L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.r1.fixed(2)))")
+        ]
+            + [("triplet", "triplet"), ("rambo-recall", "RaMBO recall")].compactMap { method, title in
+                firstRuns[method].map { run in
+                    pcaPanel(run.embedding, title: "\(title) (R@1 \(run.final.r1.fixed(2)))")
+                }
+            }))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Score memory in retrieval: where its gradient goes")
@@ -523,32 +534,37 @@ chapter.say(
     """)
 var memoryRows = [[String]]()
 var memoryR1 = [MemoryGradient: [Int: Double]]()
+/// R@1 of the run with `mode` and memory `tau` (NaN if it was not run).
+func memoryR1At(_ mode: MemoryGradient, _ tau: Int) -> Double { memoryR1[mode]?[tau] ?? .nan }
 for tau in taus {
     for mode in [MemoryGradient.query, .detached] where !(tau == 0 && mode == .detached) {
         let value: Double
         if tau == memory && mode == .query {
-            value = firstRuns["rambo-recall"]!.final.recall[1]!
+            value = firstRuns["rambo-recall"]?.final.r1 ?? .nan
         } else {
-            value = train(
-                method: "rambo-recall", task: task1, seed: chapter.seed, memorySize: tau, memoryGradient: mode,
-                curve: false
-            ).final.recall[1]!
+            value =
+                train(
+                    method: "rambo-recall", task: task1, seed: chapter.seed, memorySize: tau, memoryGradient: mode,
+                    curve: false
+                ).final.r1
         }
         memoryR1[mode, default: [:]][tau] = value
     }
-    memoryR1[.detached, default: [:]][0] = memoryR1[.query]![0]  // τ = 0: no memory, the two agree
-    memoryRows.append(["\(tau)", memoryR1[.query]![tau]!.fixed(3), memoryR1[.detached]![tau]!.fixed(3)])
+    memoryR1[.detached, default: [:]][0] = memoryR1[.query]?[0]  // τ = 0: no memory, the two agree
+    memoryRows.append([
+        "\(tau)", memoryR1At(.query, tau).fixed(3), memoryR1At(.detached, tau).fixed(3),
+    ])
 }
 chapter.table(["τ", "R@1, query gradient", "R@1, detached"], memoryRows)
 let tauMax = taus.last!
 chapter.check(
     "detached memory hurts as τ grows (τ = \(tauMax) below τ = 0 by > 0.05)",
-    memoryR1[.detached]![tauMax]! < memoryR1[.query]![0]! - 0.05,
-    "\(memoryR1[.query]![0]!.fixed(3)) → \(memoryR1[.detached]![tauMax]!.fixed(3))")
+    memoryR1At(.detached, tauMax) < memoryR1At(.query, 0) - 0.05,
+    "\(memoryR1At(.query, 0).fixed(3)) → \(memoryR1At(.detached, tauMax).fixed(3))")
 chapter.check(
     "with the query gradient, τ = \(tauMax) is no worse than τ = 0 (within 0.02)",
-    memoryR1[.query]![tauMax]! >= memoryR1[.query]![0]! - 0.02,
-    "\(memoryR1[.query]![0]!.fixed(3)) → \(memoryR1[.query]![tauMax]!.fixed(3))")
+    memoryR1At(.query, tauMax) >= memoryR1At(.query, 0) - 0.02,
+    "\(memoryR1At(.query, 0).fixed(3)) → \(memoryR1At(.query, tauMax).fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("How much does λ matter?")
@@ -559,8 +575,9 @@ var sweepR1 = [Double]()
 for l in sweep {
     let value =
         l == lambda
-        ? firstRuns["rambo-recall"]!.final.recall[1]!
-        : train(method: "rambo-recall", task: task1, seed: chapter.seed, lambda: l, curve: false).final.recall[1]!
+        ? (firstRuns["rambo-recall"]?.final.r1 ?? .nan)
+        : train(method: "rambo-recall", task: task1, seed: chapter.seed, lambda: l, curve: false).final.recall[
+            1, default: .nan]
     sweepR1.append(value)
     sweepRows.append([l.fixed(1), value.fixed(3)])
 }

@@ -127,10 +127,12 @@ chapter.check(
         isClose(MAPLoss(lambda: 1, interclass: $0).forward(scores: batchScores, targets: batchTargets), $0 * 0.25)
     })
 chapter.check(
-    "β = 0: zero gradient (every class is already perfectly ranked)", betaGradients[0]!.joined().allSatisfy { $0 == 0 })
+    "β = 0: zero gradient (every class is already perfectly ranked)",
+    betaGradients[0, default: []].joined().allSatisfy { $0 == 0 })
 chapter.check(
     "β = 1/3: the class-1 positive is pushed up, class-0 negatives above it are pushed down",
-    betaGradients[1.0 / 3]![1][1] < 0 && betaGradients[1.0 / 3]![1][0] > 0 && betaGradients[1.0 / 3]![2][0] > 0)
+    betaGradients[1.0 / 3, default: []][1][1] < 0 && betaGradients[1.0 / 3, default: []][1][0] > 0
+        && betaGradients[1.0 / 3, default: []][2][0] > 0)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A toy imbalanced multi-label task")
@@ -223,25 +225,20 @@ func evaluate(_ scores: Matrix, _ targets: [[Bool]]) -> Result {
 func train(method: Method, task: Task, seed: UInt64, lambda: Double = lambda, epochs: Int = epochs) -> Result {
     let trainer = ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: seed &+ 3)
     var sampler = MinibatchSampler(count: task.trainX.rows, batchSize: batchSize, dropLast: true, seed: seed &+ 5)
-    var bce = BCEScoreLoss()
-    var ap = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta), memorySize: memory)
-    var ap0 = MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: 0), memorySize: memory)
-    var both = CombinedScoreLoss(
-        BCEScoreLoss(),
-        MAPScoreLoss(
-            loss: MAPLoss(lambda: lambda, margin: margin, interclass: beta),
-            memorySize: memory), weight: 0.5)
-    for _ in 0..<epochs {
-        for batch in sampler.epoch() {
-            let x = task.trainX.rows(batch)
-            let t = batch.map { task.trainT[$0] }
-            switch method {
-            case .bce: trainer.step(inputs: x, targets: t, loss: &bce)
-            case .ramboAP: trainer.step(inputs: x, targets: t, loss: &ap)
-            case .ramboAPBeta0: trainer.step(inputs: x, targets: t, loss: &ap0)
-            case .bceAndRamboAP: trainer.step(inputs: x, targets: t, loss: &both)
-            }
-        }
+    // Every epoch deals trainCount / batchSize full batches (the partial last one is dropped).
+    let steps = epochs * (task.trainX.rows / batchSize)
+    func fit<L: ScoreLoss>(_ loss: L) {
+        var loss = loss
+        trainer.fit(inputs: task.trainX, targets: task.trainT, loss: &loss, sampler: &sampler, steps: steps)
+    }
+    func ap(interclass: Double) -> MAPScoreLoss {
+        MAPScoreLoss(loss: MAPLoss(lambda: lambda, margin: margin, interclass: interclass), memorySize: memory)
+    }
+    switch method {
+    case .bce: fit(BCEScoreLoss())
+    case .ramboAP: fit(ap(interclass: beta))
+    case .ramboAPBeta0: fit(ap(interclass: 0))
+    case .bceAndRamboAP: fit(CombinedScoreLoss(BCEScoreLoss(), ap(interclass: beta), weight: 0.5))
     }
     return evaluate(trainer.scores(task.testX), task.testT)
 }
@@ -259,12 +256,13 @@ let untrained = evaluate(
 func cell(_ v: [Double]) -> String {
     seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
 }
-func maps(_ m: Method) -> [Double] { results[m]!.map(\.mAP) }
-func flats(_ m: Method) -> [Double] { results[m]!.map(\.flat) }
+func maps(_ m: Method) -> [Double] { results[m, default: []].map(\.mAP) }
+func flats(_ m: Method) -> [Double] { results[m, default: []].map(\.flat) }
 var rows = [["untrained", untrained.mAP.fixed(3), untrained.flat.fixed(3), untrained.perLabel[0].fixed(3)]]
 for method in methods {
     rows.append([
-        method.rawValue, cell(maps(method)), cell(flats(method)), cell(results[method]!.map { $0.perLabel[0] }),
+        method.rawValue, cell(maps(method)), cell(flats(method)),
+        cell(results[method, default: []].map { $0.perLabel[0] }),
     ])
     chapter.metric("toy-multilabel", method.rawValue, "mAP", mean(maps(method)))
     chapter.metric("toy-multilabel", method.rawValue, "flat-AP", mean(flats(method)))
@@ -328,7 +326,8 @@ chapter.plot(
             logX: true, yRange: 0...1,
             series: methods.indices.map { m in
                 .linesPoints(
-                    x: prevalenceAxis, y: (0..<classes).map { c in mean(results[methods[m]]!.map { $0.perLabel[c] }) },
+                    x: prevalenceAxis,
+                    y: (0..<classes).map { c in mean(results[methods[m], default: []].map { $0.perLabel[c] }) },
                     title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m].rawValue).pointType)
             } + [
                 .lines(
@@ -337,14 +336,14 @@ chapter.plot(
             ])),
     key: true)
 let aboveChance = methods.allSatisfy { m in
-    results[m]!.allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } }
+    results[m, default: []].allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } }
 }
 chapter.check("every label's AP is above chance (its prevalence) for every method and run", aboveChance)
 
 let rare = 0
 func prSeries(_ curve: (Result) -> [(recall: Double, precision: Double)], ap: (Result) -> Double) -> [Series] {
-    methods.indices.map { m in
-        let r = results[methods[m]]![0]
+    methods.indices.compactMap { m in
+        guard let r = results[methods[m]]?.first else { return nil }
         let points = curve(r)
         return .lines(
             x: points.map(\.recall), y: points.map(\.precision),
@@ -384,17 +383,18 @@ chapter.say(
 func trainBeta(_ b: Double, lambda l: Double, task: Task, seed: UInt64) -> Result {
     train(method: b == 0 ? .ramboAPBeta0 : .ramboAP, task: task, seed: seed, lambda: l)
 }
+let bceFirstMAP = results[.bce]?.first?.mAP ?? .nan  // seed 1
 var sweepMaps = [Double: [Double]]()
 for b in [0.0, beta] {
     sweepMaps[b] = sweep.map { l -> Double in
-        if l == lambda { return (b == 0 ? results[.ramboAPBeta0]! : results[.ramboAP]!)[0].mAP }
+        if l == lambda, let first = results[b == 0 ? .ramboAPBeta0 : .ramboAP]?.first { return first.mAP }
         return trainBeta(b, lambda: l, task: task1, seed: chapter.seed).mAP
     }
 }
 chapter.table(
     ["λ", "mAP β = 0", "mAP β = \(beta.fixed(2))"],
     sweep.indices.map { i in
-        [sweep[i].fixed(0), sweepMaps[0]![i].fixed(3), sweepMaps[beta]![i].fixed(3)]
+        [sweep[i].fixed(0), sweepMaps[0, default: []][i].fixed(3), sweepMaps[beta, default: []][i].fixed(3)]
     })
 chapter.plot(
     Figure(
@@ -402,9 +402,10 @@ chapter.plot(
         panel: Panel(
             title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true,
             series: [
-                .linesPoints(x: sweep, y: sweepMaps[0]!, title: "β = 0", color: colours[2]),
-                .linesPoints(x: sweep, y: sweepMaps[beta]!, title: "β = \(beta.fixed(2))", color: colours[1]),
-                .constant(results[.bce]![0].mAP, title: "BCE", color: colours[0]),
+                .linesPoints(x: sweep, y: sweepMaps[0, default: []], title: "β = 0", color: colours[2]),
+                .linesPoints(
+                    x: sweep, y: sweepMaps[beta, default: []], title: "β = \(beta.fixed(2))", color: colours[1]),
+                .constant(bceFirstMAP, title: "BCE", color: colours[0]),
             ])))
 let smallLambda = 10.0
 if beta >= 0.1 {
@@ -414,11 +415,11 @@ if beta >= 0.1 {
         let task = s == 0 ? task1 : makeTask(seed: seed)
         let with =
             s == 0
-            ? sweepMaps[beta]![sweep.firstIndex(of: smallLambda)!]
+            ? sweepMaps[beta, default: []][sweep.firstIndex(of: smallLambda)!]
             : trainBeta(beta, lambda: smallLambda, task: task, seed: seed).mAP
         let without =
             s == 0
-            ? sweepMaps[0]![sweep.firstIndex(of: smallLambda)!]
+            ? sweepMaps[0, default: []][sweep.firstIndex(of: smallLambda)!]
             : trainBeta(0, lambda: smallLambda, task: task, seed: seed).mAP
         smallGap.append(with - without)
     }
@@ -431,8 +432,8 @@ let top = sweep.indices.filter { sweep[$0] >= 256 }
 chapter.check(
     "from λ = 256 up, both β reach within 0.03 of BCE's mAP (run 1)",
     top.allSatisfy {
-        abs(sweepMaps[0]![$0] - results[.bce]![0].mAP) <= 0.03
-            && abs(sweepMaps[beta]![$0] - results[.bce]![0].mAP) <= 0.03
+        abs(sweepMaps[0, default: []][$0] - bceFirstMAP) <= 0.03
+            && abs(sweepMaps[beta, default: []][$0] - bceFirstMAP) <= 0.03
     })
 
 chapter.finish()

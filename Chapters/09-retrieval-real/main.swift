@@ -59,7 +59,9 @@ struct Evaluation {
     let ranking: RetrievalRanking
     let recall: [Int: Double]
     let mapAtR: Double
-    var values: [Double] { ks.map { recall[$0]! } + [mapAtR] }
+    var values: [Double] { ks.map { recall[$0, default: .nan] } + [mapAtR] }
+    /// Recall@1 (NaN if it was not computed).
+    var r1: Double { recall[1, default: .nan] }
     var row: [String] { values.map { $0.fixed(4) } }
 }
 
@@ -114,7 +116,7 @@ func train<L: EmbeddingLoss>(
     func probe(_ step: Int) {
         let e = evaluate(run.trainer.embed(monitor.x), monitor.labels, what: "\(method) at step \(step)")
         run.curveSteps.append(Double(step))
-        run.curveR1.append(e.recall[1]!)
+        run.curveR1.append(e.r1)
         run.curveMAP.append(e.mapAtR)
     }
     let start = Date()
@@ -152,8 +154,8 @@ func checkTraining(
     }
     chapter.check(
         "\(comparisonPrefix)RaMBO beats the untrained network (R@1 and MAP@R)",
-        rambo.recall[1]! > untrained.recall[1]! && rambo.mapAtR > untrained.mapAtR,
-        "R@1 \(untrained.recall[1]!.fixed(3)) → \(rambo.recall[1]!.fixed(3)), "
+        rambo.r1 > untrained.r1 && rambo.mapAtR > untrained.mapAtR,
+        "R@1 \(untrained.r1.fixed(3)) → \(rambo.r1.fixed(3)), "
             + "MAP@R \(untrained.mapAtR.fixed(3)) → \(rambo.mapAtR.fixed(3))")
 }
 
@@ -335,14 +337,15 @@ chapter.say("(one full evaluation of \(testImages.count) queries on raw pixels: 
 record("fashion-mnist", "raw-pixels", rawEval)
 record("fashion-mnist", "untrained", untrainedEval)
 chapter.check(
-    "raw pixels beat the untrained network in R@1", rawEval.recall[1]! > untrainedEval.recall[1]!,
-    "\(rawEval.recall[1]!.fixed(3)) vs \(untrainedEval.recall[1]!.fixed(3))")
+    "raw pixels beat the untrained network in R@1",
+    rawEval.r1 > untrainedEval.r1,
+    "\(rawEval.r1.fixed(3)) vs \(untrainedEval.r1.fixed(3))")
 chapter.check(
     "Recall@K is non-decreasing in K (raw pixels)",
     zip(rawEval.values.prefix(3), rawEval.values.dropFirst().prefix(3)).allSatisfy { $0 <= $1 })
 chapter.check(
-    "MAP@R is far below R@1 on raw pixels", rawEval.mapAtR < rawEval.recall[1]! - 0.2,
-    "MAP@R \(rawEval.mapAtR.fixed(3)) vs R@1 \(rawEval.recall[1]!.fixed(3))")
+    "MAP@R is far below R@1 on raw pixels", rawEval.mapAtR < rawEval.r1 - 0.2,
+    "MAP@R \(rawEval.mapAtR.fixed(3)) vs R@1 \(rawEval.r1.fixed(3))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The recall loss on a batch (paper Eqs. 14–20)")
@@ -477,20 +480,21 @@ checkTraining(
     runContext: "", comparisonPrefix: "")
 if !quick {
     chapter.check(
-        "RaMBO reaches R@1 ≥ 0.85 on the 10k test set", ramboEval.recall[1]! >= 0.85,
-        "R@1 = \(ramboEval.recall[1]!.fixed(4))")
+        "RaMBO reaches R@1 ≥ 0.85 on the 10k test set", ramboEval.r1 >= 0.85,
+        "R@1 = \(ramboEval.r1.fixed(4))")
     chapter.check(
         "RaMBO reaches MAP@R ≥ 0.70 on the 10k test set", ramboEval.mapAtR >= 0.70,
         "MAP@R = \(ramboEval.mapAtR.fixed(4))")
     chapter.check(
         "RaMBO is above raw pixels in R@1 and MAP@R",
-        ramboEval.recall[1]! > rawEval.recall[1]! && ramboEval.mapAtR > rawEval.mapAtR,
-        "R@1 +\((ramboEval.recall[1]! - rawEval.recall[1]!).fixed(3)), "
+        ramboEval.r1 > rawEval.r1 && ramboEval.mapAtR > rawEval.mapAtR,
+        "R@1 +\((ramboEval.r1 - rawEval.r1).fixed(3)), "
             + "MAP@R +\((ramboEval.mapAtR - rawEval.mapAtR).fixed(3))")
     chapter.check(
         "RaMBO is above batch-hard triplet in R@1 and MAP@R",
-        ramboEval.recall[1]! > tripletEval.recall[1]! && ramboEval.mapAtR > tripletEval.mapAtR,
-        "R@1 \(tripletEval.recall[1]!.fixed(3)) vs \(ramboEval.recall[1]!.fixed(3)), "
+        ramboEval.r1 > tripletEval.r1
+            && ramboEval.mapAtR > tripletEval.mapAtR,
+        "R@1 \(tripletEval.r1.fixed(3)) vs \(ramboEval.r1.fixed(3)), "
             + "MAP@R \(tripletEval.mapAtR.fixed(3)) vs \(ramboEval.mapAtR.fixed(3))")
     chapter.check(
         "RaMBO is above contrastive in MAP@R", ramboEval.mapAtR > contrastiveEval.mapAtR,
@@ -527,7 +531,7 @@ for run in [noMemory, noMargin] {
 }
 if !quick {
     let gaps = [noMemoryEval, noMarginEval].flatMap { e in
-        [abs(e.recall[1]! - ramboEval.recall[1]!), abs(e.mapAtR - ramboEval.mapAtR)]
+        [abs(e.r1 - ramboEval.r1), abs(e.mapAtR - ramboEval.mapAtR)]
     }
     chapter.say(
         """
@@ -581,7 +585,8 @@ chapter.plot(
                         color: methodColours[run.method])
                 }),
             curvePanel(
-                "R@1, first \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.recall[1]!, yLabel: "R@1"),
+                "R@1, first \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.r1,
+                yLabel: "R@1"),
             curvePanel(
                 "MAP@R, first \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP@R"),
         ]), key: true)
@@ -772,11 +777,12 @@ if !quick {
     for (name, other) in [("raw pixels", glyphRaw), ("batch-hard triplet", glyphTripletEval)] {
         chapter.check(
             "on unseen characters RaMBO is above \(name) in R@1 and MAP@R",
-            glyphRamboEval.recall[1]! > other.recall[1]! && glyphRamboEval.mapAtR > other.mapAtR,
-            "R@1 \(other.recall[1]!.fixed(3)) vs \(glyphRamboEval.recall[1]!.fixed(3)), "
+            glyphRamboEval.r1 > other.r1
+                && glyphRamboEval.mapAtR > other.mapAtR,
+            "R@1 \(other.r1.fixed(3)) vs \(glyphRamboEval.r1.fixed(3)), "
                 + "MAP@R \(other.mapAtR.fixed(3)) vs \(glyphRamboEval.mapAtR.fixed(3))")
     }
-    let gains = ks.map { glyphRamboEval.recall[$0]! - glyphRaw.recall[$0]! }
+    let gains = ks.map { glyphRamboEval.recall[$0, default: .nan] - glyphRaw.recall[$0, default: .nan] }
     chapter.say(
         """
         The gain over raw pixels is at the top of the list: R@K − raw for K = 1, 2, 4, 8: \

@@ -348,21 +348,25 @@ var bceSelection = [String: Selection]()
 var paperSelection = [String: Selection]()
 var rows = [[String]]()
 for model in models {
-    bceSelection[model.name] = select(model, .bce)
-    paperSelection[model.name] = select(model, .rambo(paperSettings))
-    for (name, s) in [("BCE", bceSelection[model.name]!), ("RaMBO, authors' settings", paperSelection[model.name]!)] {
-        rows.append([model.name, name, untrainedValidation[model.name]!.fixed(4), s.score.fixed(4), "\(s.epoch)"])
+    let b = select(model, .bce)
+    let p = select(model, .rambo(paperSettings))
+    (bceSelection[model.name], paperSelection[model.name]) = (b, p)
+    for (name, s) in [("BCE", b), ("RaMBO, authors' settings", p)] {
+        rows.append([
+            model.name, name, untrainedValidation[model.name, default: .nan].fixed(4), s.score.fixed(4), "\(s.epoch)",
+        ])
     }
 }
 chapter.table(["model", "loss", "untrained", "validation mAP (peak, smoothed)", "epoch"], rows)
 chapter.say("authors' settings: \(paperSettings.text)   (\(lap()))")
 for model in models {
-    let b = bceSelection[model.name]!
-    let p = paperSelection[model.name]!
+    guard let b = bceSelection[model.name], let p = paperSelection[model.name] else { continue }
     chapter.check(
         "\(model.name): both losses raise validation mAP above the untrained model",
-        b.score > untrainedValidation[model.name]! + 0.02 && p.score > untrainedValidation[model.name]! + 0.02,
-        "untrained \(untrainedValidation[model.name]!.fixed(4)) → BCE \(b.score.fixed(4)), RaMBO \(p.score.fixed(4))")
+        b.score > untrainedValidation[model.name, default: .nan] + 0.02
+            && p.score > untrainedValidation[model.name, default: .nan] + 0.02,
+        "untrained \(untrainedValidation[model.name, default: .nan].fixed(4)) → BCE \(b.score.fixed(4)), RaMBO \(p.score.fixed(4))"
+    )
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -378,7 +382,7 @@ let marginGrid = chapter.quick ? [1] : [0.15, 0.5, 1]
 let betaGrid = chapter.quick ? [1.0 / 3] : [0, 1.0 / 3, 2.0 / 3]
 let memoryGrid = chapter.quick ? [7] : [0, 3, 7, 15]
 func score(_ model: Model, _ s: Settings) -> Double {
-    searchRuns[model.name]!.first { $0.method == .rambo(s) }!.score
+    searchRuns[model.name]?.first { $0.method == .rambo(s) }?.score ?? .nan
 }
 func gridTable(
     _ model: Model, _ grid: [[Settings]], rows: String, columns: String,
@@ -400,7 +404,7 @@ if search == "on" {
         Each cell is one selection run (seed \(chapter.seed)); its score is the smoothed validation peak.
         """)
     for model in models {
-        var runs = [paperSelection[model.name]!]  // run in §4 already
+        var runs = paperSelection[model.name].map { [$0] } ?? []  // run in §4 already
         var best = flagSettings
         var bestScore = -1.0
         /// Runs every candidate not run yet; keeps the best.
@@ -462,15 +466,14 @@ var blendSelection = [String: Selection]()
 var weightRows = [[String]]()
 for model in models {
     let weights = search == "on" ? weightGrid : [weightFlag]
-    let runs = weights.map { select(model, .blend(chosen[model.name]!, weight: $0)) }
+    let runs = weights.map { select(model, .blend(chosen[model.name, default: flagSettings], weight: $0)) }
     blendSelection[model.name] = runs.max { $0.score < $1.score }!
     weightRows.append([model.name] + runs.map { "\($0.score.fixed(4)) @ \($0.epoch)" })
 }
 chapter.table(["model"] + (search == "on" ? weightGrid : [weightFlag]).map { "w = \($0)" }, weightRows)
 func weightOf(_ m: Method) -> Double { if case .blend(_, let w) = m { return w } else { return .nan } }
-chapter.say(
-    "chosen: " + models.map { "\($0.name) w = \(weightOf(blendSelection[$0.name]!.method))" }.joined(separator: ", ")
-        + "   (\(lap()))")
+let chosenWeights = models.map { "\($0.name) w = \(blendSelection[$0.name].map { weightOf($0.method) } ?? .nan)" }
+chapter.say("chosen: " + chosenWeights.joined(separator: ", ") + "   (\(lap()))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Test mAP: refit on all 1500 training rows, \(seeds) restart\(seeds == 1 ? "" : "s")")
@@ -489,16 +492,19 @@ struct Final {
 var finals = [Final]()
 let tunedLabel = search == "on" ? "RaMBO, tuned" : "RaMBO, flags"
 for model in models {
+    guard let bce = bceSelection[model.name], let paper = paperSelection[model.name],
+        let blend = blendSelection[model.name]
+    else { continue }
     let tuned =
-        searchRuns[model.name]?.first { $0.method == .rambo(chosen[model.name]!) }
-        ?? select(model, .rambo(chosen[model.name]!))
+        searchRuns[model.name]?.first { $0.method == .rambo(chosen[model.name, default: flagSettings]) }
+        ?? select(model, .rambo(chosen[model.name, default: flagSettings]))
     finals += [
-        Final(key: "bce-\(model.name)", model: model, label: "BCE", selection: bceSelection[model.name]!),
+        Final(key: "bce-\(model.name)", model: model, label: "BCE", selection: bce),
         Final(
             key: "rambo-ap-paper-\(model.name)", model: model, label: "RaMBO, authors' settings",
-            selection: paperSelection[model.name]!),
+            selection: paper),
         Final(key: "rambo-ap-\(model.name)", model: model, label: tunedLabel, selection: tuned),
-        Final(key: "bce+ap-\(model.name)", model: model, label: "BCE + AP", selection: blendSelection[model.name]!),
+        Final(key: "bce+ap-\(model.name)", model: model, label: "BCE + AP", selection: blend),
     ]
 }
 var testMAP = [String: [Double]]()
@@ -536,26 +542,33 @@ chapter.table(
     finals.map { f in
         [
             f.model.name, f.label, f.key, settingsText(f.selection.method), "\(f.selection.epoch * stepsPerEpoch)",
-            "\(mean(testMAP[f.key]!).fixed(4)) ± \(standardDeviation(testMAP[f.key]!).fixed(4))",
-            testMAP[f.key]!.fixed(3),
+            "\(mean(testMAP[f.key, default: []]).fixed(4)) ± \(standardDeviation(testMAP[f.key, default: []]).fixed(4))",
+            testMAP[f.key, default: []].fixed(3),
         ]
     })
 chapter.say(
-    "untrained: linear \(untrainedTest["linear"]!.fixed(4)), MLP \(untrainedTest["mlp"]!.fixed(4)); chance \(chanceMAP.fixed(4))   (\(lap()))"
+    "untrained: linear \(untrainedTest["linear", default: .nan].fixed(4)), MLP \(untrainedTest["mlp", default: .nan].fixed(4)); chance \(chanceMAP.fixed(4))   (\(lap()))"
 )
-for f in finals { chapter.metric("yeast", f.key, "mAP", mean(testMAP[f.key]!)) }
-for f in finals where seeds > 1 { chapter.metric("yeast", f.key, "mAP-sd", standardDeviation(testMAP[f.key]!)) }
-for model in models { chapter.metric("yeast", "untrained-\(model.name)", "mAP", untrainedTest[model.name]!) }
+for f in finals { chapter.metric("yeast", f.key, "mAP", mean(testMAP[f.key, default: []])) }
+for f in finals where seeds > 1 {
+    chapter.metric("yeast", f.key, "mAP-sd", standardDeviation(testMAP[f.key, default: []]))
+}
+for model in models {
+    chapter.metric("yeast", "untrained-\(model.name)", "mAP", untrainedTest[model.name, default: .nan])
+}
 
 for f in finals {
     chapter.check(
-        "\(f.key): test mAP above the untrained model's", mean(testMAP[f.key]!) > untrainedTest[f.model.name]! + 0.02,
-        "\(untrainedTest[f.model.name]!.fixed(4)) → \(mean(testMAP[f.key]!).fixed(4))")
+        "\(f.key): test mAP above the untrained model's",
+        mean(testMAP[f.key, default: []]) > untrainedTest[f.model.name, default: .nan] + 0.02,
+        "\(untrainedTest[f.model.name, default: .nan].fixed(4)) → \(mean(testMAP[f.key, default: []]).fixed(4))")
 }
 /// The final with the highest mean test mAP among those whose key passes `include`.
 func top(_ include: (String) -> Bool) -> (key: String, map: Double) {
-    let f = finals.filter { include($0.key) }.max { mean(testMAP[$0.key]!) < mean(testMAP[$1.key]!) }!
-    return (f.key, mean(testMAP[f.key]!))
+    let f = finals.filter { include($0.key) }.max {
+        mean(testMAP[$0.key, default: []]) < mean(testMAP[$1.key, default: []])
+    }!
+    return (f.key, mean(testMAP[f.key, default: []]))
 }
 let bestBCE = top { $0.hasPrefix("bce-") }
 let bestPaper = top { $0.hasPrefix("rambo-ap-paper-") }
@@ -579,8 +592,8 @@ if !chapter.quick && search == "on" {
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Per-label AP against prevalence")
-let bceMLP = testLabelAP["bce-mlp"]!
-let ramboMLP = testLabelAP["rambo-ap-mlp"]!
+let bceMLP = testLabelAP["bce-mlp", default: Array(repeating: .nan, count: labelCount)]
+let ramboMLP = testLabelAP["rambo-ap-mlp", default: Array(repeating: .nan, count: labelCount)]
 chapter.table(
     ["label", "test %", "chance AP", "BCE MLP", "RaMBO MLP", "difference"],
     byPrevalence.map { c in
@@ -640,11 +653,12 @@ chapter.plot(
                 series: [
                     .bars(
                         x: (0..<labelCount).map { Double($0) + 1 - 0.13 },
-                        seeds: byPrevalence.map { c in testLabelAPBySeed["bce-mlp"]!.map { $0[c] } }, title: "BCE",
+                        seeds: byPrevalence.map { c in testLabelAPBySeed["bce-mlp", default: []].map { $0[c] } },
+                        title: "BCE",
                         color: MethodPalette.color("bce"), opacity: 0.85),
                     .bars(
                         x: (0..<labelCount).map { Double($0) + 1 + 0.13 },
-                        seeds: byPrevalence.map { c in testLabelAPBySeed["rambo-ap-mlp"]!.map { $0[c] } },
+                        seeds: byPrevalence.map { c in testLabelAPBySeed["rambo-ap-mlp", default: []].map { $0[c] } },
                         title: tunedLabel,
                         color: MethodPalette.color("rambo-ap"), opacity: 0.85),
                     .points(
@@ -670,7 +684,7 @@ chapter.plot(
                 series: finals.filter { $0.model.name == model.name }.map { f in
                     .lines(
                         x: (0...f.selection.curve.count).map(Double.init),
-                        y: [untrainedValidation[model.name]!] + f.selection.curve, title: f.label,
+                        y: [untrainedValidation[model.name, default: .nan]] + f.selection.curve, title: f.label,
                         color: colours[f.label])
                 })
         }))
@@ -684,42 +698,42 @@ func roomForKey(_ values: [Double]) -> ClosedRange<Double> {
 if search == "on" {
     var panels = [Panel]()
     for model in models {
-        let scale = stageScale[model.name]!
-        let betas = stageBeta[model.name]!
+        guard let scale = stageScale[model.name], let betas = stageBeta[model.name],
+            let memories = stageMemory[model.name], let bceScore = bceSelection[model.name]?.score
+        else { continue }
         panels.append(
             Panel(
                 title: "\(model.name), stage 1: λ × α (β \(scale[0][0].beta.fixed(2)), τ \(scale[0][0].memory))",
                 xLabel: "λ_{code} (log)", yLabel: "validation mAP", logX: true, xRange: 0.3...20,
-                yRange: roomForKey(scale.flatMap { $0 }.map { score(model, $0) } + [bceSelection[model.name]!.score]),
+                yRange: roomForKey(scale.flatMap { $0 }.map { score(model, $0) } + [bceScore]),
                 key: .bottomRight,
                 series: marginGrid.indices.map { j in
                     .linesPoints(
                         x: lambdaGrid, y: scale.map { score(model, $0[j]) }, title: "α \(marginGrid[j])",
                         pointType: 5 + 2 * j)
-                } + [.constant(bceSelection[model.name]!.score, title: "BCE", color: MethodPalette.color("bce"))]))
+                } + [.constant(bceScore, title: "BCE", color: MethodPalette.color("bce"))]))
         panels.append(
             Panel(
                 title: "\(model.name), stage 2: λ × β (α \(betas[0][0].margin), τ \(betas[0][0].memory))",
                 xLabel: "λ_{code} (log)", yLabel: "validation mAP", logX: true, xRange: 0.3...20,
-                yRange: roomForKey(betas.flatMap { $0 }.map { score(model, $0) } + [bceSelection[model.name]!.score]),
+                yRange: roomForKey(betas.flatMap { $0 }.map { score(model, $0) } + [bceScore]),
                 key: .bottomRight,
                 series: betaGrid.indices.map { j in
                     .linesPoints(
                         x: lambdaGrid, y: betas.map { score(model, $0[j]) }, title: "β \(betaGrid[j].fixed(2))",
                         pointType: 4 + 2 * j)
-                } + [.constant(bceSelection[model.name]!.score, title: "BCE", color: MethodPalette.color("bce"))]))
-        let memories = stageMemory[model.name]!
+                } + [.constant(bceScore, title: "BCE", color: MethodPalette.color("bce"))]))
         panels.append(
             Panel(
                 title:
                     "\(model.name), stage 3: τ (λ_{code} \(memories[0].lambda), α \(memories[0].margin), β \(memories[0].beta.fixed(2)))",
                 xLabel: "τ (batches)", yLabel: "validation mAP",
-                yRange: roomForKey(memories.map { score(model, $0) } + [bceSelection[model.name]!.score]),
+                yRange: roomForKey(memories.map { score(model, $0) } + [bceScore]),
                 key: .bottomRight,
                 series: [
                     .linesPoints(
                         x: memories.map { Double($0.memory) }, y: memories.map { score(model, $0) }, title: "RaMBO"),
-                    .constant(bceSelection[model.name]!.score, title: "BCE", color: MethodPalette.color("bce")),
+                    .constant(bceScore, title: "BCE", color: MethodPalette.color("bce")),
                 ]))
     }
     chapter.plot(

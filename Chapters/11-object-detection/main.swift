@@ -381,19 +381,21 @@ chapter.say(
     """)
 chapter.table(
     ["method", "classification loss on 16 training scenes: before → after (seed 1)", "seconds per run"],
-    methods.map { m in
-        let r = results[m.name]![0]
+    methods.compactMap { m in
+        guard let r = results[m.name]?.first else { return nil }
         return [
-            m.name, "\(r.firstLoss.fixed(3)) → \(r.lastLoss.fixed(3))", mean(results[m.name]!.map(\.seconds)).fixed(1),
+            m.name, "\(r.firstLoss.fixed(3)) → \(r.lastLoss.fixed(3))",
+            mean(results[m.name, default: []].map(\.seconds)).fixed(1),
         ]
     })
 for m in methods {
-    let falls = results[m.name]!.map { $0.lastLoss < $0.firstLoss }
+    let falls = results[m.name, default: []].map { $0.lastLoss < $0.firstLoss }
     chapter.check(
         "\(m.name): the classification loss falls in every run", falls.allSatisfy { $0 },
-        results[m.name]!.map { "\($0.firstLoss.fixed(3)) → \($0.lastLoss.fixed(3))" }.joined(separator: ", "))
+        results[m.name, default: []].map { "\($0.firstLoss.fixed(3)) → \($0.lastLoss.fixed(3))" }.joined(
+            separator: ", "))
 }
-let ramboList = results["rambo-map"]![0].listLength
+let ramboList = results["rambo-map"]?.first?.listLength ?? 0
 chapter.say(
     """
     Per-class list length with memory at the last step (seed 1): \(ramboList) anchors (batch rows that are not
@@ -418,12 +420,12 @@ func map11(_ r: RunResult) -> Double { mean(r.ap11) }
 func mapAll(_ r: RunResult) -> Double { mean(r.apAll) }
 var rows = [["untrained network", map11(untrained).fixed(3), mapAll(untrained).fixed(3)]]
 for m in methods {
-    rows.append([m.name, cell(results[m.name]!.map(map11)), cell(results[m.name]!.map(mapAll))])
-    chapter.metric("fashion-scenes", m.name, "AP50", mean(results[m.name]!.map(map11)))
-    chapter.metric("fashion-scenes", m.name, "AP50-sd", sd(results[m.name]!.map(map11)))
-    chapter.metric("fashion-scenes", m.name, "AP50-all-point", mean(results[m.name]!.map(mapAll)))
+    rows.append([m.name, cell(results[m.name, default: []].map(map11)), cell(results[m.name, default: []].map(mapAll))])
+    chapter.metric("fashion-scenes", m.name, "AP50", mean(results[m.name, default: []].map(map11)))
+    chapter.metric("fashion-scenes", m.name, "AP50-sd", sd(results[m.name, default: []].map(map11)))
+    chapter.metric("fashion-scenes", m.name, "AP50-all-point", mean(results[m.name, default: []].map(mapAll)))
     for c in 0..<classes {
-        let v = results[m.name]!.map { $0.ap11[c] }
+        let v = results[m.name, default: []].map { $0.ap11[c] }
         chapter.metric("fashion-scenes", m.name, "AP50-class\(c)", mean(v))
         chapter.metric("fashion-scenes", m.name, "AP50-sd-class\(c)", sd(v))
     }
@@ -432,19 +434,19 @@ chapter.table(["method", "mAP^50 11-point", "mAP^50 all-point"], rows)
 chapter.table(
     ["class", "objects", "ce AP^50", "rambo-map AP^50", "difference"],
     (0..<classes).map { c in
-        let a = results["ce"]!.map { $0.ap11[c] }
-        let b = results["rambo-map"]!.map { $0.ap11[c] }
+        let a = results["ce", default: []].map { $0.ap11[c] }
+        let b = results["rambo-map", default: []].map { $0.ap11[c] }
         return ["\(c) \(classNames[c])", "\(perClassObjects[c])", cell(a), cell(b), signed(mean(b) - mean(a))]
     })
 let detectionBar = quick ? 0.01 : 0.1
 for m in methods {
     chapter.check(
         "\(m.name) detects: mAP^50 above the untrained network's by > \(detectionBar) in every run",
-        results[m.name]!.allSatisfy { map11($0) > map11(untrained) + detectionBar },
-        results[m.name]!.map { map11($0).fixed(3) }.joined(separator: ", "))
+        results[m.name, default: []].allSatisfy { map11($0) > map11(untrained) + detectionBar },
+        results[m.name, default: []].map { map11($0).fixed(3) }.joined(separator: ", "))
 }
-let ceMaps = results["ce"]!.map(map11)
-let ramboMaps = results["rambo-map"]!.map(map11)
+let ceMaps = results["ce", default: []].map(map11)
+let ramboMaps = results["rambo-map", default: []].map(map11)
 let gains = zip(ramboMaps, ceMaps).map { $0 - $1 }
 /// What paired differences over seeds say about a claim "A is above B".
 func verdict(_ differences: [Double]) -> (text: String, decided: Bool) {
@@ -496,9 +498,10 @@ func scenePanel(_ index: Int, detections: [Detection], title: String, color: Str
 var scenePanels = [Panel]()
 for (m, colour) in [("ce", orange), ("rambo-map", blue)] {
     for (k, index) in shownScenes.enumerated() {
+        guard let first = results[m]?.first else { continue }
         scenePanels.append(
             scenePanel(
-                index, detections: results[m]![0].shown[k],
+                index, detections: first.shown[k],
                 title: "\(m == "ce" ? "cross-entropy" : "RaMBO"), test scene \(index)",
                 color: colour))
     }
@@ -517,8 +520,8 @@ chapter.plot(
             Panel(
                 title: classNames[c], xLabel: "recall", yLabel: "precision", xRange: 0...1, yRange: 0...1.02,
                 key: .topRight,
-                series: [("ce", orange), ("rambo-map", blue)].map { m, colour in
-                    let r = results[m]![0]
+                series: [("ce", orange), ("rambo-map", blue)].compactMap { m, colour in
+                    guard let r = results[m]?.first else { return nil }
                     return .lines(
                         x: r.curves[c].recall, y: r.curves[c].precision, title: "\(m) \(r.ap11[c].fixed(2))",
                         color: colour)
@@ -526,7 +529,7 @@ chapter.plot(
         }))
 
 func errorSeries(_ name: String, offset: Double, colour: String) -> Series {
-    let runs = results[name]!
+    let runs = results[name, default: []]
     return .errorBars(
         x: (0..<classes).map { Double($0) + offset },
         y: (0..<classes).map { c in mean(runs.map { $0.ap11[c] }) },
@@ -558,13 +561,13 @@ if ablation {
             return [
                 order[i], m.lambdaCode.map { "\($0)" } ?? "–", m.lambdaCode.map { paperLambda($0).fixed(0) } ?? "–",
                 m.lambdaCode == nil ? "–" : (m.margin > 0 ? "α = \(m.margin)" : "none"),
-                cell(results[order[i]]!.map(map11)), paper,
+                cell(results[order[i], default: []].map(map11)), paper,
             ]
         })
     let within = ["rambo-lambda0.1", "rambo-lambda2.5"].flatMap { name in
-        zip(results[name]!.map(map11), ceMaps).map { $0 - $1 }
+        zip(results[name, default: []].map(map11), ceMaps).map { $0 - $1 }
     }
-    let marginGain = zip(ramboMaps, results["rambo-no-margin"]!.map(map11)).map { $0 - $1 }
+    let marginGain = zip(ramboMaps, results["rambo-no-margin", default: []].map(map11)).map { $0 - $1 }
     let claim1 = verdict(within)
     let claim2 = verdict(marginGain)
     chapter.say(
@@ -582,8 +585,8 @@ if ablation {
     chapter.check(
         "paper claim 2 (the margin helps) gets the same answer in every seed: it \(claim2.text)",
         claim2.decided, marginGain.map { signed($0) }.joined(separator: ", "))
-    let means = order.map { mean(results[$0]!.map(map11)) }
-    let spreads = order.map { sd(results[$0]!.map(map11)) }
+    let means = order.map { mean(results[$0, default: []].map(map11)) }
+    let spreads = order.map { sd(results[$0, default: []].map(map11)) }
     let low = zip(means, spreads).map { $0 - $1 }.min()! - 0.03
     let high = zip(means, spreads).map { $0 + $1 }.max()! + 0.01
     chapter.plot(
