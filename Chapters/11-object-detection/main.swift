@@ -11,31 +11,43 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter(
     "ch11", title: "Object detection with the AP loss",
     flags: [
-        .int("steps", default: 300, help: "training steps of every run (batches of --batch scenes)"),
-        .int("batch", default: 8, help: "scenes per batch"),
-        .int("seeds", default: 3, help: "runs per method (initial weights and batch order)"),
-        .int("train-scenes", default: 3000, help: "training scenes, built from Fashion-MNIST training images"),
-        .int("test-scenes", default: 1000, help: "test scenes, built from Fashion-MNIST test images"),
-        .double("lambda-code", default: 0.5, help: "RaMBO λ in the authors' code units (normalised ranks)"),
-        .double("margin", default: 0.15, help: "score margin α of Eq. 14"),
-        .double("beta", default: 1.0 / 3, help: "weight β of the interclass term L_APC (2 : 1 is 1/3)"),
-        .int("memory", default: 7, help: "score memory τ: stored batches lengthening each class list"),
-        .double("lr", default: 5e-3, help: "Adam learning rate (divided by 10 for the last quarter of the steps)"),
-        .int("threads", default: 2, help: "worker threads for independent runs (results do not depend on it)"),
-        .int("width", default: 8, help: "channels of the first convolution (then ×2, ×4, ×4)"),
+        .int(
+            "steps", default: 300, quick: 40, in: 4...100_000,
+            help: "training steps of every run (batches of --batch scenes)"),
+        .int("batch", default: 8, quick: 4, in: 1...256, help: "scenes per batch"),
+        .int("seeds", default: 3, quick: 1, in: 1...20, help: "runs per method (initial weights and batch order)"),
+        .int(
+            "train-scenes", default: 3000, quick: 120, in: 1...60_000,
+            help: "training scenes, built from Fashion-MNIST training images"),
+        .int(
+            "test-scenes", default: 1000, quick: 60, in: 10...10_000,
+            help: "test scenes, built from Fashion-MNIST test images"),
+        .double(
+            "lambda-code", default: 0.5, in: 1e-6...1e6, help: "RaMBO λ in the authors' code units (normalised ranks)"),
+        .double("margin", default: 0.15, in: 0...100, help: "score margin α of Eq. 14"),
+        .double("beta", default: 1.0 / 3, in: 0...1, help: "weight β of the interclass term L_APC (2 : 1 is 1/3)"),
+        .int("memory", default: 7, in: 0...100, help: "score memory τ: stored batches lengthening each class list"),
+        .double(
+            "lr", default: 5e-3, in: 1e-12...10,
+            help: "Adam learning rate (divided by 10 for the last quarter of the steps)"),
+        .int(
+            "threads", default: 2, in: 1...64,
+            help: "worker threads for independent runs (results do not depend on it)"),
+        .int("width", default: 8, in: 1...64, help: "channels of the first convolution (then ×2, ×4, ×4)"),
         .bool("skip-ablation", help: "skip the λ / margin ablation (Table 8)"),
     ])
 let quick = chapter.quick
-let steps = quick ? 40 : chapter.int("steps")
-let batch = quick ? 4 : chapter.int("batch")
-let seeds = quick ? 1 : chapter.int("seeds")
-let trainCount = quick ? 120 : chapter.int("train-scenes")
-let testCount = quick ? 60 : chapter.int("test-scenes")
+let steps = chapter.int("steps")
+let batch = chapter.int("batch")
+let seeds = chapter.int("seeds")
+let trainCount = chapter.int("train-scenes")
+let testCount = chapter.int("test-scenes")
 let lambdaCode = chapter.double("lambda-code")
 let alpha = chapter.double("margin")
 let beta = chapter.double("beta")
@@ -45,25 +57,10 @@ let threads = chapter.int("threads")
 let width = chapter.int("width")
 let channels = [width, 2 * width, 4 * width]
 let ablation = !quick && !chapter.bool("skip-ablation")
-chapter.require(steps >= 4, "--steps must be at least 4, got \(steps)")
-chapter.require(batch >= 1, "--batch must be at least 1, got \(batch)")
-chapter.require(seeds >= 1, "--seeds must be at least 1, got \(seeds)")
 chapter.require(trainCount >= batch, "--train-scenes must be at least --batch (\(batch)), got \(trainCount)")
-chapter.require(testCount >= 10, "--test-scenes must be at least 10, got \(testCount)")
-chapter.require(lambdaCode > 0, "--lambda-code must be positive, got \(lambdaCode)")
-chapter.require(alpha >= 0, "--margin must be ≥ 0, got \(alpha)")
-chapter.require(beta >= 0 && beta <= 1, "--beta must lie in [0, 1], got \(beta)")
-chapter.require(tau >= 0, "--memory must be ≥ 0, got \(tau)")
-chapter.require(learningRate > 0, "--lr must be positive, got \(learningRate)")
-chapter.require(width >= 1 && width <= 64, "--width must be in 1...64, got \(width)")
-chapter.require(threads >= 1, "--threads must be at least 1, got \(threads)")
 
-func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(1, v.count)) }
-func sd(_ v: [Double]) -> Double {
-    v.count < 2 ? 0 : (v.reduce(0) { $0 + ($1 - mean(v)) * ($1 - mean(v)) } / Double(v.count - 1)).squareRoot()
-}
 func cell(_ v: [Double], _ digits: Int = 3) -> String {
-    v.count > 1 ? "\(mean(v).fixed(digits)) ± \(sd(v).fixed(digits))" : mean(v).fixed(digits)
+    v.count > 1 ? "\(mean(v).fixed(digits)) ± \(standardDeviation(v).fixed(digits))" : mean(v).fixed(digits)
 }
 func signed(_ v: Double, _ digits: Int = 3) -> String { (v >= 0 ? "+" : "") + v.fixed(digits) }
 let started = Date()
@@ -422,12 +419,12 @@ var rows = [["untrained network", map11(untrained).fixed(3), mapAll(untrained).f
 for m in methods {
     rows.append([m.name, cell(results[m.name, default: []].map(map11)), cell(results[m.name, default: []].map(mapAll))])
     chapter.metric("fashion-scenes", m.name, "AP50", mean(results[m.name, default: []].map(map11)))
-    chapter.metric("fashion-scenes", m.name, "AP50-sd", sd(results[m.name, default: []].map(map11)))
+    chapter.metric("fashion-scenes", m.name, "AP50-sd", standardDeviation(results[m.name, default: []].map(map11)))
     chapter.metric("fashion-scenes", m.name, "AP50-all-point", mean(results[m.name, default: []].map(mapAll)))
     for c in 0..<classes {
         let v = results[m.name, default: []].map { $0.ap11[c] }
         chapter.metric("fashion-scenes", m.name, "AP50-class\(c)", mean(v))
-        chapter.metric("fashion-scenes", m.name, "AP50-sd-class\(c)", sd(v))
+        chapter.metric("fashion-scenes", m.name, "AP50-sd-class\(c)", standardDeviation(v))
     }
 }
 chapter.table(["method", "mAP^50 11-point", "mAP^50 all-point"], rows)
@@ -533,7 +530,7 @@ func errorSeries(_ name: String, offset: Double, colour: String) -> Series {
     return .errorBars(
         x: (0..<classes).map { Double($0) + offset },
         y: (0..<classes).map { c in mean(runs.map { $0.ap11[c] }) },
-        err: (0..<classes).map { c in sd(runs.map { $0.ap11[c] }) }, title: name, color: colour)
+        err: (0..<classes).map { c in standardDeviation(runs.map { $0.ap11[c] }) }, title: name, color: colour)
 }
 chapter.plot(
     Figure(
@@ -586,7 +583,7 @@ if ablation {
         "paper claim 2 (the margin helps) gets the same answer in every seed: it \(claim2.text)",
         claim2.decided, marginGain.map { signed($0) }.joined(separator: ", "))
     let means = order.map { mean(results[$0, default: []].map(map11)) }
-    let spreads = order.map { sd(results[$0, default: []].map(map11)) }
+    let spreads = order.map { standardDeviation(results[$0, default: []].map(map11)) }
     let low = zip(means, spreads).map { $0 - $1 }.min()! - 0.03
     let high = zip(means, spreads).map { $0 + $1 }.max()! + 0.01
     chapter.plot(
