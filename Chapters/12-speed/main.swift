@@ -335,17 +335,29 @@ chapter.say(
     The radix curves sit a little above 1: past the caches every item costs more (memory traffic, not
     comparisons). n log n would add about 0.05 to 0.1 over these ranges; the pairwise surrogate is quadratic.
     """)
-chapter.check(
-    "the radix AP loss scales about linearly (slope within 0.75…1.4)", apSlope > 0.75 && apSlope < 1.4,
-    "slope \(apSlope.fixed(2))")
-chapter.check(
-    "the pairwise surrogate scales about quadratically (slope within 1.6…2.4)",
-    pairwiseSlope > 1.6 && pairwiseSlope < 2.4, "slope \(pairwiseSlope.fixed(2))")
+// Claims about time are checked on the full run only: `--quick` times lists of a few thousand items for a few
+// milliseconds, where the load of a shared machine moves a single point by more than the bands allow (the test
+// suite runs every chapter in --quick mode, and timings never decide a test).
+if chapter.quick {
+    chapter.say("(--quick: the slopes and the speed-up are printed, not checked; the full run checks them.)")
+} else {
+    chapter.check(
+        "the radix AP loss scales about linearly (slope within 0.75…1.4)", apSlope > 0.75 && apSlope < 1.4,
+        "slope \(apSlope.fixed(2))")
+    chapter.check(
+        "the pairwise surrogate scales about quadratically (slope within 1.6…2.4)",
+        pairwiseSlope > 1.6 && pairwiseSlope < 2.4, "slope \(pairwiseSlope.fixed(2))")
+}
 if let k = comparisonSizes.indices.last, let i = sizes.firstIndex(of: comparisonSizes[k]) {
     let speedup = comparisonTimes[k] / apTimes[i]
-    chapter.check(
-        "the radix kernel beats the comparison route at n = \(comparisonSizes[k]) by 2× or more",
-        speedup >= 2, "\(speedup.fixed(1))× faster")
+    if chapter.quick {
+        chapter.say(
+            "At n = \(comparisonSizes[k]) the radix kernel is \(speedup.fixed(1))× faster than the comparison route.")
+    } else {
+        chapter.check(
+            "the radix kernel beats the comparison route at n = \(comparisonSizes[k]) by 2× or more",
+            speedup >= 2, "\(speedup.fixed(1))× faster")
+    }
 }
 if let k = pairwiseSizes.indices.last, let i = sizes.firstIndex(where: { $0 >= pairwiseSizes[k] }) {
     let at = sizes[i] == pairwiseSizes[k] ? "" : " (at n = \(sizes[i]))"
