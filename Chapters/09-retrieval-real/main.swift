@@ -11,6 +11,7 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import Support
 import Walkthrough
 
 let chapter = Chapter(
@@ -159,31 +160,9 @@ func checkTraining(
             + "MAP@R \(untrained.mapAtR.fixed(3)) → \(rambo.mapAtR.fixed(3))")
 }
 
-/// Runs training jobs two at a time, one per core: each job has its own network, sampler and loss state, so
-/// its result does not depend on what runs beside it. Returns the runs in job order.
-func trainTwoAtATime(_ jobs: [() -> TrainingRun]) -> [TrainingRun] {
-    final class Slots: @unchecked Sendable {
-        let lock = NSLock()
-        var next = 0
-        var runs: [TrainingRun?]
-        init(_ count: Int) { runs = Array(repeating: nil, count: count) }
-    }
-    let slots = Slots(jobs.count)
-    DispatchQueue.concurrentPerform(iterations: min(2, jobs.count)) { _ in
-        while true {
-            slots.lock.lock()
-            let j = slots.next
-            slots.next += 1
-            slots.lock.unlock()
-            guard j < jobs.count else { return }
-            let run = jobs[j]()
-            slots.lock.lock()
-            slots.runs[j] = run
-            slots.lock.unlock()
-        }
-    }
-    return slots.runs.map { $0! }
-}
+/// Runs training jobs two at a time, one per core (`Support.runIndependently`): each job has its own network,
+/// sampler and loss state, so its result does not depend on what runs beside it. Returns the runs in job order.
+func trainTwoAtATime(_ jobs: [@Sendable () -> TrainingRun]) -> [TrainingRun] { runIndependently(jobs, threads: 2) }
 
 /// One grey picture of retrieval results: a row per query, the query, a gap, then its `shown` nearest
 /// neighbours. Each thumbnail sits in a 2-pixel frame: light grey for the query and for neighbours of the

@@ -368,15 +368,8 @@ enum APCore {
         -> (precision: Double, gradient: [Double]?)
     {
         let n = shifted.count
-        let ranks = OfficialRanking.ranks(shifted)
-        var order = [Int](repeating: 0, count: n)
-        for i in 0..<n { order[ranks[i] - 1] = i }
-        var within = [Int](repeating: 0, count: n)
-        var positives = 0
-        for index in order where relevance[index] {
-            positives += 1
-            within[index] = positives
-        }
+        let (ranks, within) = OfficialRanking.ranksAmongAllAndPositives(shifted, relevance: relevance)
+        let positives = within.max() ?? 0
         var ratios = [Float](repeating: 0, count: n)
         var sum = 0.0
         for i in 0..<n where relevance[i] {

@@ -88,6 +88,22 @@ public enum OfficialRanking {
         return result
     }
 
+    /// The authors' ranks of `shifted` (`ranks`) and, for each positive, its rank among the positives in that
+    /// order (0 for a negative): the two rankings `MapLoss` and `RecallLoss` take of one list. O(n log n).
+    static func ranksAmongAllAndPositives(_ shifted: [Double], relevance: [Bool]) -> (all: [Int], positives: [Int]) {
+        let n = shifted.count
+        let all = ranks(shifted)
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n { order[all[i] - 1] = i }
+        var positives = [Int](repeating: 0, count: n)
+        var count = 0
+        for index in order where relevance[index] {
+            count += 1
+            positives[index] = count
+        }
+        return (all, positives)
+    }
+
     /// `rank_normalised`: Float32(rk)/Float32(L), as `(rank + 1).float() / n` computes it.
     @inline(__always)
     static func normalised(_ rank: Int, _ length: Int) -> Float { Float(rank) / Float(length) }

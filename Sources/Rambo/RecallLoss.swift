@@ -333,15 +333,7 @@ enum RecallCore {
         lambda: Double
     ) -> (sum: Double, gradient: [Double]?) {
         let n = shifted.count
-        let ranks = OfficialRanking.ranks(shifted)
-        var order = [Int](repeating: 0, count: n)
-        for i in 0..<n { order[ranks[i] - 1] = i }
-        var within = [Int](repeating: 0, count: n)
-        var positives = 0
-        for index in order where relevance[index] {
-            positives += 1
-            within[index] = positives
-        }
+        let (ranks, within) = OfficialRanking.ranksAmongAllAndPositives(shifted, relevance: relevance)
         var upstream = [Double](repeating: 0, count: n)
         var sum = 0.0
         for i in 0..<n where relevance[i] {
