@@ -94,66 +94,57 @@ public final class Conv2D: Trainable {
         return col2im(matmul(dy, weight, transposeB: true), shape: shape)
     }
 
-    /// The receptive fields of every output position, one per row: (output positions) × (kernel² · C_in).
-    public func im2col(_ x: Matrix, shape: FeatureShape) -> Matrix {
+    /// Walks every (output position, kernel offset) pair whose input pixel lies inside the image, in the row order
+    /// of `im2col`, handing `body` the offset of that pixel's channels in the input and in the column matrix.
+    @inline(__always)
+    private func forEachWindow(_ shape: FeatureShape, _ body: (_ input: Int, _ column: Int) -> Void) {
         let out = outputShape(shape)
         let c = inputChannels
         let k = kernel
         let width = k * k * c
-        var columns = [Float](repeating: 0, count: out.positions * width)
-        x.storage.withUnsafeBufferPointer { src in
-            columns.withUnsafeMutableBufferPointer { dst in
-                var row = 0
-                for b in 0..<shape.batch {
-                    for i in 0..<out.height {
-                        for j in 0..<out.width {
-                            for u in 0..<k {
-                                let y = i * stride + u - padding
-                                guard y >= 0 && y < shape.height else { continue }
-                                for v in 0..<k {
-                                    let xx = j * stride + v - padding
-                                    guard xx >= 0 && xx < shape.width else { continue }
-                                    let from = ((b * shape.height + y) * shape.width + xx) * c
-                                    let to = row * width + (u * k + v) * c
-                                    for ch in 0..<c { dst[to + ch] = src[from + ch] }
-                                }
-                            }
-                            row += 1
+        var row = 0
+        for b in 0..<shape.batch {
+            for i in 0..<out.height {
+                for j in 0..<out.width {
+                    for u in 0..<k {
+                        let y = i * stride + u - padding
+                        guard y >= 0 && y < shape.height else { continue }
+                        for v in 0..<k {
+                            let xx = j * stride + v - padding
+                            guard xx >= 0 && xx < shape.width else { continue }
+                            body(((b * shape.height + y) * shape.width + xx) * c, row * width + (u * k + v) * c)
                         }
                     }
+                    row += 1
                 }
             }
         }
-        return Matrix(rows: out.positions, cols: width, storage: columns)
+    }
+
+    /// The receptive fields of every output position, one per row: (output positions) × (kernel² · C_in).
+    public func im2col(_ x: Matrix, shape: FeatureShape) -> Matrix {
+        let c = inputChannels
+        let width = kernel * kernel * c
+        let positions = outputShape(shape).positions
+        var columns = [Float](repeating: 0, count: positions * width)
+        x.storage.withUnsafeBufferPointer { src in
+            columns.withUnsafeMutableBufferPointer { dst in
+                forEachWindow(shape) { input, column in
+                    for ch in 0..<c { dst[column + ch] = src[input + ch] }
+                }
+            }
+        }
+        return Matrix(rows: positions, cols: width, storage: columns)
     }
 
     /// The adjoint of `im2col`: adds every row's window back onto the input positions it came from.
     public func col2im(_ columns: Matrix, shape: FeatureShape) -> Matrix {
-        let out = outputShape(shape)
         let c = inputChannels
-        let k = kernel
-        let width = k * k * c
         var x = [Float](repeating: 0, count: shape.positions * c)
         columns.storage.withUnsafeBufferPointer { src in
             x.withUnsafeMutableBufferPointer { dst in
-                var row = 0
-                for b in 0..<shape.batch {
-                    for i in 0..<out.height {
-                        for j in 0..<out.width {
-                            for u in 0..<k {
-                                let y = i * stride + u - padding
-                                guard y >= 0 && y < shape.height else { continue }
-                                for v in 0..<k {
-                                    let xx = j * stride + v - padding
-                                    guard xx >= 0 && xx < shape.width else { continue }
-                                    let to = ((b * shape.height + y) * shape.width + xx) * c
-                                    let from = row * width + (u * k + v) * c
-                                    for ch in 0..<c { dst[to + ch] += src[from + ch] }
-                                }
-                            }
-                            row += 1
-                        }
-                    }
+                forEachWindow(shape) { input, column in
+                    for ch in 0..<c { dst[input + ch] += src[column + ch] }
                 }
             }
         }
