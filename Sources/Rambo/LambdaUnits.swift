@@ -29,6 +29,16 @@ public func paperLambda(fromCode lambda: Double, length: Int) -> Double {
     return lambda * Double(length)
 }
 
+/// The course's default λ for lists of `length` items, in paper units: λ = n/2, which is the authors' default
+/// λ_code = 0.5 on normalised ranks (`paperLambda(fromCode: 0.5, length:)`). Chapter 04 teaches it next to the
+/// ICLR scale rule (`scaleRuleLambda`); a chapter that departs from it says why and prints what it would give.
+///
+/// - Precondition: `length` ≥ 1.
+@inlinable
+public func defaultLambda(length: Int) -> Double {
+    paperLambda(fromCode: 0.5, length: length)
+}
+
 /// The official code's upstream dL/drk_n for a paper upstream dL/drk: g_n = n · dL/drk.
 @inlinable
 public func codeUpstream(fromPaper upstream: [Double]) -> [Double] {

@@ -31,6 +31,10 @@ public final class Chapter: @unchecked Sendable {
     private var summary: Summary
     private let started = Date()
     private var sectionNumber = 0
+    /// The phase running now: its name and when it started (wall and CPU nanoseconds).
+    private var phase = (
+        name: "set-up", wall: ProcessClock.monotonicNanoseconds(), cpu: ProcessClock.processCPUNanoseconds()
+    )
     private var warnedNoGnuplot = false
     private var keyFigureShown = false
     private var outCreated = false
@@ -152,6 +156,7 @@ public final class Chapter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         sectionNumber += 1
+        closePhase(next: "§\(sectionNumber) \(heading)")
         print("\n§\(sectionNumber) \(heading)")
         print(String(repeating: "─", count: heading.count + 3 + String(sectionNumber).count))
     }
@@ -239,6 +244,32 @@ public final class Chapter: @unchecked Sendable {
         }
     }
 
+    // MARK: - Phases
+
+    /// Records the time of the phase running now and starts the one named `next`. Caller holds the lock.
+    private func closePhase(next: String) {
+        let wall = ProcessClock.monotonicNanoseconds()
+        let cpu = ProcessClock.processCPUNanoseconds()
+        let rounded = { (ns: UInt64) in (Double(ns) / 1e7).rounded() / 100 }
+        summary.phases.append(
+            PhaseTime(phase: phase.name, seconds: rounded(wall - phase.wall), cpuSeconds: rounded(cpu - phase.cpu)))
+        phase = (next, wall, cpu)
+    }
+
+    /// The narration's closing list of where the time went: every phase of at least 1 % of the run (and at least
+    /// 0.01 s), in order, with wall and CPU seconds.
+    private func phaseReport() -> [String] {
+        let total = summary.phases.reduce(0) { $0 + $1.seconds }
+        let shown = summary.phases.filter { $0.seconds >= max(0.01, 0.01 * total) }
+        guard !shown.isEmpty else { return [] }
+        let width = shown.map(\.phase.count).max() ?? 0
+        return ["time per phase (wall s, CPU s):"]
+            + shown.map { p in
+                let name = p.phase + String(repeating: " ", count: width - p.phase.count)
+                return "  \(name)  \(String(format: "%7.2f", p.seconds))  \(String(format: "%7.2f", p.cpuSeconds))"
+            }
+    }
+
     // MARK: - Finish
 
     /// Writes `summary.json`, prints the tally and exits: 0 when every check passed, 1 otherwise (2 when
@@ -254,6 +285,7 @@ public final class Chapter: @unchecked Sendable {
             while true { sleep(60) }
         }
         finishing = true
+        closePhase(next: "")
         summary.seconds = (Date().timeIntervalSince(started) * 100).rounded() / 100
         let failed = summary.checks.filter { !$0.passed }
         do {
@@ -262,8 +294,10 @@ public final class Chapter: @unchecked Sendable {
             Output.error("\(id): cannot write summary.json: \(error)")
             Output.exit(2)
         }
+        print("")
+        for line in phaseReport() { print(line) }
         print(
-            "\n\(id): \(summary.checks.count - failed.count) of \(summary.checks.count) checks passed, "
+            "\(id): \(summary.checks.count - failed.count) of \(summary.checks.count) checks passed, "
                 + "\(summary.figures.count) figures, \(String(format: "%.1f", summary.seconds)) s")
         for f in failed { print("  ✗ \(f.name): \(f.detail)") }
         Output.exit(failed.isEmpty ? 0 : 1)

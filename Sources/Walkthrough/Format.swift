@@ -16,3 +16,23 @@ extension Array where Element: BinaryInteger {
     /// `[3, 1, 2]` → `"[3, 1, 2]"`.
     public var listed: String { "[" + map { "\($0)" }.joined(separator: ", ") + "]" }
 }
+
+/// λ in the course's unit with the other unit beside it, e.g. `lambdaText(320, length: 640)` →
+/// `"λ = 320 (paper units; λ_code = λ/n = 0.5 for n = 640)"`. Paper units: integer ranks 1...n (the course's unit
+/// for every `--lambda`); code units: the authors' normalised ranks rk/n, λ_code = λ/n (Rambo's `codeLambda`).
+public func lambdaText(_ lambda: Double, length: Int) -> String {
+    let code = lambda / Double(max(1, length))
+    return "λ = \(compact(lambda)) (paper units; λ_code = λ/n = \(compact(code)) for n = \(length))"
+}
+
+/// A number in at most 4 significant digits without trailing zeros (whole numbers up to 1e9 in full): 10766,
+/// 320, 0.5, 1.953e-05.
+func compact(_ x: Double) -> String {
+    if abs(x) >= 1e4 && abs(x) < 1e9 { return String(format: "%.0f", x) }
+    var text = String(format: "%.4g", x)
+    if text.contains(".") && !text.contains("e") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+    }
+    return text
+}

@@ -36,6 +36,14 @@ import Walkthrough
         #expect(!summary.checks.isEmpty, "\(id) verifies none of its claims")
         for check in summary.checks where !check.passed { Issue.record("\(id): \(check.name): \(check.detail)") }
         #expect(!summary.figures.isEmpty, "\(id) draws no figure")
+        // One phase per section, in order, after the set-up phase; together they cover the run.
+        let sections = output.split(separator: "\n").filter { $0.hasPrefix("§") }.map(String.init)
+        #expect(summary.phases.map(\.phase) == ["set-up"] + sections, "\(id): phases do not follow the sections")
+        let phaseTotal = summary.phases.reduce(0) { $0 + $1.seconds }
+        #expect(
+            abs(phaseTotal - summary.seconds) <= 0.05 + 0.01 * Double(summary.phases.count),
+            "\(id): phases \(phaseTotal) s of \(summary.seconds) s")
+        #expect(output.contains("time per phase (wall s, CPU s):"), "\(id) does not say where its time went")
         for figure in summary.figures {
             for ext in ["png", "gp", "dat"] {
                 let file = out.appendingPathComponent("\(figure).\(ext)")

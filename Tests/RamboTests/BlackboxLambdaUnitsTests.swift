@@ -10,6 +10,9 @@ struct BlackboxLambdaUnitsTests {
         #expect(codeLambda(fromPaper: 5, length: 10) == 0.5)
         #expect(paperLambda(fromCode: 0.5, length: 10) == 5)
         #expect(codeUpstream(fromPaper: [1, -0.5]) == [2, -1])
+        // The course's default is the authors' λ_code = 0.5: λ = n/2 in paper units.
+        #expect(defaultLambda(length: 639) == 319.5)
+        #expect(codeLambda(fromPaper: defaultLambda(length: 16), length: 16) == 0.5)
         var rng = SplitMix64(seed: 41)
         for _ in 0..<100 {
             let lambda = 0.01 + 10 * rng.nextUnit()

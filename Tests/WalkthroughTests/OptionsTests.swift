@@ -61,6 +61,28 @@ import Testing
         #expect(metrics["fashion-mnist"]?["rambo-recall"]?["R@1"] == 0.85)
     }
 
+    @Test func summaryKeepsPhasesAndReadsOlderSummariesWithout() throws {
+        var s = Summary(chapter: "ch09", title: "t")
+        s.phases = [
+            PhaseTime(phase: "set-up", seconds: 0.5, cpuSeconds: 0.25),
+            PhaseTime(phase: "§1 a", seconds: 2, cpuSeconds: 3.5),
+        ]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("summary-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try s.json().write(to: url)
+        #expect(try Summary.read(from: url).phases == s.phases)
+        var object = try JSONSerialization.jsonObject(with: s.json()) as! [String: Any]
+        object["phases"] = nil
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        #expect(try Summary.read(from: url).phases.isEmpty)
+    }
+
+    @Test func lambdaTextGivesBothUnits() {
+        #expect(lambdaText(320, length: 640) == "λ = 320 (paper units; λ_code = λ/n = 0.5 for n = 640)")
+        #expect(lambdaText(10766, length: 100) == "λ = 10766 (paper units; λ_code = λ/n = 107.7 for n = 100)")
+        #expect(lambdaText(0.05, length: 2560) == "λ = 0.05 (paper units; λ_code = λ/n = 1.953e-05 for n = 2560)")
+    }
+
     @Test func catalogMatchesTheChapterFolders() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
