@@ -60,3 +60,24 @@ public func studentT975(degreesOfFreedom nu: Int) -> Double {
     if nu < 120 { return 2.000 }
     return 1.980
 }
+
+/// Which of two methods is ahead over seeds, or neither.
+public enum SeedVerdict: Sendable, Equatable {
+    case firstAhead, secondAhead, level
+}
+
+/// Compares two methods run on the same seeds (`a[i]` and `b[i]` share seed i: the same split, initialisation and
+/// batches), by the 95 % Student-t interval of the paired differences a[i] − b[i] (`confidenceInterval95`).
+/// The first is ahead when the interval lies above 0, the second when it lies below, and they are level when it
+/// contains 0, or when there are fewer than two seeds (one run cannot tell a difference from seed noise).
+///
+/// - Precondition: `a.count == b.count`.
+/// - Complexity: O(n).
+public func compareOverSeeds(_ a: [Double], _ b: [Double]) -> (difference: ConfidenceInterval, verdict: SeedVerdict) {
+    precondition(a.count == b.count, "compareOverSeeds: \(a.count) against \(b.count) seeds")
+    let difference = confidenceInterval95(zip(a, b).map { $0 - $1 })
+    guard a.count >= 2 else { return (difference, .level) }
+    if difference.lower > 0 { return (difference, .firstAhead) }
+    if difference.upper < 0 { return (difference, .secondAhead) }
+    return (difference, .level)
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension Double {
     /// Fixed-point text with `digits` decimals: `0.123456.fixed(3) == "0.123"`.
@@ -35,4 +36,30 @@ func compact(_ x: Double) -> String {
         if text.hasSuffix(".") { text.removeLast() }
     }
     return text
+}
+
+/// A sample as "mean ± sd" with `digits` decimals (sample standard deviation; "± 0" part omitted for one value):
+/// `meanAndSD([0.5, 0.7], digits: 3) == "0.600 ± 0.141"`.
+public func meanAndSD(_ values: [Double], digits: Int = 3) -> String {
+    values.count < 2
+        ? mean(values).fixed(digits) : "\(mean(values).fixed(digits)) ± \(standardDeviation(values).fixed(digits))"
+}
+
+/// The verdict of `compareOverSeeds` in words, e.g.
+/// "rambo ahead of bce: paired difference 0.030, 95 % CI [0.005, 0.055] over 3 seeds" or
+/// "rambo and bce level: paired difference 0.003, 95 % CI [−0.010, 0.016] holds 0 over 3 seeds".
+public func seedVerdictText(_ first: String, _ second: String, _ a: [Double], _ b: [Double], digits: Int = 3) -> String
+{
+    let (d, verdict) = compareOverSeeds(a, b)
+    let interval = "95 % CI [\(d.lower.fixed(digits)), \(d.upper.fixed(digits))]"
+    let seeds = a.count == 1 ? "1 seed (one run cannot separate them)" : "\(a.count) seeds"
+    switch verdict {
+    case .firstAhead:
+        return "\(first) ahead of \(second): paired difference \(d.mean.fixed(digits)), \(interval) over \(seeds)"
+    case .secondAhead:
+        return "\(second) ahead of \(first): paired difference \((-d.mean).fixed(digits)), \(interval) over \(seeds)"
+    case .level:
+        return
+            "\(first) and \(second) level: paired difference \(d.mean.fixed(digits)), \(interval) holds 0 over \(seeds)"
+    }
 }

@@ -27,6 +27,19 @@ import Testing
         #expect(studentT975(degreesOfFreedom: 45) == 2.021)
         #expect(studentT975(degreesOfFreedom: 1000) == 1.980)
     }
+
+    @Test func seedComparisonIsPairedAndSaysLevelWhenTheIntervalHoldsZero() {
+        // Differences 0.02, 0.03, 0.04: mean 0.03, s = 0.01, se = 0.01/√3, t₀.₉₇₅(2) = 4.303 → half-width 0.0248.
+        let ahead = compareOverSeeds([0.62, 0.53, 0.74], [0.60, 0.50, 0.70])
+        #expect(abs(ahead.difference.mean - 0.03) < 1e-12)
+        #expect(abs(ahead.difference.halfWidth - 4.303 * 0.01 / 3.0.squareRoot()) < 1e-12)
+        #expect(ahead.verdict == .firstAhead)
+        #expect(compareOverSeeds([0.60, 0.50, 0.70], [0.62, 0.53, 0.74]).verdict == .secondAhead)
+        // The same means with one seed reversed: the differences 0.02, 0.03, −0.04 straddle 0.
+        #expect(compareOverSeeds([0.62, 0.53, 0.66], [0.60, 0.50, 0.70]).verdict == .level)
+        // Unpaired, these means differ by more than a seed's spread would suggest is noise, but one seed cannot say.
+        #expect(compareOverSeeds([0.9], [0.1]).verdict == .level)
+    }
 }
 
 @Suite struct RandomAndLibmTests {

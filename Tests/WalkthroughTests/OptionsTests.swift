@@ -83,6 +83,17 @@ import Testing
         #expect(lambdaText(0.05, length: 2560) == "λ = 0.05 (paper units; λ_code = λ/n = 1.953e-05 for n = 2560)")
     }
 
+    @Test func seedSummariesInWords() {
+        #expect(meanAndSD([0.5, 0.7]) == "0.600 ± 0.141")
+        #expect(meanAndSD([0.5]) == "0.500")
+        #expect(
+            seedVerdictText("rambo", "bce", [0.62, 0.53, 0.74], [0.60, 0.50, 0.70]).hasPrefix("rambo ahead of bce"))
+        #expect(
+            seedVerdictText("rambo", "bce", [0.60, 0.50, 0.70], [0.62, 0.53, 0.74]).hasPrefix(
+                "bce ahead of rambo: paired difference 0.030"))
+        #expect(seedVerdictText("a", "b", [0.62, 0.53, 0.66], [0.60, 0.50, 0.70]).hasPrefix("a and b level"))
+    }
+
     @Test func catalogMatchesTheChapterFolders() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
