@@ -5,6 +5,28 @@ public struct ChapterInfo: Sendable {
     /// Folder under `Chapters/`, "01-sorting-and-ranking".
     public let folder: String
     public let title: String
+    /// Which runs a debug build (`swift run chNN`, no `-c release`) may start; see `DebugRuns`.
+    public let debugRuns: DebugRuns
+
+    public init(id: String, folder: String, title: String, debugRuns: DebugRuns = .all) {
+        self.id = id
+        self.folder = folder
+        self.title = title
+        self.debugRuns = debugRuns
+    }
+}
+
+/// Which runs of a chapter an unoptimised (debug) build may start. Without optimisation the training chapters run
+/// 10–50× slower, so a run that takes seconds in release would take minutes; those are refused at once with the
+/// release command instead (`Chapter.debugRefusal`). Chosen from measured debug-build times: allowed runs finish
+/// in under 30 s on the project's 2-core machine.
+public enum DebugRuns: Sendable, Equatable {
+    /// Full and `--quick` runs.
+    case all
+    /// `--quick` runs only.
+    case quickOnly
+    /// No run: even `--quick` would take minutes.
+    case none
 }
 
 public enum Catalog {
@@ -13,14 +35,15 @@ public enum Catalog {
         .init(id: "ch02", folder: "02-rank-metrics", title: "Rank-based metrics"),
         .init(id: "ch03", folder: "03-blackbox-gradient", title: "The blackbox gradient"),
         .init(id: "ch04", folder: "04-lambda-interpolation", title: "λ and the interpolation f_λ"),
-        .init(id: "ch05", folder: "05-margin", title: "The score margin"),
-        .init(id: "ch06", folder: "06-score-memory", title: "Score memory"),
-        .init(id: "ch07", folder: "07-recall-loss", title: "The recall loss"),
-        .init(id: "ch08", folder: "08-ap-loss", title: "The AP and mAP losses"),
-        .init(id: "ch09", folder: "09-retrieval-real", title: "Retrieval on real images"),
-        .init(id: "ch10", folder: "10-multilabel-ap-real", title: "Multi-label mAP on real data"),
-        .init(id: "ch11", folder: "11-object-detection", title: "Object detection with the AP loss"),
-        .init(id: "ch12", folder: "12-speed", title: "Speed"),
+        .init(id: "ch05", folder: "05-margin", title: "The score margin", debugRuns: .quickOnly),
+        .init(id: "ch06", folder: "06-score-memory", title: "Score memory", debugRuns: .none),
+        .init(id: "ch07", folder: "07-recall-loss", title: "The recall loss", debugRuns: .none),
+        .init(id: "ch08", folder: "08-ap-loss", title: "The AP and mAP losses", debugRuns: .quickOnly),
+        .init(id: "ch09", folder: "09-retrieval-real", title: "Retrieval on real images", debugRuns: .none),
+        .init(
+            id: "ch10", folder: "10-multilabel-ap-real", title: "Multi-label mAP on real data", debugRuns: .quickOnly),
+        .init(id: "ch11", folder: "11-object-detection", title: "Object detection with the AP loss", debugRuns: .none),
+        .init(id: "ch12", folder: "12-speed", title: "Speed", debugRuns: .quickOnly),
         .init(id: "ch13", folder: "13-checking-ports", title: "Checking ports"),
     ]
 }

@@ -70,6 +70,11 @@ public final class Chapter: @unchecked Sendable {
         summary.quick = options.quick
         #if DEBUG
         // `swift run chNN` builds without optimisation, which makes the training chapters many times slower.
+        let environment = ProcessInfo.processInfo.environment
+        if let refusal = Self.debugRefusal(id, arguments: arguments, quick: options.quick, environment: environment) {
+            Output.error(refusal)
+            Output.exit(2)
+        }
         print(
             "note: debug build; for the speed the chapter is written for, run: swift run -c release "
                 + ([id] + arguments).joined(separator: " "))
@@ -91,6 +96,27 @@ public final class Chapter: @unchecked Sendable {
 
     /// Why `out` cannot become the output folder, checked before any work without creating anything: it exists
     /// and is not a folder, or its nearest existing ancestor is not a writable folder. `nil` when it can.
+    /// The one line a debug build prints instead of starting a run that would take minutes without optimisation
+    /// (see `DebugRuns`), naming the release command that runs it; nil when the run may start. Setting
+    /// `RAMBO_DEBUG_RUN=1` starts it anyway (for stepping through a chapter in a debugger).
+    public static func debugRefusal(
+        _ id: String, arguments: [String], quick: Bool, environment: [String: String]
+    ) -> String? {
+        guard environment["RAMBO_DEBUG_RUN"] != "1" else { return nil }
+        let runs = Catalog.chapters.first { $0.id == id }?.debugRuns ?? .all
+        let refused: Bool
+        switch runs {
+        case .all: refused = false
+        case .quickOnly: refused = !quick
+        case .none: refused = true
+        }
+        guard refused else { return nil }
+        let what = runs == .quickOnly ? "a full run" : "even a --quick run"
+        return "\(id): this is a debug build, in which \(what) of \(id) takes minutes; run it optimised with: "
+            + "swift run -c release " + ([id] + arguments).joined(separator: " ")
+            + (runs == .quickOnly ? " (or add --quick)" : "") + " (RAMBO_DEBUG_RUN=1 runs it in debug anyway)"
+    }
+
     static func outputLocationProblem(_ out: URL) -> String? {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) {

@@ -94,6 +94,22 @@ import Testing
         #expect(seedVerdictText("a", "b", [0.62, 0.53, 0.66], [0.60, 0.50, 0.70]).hasPrefix("a and b level"))
     }
 
+    @Test func debugBuildsRefuseRunsThatWouldTakeMinutes() {
+        let none: [String: String] = [:]
+        // ch03 runs in full in debug; ch10 only in --quick; ch09 not at all.
+        #expect(Chapter.debugRefusal("ch03", arguments: [], quick: false, environment: none) == nil)
+        #expect(Chapter.debugRefusal("ch10", arguments: ["--quick"], quick: true, environment: none) == nil)
+        let full = Chapter.debugRefusal("ch10", arguments: ["--seed", "3"], quick: false, environment: none)
+        #expect(full?.contains("swift run -c release ch10 --seed 3 (or add --quick)") == true, "\(full ?? "nil")")
+        let quick = Chapter.debugRefusal("ch09", arguments: ["--quick"], quick: true, environment: none)
+        #expect(quick?.hasPrefix("ch09: this is a debug build, in which even a --quick run") == true)
+        #expect(quick?.contains("swift run -c release ch09 --quick") == true)
+        #expect(Chapter.debugRefusal("ch09", arguments: [], quick: false, environment: ["RAMBO_DEBUG_RUN": "1"]) == nil)
+        // Every training chapter is limited.
+        let limited = Catalog.chapters.filter { $0.debugRuns != .all }.map(\.id)
+        #expect(limited == ["ch05", "ch06", "ch07", "ch08", "ch09", "ch10", "ch11", "ch12"])
+    }
+
     @Test func catalogMatchesTheChapterFolders() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
