@@ -191,7 +191,8 @@ do {
     fail("cannot write the course book into \(outRoot.path): \(error.localizedDescription)")
 }
 let failed = results.filter { $0.status != 0 }
+let chapterSeconds = results.reduce(0) { $0 + $1.seconds }
 print(
-    "\(results.count - failed.count) of \(results.count) chapters passed; "
-        + "book: \(outRoot.path)/index.html (and index.md)")
+    "\(results.count - failed.count) of \(results.count) chapters passed in \(String(format: "%.0f", chapterSeconds)) s "
+        + "of chapter runs; book: \(outRoot.path)/index.html (and index.md)")
 Output.exit(failed.isEmpty ? 0 : 1)
