@@ -139,7 +139,7 @@ public struct RankingWorkspace: Sendable {
     }
 
     /// Eight 256-bucket histograms, the path counters, then the MSD levels' bucket offsets.
-    @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * (2 * 256 + 1)
+    @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * SortBuffers.msdLevelSize
 
     /// How many times the kernel took `path` since the workspace was made or `resetPathCounts()` was called
     /// (counted per bucket or per list, not per item; `releaseMemory()` resets them too).
@@ -412,14 +412,18 @@ public struct RankingWorkspace: Sendable {
         self.threadCounts = threadCounts
     }
 
-    /// The 2 × 256 + 1 counters of MSD level `depth` (0 is the split by top bytes): every level consumes 8 key
-    /// bits, so 9 levels cover the 64.
+    /// The `msdLevelSize` counters of MSD level `depth` (0 is the split by top bytes): every level but the last
+    /// of a bucket consumes at least 8 key bits, so 9 levels cover the 64.
     @inlinable @inline(__always)
     func msdScratch(depth: Int) -> UnsafeMutablePointer<Int> {
         precondition(depth < SortBuffers.msdLevels)
-        return counts + SortBuffers.msdScratchOffset + depth * (2 * 256 + 1)
+        return counts + SortBuffers.msdScratchOffset + depth * SortBuffers.msdLevelSize
     }
 
+    /// The widest digit of the MSD recursion: 2¹¹ buckets, whose 16 KiB of counters stay in L1.
+    @usableFromInline static let maximumDigitBits = 11
+    /// The counters of one MSD level: one per bucket of the widest digit, and one more.
+    @usableFromInline static let msdLevelSize = (1 << maximumDigitBits) + 1
     @usableFromInline static let msdLevels = 10
     @usableFromInline static let msdScratchOffset = RankingPath.counterOffset + 8
 
@@ -579,10 +583,20 @@ public struct RankingWorkspace: Sendable {
 
     /// Sorts items `lo..<hi`, which sit in the A buffers (`inA`) or the B buffers and agree on every key bit
     /// above `topBit`, into the same positions of the A buffers.
+    ///
+    /// One histogram pass finds the bits that vary; constant top bits are skipped. A bucket bigger than `leafSize`
+    /// (out of L2) is split by its next 8 varying bits, few enough write streams for main memory. A bucket in
+    /// cache is sorted by LSD passes (`leaf`) when only its payloads are wanted (the passes then move one packed
+    /// word per item) or when its varying bits fit in two bytes; otherwise it is split by its next 8 to 11
+    /// varying bits, enough for sub-buckets of about 8 items on random keys, which insertion sorts finish: two
+    /// passes and short insertions instead of up to eight LSD passes.
     @usableFromInline
     func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int, depth: Int) {
         let m = hi - lo
-        if m <= thresholds.leafSize || topBit < 0 {
+        let inCache = m <= thresholds.leafSize
+        if m <= thresholds.insertionSize || topBit < 0 || depth >= SortBuffers.msdLevels
+            || (inCache && payloadBits > 0)
+        {
             leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
             return
         }
@@ -590,59 +604,109 @@ public struct RankingWorkspace: Sendable {
         let sourcePayloads = inA ? payloadsA : payloadsB
         let targetKeys = inA ? keysB : keysA
         let targetPayloads = inA ? payloadsB : payloadsA
-        do {
-            let offsets = msdScratch(depth: depth)
-            let starts = offsets + 256
-            var topBit = topBit
-            var shift = 0
-            var mask: UInt64 = 0
-            while true {
-                let bits = Swift.min(8, topBit + 1)
-                shift = topBit + 1 - bits
-                mask = UInt64((1 << bits) - 1)
-                offsets.update(repeating: 0, count: 256)
-                var any: UInt64 = 0
-                var all: UInt64 = ~0
-                for i in lo..<hi {
-                    let key = sourceKeys[i]
-                    any |= key
-                    all &= key
-                    offsets[Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)] &+= 1
-                }
-                var nonEmpty = 0
-                for b in 0..<(1 << bits) where offsets[b] != 0 { nonEmpty &+= 1 }
-                if nonEmpty > 1 { break }
-                // One bucket: these bits are constant here. Jump to the highest bit that varies, if any.
-                let varying = any ^ all
-                if varying == 0 {
-                    leaf(lo: lo, hi: hi, inA: inA, topBit: -1, payloadBits: payloadBits)
-                    return
-                }
-                topBit = 63 - varying.leadingZeroBitCount
-            }
-            count(.msdSplit)
-            var sum = lo
-            for b in 0..<256 {
-                let c = offsets[b]
-                offsets[b] = sum
-                starts[b] = sum
-                sum &+= c
-            }
-            starts[256] = hi
+        let width =
+            inCache
+            ? Swift.min(Swift.max(Int.bitWidth - m.leadingZeroBitCount - 3, 8), SortBuffers.maximumDigitBits) : 8
+        let offsets = msdScratch(depth: depth)
+        var topBit = topBit
+        var shift = 0
+        var mask: UInt64 = 0
+        var buckets = 0
+        while true {
+            let bits = Swift.min(width, topBit + 1)
+            shift = topBit + 1 - bits
+            buckets = 1 << bits
+            mask = UInt64(buckets - 1)
+            offsets.update(repeating: 0, count: buckets)
+            var any: UInt64 = 0
+            var all: UInt64 = ~0
             for i in lo..<hi {
                 let key = sourceKeys[i]
-                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
-                let at = offsets[b]
-                offsets[b] = at &+ 1
-                targetKeys[at] = key
-                targetPayloads[at] = sourcePayloads[i]
+                any |= key
+                all &= key
+                offsets[Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)] &+= 1
             }
-            for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(
-                    lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits,
-                    depth: depth + 1)
+            let varying = any ^ all
+            if varying == 0 {  // all keys equal
+                leaf(lo: lo, hi: hi, inA: inA, topBit: -1, payloadBits: payloadBits)
+                return
             }
+            if inCache && SortBuffers.varyingBytes(varying) <= 2 {
+                leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits, varying: varying)
+                return
+            }
+            // The bits above `topBit` agree, so the digit splits the bucket iff a bit at or above `shift` varies;
+            // if not, jump to the highest bit that varies.
+            let varyingTop = 63 - varying.leadingZeroBitCount
+            if varyingTop >= shift { break }
+            topBit = varyingTop
         }
+        count(.msdSplit)
+        var sum = lo
+        var largest = 0
+        for b in 0..<buckets {
+            let c = offsets[b]
+            offsets[b] = sum
+            sum &+= c
+            largest = Swift.max(largest, c)
+        }
+        for i in lo..<hi {
+            let key = sourceKeys[i]
+            let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
+            let at = offsets[b]
+            offsets[b] = at &+ 1
+            targetKeys[at] = key
+            targetPayloads[at] = sourcePayloads[i]
+        }
+        if largest <= thresholds.insertionSize {
+            // Every bucket is short: one insertion sort of the whole range finishes them all, since no item moves
+            // past the start of its bucket (the buckets are in order), with no per-bucket call.
+            count(.insertion)
+            SortBuffers.insertionSort(
+                m: m, sourceKeys: targetKeys + lo, sourcePayloads: targetPayloads + lo, keys: keysA + lo,
+                payloads: payloadsA + lo)
+            return
+        }
+        // Now offsets[b] is the end of bucket b.
+        var start = lo
+        for b in 0..<buckets {
+            let end = offsets[b]
+            if end > start {
+                msd(lo: start, hi: end, inA: !inA, topBit: shift - 1, payloadBits: payloadBits, depth: depth + 1)
+            }
+            start = end
+        }
+    }
+
+    /// Sorts `m` items by key, stably (an item only moves past strictly larger keys), from the source buffers into
+    /// `keys`/`payloads`. Item i is read before position i of the target is written, so the target may be the
+    /// source (an in-place sort). O(m + inversions).
+    @inlinable @inline(__always)
+    static func insertionSort(
+        m: Int, sourceKeys: UnsafeMutablePointer<UInt64>, sourcePayloads: UnsafeMutablePointer<UInt32>,
+        keys: UnsafeMutablePointer<UInt64>, payloads: UnsafeMutablePointer<UInt32>
+    ) {
+        for i in 0..<m {
+            let key = sourceKeys[i]
+            let payload = sourcePayloads[i]
+            var j = i
+            while j > 0, keys[j &- 1] > key {
+                keys[j] = keys[j &- 1]
+                payloads[j] = payloads[j &- 1]
+                j &-= 1
+            }
+            keys[j] = key
+            payloads[j] = payload
+        }
+    }
+
+    /// How many of the eight bytes of `varying` are not zero: the LSD passes a bucket with these varying bits
+    /// needs.
+    @inlinable @inline(__always)
+    static func varyingBytes(_ varying: UInt64) -> Int {
+        var bytes = 0
+        for d in 0..<8 where (varying &>> UInt64(8 * d)) & 0xFF != 0 { bytes &+= 1 }
+        return bytes
     }
 
     /// Sorts items `lo..<hi` on key bits `topBit...0` by LSD passes (8-bit digits, constant digits skipped),
@@ -663,26 +727,17 @@ public struct RankingWorkspace: Sendable {
         var targetKeys = (inA ? keysB : keysA) + lo
         var targetPayloads = (inA ? payloadsB : payloadsA) + lo
         if topBit < 0 || m <= thresholds.insertionSize {
-            if topBit >= 0 {
-                count(.insertion)
-                // Insertion sort: stable, since an item only moves past strictly larger keys.
-                for i in 1..<Swift.max(m, 1) {
-                    let key = sourceKeys[i]
-                    let payload = sourcePayloads[i]
-                    var j = i
-                    while j > 0, sourceKeys[j - 1] > key {
-                        sourceKeys[j] = sourceKeys[j - 1]
-                        sourcePayloads[j] = sourcePayloads[j - 1]
-                        j -= 1
-                    }
-                    sourceKeys[j] = key
-                    sourcePayloads[j] = payload
+            if topBit < 0 {  // all keys equal: the stable order is the current one
+                if !inA {
+                    targetKeys.update(from: sourceKeys, count: m)
+                    targetPayloads.update(from: sourcePayloads, count: m)
                 }
+                return
             }
-            if !inA {
-                targetKeys.update(from: sourceKeys, count: m)
-                targetPayloads.update(from: sourcePayloads, count: m)
-            }
+            count(.insertion)
+            SortBuffers.insertionSort(
+                m: m, sourceKeys: sourceKeys, sourcePayloads: sourcePayloads,
+                keys: inA ? sourceKeys : targetKeys, payloads: inA ? sourcePayloads : targetPayloads)
             return
         }
         // The digits that vary in this bucket (a digit is constant iff its bits agree in every key).
