@@ -86,7 +86,7 @@ public struct RankingWorkspace: Sendable {
 
     /// The histogram spaces of threads 1..<threadCount.
     @usableFromInline var threadCounts: [Int] = []
-    /// The 2¹⁶ bucket offsets of the wide split (lists of at least `thresholds.wideSplitSize` items).
+    /// The 2¹⁶ bucket offsets of the wide split per thread (lists of at least `thresholds.wideSplitSize` items).
     @usableFromInline var wideCounts: [Int] = []
 
     /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
@@ -119,9 +119,19 @@ public struct RankingWorkspace: Sendable {
 
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
-        if counts.count < Self.countsSize { counts = [Int](repeating: 0, count: Self.countsSize) }
-        if count >= thresholds.wideSplitSize && wideCounts.count < 1 << 16 {
-            wideCounts = [Int](repeating: 0, count: 1 << 16)
+        // Lists that one LSD sort handles need no MSD levels (level 0 only, for the index windows' cursors).
+        let countsNeeded = count > thresholds.lsdSize || threadCount > 1 ? Self.countsSize : Self.shortCountsSize
+        if counts.count < countsNeeded {
+            var grown = [Int](repeating: 0, count: countsNeeded)
+            if !counts.isEmpty {  // keep the path counters
+                for path in RankingPath.allCases {
+                    grown[RankingPath.counterOffset + path.rawValue] = counts[RankingPath.counterOffset + path.rawValue]
+                }
+            }
+            counts = grown
+        }
+        if count >= thresholds.wideSplitSize && wideCounts.count < threadCount << 16 {
+            wideCounts = [Int](repeating: 0, count: threadCount << 16)
         }
         if threadCounts.count < (threadCount - 1) * Self.countsSize {
             threadCounts = [Int](repeating: 0, count: (threadCount - 1) * Self.countsSize)
@@ -140,6 +150,9 @@ public struct RankingWorkspace: Sendable {
 
     /// Eight 256-bucket histograms, the path counters, then the MSD levels' bucket offsets.
     @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * SortBuffers.msdLevelSize
+    /// The histogram space of a workspace that has only seen lists of at most `lsdSize` items: no MSD levels but
+    /// level 0's first 512 counters.
+    @usableFromInline static let shortCountsSize = SortBuffers.msdScratchOffset + 512
 
     /// How many times the kernel took `path` since the workspace was made or `resetPathCounts()` was called
     /// (counted per bucket or per list, not per item; `releaseMemory()` resets them too).
@@ -150,7 +163,7 @@ public struct RankingWorkspace: Sendable {
 
     /// Sets every path counter to zero.
     public mutating func resetPathCounts() {
-        guard counts.count >= Self.countsSize else { return }
+        guard counts.count >= SortBuffers.msdScratchOffset else { return }
         for path in RankingPath.allCases { counts[RankingPath.counterOffset + path.rawValue] = 0 }
     }
 
@@ -337,7 +350,7 @@ public struct RankingWorkspace: Sendable {
                                             payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
                                             counts: counts.baseAddress!, thresholds: thresholds, threads: threadCount,
                                             threadCounts: threadCounts.baseAddress,
-                                            wideCounts: wideCounts.count >= 1 << 16 ? wideCounts.baseAddress : nil))
+                                            wideCounts: wideCounts.count >= threadCount << 16 ? wideCounts.baseAddress : nil))
                                 }
                             }
                         }
@@ -353,7 +366,7 @@ public struct RankingWorkspace: Sendable {
 /// What the engine sorts: item `i` has a 64-bit key and a 32-bit payload that travels with it. Payloads must
 /// increase with `i` (the index, or the index shifted left with flag bits below it), so that ties in the key
 /// come out in index order and the payload identifies the item.
-@usableFromInline protocol SortSource {
+@usableFromInline protocol SortSource: SendableMetatype {
     func key(_ i: Int) -> UInt64
     func payload(_ i: Int) -> UInt32
 }
@@ -385,13 +398,14 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let keysB: UnsafeMutablePointer<UInt64>
     @usableFromInline let payloadsA: UnsafeMutablePointer<UInt32>
     @usableFromInline let payloadsB: UnsafeMutablePointer<UInt32>
-    /// 8 × 256 counters, the path counters, the MSD levels' offsets (`RankingWorkspace.countsSize`).
+    /// 8 × 256 counters, the path counters, the MSD levels' offsets (`RankingWorkspace.countsSize`; only level 0's
+    /// first 512 counters, `shortCountsSize`, when the buffers hold no list longer than `lsdSize`).
     @usableFromInline let counts: UnsafeMutablePointer<Int>
     @usableFromInline let thresholds: RankingThresholds
     /// Threads for the split of a long list (1: this thread only), and the histogram spaces of threads 1...
     @usableFromInline let threads: Int
     @usableFromInline let threadCounts: UnsafeMutablePointer<Int>?
-    /// 2¹⁶ counters for the wide split, when the workspace has them.
+    /// 2¹⁶ counters per thread for the wide split (thread t's at `t << 16`), when the workspace has them.
     @usableFromInline let wideCounts: UnsafeMutablePointer<Int>?
 
     @inlinable
@@ -420,12 +434,15 @@ public struct RankingWorkspace: Sendable {
         return counts + SortBuffers.msdScratchOffset + depth * SortBuffers.msdLevelSize
     }
 
-    /// The widest digit of the MSD recursion: 2¹¹ buckets, whose 16 KiB of counters stay in L1.
-    @usableFromInline static let maximumDigitBits = 11
+    /// The widest digit of the MSD recursion: 2¹³ buckets (64 KiB of counters, in L2).
+    @usableFromInline static let maximumDigitBits = 13
     /// The counters of one MSD level: one per bucket of the widest digit, and one more.
     @usableFromInline static let msdLevelSize = (1 << maximumDigitBits) + 1
     @usableFromInline static let msdLevels = 10
-    @usableFromInline static let msdScratchOffset = RankingPath.counterOffset + 8
+    /// Where the AP kernel keeps its per-slice counts (2 × 257 counters, after the path counters), which the
+    /// sort of its positives must not overwrite.
+    @usableFromInline static let sliceOffset = RankingPath.counterOffset + 8
+    @usableFromInline static let msdScratchOffset = sliceOffset + 2 * 257
 
     /// Counts one use of `path`.
     @inlinable @inline(__always)
@@ -471,113 +488,19 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
-        if threads > 1, parallelSplit(n: n, source: source, payloadBits: payloadBits) { return }
-        if n >= thresholds.wideSplitSize, let wide = wideCounts {
-            wideSplit(n: n, source: source, payloadBits: payloadBits, counts: wide)
-            return
-        }
-        count(.topByteSplit)
-        // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
-        let top = counts
-        let next = counts + 256
-        top.update(repeating: 0, count: 512)
-        var any: UInt64 = 0
-        var all: UInt64 = ~0
-        for i in 0..<n {
-            let key = source.key(i)
-            any |= key
-            all &= key
-            top[Int(truncatingIfNeeded: key &>> 56)] &+= 1
-            next[Int(truncatingIfNeeded: (key &>> 48) & 0xFF)] &+= 1
-        }
-        let varying = any ^ all
-        let topBit = 63 - varying.leadingZeroBitCount
-        guard varying != 0, topBit >= 48 else {
-            // All keys equal, or only the low 48 bits vary: copy, then split on the bits that vary.
-            for i in 0..<n {
-                keysA[i] = source.key(i)
-                payloadsA[i] = source.payload(i)
-            }
-            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
-            return
-        }
-        // Pass 2 reads the source again and splits it by its top varying byte into the B buffers.
-        let shift = topBit >= 56 ? 56 : 48
-        let offsets = shift == 56 ? top : next
-        // (Scratch in the workspace, not on the stack: with `withUnsafeTemporaryAllocation` here, release builds
-        // crashed on a misaligned stack store.)
-        let starts = msdScratch(depth: 0)
-        do {
-            var sum = 0
-            for b in 0..<256 {
-                let c = offsets[b]
-                offsets[b] = sum
-                starts[b] = sum
-                sum &+= c
-            }
-            starts[256] = n
-            for i in 0..<n {
-                let key = source.key(i)
-                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & 0xFF)
-                let at = offsets[b]
-                offsets[b] = at &+ 1
-                keysB[at] = key
-                payloadsB[at] = source.payload(i)
-            }
-            for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(
-                    lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
-                    depth: 1)
-            }
-        }
+        split(n: n, source: source, payloadBits: payloadBits)
     }
 
-    /// `sort`'s split of a long list by its top 16 key bits in one scatter (2¹⁶ buckets, of which a list of
-    /// scores fills a few hundred), which for most inputs leaves buckets that fit in L2: one pass over main
-    /// memory fewer than splitting by a byte and then by the next.
+    /// The lists that no split by their top 16 bits divides (all keys equal, or only the low 48 bits vary):
+    /// copied into the A buffers, then sorted by the MSD recursion from their highest varying bit.
     @usableFromInline
-    func wideSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int, counts c: UnsafeMutablePointer<Int>) {
-        c.update(repeating: 0, count: 1 << 16)
-        var any: UInt64 = 0
-        var all: UInt64 = ~0
+    func sortUnsplit<Source: SortSource>(n: Int, source: Source, varying: UInt64, payloadBits: Int) {
         for i in 0..<n {
-            let key = source.key(i)
-            any |= key
-            all &= key
-            c[Int(truncatingIfNeeded: key &>> 48)] &+= 1
+            keysA[i] = source.key(i)
+            payloadsA[i] = source.payload(i)
         }
-        let varying = any ^ all
-        let topBit = 63 - varying.leadingZeroBitCount
-        guard varying != 0, topBit >= 48 else {
-            // All keys equal, or only the low 48 bits vary: copy, then split on the bits that vary.
-            for i in 0..<n {
-                keysA[i] = source.key(i)
-                payloadsA[i] = source.payload(i)
-            }
-            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
-            return
-        }
-        count(.wideSplit)
-        var sum = 0
-        for b in 0..<(1 << 16) {
-            let items = c[b]
-            c[b] = sum
-            sum &+= items
-        }
-        for i in 0..<n {
-            let key = source.key(i)
-            let b = Int(truncatingIfNeeded: key &>> 48)
-            let at = c[b]
-            c[b] = at &+ 1
-            keysB[at] = key
-            payloadsB[at] = source.payload(i)
-        }
-        // Now c[b] is the end of bucket b.
-        var start = 0
-        for b in 0..<(1 << 16) {
-            let end = c[b]
-            if end > start { msd(lo: start, hi: end, inA: false, topBit: 47, payloadBits: payloadBits, depth: 1) }
-            start = end
+        if varying != 0 {
+            msd(lo: 0, hi: n, inA: true, topBit: 63 - varying.leadingZeroBitCount, payloadBits: payloadBits, depth: 1)
         }
     }
 
@@ -587,8 +510,8 @@ public struct RankingWorkspace: Sendable {
     /// One histogram pass finds the bits that vary; constant top bits are skipped. A bucket bigger than `leafSize`
     /// (out of L2) is split by its next 8 varying bits, few enough write streams for main memory. A bucket in
     /// cache is sorted by LSD passes (`leaf`) when only its payloads are wanted (the passes then move one packed
-    /// word per item) or when its varying bits fit in two bytes; otherwise it is split by its next 8 to 11
-    /// varying bits, enough for sub-buckets of about 8 items on random keys, which insertion sorts finish: two
+    /// word per item) or when its varying bits fit in two bytes; otherwise it is split by its next 8 to 13
+    /// varying bits, enough for sub-buckets of about 2 items on random keys, which insertion sorts finish: two
     /// passes and short insertions instead of up to eight LSD passes.
     @usableFromInline
     func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int, depth: Int) {
@@ -606,7 +529,7 @@ public struct RankingWorkspace: Sendable {
         let targetPayloads = inA ? payloadsB : payloadsA
         let width =
             inCache
-            ? Swift.min(Swift.max(Int.bitWidth - m.leadingZeroBitCount - 3, 8), SortBuffers.maximumDigitBits) : 8
+            ? Swift.min(Swift.max(Int.bitWidth - m.leadingZeroBitCount - 1, 8), SortBuffers.maximumDigitBits) : 8
         let offsets = msdScratch(depth: depth)
         var topBit = topBit
         var shift = 0
