@@ -14,9 +14,10 @@
 // every threshold from the cache sizes read at run time). Beyond that every pass would run from main memory, so
 // the top bits go first (MSD): one pass reads the source and splits the items by their top 16 key bits (lists of
 // at least `wideSplitSize` items) or their top varying byte, and buckets bigger than `leafSize` are split again
-// by the next byte, until every bucket fits in L2; each bucket is then sorted by LSD passes on its remaining low
-// bits entirely in cache, or by insertion when it is tiny. Digits that are the same for every key of a bucket
-// are skipped. With `threadCount` > 1 the split and the buckets are shared between threads (ParallelSort.swift).
+// by the next byte, until every bucket fits in L2; each bucket is then split once more in cache, by its next 8 to
+// 13 varying bits (about two items per sub-bucket on random keys), and one insertion sort of the bucket finishes
+// it. Buckets that vary in at most two bytes, and sorts that want only the payloads, take LSD passes instead.
+// Bits that are the same for every key of a bucket are skipped. With `threadCount` > 1 the split and the buckets are shared between threads (ParallelSort.swift).
 // The result is the sorted keys and a 32-bit payload per item (its index, or the index with a flag bit, see
 // `SortSource`), in two flat arrays that the consumers walk in order: the AP loss reads the relevance bit and the
 // score from them without touching the inputs again. All scratch lives in the workspace: once it has grown to the
@@ -149,7 +150,8 @@ public struct RankingWorkspace: Sendable {
     }
 
     /// Eight 256-bucket histograms, the path counters, then the MSD levels' bucket offsets.
-    @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * SortBuffers.msdLevelSize
+    @usableFromInline static let countsSize =
+        SortBuffers.msdScratchOffset + SortBuffers.msdLevels * SortBuffers.msdLevelSize
     /// The histogram space of a workspace that has only seen lists of at most `lsdSize` items: no MSD levels but
     /// level 0's first 512 counters.
     @usableFromInline static let shortCountsSize = SortBuffers.msdScratchOffset + 512
@@ -350,7 +352,8 @@ public struct RankingWorkspace: Sendable {
                                             payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
                                             counts: counts.baseAddress!, thresholds: thresholds, threads: threadCount,
                                             threadCounts: threadCounts.baseAddress,
-                                            wideCounts: wideCounts.count >= threadCount << 16 ? wideCounts.baseAddress : nil))
+                                            wideCounts: wideCounts.count >= threadCount << 16
+                                                ? wideCounts.baseAddress : nil))
                                 }
                             }
                         }
