@@ -372,10 +372,11 @@ if let k = pairwiseSizes.indices.last, let i = sizes.firstIndex(where: { $0 >= p
 chapter.section("Two threads on one list")
 chapter.say(
     """
-    A long list can share its sort between threads (`RankingWorkspace.threadCount`): each thread splits its
-    slice of the input by the top varying byte, then the buckets are shared out in runs of about n/2 items, and
-    the index-window writes by whole windows. The order of every item is the one a single thread finds, so the
-    loss and gradient are the same bit for bit; the walk and the merge of the AP kernel stay on one thread.
+    A long list can share its work between threads (`RankingWorkspace.threadCount`): each thread splits its
+    slice of the input by the top 16 key bits, then the buckets are shared out in runs of about n/2 items; the AP
+    kernel's walk and merge each take one half of the sorted order, and the index-window writes go by whole
+    windows. The order of every item is the one a single thread finds, and the precision terms are added in the
+    same order, so the loss and gradient are the same bit for bit.
     This cell uses the wall clock (CPU time adds up both threads), so it only shows a speed-up when the machine
     has a second core free.
     """)

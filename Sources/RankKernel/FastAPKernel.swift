@@ -94,12 +94,11 @@ extension RankingWorkspace {
         let n = scores.count
         precondition(relevance.count == n && n <= Self.maximumAPCount)
         var positives = 0
-        for r in relevance where r { positives &+= 1 }
+        for r in relevance { positives &+= r ? 1 : 0 }
         guard positives > 0 else {
             gradient?.update(repeating: 0, count: n)
             return nil
         }
-        let positiveCount = Double(positives)
         // The positives' buffers are moved out of `self` for the duration (`withBuffers` holds `self`).
         var positiveKeys: [UInt64] = []
         var positivePositions: [UInt32] = []
@@ -122,7 +121,6 @@ extension RankingWorkspace {
                 source: MarginShiftedItems(
                     scores: scores.baseAddress!,
                     relevance: relevance.baseAddress!, half: half))
-            let sortedKeys = buffers.keysA
             let sortedPayloads = buffers.payloadsA
             guard let gradient else {
                 // Forward only: the walk in sorted order.
@@ -135,76 +133,176 @@ extension RankingWorkspace {
             }
             positiveKeys.withUnsafeMutableBufferPointer { keysBuffer in
                 positivePositions.withUnsafeMutableBufferPointer { positionsBuffer in
-                    let perturbedKeys = keysBuffer.baseAddress!
-                    let forwardPositions = positionsBuffer.baseAddress!
-                    // The walk: precision terms, dL/drk and the perturbed key of every positive, in forward order.
-                    var positivesSoFar = 0
-                    for position in 0..<n where sortedPayloads[position] & 1 != 0 {
-                        positivesSoFar &+= 1
-                        let rankAll = Double(position + 1)
-                        let rankPositive = Double(positivesSoFar)
-                        sum += rankPositive / rankAll
-                        let upstream = weight * rankPositive / (rankAll * rankAll * positiveCount)
-                        // ỹ + λ·dL/drk, ỹ read back from its key (exact, up to the sign of a zero, which the key
-                        // ignores).
-                        let shifted = scoreFromDescendingRadixKey(sortedKeys[position])
-                        perturbedKeys[positivesSoFar - 1] = descendingRadixKey(shifted + lambda * upstream)
-                        forwardPositions[positivesSoFar - 1] = UInt32(truncatingIfNeeded: position)
-                    }
-                    // The positives in perturbed order: their own sort, with the B buffers as scratch and the
-                    // result back in place.
-                    let positiveBuffers = SortBuffers(
-                        keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions,
-                        payloadsB: buffers.payloadsB, counts: buffers.counts, thresholds: buffers.thresholds,
-                        threads: buffers.threads, threadCounts: buffers.threadCounts)
-                    positiveBuffers.sort(
-                        n: positives,
-                        source: StoredItems(
-                            keys: perturbedKeys,
-                            payloads: forwardPositions))
-                    // Equal perturbed keys came out in forward order; the rule wants index order.
-                    var start = 0
-                    while start < positives {
-                        var end = start + 1
-                        while end < positives, perturbedKeys[end] == perturbedKeys[start] { end += 1 }
-                        if end - start > 1 {
-                            var run = UnsafeMutableBufferPointer(start: forwardPositions + start, count: end - start)
-                            run.sort { sortedPayloads[Int($0)] < sortedPayloads[Int($1)] }
-                        }
-                        start = end
-                    }
-                    let value = RankPairGradient(lambda: lambda)
-                    if n < buffers.thresholds.windowThreshold {
-                        var output = DirectGradientOutput(gradient: gradient, value: value)
-                        Self.mergeRanks(
-                            n: n, positives: positives, sortedKeys: sortedKeys,
-                            sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
-                            forwardPositions: forwardPositions, output: &output)
-                    } else {
-                        buffers.count(.windowedWrites)
-                        let windows = IndexWindows(
-                            count: n, minimumBits: buffers.thresholds.windowBits,
-                            scratch: buffers.msdScratch(depth: 0))
-                        windows.withCursors { cursors in
-                            var output = WindowedRankDifferenceOutput(words: buffers.keysB, cursors: cursors)
-                            Self.mergeRanks(
-                                n: n, positives: positives, sortedKeys: sortedKeys,
-                                sortedPayloads: sortedPayloads, perturbedKeys: perturbedKeys,
-                                forwardPositions: forwardPositions, output: &output)
-                        }
-                        let words = buffers.keysB
-                        buffers.forEachWindowRun(n: n, shift: windows.shift) { run in
-                            for t in run {
-                                let word = words[t]
-                                let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
-                                gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
-                            }
-                        }
-                    }
+                    sum = Self.averagePrecisionBackward(
+                        buffers: buffers, n: n, positives: positives, weight: weight, lambda: lambda,
+                        gradient: gradient, perturbedKeys: keysBuffer.baseAddress!,
+                        forwardPositions: positionsBuffer.baseAddress!)
                 }
             }
         }
         return sum / Double(positives)
+    }
+
+    /// The backward half of `averagePrecisionKernel`, once `buffers` hold the sorted items: the walk, the sort of
+    /// the positives' perturbed keys, the merge and the gradient writes. Returns Σ_pos rk⁺/rk, summed in forward
+    /// order.
+    ///
+    /// With several threads (`buffers.threads`, lists longer than `lsdSize`) each thread walks and then merges its
+    /// own slice of the sorted order; the precision sum runs over the positives afterwards in forward order, and
+    /// the merge of slice t starts where the merge of slices 0..<t stops, so every number is the same bit for bit.
+    static func averagePrecisionBackward(
+        buffers: SortBuffers, n: Int, positives: Int, weight: Double, lambda: Double,
+        gradient: UnsafeMutablePointer<Double>, perturbedKeys: UnsafeMutablePointer<UInt64>,
+        forwardPositions: UnsafeMutablePointer<UInt32>
+    ) -> Double {
+        let sortedKeys = buffers.keysA
+        let sortedPayloads = buffers.payloadsA
+        let positiveCount = Double(positives)
+        let threads = n > buffers.thresholds.lsdSize ? buffers.threads : 1
+        // Slice t of the sorted order is t·n/T ..< (t+1)·n/T; slicePositives[t] counts the positives of slices
+        // 0..<t and sliceNext[t] the positives (in perturbed order) the merge of slices 0..<t emits. Both live in
+        // their own part of the histogram space, which the sort of the positives leaves alone.
+        let slicePositives = buffers.counts + SortBuffers.sliceOffset
+        let sliceNext = slicePositives + 257
+        @inline(__always) func slice(_ t: Int) -> Range<Int> { (t * n / threads)..<((t + 1) * n / threads) }
+        slicePositives[0] = 0
+        if threads > 1 {
+            SortBuffers.onEachThread(threads) { t in
+                var count = 0
+                for position in slice(t) { count &+= Int(sortedPayloads[position] & 1) }
+                slicePositives[t + 1] = count
+            }
+            for t in 0..<threads { slicePositives[t + 1] &+= slicePositives[t] }
+        }
+        // The walk: dL/drk and the perturbed key of every positive, in forward order (and, on one thread, the
+        // precision terms).
+        var sum = 0.0
+        SortBuffers.onEachThread(threads) { t in
+            var positivesSoFar = slicePositives[t]
+            var partial = 0.0
+            for position in slice(t) where sortedPayloads[position] & 1 != 0 {
+                positivesSoFar &+= 1
+                let rankAll = Double(position + 1)
+                let rankPositive = Double(positivesSoFar)
+                if threads == 1 { partial += rankPositive / rankAll }
+                let upstream = weight * rankPositive / (rankAll * rankAll * positiveCount)
+                // ỹ + λ·dL/drk, ỹ read back from its key (exact, up to the sign of a zero, which the key ignores).
+                let shifted = scoreFromDescendingRadixKey(sortedKeys[position])
+                perturbedKeys[positivesSoFar - 1] = descendingRadixKey(shifted + lambda * upstream)
+                forwardPositions[positivesSoFar - 1] = UInt32(truncatingIfNeeded: position)
+            }
+            if threads == 1 { sum = partial }
+        }
+        if threads > 1 {
+            for k in 0..<positives { sum += Double(k + 1) / Double(Int(forwardPositions[k]) + 1) }
+        }
+        // The positives in perturbed order: their own sort, with the B buffers as scratch and the result back in
+        // place.
+        let positiveBuffers = SortBuffers(
+            keysA: perturbedKeys, keysB: buffers.keysB, payloadsA: forwardPositions, payloadsB: buffers.payloadsB,
+            counts: buffers.counts, thresholds: buffers.thresholds, threads: buffers.threads,
+            threadCounts: buffers.threadCounts, wideCounts: buffers.wideCounts)
+        positiveBuffers.sort(n: positives, source: StoredItems(keys: perturbedKeys, payloads: forwardPositions))
+        // Equal perturbed keys came out in forward order; the rule wants index order.
+        var start = 0
+        while start < positives {
+            var end = start + 1
+            while end < positives, perturbedKeys[end] == perturbedKeys[start] { end += 1 }
+            if end - start > 1 {
+                var run = UnsafeMutableBufferPointer(start: forwardPositions + start, count: end - start)
+                run.sort { sortedPayloads[Int($0)] < sortedPayloads[Int($1)] }
+            }
+            start = end
+        }
+        // Where the merge of each slice starts: after the positives that precede the last negative before it.
+        sliceNext[0] = 0
+        sliceNext[threads] = positives
+        for t in 1..<threads {
+            var q = slice(t).lowerBound - 1
+            while q >= 0, sortedPayloads[q] & 1 != 0 { q -= 1 }
+            guard q >= 0 else {
+                sliceNext[t] = 0
+                continue
+            }
+            let key = sortedKeys[q]
+            let payload = sortedPayloads[q]
+            var lo = 0
+            var hi = positives
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let positiveKey = perturbedKeys[mid]
+                if positiveKey < key || (positiveKey == key && sortedPayloads[Int(forwardPositions[mid])] < payload) {
+                    lo = mid + 1
+                } else {
+                    hi = mid
+                }
+            }
+            sliceNext[t] = lo
+        }
+        @inline(__always) func merge<Output: RankPairOutput>(_ t: Int, _ output: inout Output) {
+            let positions = slice(t)
+            mergeRanks(
+                positions: positions, next: sliceNext[t],
+                rank: sliceNext[t] + positions.lowerBound - slicePositives[t], last: t == threads - 1,
+                positives: positives, sortedKeys: sortedKeys, sortedPayloads: sortedPayloads,
+                perturbedKeys: perturbedKeys, forwardPositions: forwardPositions, output: &output)
+        }
+        let value = RankPairGradient(lambda: lambda)
+        if n < buffers.thresholds.windowThreshold {
+            SortBuffers.onEachThread(threads) { t in
+                var output = DirectGradientOutput(gradient: gradient, value: value)
+                merge(t, &output)
+            }
+            return sum
+        }
+        buffers.count(.windowedWrites)
+        let windows = IndexWindows(
+            count: n, minimumBits: buffers.thresholds.windowBits, scratch: buffers.msdScratch(depth: 0))
+        let words = buffers.keysB
+        if threads == 1 {
+            windows.withCursors { cursors in
+                var output = WindowedRankDifferenceOutput(words: words, cursors: cursors)
+                merge(0, &output)
+            }
+        } else {
+            // Thread t's records of window w go after those of threads 0..<t: count each thread's items per window
+            // (the negatives of its slice and the positives its merge emits), then give each thread its cursors.
+            let shift = windows.shift
+            SortBuffers.onEachThread(threads) { t in
+                let c = buffers.countsOf(thread: t)
+                c.update(repeating: 0, count: windows.windowCount)
+                for position in slice(t) {
+                    let payload = sortedPayloads[position]
+                    if payload & 1 == 0 { c[Int(truncatingIfNeeded: payload &>> 1) &>> shift] &+= 1 }
+                }
+                for j in sliceNext[t]..<sliceNext[t + 1] {
+                    c[Int(truncatingIfNeeded: sortedPayloads[Int(forwardPositions[j])] &>> 1) &>> shift] &+= 1
+                }
+            }
+            for w in 0..<windows.windowCount {
+                var at = w << shift
+                for t in 0..<threads {
+                    let c = buffers.countsOf(thread: t)
+                    let items = c[w]
+                    c[w] = at
+                    at &+= items
+                }
+            }
+            SortBuffers.onEachThread(threads) { t in
+                var output = WindowedRankDifferenceOutput(
+                    words: words, cursors: IndexWindows.Cursors(base: buffers.countsOf(thread: t), shift: shift))
+                merge(t, &output)
+            }
+        }
+        let team = threads == buffers.threads ? buffers : buffers.forThread(0)
+        team.forEachWindowRun(n: n, shift: windows.shift) { run in
+            for t in run {
+                let word = words[t]
+                let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
+                gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
+            }
+        }
+        return sum
     }
 
     /// The perturbed ranking as a merge: negatives in forward order (`sortedKeys`/`sortedPayloads` with the
@@ -212,12 +310,13 @@ extension RankingWorkspace {
     /// compared by (key, index). Emits every item once, in perturbed order, with its forward and perturbed rank.
     @inline(__always)
     static func mergeRanks<Output: RankPairOutput>(
-        n: Int, positives: Int, sortedKeys: UnsafePointer<UInt64>, sortedPayloads: UnsafePointer<UInt32>,
+        positions: Range<Int>, next first: Int, rank start: Int, last: Bool, positives: Int,
+        sortedKeys: UnsafePointer<UInt64>, sortedPayloads: UnsafePointer<UInt32>,
         perturbedKeys: UnsafePointer<UInt64>, forwardPositions: UnsafePointer<UInt32>, output: inout Output
     ) {
-        var next = 0  // the next positive in perturbed order
-        var rank = 0  // perturbed ranks handed out so far
-        for position in 0..<n {
+        var next = first  // the next positive in perturbed order
+        var rank = start  // perturbed ranks handed out so far
+        for position in positions {
             let payload = sortedPayloads[position]
             if payload & 1 != 0 { continue }
             let key = sortedKeys[position]
@@ -236,6 +335,7 @@ extension RankingWorkspace {
             rank &+= 1
             output.emit(index: Int(payload &>> 1), forward: position &+ 1, backward: rank)
         }
+        guard last else { return }
         while next < positives {
             let forward = Int(forwardPositions[next])
             rank &+= 1

@@ -1,16 +1,17 @@
-// One list on several threads (`RankingWorkspace.threadCount`).
+// The split of a long list by its top bits, on one thread or several (`RankingWorkspace.threadCount`).
 //
-// The split by top bytes is the part of a long list's sort that runs from main memory, and it parallelises
-// without changing the result: each thread histograms and then scatters its own contiguous slice of the input,
-// thread t's items of a bucket placed after those of threads 0..<t, which is where a one-thread stable pass puts
-// them; the buckets are then shared out between the threads in contiguous runs of about n/T items, each sorted
-// by the same MSD recursion and leaves as on one thread, with the thread's own histogram space. Index-window
-// writes are shared out by whole windows. The order, and so every rank and gradient, is the same bit for bit as
-// on one thread (`KernelPathTests`).
+// A list longer than `lsdSize` is split by its top 16 key bits (at least `wideSplitSize` items, 2¹⁶ counters per
+// thread) or by its top varying byte, in two passes over the source: histograms, then a stable scatter into the
+// B buffers. Both passes are shared between the threads without changing the result: each thread histograms and
+// then scatters its own contiguous slice of the input, thread t's items of a bucket placed after those of threads
+// 0..<t, which is where a one-thread stable pass puts them. The buckets are then shared out in contiguous runs of
+// about n/T items, each sorted by the same MSD recursion and leaves as on one thread, with the thread's own
+// histogram space. Index-window writes are shared out by whole windows. The order, and so every rank and
+// gradient, is the same bit for bit for any thread count (`KernelPathTests`).
 //
-// What stays on one thread: lists short enough for one LSD sort, the AP kernel's walk, the sort of its positives
-// and its merge. Two threads help most when no single top-byte bucket holds most of the list (scores of both
-// signs, or spread over several binary orders of magnitude).
+// What stays on one thread: lists short enough for one LSD sort, and lists whose top 16 bits are all equal (only
+// their low 48 bits vary), which go to the MSD recursion from their top varying bit. Two threads help most when
+// no single bucket holds most of the list; the 16-bit split leaves a few hundred buckets for typical scores.
 
 import Dispatch
 
@@ -29,30 +30,63 @@ extension SortBuffers {
             thresholds: thresholds)
     }
 
-    /// `sort`'s split by top bytes on `threads` threads, then the buckets' MSD recursion shared between them.
-    /// Returns false, having written nothing, when only the low 48 key bits vary (the caller then takes the
-    /// one-thread path).
+    /// Runs `body(t)` for t in `0..<threads`: on this thread when there is one, else concurrently.
     @inlinable
-    func parallelSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int) -> Bool {
+    func onEachThread(_ body: (Int) -> Void) {
+        SortBuffers.onEachThread(threads, body)
+    }
+
+    /// Runs `body(t)` for t in `0..<threads`: on this thread when there is one, else concurrently.
+    @inlinable
+    static func onEachThread(_ threads: Int, _ body: (Int) -> Void) {
+        if threads == 1 {
+            body(0)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: threads) { t in body(t) }
+        }
+    }
+
+    /// `sort` of a list longer than `lsdSize`: the split by its top 16 bits (`wideCounts`, at least
+    /// `wideSplitSize` items) or its top varying byte, then the MSD recursion of every bucket, on `threads`
+    /// threads.
+    @inlinable
+    func split<Source: SortSource>(n: Int, source: Source, payloadBits: Int) {
         let threads = self.threads
-        // Each thread touches only its own slice of the inputs, its own counts and its own range of the buffers.
+        let wide = n >= thresholds.wideSplitSize ? wideCounts : nil
+        // Each thread touches only its own slice of the input, its own counters and its own range of the buffers.
         nonisolated(unsafe) let me = self
         nonisolated(unsafe) let source = source
-        // Pass 1, each thread on its slice: which bits vary, histograms of the top two bytes.
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let c = me.countsOf(thread: t)
-            c.update(repeating: 0, count: 512)
+        // Pass 1, each thread on its slice: which bits vary, and the histogram of the top 16 bits (wide) or of
+        // each of the top two bytes (in counts[0..<256] and counts[256..<512]).
+        onEachThread { t in
             var any: UInt64 = 0
             var all: UInt64 = ~0
-            for i in (t * n / threads)..<((t + 1) * n / threads) {
-                let key = source.key(i)
-                any |= key
-                all &= key
-                c[Int(truncatingIfNeeded: key &>> 56)] &+= 1
-                c[256 &+ Int(truncatingIfNeeded: (key &>> 48) & 0xFF)] &+= 1
+            let range = (t * n / threads)..<((t + 1) * n / threads)
+            if let wide {
+                let c = wide + (t << 16)
+                c.update(repeating: 0, count: 1 << 16)
+                for i in range {
+                    let key = source.key(i)
+                    any |= key
+                    all &= key
+                    c[Int(truncatingIfNeeded: key &>> 48)] &+= 1
+                }
+            } else {
+                let c = me.countsOf(thread: t)
+                c.update(repeating: 0, count: 512)
+                for i in range {
+                    let key = source.key(i)
+                    any |= key
+                    all &= key
+                    c[Int(truncatingIfNeeded: key &>> 56)] &+= 1
+                    c[256 &+ Int(truncatingIfNeeded: (key &>> 48) & 0xFF)] &+= 1
+                }
             }
-            c[512] = Int(truncatingIfNeeded: any)
-            c[513] = Int(truncatingIfNeeded: all)
+            me.countsOf(thread: t)[512] = Int(truncatingIfNeeded: any)
+            me.countsOf(thread: t)[513] = Int(truncatingIfNeeded: all)
         }
         var any: UInt64 = 0
         var all: UInt64 = ~0
@@ -62,59 +96,82 @@ extension SortBuffers {
         }
         let varying = any ^ all
         let topBit = 63 - varying.leadingZeroBitCount
-        guard varying != 0, topBit >= 48 else { return false }
-        count(.topByteSplit)
-        let shift = topBit >= 56 ? 56 : 48
-        let histogram = shift == 56 ? 0 : 256
-        // Bucket b starts at starts[b]; within it, thread t's items follow those of threads 0..<t.
-        nonisolated(unsafe) let starts = msdScratch(depth: 0)
+        guard varying != 0, topBit >= 48 else {
+            sortUnsplit(n: n, source: source, varying: varying, payloadBits: payloadBits)
+            return
+        }
+        count(wide == nil ? .topByteSplit : .wideSplit)
+        let shift = wide != nil || topBit < 56 ? 48 : 56
+        let buckets = wide == nil ? 256 : 1 << 16
+        let mask = UInt64(buckets - 1)
+        // Thread t's histogram of the split's digit.
+        let histogramOffset = shift == 56 ? 0 : 256
+        @inline(__always) func histogram(_ t: Int) -> UnsafeMutablePointer<Int> {
+            wide.map { $0 + (t << 16) } ?? me.countsOf(thread: t) + histogramOffset
+        }
+        // Bucket b starts after every earlier bucket; within it, thread t's items follow those of threads 0..<t.
         var sum = 0
-        for b in 0..<256 {
-            starts[b] = sum
+        for b in 0..<buckets {
             for t in 0..<threads {
-                let c = countsOf(thread: t) + histogram
+                let c = histogram(t)
                 let items = c[b]
                 c[b] = sum
                 sum &+= items
             }
         }
-        starts[256] = n
         // Pass 2, each thread on its slice: the scatter into the B buffers.
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let offsets = me.countsOf(thread: t) + histogram
+        onEachThread { t in
+            let offsets = histogram(t)
             for i in (t * n / threads)..<((t + 1) * n / threads) {
                 let key = source.key(i)
-                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & 0xFF)
+                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
                 let at = offsets[b]
                 offsets[b] = at &+ 1
                 me.keysB[at] = key
                 me.payloadsB[at] = source.payload(i)
             }
         }
+        // The last thread's offsets are now the bucket ends. The byte histograms sit where the leaves' LSD passes
+        // keep theirs, so those ends are copied to level 0 of the MSD scratch (the recursion starts at level 1).
+        nonisolated(unsafe) var ends = histogram(threads - 1)
+        if wide == nil {
+            msdScratch(depth: 0).update(from: ends, count: buckets)
+            ends = msdScratch(depth: 0)
+        }
+        nonisolated(unsafe) let bucketEnds = ends
         // The buckets in contiguous runs of about n/T items, one run per thread.
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let first = me.bucketBoundary(starts: starts, target: t * n / threads)
-            let last = me.bucketBoundary(starts: starts, target: (t + 1) * n / threads)
-            let buffers = me.forThread(t)
-            for b in first..<last where starts[b + 1] > starts[b] {
-                buffers.msd(
-                    lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1,
-                    payloadBits: payloadBits, depth: 1)
+        onEachThread { t in
+            let first = SortBuffers.bucketBoundary(ends: bucketEnds, buckets: buckets, target: t * n / threads)
+            let last = SortBuffers.bucketBoundary(ends: bucketEnds, buckets: buckets, target: (t + 1) * n / threads)
+            let buffers = threads == 1 ? me : me.forThread(t)
+            var start = first == 0 ? 0 : bucketEnds[first - 1]
+            for b in first..<last {
+                let end = bucketEnds[b]
+                if end > start {
+                    buffers.msd(
+                        lo: start, hi: end, inA: false, topBit: shift - 1, payloadBits: payloadBits, depth: 1)
+                }
+                start = end
             }
         }
-        return true
     }
 
-    /// The bucket boundary (0...256) whose start is nearest `target` items, the later one on a tie; 0 for
-    /// target 0 and 256 for target n, so the runs cover every bucket once.
+    /// The bucket boundary k (0...buckets, bucket k starting at `ends[k - 1]`, 0 for k = 0) whose start is
+    /// nearest `target` items, the later one on a tie; 0 for target ≤ 0 and `buckets` for target ≥ n, so the
+    /// runs of consecutive targets cover every bucket once. O(log buckets).
     @inlinable
-    func bucketBoundary(starts: UnsafeMutablePointer<Int>, target: Int) -> Int {
+    static func bucketBoundary(ends: UnsafeMutablePointer<Int>, buckets: Int, target: Int) -> Int {
         if target <= 0 { return 0 }
-        if target >= starts[256] { return 256 }
-        var b = 0
-        while b < 256 && starts[b + 1] < target { b += 1 }
-        // starts[b] < target ≤ starts[b + 1]: take the nearer boundary.
-        return target - starts[b] < starts[b + 1] - target ? b : b + 1
+        if target >= ends[buckets - 1] { return buckets }
+        // The smallest k with start(k) ≥ target (start(buckets) = n > target, start(0) = 0 < target).
+        var lo = 1
+        var hi = buckets
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ends[mid - 1] >= target { hi = mid } else { lo = mid + 1 }
+        }
+        let before = lo == 1 ? 0 : ends[lo - 2]
+        return target - before < ends[lo - 1] - target ? lo - 1 : lo
     }
 
     /// Runs `body` on contiguous ranges covering `0..<n` that start and end on multiples of `2^shift` (or n), one
@@ -122,15 +179,11 @@ extension SortBuffers {
     @inlinable
     func forEachWindowRun(n: Int, shift: Int, _ body: (Range<Int>) -> Void) {
         let threads = self.threads
-        if threads == 1 {
-            body(0..<n)
-            return
-        }
         let mask = (1 << shift) - 1
         withoutActuallyEscaping(body) { body in
             // The ranges are disjoint, so the threads never write the same place.
             nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
+            onEachThread { t in
                 let lo = t == 0 ? 0 : Swift.min(n, (t * n / threads + mask) & ~mask)
                 let hi = t == threads - 1 ? n : Swift.min(n, ((t + 1) * n / threads + mask) & ~mask)
                 if lo < hi { body(lo..<hi) }

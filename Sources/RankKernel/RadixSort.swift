@@ -14,9 +14,10 @@
 // every threshold from the cache sizes read at run time). Beyond that every pass would run from main memory, so
 // the top bits go first (MSD): one pass reads the source and splits the items by their top 16 key bits (lists of
 // at least `wideSplitSize` items) or their top varying byte, and buckets bigger than `leafSize` are split again
-// by the next byte, until every bucket fits in L2; each bucket is then sorted by LSD passes on its remaining low
-// bits entirely in cache, or by insertion when it is tiny. Digits that are the same for every key of a bucket
-// are skipped. With `threadCount` > 1 the split and the buckets are shared between threads (ParallelSort.swift).
+// by the next byte, until every bucket fits in L2; each bucket is then split once more in cache, by its next 8 to
+// 13 varying bits (about two items per sub-bucket on random keys), and one insertion sort of the bucket finishes
+// it. Buckets that vary in at most two bytes, and sorts that want only the payloads, take LSD passes instead.
+// Bits that are the same for every key of a bucket are skipped. With `threadCount` > 1 the split and the buckets are shared between threads (ParallelSort.swift).
 // The result is the sorted keys and a 32-bit payload per item (its index, or the index with a flag bit, see
 // `SortSource`), in two flat arrays that the consumers walk in order: the AP loss reads the relevance bit and the
 // score from them without touching the inputs again. All scratch lives in the workspace: once it has grown to the
@@ -86,7 +87,7 @@ public struct RankingWorkspace: Sendable {
 
     /// The histogram spaces of threads 1..<threadCount.
     @usableFromInline var threadCounts: [Int] = []
-    /// The 2¹⁶ bucket offsets of the wide split (lists of at least `thresholds.wideSplitSize` items).
+    /// The 2¹⁶ bucket offsets of the wide split per thread (lists of at least `thresholds.wideSplitSize` items).
     @usableFromInline var wideCounts: [Int] = []
 
     /// The longest list the radix path handles: payloads are 32-bit. Longer lists use a comparison sort.
@@ -119,9 +120,19 @@ public struct RankingWorkspace: Sendable {
 
     /// Makes room for lists of `count` items.
     public mutating func reserve(_ count: Int) {
-        if counts.count < Self.countsSize { counts = [Int](repeating: 0, count: Self.countsSize) }
-        if count >= thresholds.wideSplitSize && wideCounts.count < 1 << 16 {
-            wideCounts = [Int](repeating: 0, count: 1 << 16)
+        // Lists that one LSD sort handles need no MSD levels (level 0 only, for the index windows' cursors).
+        let countsNeeded = count > thresholds.lsdSize || threadCount > 1 ? Self.countsSize : Self.shortCountsSize
+        if counts.count < countsNeeded {
+            var grown = [Int](repeating: 0, count: countsNeeded)
+            if !counts.isEmpty {  // keep the path counters
+                for path in RankingPath.allCases {
+                    grown[RankingPath.counterOffset + path.rawValue] = counts[RankingPath.counterOffset + path.rawValue]
+                }
+            }
+            counts = grown
+        }
+        if count >= thresholds.wideSplitSize && wideCounts.count < threadCount << 16 {
+            wideCounts = [Int](repeating: 0, count: threadCount << 16)
         }
         if threadCounts.count < (threadCount - 1) * Self.countsSize {
             threadCounts = [Int](repeating: 0, count: (threadCount - 1) * Self.countsSize)
@@ -139,7 +150,11 @@ public struct RankingWorkspace: Sendable {
     }
 
     /// Eight 256-bucket histograms, the path counters, then the MSD levels' bucket offsets.
-    @usableFromInline static let countsSize = SortBuffers.msdScratchOffset + SortBuffers.msdLevels * (2 * 256 + 1)
+    @usableFromInline static let countsSize =
+        SortBuffers.msdScratchOffset + SortBuffers.msdLevels * SortBuffers.msdLevelSize
+    /// The histogram space of a workspace that has only seen lists of at most `lsdSize` items: no MSD levels but
+    /// level 0's first 512 counters.
+    @usableFromInline static let shortCountsSize = SortBuffers.msdScratchOffset + 512
 
     /// How many times the kernel took `path` since the workspace was made or `resetPathCounts()` was called
     /// (counted per bucket or per list, not per item; `releaseMemory()` resets them too).
@@ -150,7 +165,7 @@ public struct RankingWorkspace: Sendable {
 
     /// Sets every path counter to zero.
     public mutating func resetPathCounts() {
-        guard counts.count >= Self.countsSize else { return }
+        guard counts.count >= SortBuffers.msdScratchOffset else { return }
         for path in RankingPath.allCases { counts[RankingPath.counterOffset + path.rawValue] = 0 }
     }
 
@@ -337,7 +352,8 @@ public struct RankingWorkspace: Sendable {
                                             payloadsA: payloadsA.baseAddress!, payloadsB: payloadsB.baseAddress!,
                                             counts: counts.baseAddress!, thresholds: thresholds, threads: threadCount,
                                             threadCounts: threadCounts.baseAddress,
-                                            wideCounts: wideCounts.count >= 1 << 16 ? wideCounts.baseAddress : nil))
+                                            wideCounts: wideCounts.count >= threadCount << 16
+                                                ? wideCounts.baseAddress : nil))
                                 }
                             }
                         }
@@ -353,7 +369,7 @@ public struct RankingWorkspace: Sendable {
 /// What the engine sorts: item `i` has a 64-bit key and a 32-bit payload that travels with it. Payloads must
 /// increase with `i` (the index, or the index shifted left with flag bits below it), so that ties in the key
 /// come out in index order and the payload identifies the item.
-@usableFromInline protocol SortSource {
+@usableFromInline protocol SortSource: SendableMetatype {
     func key(_ i: Int) -> UInt64
     func payload(_ i: Int) -> UInt32
 }
@@ -385,13 +401,14 @@ public struct RankingWorkspace: Sendable {
     @usableFromInline let keysB: UnsafeMutablePointer<UInt64>
     @usableFromInline let payloadsA: UnsafeMutablePointer<UInt32>
     @usableFromInline let payloadsB: UnsafeMutablePointer<UInt32>
-    /// 8 × 256 counters, the path counters, the MSD levels' offsets (`RankingWorkspace.countsSize`).
+    /// 8 × 256 counters, the path counters, the MSD levels' offsets (`RankingWorkspace.countsSize`; only level 0's
+    /// first 512 counters, `shortCountsSize`, when the buffers hold no list longer than `lsdSize`).
     @usableFromInline let counts: UnsafeMutablePointer<Int>
     @usableFromInline let thresholds: RankingThresholds
     /// Threads for the split of a long list (1: this thread only), and the histogram spaces of threads 1...
     @usableFromInline let threads: Int
     @usableFromInline let threadCounts: UnsafeMutablePointer<Int>?
-    /// 2¹⁶ counters for the wide split, when the workspace has them.
+    /// 2¹⁶ counters per thread for the wide split (thread t's at `t << 16`), when the workspace has them.
     @usableFromInline let wideCounts: UnsafeMutablePointer<Int>?
 
     @inlinable
@@ -412,16 +429,23 @@ public struct RankingWorkspace: Sendable {
         self.threadCounts = threadCounts
     }
 
-    /// The 2 × 256 + 1 counters of MSD level `depth` (0 is the split by top bytes): every level consumes 8 key
-    /// bits, so 9 levels cover the 64.
+    /// The `msdLevelSize` counters of MSD level `depth` (0 is the split by top bytes): every level but the last
+    /// of a bucket consumes at least 8 key bits, so 9 levels cover the 64.
     @inlinable @inline(__always)
     func msdScratch(depth: Int) -> UnsafeMutablePointer<Int> {
         precondition(depth < SortBuffers.msdLevels)
-        return counts + SortBuffers.msdScratchOffset + depth * (2 * 256 + 1)
+        return counts + SortBuffers.msdScratchOffset + depth * SortBuffers.msdLevelSize
     }
 
+    /// The widest digit of the MSD recursion: 2¹³ buckets (64 KiB of counters, in L2).
+    @usableFromInline static let maximumDigitBits = 13
+    /// The counters of one MSD level: one per bucket of the widest digit, and one more.
+    @usableFromInline static let msdLevelSize = (1 << maximumDigitBits) + 1
     @usableFromInline static let msdLevels = 10
-    @usableFromInline static let msdScratchOffset = RankingPath.counterOffset + 8
+    /// Where the AP kernel keeps its per-slice counts (2 × 257 counters, after the path counters), which the
+    /// sort of its positives must not overwrite.
+    @usableFromInline static let sliceOffset = RankingPath.counterOffset + 8
+    @usableFromInline static let msdScratchOffset = sliceOffset + 2 * 257
 
     /// Counts one use of `path`.
     @inlinable @inline(__always)
@@ -467,122 +491,38 @@ public struct RankingWorkspace: Sendable {
             }
             return
         }
-        if threads > 1, parallelSplit(n: n, source: source, payloadBits: payloadBits) { return }
-        if n >= thresholds.wideSplitSize, let wide = wideCounts {
-            wideSplit(n: n, source: source, payloadBits: payloadBits, counts: wide)
-            return
-        }
-        count(.topByteSplit)
-        // Pass 1 reads the source: which bits vary, and the histograms of the top two bytes.
-        let top = counts
-        let next = counts + 256
-        top.update(repeating: 0, count: 512)
-        var any: UInt64 = 0
-        var all: UInt64 = ~0
-        for i in 0..<n {
-            let key = source.key(i)
-            any |= key
-            all &= key
-            top[Int(truncatingIfNeeded: key &>> 56)] &+= 1
-            next[Int(truncatingIfNeeded: (key &>> 48) & 0xFF)] &+= 1
-        }
-        let varying = any ^ all
-        let topBit = 63 - varying.leadingZeroBitCount
-        guard varying != 0, topBit >= 48 else {
-            // All keys equal, or only the low 48 bits vary: copy, then split on the bits that vary.
-            for i in 0..<n {
-                keysA[i] = source.key(i)
-                payloadsA[i] = source.payload(i)
-            }
-            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
-            return
-        }
-        // Pass 2 reads the source again and splits it by its top varying byte into the B buffers.
-        let shift = topBit >= 56 ? 56 : 48
-        let offsets = shift == 56 ? top : next
-        // (Scratch in the workspace, not on the stack: with `withUnsafeTemporaryAllocation` here, release builds
-        // crashed on a misaligned stack store.)
-        let starts = msdScratch(depth: 0)
-        do {
-            var sum = 0
-            for b in 0..<256 {
-                let c = offsets[b]
-                offsets[b] = sum
-                starts[b] = sum
-                sum &+= c
-            }
-            starts[256] = n
-            for i in 0..<n {
-                let key = source.key(i)
-                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & 0xFF)
-                let at = offsets[b]
-                offsets[b] = at &+ 1
-                keysB[at] = key
-                payloadsB[at] = source.payload(i)
-            }
-            for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(
-                    lo: starts[b], hi: starts[b + 1], inA: false, topBit: shift - 1, payloadBits: payloadBits,
-                    depth: 1)
-            }
-        }
+        split(n: n, source: source, payloadBits: payloadBits)
     }
 
-    /// `sort`'s split of a long list by its top 16 key bits in one scatter (2¹⁶ buckets, of which a list of
-    /// scores fills a few hundred), which for most inputs leaves buckets that fit in L2: one pass over main
-    /// memory fewer than splitting by a byte and then by the next.
+    /// The lists that no split by their top 16 bits divides (all keys equal, or only the low 48 bits vary):
+    /// copied into the A buffers, then sorted by the MSD recursion from their highest varying bit.
     @usableFromInline
-    func wideSplit<Source: SortSource>(n: Int, source: Source, payloadBits: Int, counts c: UnsafeMutablePointer<Int>) {
-        c.update(repeating: 0, count: 1 << 16)
-        var any: UInt64 = 0
-        var all: UInt64 = ~0
+    func sortUnsplit<Source: SortSource>(n: Int, source: Source, varying: UInt64, payloadBits: Int) {
         for i in 0..<n {
-            let key = source.key(i)
-            any |= key
-            all &= key
-            c[Int(truncatingIfNeeded: key &>> 48)] &+= 1
+            keysA[i] = source.key(i)
+            payloadsA[i] = source.payload(i)
         }
-        let varying = any ^ all
-        let topBit = 63 - varying.leadingZeroBitCount
-        guard varying != 0, topBit >= 48 else {
-            // All keys equal, or only the low 48 bits vary: copy, then split on the bits that vary.
-            for i in 0..<n {
-                keysA[i] = source.key(i)
-                payloadsA[i] = source.payload(i)
-            }
-            if varying != 0 { msd(lo: 0, hi: n, inA: true, topBit: topBit, payloadBits: payloadBits, depth: 1) }
-            return
-        }
-        count(.wideSplit)
-        var sum = 0
-        for b in 0..<(1 << 16) {
-            let items = c[b]
-            c[b] = sum
-            sum &+= items
-        }
-        for i in 0..<n {
-            let key = source.key(i)
-            let b = Int(truncatingIfNeeded: key &>> 48)
-            let at = c[b]
-            c[b] = at &+ 1
-            keysB[at] = key
-            payloadsB[at] = source.payload(i)
-        }
-        // Now c[b] is the end of bucket b.
-        var start = 0
-        for b in 0..<(1 << 16) {
-            let end = c[b]
-            if end > start { msd(lo: start, hi: end, inA: false, topBit: 47, payloadBits: payloadBits, depth: 1) }
-            start = end
+        if varying != 0 {
+            msd(lo: 0, hi: n, inA: true, topBit: 63 - varying.leadingZeroBitCount, payloadBits: payloadBits, depth: 1)
         }
     }
 
     /// Sorts items `lo..<hi`, which sit in the A buffers (`inA`) or the B buffers and agree on every key bit
     /// above `topBit`, into the same positions of the A buffers.
+    ///
+    /// One histogram pass finds the bits that vary; constant top bits are skipped. A bucket bigger than `leafSize`
+    /// (out of L2) is split by its next 8 varying bits, few enough write streams for main memory. A bucket in
+    /// cache is sorted by LSD passes (`leaf`) when only its payloads are wanted (the passes then move one packed
+    /// word per item) or when its varying bits fit in two bytes; otherwise it is split by its next 8 to 13
+    /// varying bits, enough for sub-buckets of about 2 items on random keys, which insertion sorts finish: two
+    /// passes and short insertions instead of up to eight LSD passes.
     @usableFromInline
     func msd(lo: Int, hi: Int, inA: Bool, topBit: Int, payloadBits: Int, depth: Int) {
         let m = hi - lo
-        if m <= thresholds.leafSize || topBit < 0 {
+        let inCache = m <= thresholds.leafSize
+        if m <= thresholds.insertionSize || topBit < 0 || depth >= SortBuffers.msdLevels
+            || (inCache && payloadBits > 0)
+        {
             leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits)
             return
         }
@@ -590,59 +530,109 @@ public struct RankingWorkspace: Sendable {
         let sourcePayloads = inA ? payloadsA : payloadsB
         let targetKeys = inA ? keysB : keysA
         let targetPayloads = inA ? payloadsB : payloadsA
-        do {
-            let offsets = msdScratch(depth: depth)
-            let starts = offsets + 256
-            var topBit = topBit
-            var shift = 0
-            var mask: UInt64 = 0
-            while true {
-                let bits = Swift.min(8, topBit + 1)
-                shift = topBit + 1 - bits
-                mask = UInt64((1 << bits) - 1)
-                offsets.update(repeating: 0, count: 256)
-                var any: UInt64 = 0
-                var all: UInt64 = ~0
-                for i in lo..<hi {
-                    let key = sourceKeys[i]
-                    any |= key
-                    all &= key
-                    offsets[Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)] &+= 1
-                }
-                var nonEmpty = 0
-                for b in 0..<(1 << bits) where offsets[b] != 0 { nonEmpty &+= 1 }
-                if nonEmpty > 1 { break }
-                // One bucket: these bits are constant here. Jump to the highest bit that varies, if any.
-                let varying = any ^ all
-                if varying == 0 {
-                    leaf(lo: lo, hi: hi, inA: inA, topBit: -1, payloadBits: payloadBits)
-                    return
-                }
-                topBit = 63 - varying.leadingZeroBitCount
-            }
-            count(.msdSplit)
-            var sum = lo
-            for b in 0..<256 {
-                let c = offsets[b]
-                offsets[b] = sum
-                starts[b] = sum
-                sum &+= c
-            }
-            starts[256] = hi
+        let width =
+            inCache
+            ? Swift.min(Swift.max(Int.bitWidth - m.leadingZeroBitCount - 1, 8), SortBuffers.maximumDigitBits) : 8
+        let offsets = msdScratch(depth: depth)
+        var topBit = topBit
+        var shift = 0
+        var mask: UInt64 = 0
+        var buckets = 0
+        while true {
+            let bits = Swift.min(width, topBit + 1)
+            shift = topBit + 1 - bits
+            buckets = 1 << bits
+            mask = UInt64(buckets - 1)
+            offsets.update(repeating: 0, count: buckets)
+            var any: UInt64 = 0
+            var all: UInt64 = ~0
             for i in lo..<hi {
                 let key = sourceKeys[i]
-                let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
-                let at = offsets[b]
-                offsets[b] = at &+ 1
-                targetKeys[at] = key
-                targetPayloads[at] = sourcePayloads[i]
+                any |= key
+                all &= key
+                offsets[Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)] &+= 1
             }
-            for b in 0..<256 where starts[b + 1] > starts[b] {
-                msd(
-                    lo: starts[b], hi: starts[b + 1], inA: !inA, topBit: shift - 1, payloadBits: payloadBits,
-                    depth: depth + 1)
+            let varying = any ^ all
+            if varying == 0 {  // all keys equal
+                leaf(lo: lo, hi: hi, inA: inA, topBit: -1, payloadBits: payloadBits)
+                return
             }
+            if inCache && SortBuffers.varyingBytes(varying) <= 2 {
+                leaf(lo: lo, hi: hi, inA: inA, topBit: topBit, payloadBits: payloadBits, varying: varying)
+                return
+            }
+            // The bits above `topBit` agree, so the digit splits the bucket iff a bit at or above `shift` varies;
+            // if not, jump to the highest bit that varies.
+            let varyingTop = 63 - varying.leadingZeroBitCount
+            if varyingTop >= shift { break }
+            topBit = varyingTop
         }
+        count(.msdSplit)
+        var sum = lo
+        var largest = 0
+        for b in 0..<buckets {
+            let c = offsets[b]
+            offsets[b] = sum
+            sum &+= c
+            largest = Swift.max(largest, c)
+        }
+        for i in lo..<hi {
+            let key = sourceKeys[i]
+            let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
+            let at = offsets[b]
+            offsets[b] = at &+ 1
+            targetKeys[at] = key
+            targetPayloads[at] = sourcePayloads[i]
+        }
+        if largest <= thresholds.insertionSize {
+            // Every bucket is short: one insertion sort of the whole range finishes them all, since no item moves
+            // past the start of its bucket (the buckets are in order), with no per-bucket call.
+            count(.insertion)
+            SortBuffers.insertionSort(
+                m: m, sourceKeys: targetKeys + lo, sourcePayloads: targetPayloads + lo, keys: keysA + lo,
+                payloads: payloadsA + lo)
+            return
+        }
+        // Now offsets[b] is the end of bucket b.
+        var start = lo
+        for b in 0..<buckets {
+            let end = offsets[b]
+            if end > start {
+                msd(lo: start, hi: end, inA: !inA, topBit: shift - 1, payloadBits: payloadBits, depth: depth + 1)
+            }
+            start = end
+        }
+    }
+
+    /// Sorts `m` items by key, stably (an item only moves past strictly larger keys), from the source buffers into
+    /// `keys`/`payloads`. Item i is read before position i of the target is written, so the target may be the
+    /// source (an in-place sort). O(m + inversions).
+    @inlinable @inline(__always)
+    static func insertionSort(
+        m: Int, sourceKeys: UnsafeMutablePointer<UInt64>, sourcePayloads: UnsafeMutablePointer<UInt32>,
+        keys: UnsafeMutablePointer<UInt64>, payloads: UnsafeMutablePointer<UInt32>
+    ) {
+        for i in 0..<m {
+            let key = sourceKeys[i]
+            let payload = sourcePayloads[i]
+            var j = i
+            while j > 0, keys[j &- 1] > key {
+                keys[j] = keys[j &- 1]
+                payloads[j] = payloads[j &- 1]
+                j &-= 1
+            }
+            keys[j] = key
+            payloads[j] = payload
+        }
+    }
+
+    /// How many of the eight bytes of `varying` are not zero: the LSD passes a bucket with these varying bits
+    /// needs.
+    @inlinable @inline(__always)
+    static func varyingBytes(_ varying: UInt64) -> Int {
+        var bytes = 0
+        for d in 0..<8 where (varying &>> UInt64(8 * d)) & 0xFF != 0 { bytes &+= 1 }
+        return bytes
     }
 
     /// Sorts items `lo..<hi` on key bits `topBit...0` by LSD passes (8-bit digits, constant digits skipped),
@@ -663,26 +653,17 @@ public struct RankingWorkspace: Sendable {
         var targetKeys = (inA ? keysB : keysA) + lo
         var targetPayloads = (inA ? payloadsB : payloadsA) + lo
         if topBit < 0 || m <= thresholds.insertionSize {
-            if topBit >= 0 {
-                count(.insertion)
-                // Insertion sort: stable, since an item only moves past strictly larger keys.
-                for i in 1..<Swift.max(m, 1) {
-                    let key = sourceKeys[i]
-                    let payload = sourcePayloads[i]
-                    var j = i
-                    while j > 0, sourceKeys[j - 1] > key {
-                        sourceKeys[j] = sourceKeys[j - 1]
-                        sourcePayloads[j] = sourcePayloads[j - 1]
-                        j -= 1
-                    }
-                    sourceKeys[j] = key
-                    sourcePayloads[j] = payload
+            if topBit < 0 {  // all keys equal: the stable order is the current one
+                if !inA {
+                    targetKeys.update(from: sourceKeys, count: m)
+                    targetPayloads.update(from: sourcePayloads, count: m)
                 }
+                return
             }
-            if !inA {
-                targetKeys.update(from: sourceKeys, count: m)
-                targetPayloads.update(from: sourcePayloads, count: m)
-            }
+            count(.insertion)
+            SortBuffers.insertionSort(
+                m: m, sourceKeys: sourceKeys, sourcePayloads: sourcePayloads,
+                keys: inA ? sourceKeys : targetKeys, payloads: inA ? sourcePayloads : targetPayloads)
             return
         }
         // The digits that vary in this bucket (a digit is constant iff its bits agree in every key).

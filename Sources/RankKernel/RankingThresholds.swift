@@ -40,12 +40,14 @@ public enum CacheSizes {
 /// The sizes at which the radix kernel changes path (counts of items). Any positive values give the same
 /// results; the defaults (`RankingThresholds()`) are chosen for speed.
 public struct RankingThresholds: Sendable, Equatable {
-    /// Buckets of at most this many items are sorted by insertion instead of radix passes.
+    /// Buckets of at most this many items are sorted by insertion instead of radix passes (and a split whose
+    /// sub-buckets all hold at most this many is finished by one insertion sort of the whole bucket).
     public var insertionSize = 48
 
-    /// Buckets of at most this many items are sorted by LSD passes in cache; bigger ones are split by their
-    /// next most significant varying byte first (the MSD recursion). Default: the largest power of two whose
-    /// 24 bytes per item fit in half the L2 cache (16384 for 1 MiB).
+    /// Buckets of at most this many items are sorted in cache: split by their next 8 to 13 varying bits and
+    /// finished by insertion, or by LSD passes when they vary in at most two bytes or only the payloads are
+    /// wanted; bigger ones are split by their next varying byte first (the MSD recursion). Default: the largest
+    /// power of two whose 24 bytes per item fit in half the L2 cache (16384 for 1 MiB).
     public var leafSize = RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 48)
 
     /// Lists of at most this many items are sorted by one LSD sort of the whole list; longer lists are first
@@ -54,7 +56,7 @@ public struct RankingThresholds: Sendable, Equatable {
     public var lsdSize = 2 * RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 48)
 
     /// Lists of at least this many items (and more than `lsdSize`) are split by their top 16 key bits in one
-    /// pass instead of their top varying byte (on one thread). Default 2¹⁸: the 2¹⁶ counters (512 KiB) cost
+    /// pass instead of their top varying byte (2¹⁶ counters per thread). Default 2¹⁸: the 2¹⁶ counters (512 KiB) cost
     /// about 1 % of such a list's sort.
     public var wideSplitSize = 1 << 18
 
@@ -98,15 +100,16 @@ public struct RankingThresholds: Sendable, Equatable {
 public enum RankingPath: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// A bucket sorted by insertion (at most `insertionSize` items).
     case insertion
-    /// A bucket sorted by LSD passes on its varying bytes (a leaf of the MSD recursion).
+    /// A bucket sorted by LSD passes on its varying bytes (a leaf of the MSD recursion, or a whole short list).
     case leafLSD
     /// A whole list sorted by one LSD sort (at most `lsdSize` items).
     case wholeListLSD
     /// A list split by its top varying byte (more than `lsdSize` items).
     case topByteSplit
-    /// A list split by its top 16 key bits (at least `wideSplitSize` items, one thread).
+    /// A list split by its top 16 key bits (at least `wideSplitSize` items).
     case wideSplit
-    /// A bucket split by its next varying byte (more than `leafSize` items).
+    /// A bucket split by its next varying byte (more than `leafSize` items) or, in cache, by its next 8 to 13
+    /// varying bits.
     case msdSplit
     /// Index-ordered writes through index windows (at least `windowThreshold` items).
     case windowedWrites

@@ -182,8 +182,11 @@ struct KernelPathTests {
             }
         }
         #expect(workspace.pathCount(.topByteSplit) > 0)
+        #expect(workspace.pathCount(.wideSplit) > 0)
+        #expect(workspace.pathCount(.msdSplit) > 0)
         #expect(workspace.pathCount(.windowedWrites) > 0)
-        // Default thresholds, one list above the whole-list LSD size.
+        // Default thresholds, one list above the whole-list LSD size (split by its top byte, AP gradient written
+        // directly) and one above the wide-split size and the window threshold.
         var defaults = RankingWorkspace()
         defaults.threadCount = threadCount
         let n = defaults.thresholds.lsdSize * 3 + 17
@@ -193,6 +196,14 @@ struct KernelPathTests {
             scores, relevance: relevanceVector(n, rate: 0.1, seed: 9), margin: 0.05, lambda: 2,
             workspace: &defaults, context: "n \(n), \(threadCount) threads")
         #expect(defaults.pathCount(.topByteSplit) > 0)
+        let long = max(defaults.thresholds.wideSplitSize, defaults.thresholds.windowThreshold) + 5
+        let longScores = KernelFamily.gaussian.scores(long, seed: 10)
+        checkRanking(longScores, workspace: &defaults, context: "n \(long), \(threadCount) threads")
+        checkAP(
+            longScores, relevance: relevanceVector(long, rate: 0.1, seed: 11), margin: 0, lambda: 4,
+            workspace: &defaults, context: "n \(long), \(threadCount) threads")
+        #expect(defaults.pathCount(.wideSplit) > 0)
+        #expect(defaults.pathCount(.windowedWrites) > 0)
     }
 
     @Test("the default thresholds keep short lists on one LSD sort and direct writes")
