@@ -100,9 +100,10 @@ public final class Linear: Trainable {
         bias = b.storage
     }
 
+    /// Zeroes the gradients in place (no allocation: training calls this every step).
     public func zeroGradients() {
-        weightGradient = Matrix(rows: weight.rows, cols: weight.cols)
-        biasGradient = [Float](repeating: 0, count: bias.count)
+        weightGradient.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        biasGradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }
 

@@ -15,7 +15,7 @@ public final class Adam {
     /// The number of updates made so far (t in the formulas).
     public private(set) var step = 0
     private var beta1Power: Float = 1, beta2Power: Float = 1  // β1ᵗ and β2ᵗ
-    /// m and v of each parameter slot, interleaved per slot as [m…, v…] (updated in place every step).
+    /// m and v of each parameter slot, one array [m…, v…] per slot (updated in place every step).
     private var moments: [[Float]] = []
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
