@@ -409,9 +409,14 @@ if search == "on" {
         var bestScore = -1.0
         /// Runs every candidate not run yet; keeps the best.
         func consider(_ candidates: [Settings]) {
+            // The new candidates train two at a time, one per core (independent runs: the same results).
+            var fresh = [Settings]()
+            for s in candidates where !fresh.contains(s) && !runs.contains(where: { $0.method == .rambo(s) }) {
+                fresh.append(s)
+            }
+            runs += runIndependently(fresh.map { s in { select(model, .rambo(s)) } })
             for s in candidates {
-                let run = runs.first { $0.method == .rambo(s) } ?? select(model, .rambo(s))
-                if !runs.contains(where: { $0.method == run.method }) { runs.append(run) }
+                let run = runs.first { $0.method == .rambo(s) }!
                 if run.score > bestScore { (best, bestScore) = (s, run.score) }
             }
         }
@@ -466,7 +471,8 @@ var blendSelection = [String: Selection]()
 var weightRows = [[String]]()
 for model in models {
     let weights = search == "on" ? weightGrid : [weightFlag]
-    let runs = weights.map { select(model, .blend(chosen[model.name, default: flagSettings], weight: $0)) }
+    let settings = chosen[model.name, default: flagSettings]
+    let runs = runIndependently(weights.map { w in { select(model, .blend(settings, weight: w)) } })
     blendSelection[model.name] = runs.max { $0.score < $1.score }!
     weightRows.append([model.name] + runs.map { "\($0.score.fixed(4)) @ \($0.epoch)" })
 }

@@ -159,8 +159,9 @@ public final class Conv2D: Trainable {
         bias = b.storage
     }
 
+    /// Zeroes the gradients in place (no allocation: training calls this every step).
     public func zeroGradients() {
-        weightGradient = Matrix(rows: weight.rows, cols: weight.cols)
-        biasGradient = [Float](repeating: 0, count: bias.count)
+        weightGradient.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        biasGradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }

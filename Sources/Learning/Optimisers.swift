@@ -15,8 +15,8 @@ public final class Adam {
     /// The number of updates made so far (t in the formulas).
     public private(set) var step = 0
     private var beta1Power: Float = 1, beta2Power: Float = 1  // β1ᵗ and β2ᵗ
-    private var firstMoments: [Int: Matrix] = [:]
-    private var secondMoments: [Int: Matrix] = [:]
+    /// m and v of each parameter slot, one array [m…, v…] per slot (updated in place every step).
+    private var moments: [[Float]] = []
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         self.learningRate = learningRate
@@ -25,7 +25,8 @@ public final class Adam {
         self.epsilon = epsilon
     }
 
-    /// One Adam update of every parameter of `model` from its accumulated gradients. O(parameters).
+    /// One Adam update of every parameter of `model` from its accumulated gradients. O(parameters), no
+    /// allocation after the first step: each entry is updated with exactly the formulas above, in `Float`.
     public func update(_ model: Trainable) {
         step += 1
         beta1Power *= beta1
@@ -34,19 +35,27 @@ public final class Adam {
         let correction2 = 1 - beta2Power
         let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
         model.updateParameters { slot, value, gradient in
-            var m = firstMoments[slot] ?? Matrix(rows: value.rows, cols: value.cols)
-            var v = secondMoments[slot] ?? Matrix(rows: value.rows, cols: value.cols)
-            precondition(m.rows == value.rows && m.cols == value.cols, "parameter slot \(slot) changed shape")
-            for k in value.storage.indices {
-                let g = gradient.storage[k]
-                m.storage[k] = b1 * m.storage[k] + (1 - b1) * g
-                v.storage[k] = b2 * v.storage[k] + (1 - b2) * g * g
-                let mHat = m.storage[k] / correction1
-                let vHat = v.storage[k] / correction2
-                value.storage[k] -= lr * mHat / (vHat.squareRoot() + eps)
+            let count = value.storage.count
+            precondition(gradient.storage.count == count, "parameter slot \(slot): gradient shape differs")
+            while moments.count <= slot { moments.append([]) }
+            if moments[slot].isEmpty { moments[slot] = [Float](repeating: 0, count: 2 * count) }
+            precondition(moments[slot].count == 2 * count, "parameter slot \(slot) changed shape")
+            moments[slot].withUnsafeMutableBufferPointer { mv in
+                gradient.storage.withUnsafeBufferPointer { g in
+                    value.storage.withUnsafeMutableBufferPointer { theta in
+                        let m = mv.baseAddress!
+                        let v = m + count
+                        for k in 0..<count {
+                            let gk = g[k]
+                            m[k] = b1 * m[k] + (1 - b1) * gk
+                            v[k] = b2 * v[k] + (1 - b2) * gk * gk
+                            let mHat = m[k] / correction1
+                            let vHat = v[k] / correction2
+                            theta[k] -= lr * mHat / (vHat.squareRoot() + eps)
+                        }
+                    }
+                }
             }
-            firstMoments[slot] = m
-            secondMoments[slot] = v
         }
     }
 }

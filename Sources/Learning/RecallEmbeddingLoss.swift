@@ -28,18 +28,24 @@ public enum MemoryGradient: Sendable {
 /// negatives that are never pushed back and retrieval gets worse as τ grows, so `.query` is the default; on
 /// Fashion-MNIST (chapter 09) `.detached` is the better of the two.
 ///
-/// - Complexity: per batch O(B²d + BMd) for the products and 2 argsorts of B − 1 + M items per query.
+/// - Complexity: per batch O(B²d + BMd) for the products; per query one radix sort of B − 1 + M items and a sort
+///   of its positives (`RecallRows`).
 public struct RecallEmbeddingLoss: EmbeddingLoss {
-    public var loss: RecallLoss
+    public var loss: RecallLoss {
+        get { rows.loss }
+        set { rows = RecallRows(loss: newValue) }
+    }
     /// τ: how many earlier batches are remembered.
     public let memorySize: Int
     public var memoryGradient: MemoryGradient
     private var stored: [(embeddings: Matrix, labels: [Int])] = []
+    private var rows: RecallRows
+    private var gradientBuffer = Matrix(rows: 0, cols: 0)
 
     /// - Parameter loss: the recall loss in the `paper` convention (memory is passed as ordinary columns).
     public init(loss: RecallLoss, memorySize: Int = 0, memoryGradient: MemoryGradient = .query) {
         precondition(loss.convention == .paper, "RecallEmbeddingLoss needs the paper convention")
-        self.loss = loss
+        self.rows = RecallRows(loss: loss)
         self.memorySize = max(0, memorySize)
         self.memoryGradient = memoryGradient
     }
@@ -47,60 +53,42 @@ public struct RecallEmbeddingLoss: EmbeddingLoss {
     /// How many batches are stored: min(batches seen, τ).
     public var storedBatches: Int { stored.count }
 
+    /// The loss and dL/dE of a batch. The B × (B + M) scores [S | T] come from one product E·[E; M]ᵀ (each entry
+    /// summed exactly as in `similarityMatrix` and `matmul(E, M, transposeB: true)`) and are ranked row by row by
+    /// `RecallRows`: the same loss and gradient, bit for bit, as `RecallLoss.valueAndGradient` on the lists
+    /// written out (the reference path, compared in the tests).
     public mutating func evaluate(embeddings e: Matrix, labels: [Int]) -> (loss: Double, gradient: Matrix) {
         let b = e.rows
         precondition(labels.count == b && b >= 2, "RecallEmbeddingLoss: \(b) embeddings with \(labels.count) labels")
-        let memoryLabels = stored.flatMap(\.labels)
-        let m = memoryLabels.count
-        let s = similarityMatrix(e)
-        var memory: Matrix?
-        var t: Matrix?
-        if m > 0 {
-            let stacked = Matrix(rows: m, cols: e.cols, storage: stored.flatMap(\.embeddings.storage))
-            memory = stacked
-            t = matmul(e, stacked, transposeB: true)
+        var columnLabels = labels
+        var gallery = e.storage
+        for batch in stored {
+            columnLabels += batch.labels
+            gallery += batch.embeddings.storage
         }
-        var lists = [[Double]]()
-        var relevance = [[Bool]]()
-        lists.reserveCapacity(b)
-        relevance.reserveCapacity(b)
-        for q in 0..<b {
-            var row = [Double]()
-            var rel = [Bool]()
-            row.reserveCapacity(b - 1 + m)
-            rel.reserveCapacity(b - 1 + m)
-            for j in 0..<b where j != q {
-                row.append(Double(s[q, j]))
-                rel.append(labels[j] == labels[q])
-            }
-            if let t {
-                for j in 0..<m {
-                    row.append(Double(t[q, j]))
-                    rel.append(memoryLabels[j] == labels[q])
-                }
-            }
-            lists.append(row)
-            relevance.append(rel)
-        }
-        let result = loss.valueAndGradient(scores: lists, relevance: relevance)
+        let n = columnLabels.count
+        let m = n - b
+        let scores = matmul(e, Matrix(rows: n, cols: e.cols, storage: gallery), transposeB: true)
+        let value = rows.valueAndGradient(
+            scores: scores, rowLabels: labels, columnLabels: columnLabels, excludingDiagonal: true,
+            gradient: &gradientBuffer)
         var gs = Matrix(rows: b, cols: b)
         var gt = Matrix(rows: b, cols: m)
-        for q in 0..<b {
-            var k = 0
-            for j in 0..<b where j != q {
-                gs[q, j] = Float(result.gradient[q][k])
-                k += 1
+        gradientBuffer.storage.withUnsafeBufferPointer { g in
+            for q in 0..<b {
+                for j in 0..<b { gs.storage[q * b + j] = g[q * n + j] }
+                for j in 0..<m { gt.storage[q * m + j] = g[q * n + b + j] }
             }
-            for j in 0..<m { gt[q, j] = Float(result.gradient[q][b - 1 + j]) }
         }
         var gradient = similarityMatrixBackward(gs, embeddings: e)
-        if memoryGradient == .query, let memory {
+        if memoryGradient == .query, m > 0 {
+            let memory = Matrix(rows: m, cols: e.cols, storage: Array(gallery[(b * e.cols)...]))
             gradient += matmul(gt, memory)
         }
         if memorySize > 0 {
             stored.append((e, labels))
             if stored.count > memorySize { stored.removeFirst(stored.count - memorySize) }
         }
-        return (result.loss, gradient)
+        return (value, gradient)
     }
 }

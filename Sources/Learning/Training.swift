@@ -67,7 +67,7 @@ public final class EmbeddingTrainer {
         model.zeroGradients()
         let embeddings = normalise.forward(model.forward(inputs))
         let (value, dE) = loss.evaluate(embeddings: embeddings, labels: labels)
-        _ = model.backward(normalise.backward(dE))
+        model.accumulateGradients(normalise.backward(dE))
         optimiser.update(model)
         return value
     }
@@ -157,7 +157,7 @@ public final class ScoreTrainer {
     public func step<L: ScoreLoss>(inputs: Matrix, targets: [[Bool]], loss: inout L) -> Double {
         model.zeroGradients()
         let (value, dY) = loss.evaluate(scores: model.forward(inputs), targets: targets)
-        _ = model.backward(dY)
+        model.accumulateGradients(dY)
         optimiser.update(model)
         return value
     }

@@ -144,29 +144,43 @@ public struct MAPLoss: Sendable {
     ) -> Double {
         let batch = scores.count
         let classes = scores[0].count
-        let rows = scores + memory.flatMap(\.scores)
-        let rowTargets = targets + memory.flatMap(\.relevance)
-        var valid = 0
-        for c in 0..<classes where rowTargets.contains(where: { $0[c] }) { valid += 1 }
+        let length = batch + memory.reduce(0) { $0 + $1.scores.count }
+        var hasPositive = [Bool](repeating: false, count: classes)
+        for rowTargets in [targets] + memory.map(\.relevance) {
+            for row in rowTargets { for c in 0..<classes where row[c] { hasPositive[c] = true } }
+        }
+        let valid = hasPositive.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard valid > 0 else { return 0 }
-        var list = [Double](repeating: 0, count: rows.count)
-        var relevance = [Bool](repeating: false, count: rows.count)
+        // One workspace and one gradient buffer for every class list (the lists have one length).
+        var workspace = RankingWorkspace()
+        var listGradient: [Double] = []
+        var list = [Double](repeating: 0, count: length)
+        var relevance = [Bool](repeating: false, count: length)
         var sum = 0.0
         for c in 0..<classes {
-            for r in rows.indices {
-                list[r] = rows[r][c]
-                relevance[r] = rowTargets[r][c]
+            var r = 0
+            for b in 0..<batch {
+                list[r] = scores[b][c]
+                relevance[r] = targets[b][c]
+                r += 1
+            }
+            for stored in memory {
+                for k in stored.scores.indices {
+                    list[r] = stored.scores[k][c]
+                    relevance[r] = stored.relevance[k][c]
+                    r += 1
+                }
             }
             shift(&list, relevance)
-            guard relevance.contains(true) else { continue }
+            guard hasPositive[c] else { continue }
             if let upstream {
-                let result = APCore.backward(
-                    shifted: list, relevance: relevance, weight: upstream / Double(valid), lambda: lambda,
-                    convention: convention)
-                sum += result.precision
-                for b in 0..<batch { gradient[b][c] += result.gradient[b] }
+                sum += APCore.backward(
+                    scores: list, relevance: relevance, half: 0, weight: upstream / Double(valid), lambda: lambda,
+                    convention: convention, workspace: &workspace, gradient: &listGradient)
+                for b in 0..<batch { gradient[b][c] += listGradient[b] }
             } else {
-                sum += APCore.precision(shifted: list, relevance: relevance, convention: convention)!
+                sum += APCore.precision(
+                    scores: list, relevance: relevance, half: 0, convention: convention, workspace: &workspace)!
             }
         }
         return 1 - sum / Double(valid)

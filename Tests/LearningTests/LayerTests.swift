@@ -162,3 +162,22 @@ import Testing
         expectGradient(dx, matches: numeric, tolerance: 2e-3)
     }
 }
+
+/// `MLP.accumulateGradients` (training: no input gradient) gives the parameter gradients of `backward`.
+@Suite struct AccumulateGradients {
+    @Test func sameParameterGradientsAsBackward() {
+        let a = MLP(sizes: [7, 5, 4, 3], seed: 11)
+        let b = MLP(sizes: [7, 5, 4, 3], seed: 11)
+        let x = randomMatrix(6, 7, seed: 12)
+        let dy = randomMatrix(6, 3, seed: 13)
+        _ = a.forward(x)
+        _ = b.forward(x)
+        let dx = a.backward(dy)
+        b.accumulateGradients(dy)
+        #expect(dx.storage.contains { $0 != 0 })
+        for (la, lb) in zip(a.layers, b.layers) {
+            #expect(la.weightGradient == lb.weightGradient && la.biasGradient == lb.biasGradient)
+            #expect(la.weightGradient.storage.contains { $0 != 0 })
+        }
+    }
+}

@@ -72,3 +72,29 @@ final class Quadratic: Trainable {
         #expect(loss() < initial / 100, "loss \(initial) → \(loss())")
     }
 }
+
+/// The in-place Adam against the formulas written out with explicit moment arrays, step after step: equal.
+@Suite struct AdamFormulas {
+    @Test func adamEqualsTheWrittenOutFormulasBitForBit() {
+        let problem = Quadratic(start: [-1, 4, 2])
+        let adam = Adam(learningRate: 0.05)
+        var x: [Float] = [-1, 4, 2]
+        var m: [Float] = [0, 0, 0]
+        var v: [Float] = [0, 0, 0]
+        var (p1, p2): (Float, Float) = (1, 1)
+        for _ in 0..<50 {
+            problem.zeroGradients()
+            problem.computeGradient()
+            let g = problem.gradient.storage
+            adam.update(problem)
+            p1 *= 0.9
+            p2 *= 0.999
+            for k in 0..<3 {
+                m[k] = 0.9 * m[k] + (1 - 0.9) * g[k]
+                v[k] = 0.999 * v[k] + (1 - 0.999) * g[k] * g[k]
+                x[k] -= 0.05 * (m[k] / (1 - p1)) / ((v[k] / (1 - p2)).squareRoot() + 1e-8)
+            }
+            #expect(problem.x.storage == x)
+        }
+    }
+}
