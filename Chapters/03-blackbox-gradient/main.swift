@@ -128,6 +128,15 @@ if yourTies.isEmpty {
                 + "(chapter 13)."
         }.joined(separator: "\n"))
 }
+let ruleRanks = ranksOf(step(handY, defaultLambda(length: 4), handRelevant))
+let ruleGradient = rankBackward(scores: handY, upstream: handRelevant, lambda: defaultLambda(length: 4))
+chapter.check(
+    "at the rule's λ = 2 both positives pass both negatives: rk(y_λ) = [1, 3, 2, 4], dL/dy = [−1, 1, −1, 1]",
+    ruleRanks == [1, 3, 2, 4] && ruleGradient == [-1, 1, -1, 1])
+let tiedAt1 = step(handY, 1, handRelevant)
+chapter.check(
+    "at λ = 1 item 2 ties item 1 exactly (−0.1 + 1 = 0.9) and ranks after it: rk(y_λ) = [1, 2, 3, 4]",
+    tiedAt1[2] == tiedAt1[1] && ranksOf(tiedAt1) == [1, 2, 3, 4])
 chapter.check(
     "rk(y_λ) breaks every exact tie of y_λ by index (the earlier item ranks higher)",
     yourTies.allSatisfy { yourRanks[$0.0] < yourRanks[$0.1] }, "\(yourTies.count) tie(s) at λ = \(compactNumber(yourLambda))")

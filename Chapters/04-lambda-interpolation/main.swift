@@ -282,7 +282,7 @@ chapter.plot(
             series: [.linesPoints(x: sweep, y: regionFractions, title: "fraction")])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Training with a too-small λ, a too-large λ, and the scale rule")
+chapter.section("Training with a too-small λ, a too-large λ, and the two rules")
 let items = chapter.quick ? 30 : 60
 let featureCount = 5
 let trainSteps = chapter.quick ? 250 : 400
@@ -401,9 +401,9 @@ chapter.say(
     whether the rare kicks suffice depends on the start (compare a few --seed values, or --quick's shorter list).
     It sits \((scaleLambda / halfLambda).fixed(0))× below λ_s because 1 − Spearman ρ has a small rank gradient, ≈ 12|rk − t|/n³ ≈ 4/n² per
     rank. The authors chose 0.5 for their mAP loss in object detection (paper Table 8: "values of λ within a
-    factor 5 of the selected λ = 0.5 still outperform the baseline"); the losses of the later chapters (recall, AP, mAP) are trained with Adam, which
-    rescales each step, so there λ mostly decides how far the blackbox looks, and a wide band works
-    (chapter 07 sweeps it). From here on the course uses λ = n/2 of each ranked list unless a chapter says
+    factor 5 of the selected λ = 0.5 still outperform the baseline"). The later chapters train their recall, AP
+    and mAP losses with Adam, which rescales each step, so there λ mostly decides how far the blackbox looks,
+    and a wide band works (chapter 07 sweeps it). From here on the course uses λ = n/2 of each ranked list unless a chapter says
     otherwise; where it departs, it says why and prints the rule's value, and chapters 05 and 07 print the
     scale rule beside it.
     """)
@@ -438,8 +438,13 @@ chapter.plot(
                 ]),
             Panel(
                 title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,
-                yRange: 0...2, key: .none,
-                series: [.linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss")]),
+                yRange: 0...2, key: .topLeft,
+                series: [
+                    .linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss"),
+                    .points(
+                        x: [1, halfLambda / scaleLambda], y: [scaled.curve.last!, half.curve.last!],
+                        title: "the two rules: λ_s and n/2", color: OkabeIto.vermillion, pointSize: 2),
+                ]),
         ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
