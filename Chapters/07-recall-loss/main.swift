@@ -585,8 +585,8 @@ chapter.check(
     "\(memoryR1At(.query, 0).fixed(3)) → \(memoryR1At(.query, tauMax).fixed(3))")
 chapter.say(
     """
-    Why, then, does chapter 09 train with the detached reading, and find it no worse on Fashion-MNIST? How much
-    the reading matters depends on the task. Detached, a positive that jumps over a stored negative is pulled up,
+    Why, then, does chapter 09 train with the detached reading? Because how much the reading matters depends on
+    the task. Detached, a positive that jumps over a stored negative is pulled up,
     but nothing pushes the query away from that negative: every memory hit adds pull and no push, so with many
     stored batches the embedding is drawn together. Here that is ruinous: the test classes are unseen, the
     classes overlap in 56 coordinates of noise, and a contracted embedding keeps little of the 8 that matter.
@@ -598,7 +598,7 @@ chapter.say(
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("How much does λ matter?")
 let ruleLambda = defaultLambda(length: listLength)
-let sweep = (chapter.quick ? [tinyLambda, lambda, scaleRule] : [tinyLambda, 2, ruleLambda, lambda, 400, scaleRule])
+let sweep = (chapter.quick ? [tinyLambda, ruleLambda, lambda, scaleRule] : [tinyLambda, 2, ruleLambda, lambda, 400, scaleRule])
     .reduce(into: [Double]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
 chapter.say(
     """

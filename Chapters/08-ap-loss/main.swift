@@ -242,8 +242,7 @@ chapter.say(
     neighbours that are ~1e-3 apart, λ must be in the hundreds or more.
     The course's rule λ = n/2 (the authors' λ_code = 0.5, chapter 04) gives \(compactNumber(defaultLambda(length: defaultListLength))) at the default τ = 7 for both
     lists of this loss: the class lists of 64·8 = 512 items and the flat L_APC list of B·C = 64·8 = 512. The
-    default --lambda is that 256, kept fixed when --memory changes so that --memory changes only the memory
-    (the rule for τ = \(memory), n = \(listLength), would give \(compactNumber(ruleHere)); §6 shows what a small λ costs).
+    default --lambda is that 256, kept fixed when --memory changes so that --memory changes only the memory\(memory == 7 ? "." : "\n(the rule for τ = \(memory), n = \(listLength), would give \(compactNumber(ruleHere)); §6 shows what a small λ costs).")
     This run: \(lambdaText(lambda, length: listLength)).
     """)
 chapter.check(
