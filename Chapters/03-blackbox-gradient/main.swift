@@ -139,7 +139,8 @@ chapter.check(
     tiedAt1[2] == tiedAt1[1] && ranksOf(tiedAt1) == [1, 2, 3, 4])
 chapter.check(
     "rk(y_λ) breaks every exact tie of y_λ by index (the earlier item ranks higher)",
-    yourTies.allSatisfy { yourRanks[$0.0] < yourRanks[$0.1] }, "\(yourTies.count) tie(s) at λ = \(compactNumber(yourLambda))")
+    yourTies.allSatisfy { yourRanks[$0.0] < yourRanks[$0.1] },
+    "\(yourTies.count) tie(s) at λ = \(compactNumber(yourLambda))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Finite differences of the true loss are zero almost everywhere")
@@ -327,7 +328,8 @@ chapter.plot(
                     x: lineS, y: lineFLambdas[0], title: "f_λ, λ = \(compactNumber(lineLambdas[0]))",
                     color: OkabeIto.bluishGreen),
                 .lines(
-                    x: lineS, y: lineFLambda, title: "f_λ, λ = \(compactNumber(lineLambda))", color: OkabeIto.vermillion),
+                    x: lineS, y: lineFLambda, title: "f_λ, λ = \(compactNumber(lineLambda))", color: OkabeIto.vermillion
+                ),
                 .lines(
                     x: tangentS, y: tangentS.map { lineAt0 + lineSlope * $0 },
                     title: "slope ⟨rankBackward, d⟩ at s = 0 (λ = \(compactNumber(lineLambda)))", color: "black",

@@ -410,7 +410,8 @@ chapter.say(
 chapter.check(
     "the rule n/2 sits at the low edge of the band here: below λ_s, with more zero-gradient steps than the scale rule",
     halfLambda < scaleLambda && half.zeroGradientSteps > scaled.zeroGradientSteps,
-    "n/2 = \(compactNumber(halfLambda)) = \((halfLambda / scaleLambda).fixed(3))·λ_s; zero-gradient steps \(half.zeroGradientSteps) vs \(scaled.zeroGradientSteps)")
+    "n/2 = \(compactNumber(halfLambda)) = \((halfLambda / scaleLambda).fixed(3))·λ_s; zero-gradient steps \(half.zeroGradientSteps) vs \(scaled.zeroGradientSteps)"
+)
 let early = 50
 chapter.check(
     "large λ is slow: after \(early) steps the 10·λ_s run is behind the scale-rule run",
@@ -507,7 +508,8 @@ chapter.check(
     "gradients agree to 1e-8/(λ_code + 1e-8) relative, plus the code's Float32 rounding, except where that rounding reorders a near-tie",
     unexplained == 0 && worstRelative <= 2 * expectedRelative + float32Relative
         && worstRelative >= expectedRelative / 2,
-    "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci); \(reordered) Float32 reorderings, \(unexplained) unexplained")
+    "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci); \(reordered) Float32 reorderings, \(unexplained) unexplained"
+)
 chapter.check(
     "the two training curves coincide over the first \(sharedSteps) steps and end within 0.01",
     curveGap <= 1e-12 && endGap <= 0.01, "max |L_paper − L_code| = \(curveGap.sci); at the end \(endGap.sci)")

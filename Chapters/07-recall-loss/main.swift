@@ -598,7 +598,9 @@ chapter.say(
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("How much does λ matter?")
 let ruleLambda = defaultLambda(length: listLength)
-let sweep = (chapter.quick ? [tinyLambda, ruleLambda, lambda, scaleRule] : [tinyLambda, 2, ruleLambda, lambda, 400, scaleRule])
+let sweep =
+    (chapter.quick
+    ? [tinyLambda, ruleLambda, lambda, scaleRule] : [tinyLambda, 2, ruleLambda, lambda, 400, scaleRule])
     .reduce(into: [Double]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
 chapter.say(
     """

@@ -522,9 +522,12 @@ if fullTraining {
         top.allSatisfy {
             abs(sweepMaps[0, default: []][$0] - bceFirstMAP) <= 0.03
                 && abs(sweepMaps[beta, default: []][$0] - bceFirstMAP) <= 0.03
-        }, "BCE \(bceFirstMAP.fixed(3)); β = 0: \(top.map { sweepMaps[0, default: []][$0] }.fixed(3)), β = \(beta.fixed(2)): \(top.map { sweepMaps[beta, default: []][$0] }.fixed(3))")
+        },
+        "BCE \(bceFirstMAP.fixed(3)); β = 0: \(top.map { sweepMaps[0, default: []][$0] }.fixed(3)), β = \(beta.fixed(2)): \(top.map { sweepMaps[beta, default: []][$0] }.fixed(3))"
+    )
 } else {
-    chapter.say("(--quick trains too briefly for β = 0 to catch up at every λ; the full run checks that both reach BCE.)")
+    chapter.say(
+        "(--quick trains too briefly for β = 0 to catch up at every λ; the full run checks that both reach BCE.)")
 }
 
 chapter.finish()
