@@ -511,7 +511,7 @@ chapter.say(
     """
 
     Separable classes (a band of width 0.5 along x₀): once a batch is ranked perfectly, the gradient without a
-    margin is exactly zero (§2), so training stops as soon as the positives are barely ahead. With
+    margin is exactly zero (§3), so training stops as soon as the positives are barely ahead. With
     the margin it stops only once they lead by α. Gap = min positive score − max negative score (training set):
     """)
 let lastFifth = steps - steps / 5

@@ -408,9 +408,8 @@ for s in 0..<seeds {
     }
 }
 
-func cell(_ v: [Double]) -> String {
-    seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
-}
+/// Mean ± sd over the seeds (the mean alone for one seed).
+func cell(_ v: [Double]) -> String { meanAndSD(v) }
 let allMethods = ["raw"] + methods
 var tableRows = [[String]]()
 for method in allMethods {

@@ -315,9 +315,8 @@ let untrained = evaluate(
     ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: chapter.seed &+ 3).scores(task1.testX),
     task1.testT)
 
-func cell(_ v: [Double]) -> String {
-    seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
-}
+/// Mean ± sd over the seeds (the mean alone for one seed).
+func cell(_ v: [Double]) -> String { meanAndSD(v) }
 func maps(_ m: Method) -> [Double] { results[m, default: []].map(\.mAP) }
 func flats(_ m: Method) -> [Double] { results[m, default: []].map(\.flat) }
 var rows = [["untrained", untrained.mAP.fixed(3), untrained.flat.fixed(3), untrained.perLabel[0].fixed(3)]]
