@@ -18,13 +18,21 @@ let chapter = Chapter(
     "ch03", title: "The blackbox gradient",
     flags: [
         .double(
-            "lambda", default: 1, in: 1e-3...1e3,
-            help: "interpolation strength λ (paper units: score per unit of dL/drk)"),
+            "lambda", default: 0, in: 0...1e3,
+            help: "λ in paper units (integer ranks; score per unit of dL/drk); 0 = the course's rule n/2 per list"),
         .int("n", default: 8, in: 2...50, help: "list length in the finite-difference and slope checks"),
         .int(
             "trials", default: 4000, quick: 600, in: 100...1_000_000, help: "random (point, direction) pairs per check"),
     ])
-let lambda = chapter.double("lambda")
+let lambdaFlag = chapter.double("lambda")
+chapter.require(lambdaFlag == 0 || lambdaFlag >= 1e-3, "--lambda: \(lambdaFlag) is neither 0 (the rule) nor ≥ 0.001")
+/// λ for a ranked list of `length` items: --lambda if given, else the course's rule λ = n/2 (`defaultLambda`, the
+/// authors' λ_code = 0.5 on normalised ranks; chapter 04 teaches it beside the ICLR scale rule).
+func lambdaFor(_ length: Int) -> Double { lambdaFlag > 0 ? lambdaFlag : defaultLambda(length: length) }
+/// How λ was chosen, for the narration.
+func lambdaSource(_ length: Int) -> String {
+    lambdaFlag > 0 ? "--lambda" : "the course's rule λ = n/2 for n = \(length) (chapter 04)"
+}
 let n = chapter.int("n")
 let trials = chapter.int("trials")
 var rng = SplitMix64(seed: chapter.seed)
@@ -93,9 +101,46 @@ chapter.check(
     "one descent step (rate 0.1) lowers the loss to 3",
     pairsLoss(ranksOf(descended), handRelevant) == 3,
     "y → \(descended.fixed(2)), L = \(pairsLoss(ranksOf(descended), handRelevant).fixed(0))")
+// The same list at the λ of --lambda, or of the course's rule (n/2 = 2 for these 4 items).
+let yourLambda = lambdaFor(handY.count)
+let yourPerturbed = step(handY, yourLambda, handRelevant)
+let yourRanks = ranksOf(yourPerturbed)
+let yourGradient = rankBackward(scores: handY, upstream: handRelevant, lambda: yourLambda)
 chapter.say(
-    "With your --lambda = \(lambda): dL/dy = \(rankBackward(scores: handY, upstream: handRelevant, lambda: lambda).map { $0 + 0 }.fixed(3))"
-)
+    """
+    λ = 0.5 was picked for this toy so that exactly one swap shows. With
+    \(lambdaText(yourLambda, length: handY.count)), from \(lambdaSource(handY.count)):
+      y_λ = \(yourPerturbed.fixed(2)),  rk(y_λ) = \(yourRanks.map { Int($0) }.listed),  dL/dy = \(yourGradient.map { $0 + 0 }.fixed(3))
+    """)
+// An exact tie in y_λ (e.g. λ = 1: item 2 at −0.1 + 1 = 0.9, level with item 1) is broken by the stable rule.
+var yourTies = [(Int, Int)]()
+for i in yourPerturbed.indices {
+    for j in yourPerturbed.indices where j > i && yourPerturbed[i] == yourPerturbed[j] { yourTies.append((i, j)) }
+}
+if yourTies.isEmpty {
+    chapter.say("No two entries of y_λ are equal, so rk(y_λ) needs no tie rule.")
+} else {
+    chapter.say(
+        yourTies.map { i, j in
+            "y_λ has an exact tie: items \(i) and \(j) both at \(yourPerturbed[i].fixed(2)). Ranks break ties by index\n"
+                + "(chapter 01: the earlier index ranks higher), so item \(i) takes rank \(Int(yourRanks[i])) and "
+                + "item \(j) rank \(Int(yourRanks[j])):\nany tie rule would do, but every port must use the same one "
+                + "(chapter 13)."
+        }.joined(separator: "\n"))
+}
+let ruleRanks = ranksOf(step(handY, defaultLambda(length: 4), handRelevant))
+let ruleGradient = rankBackward(scores: handY, upstream: handRelevant, lambda: defaultLambda(length: 4))
+chapter.check(
+    "at the rule's λ = 2 both positives pass both negatives: rk(y_λ) = [1, 3, 2, 4], dL/dy = [−1, 1, −1, 1]",
+    ruleRanks == [1, 3, 2, 4] && ruleGradient == [-1, 1, -1, 1])
+let tiedAt1 = step(handY, 1, handRelevant)
+chapter.check(
+    "at λ = 1 item 2 ties item 1 exactly (−0.1 + 1 = 0.9) and ranks after it: rk(y_λ) = [1, 2, 3, 4]",
+    tiedAt1[2] == tiedAt1[1] && ranksOf(tiedAt1) == [1, 2, 3, 4])
+chapter.check(
+    "rk(y_λ) breaks every exact tie of y_λ by index (the earlier item ranks higher)",
+    yourTies.allSatisfy { yourRanks[$0.0] < yourRanks[$0.1] },
+    "\(yourTies.count) tie(s) at λ = \(compactNumber(yourLambda))")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Finite differences of the true loss are zero almost everywhere")
@@ -163,9 +208,13 @@ chapter.say(
     and Eq. 5 says its gradient is −(rk(w) − rk(w + λg))/λ: exactly what rankBackward returns.
     Check it: at random y, along random unit directions d, compare ⟨rankBackward, d⟩ with the central difference
     of f_λ (h = 1e-3). f_λ is affine wherever neither rk(w) nor rk(w + λg) changes inside the stencil; stencils
-    that straddle a kink are skipped and counted. λ ∈ {λ/10, λ, 10λ} with your --lambda = \(lambda).
+    that straddle a kink are skipped and counted. λ ∈ {λ/10, λ, 10λ} with \(lambdaText(lambda, length: n)),
+    from \(lambdaSource(n)).
+    (f_λ, Theorem 1 and Eq. 5 are from Vlastelica, Paulus, Musil, Martius, Rolínek, "Differentiation of Blackbox
+    Combinatorial Solvers", ICLR 2020: "ICLR" in this course.)
     """)
 let slopeH = 1e-3
+let lambda = lambdaFor(n)
 var slopeRows = [[String]]()
 var slopeWorst = 0.0
 var slopeNonZero = 0
@@ -223,51 +272,68 @@ chapter.say(
     The picture: the mis-ordered-pairs loss of §1 on 8 items (3 relevant), along one random line y + s·d. It is
     linear in the ranks, so f = L and f_λ interpolates the true loss itself. L ∘ rk is a staircase; f_λ is a
     continuous polyline below it (ICLR Observation 3), and its slope at s = 0 is ⟨rankBackward, d⟩.
+    Drawn at \(lambdaText(lambdaFor(8), length: 8)), from \(lambdaSource(8)),
+    and at a quarter of it: the smaller λ hugs the staircase, the larger one anticipates a better ranking from
+    further away and lies lower (chapter 04 is about that trade-off).
     """)
 let lineY = rng.gaussians(8)
 let lineD = unitDirection(8)
 let lineRelevant = [1.0, 1, 1, 0, 0, 0, 0, 0]
 let lineF = LinearLoss(gradient: lineRelevant, offset: -6)  // Σ_{relevant} rk_i − P(P+1)/2, P = 3
-let lineInterp = try! Interpolation(solver: RankingSolver(), loss: lineF, lambda: lambda)
+let lineLambda = lambdaFor(8)
+let lineLambdas = [lineLambda / 4, lineLambda]
+let lineInterps = lineLambdas.map { try! Interpolation(solver: RankingSolver(), loss: lineF, lambda: $0) }
+let lineInterp = lineInterps[1]
 let lineS = stride(from: -3.0, through: 3.0, by: chapter.quick ? 0.005 : 0.001).map { $0 }
 let lineTrue = lineS.map { pairsLoss(ranksOf(step(lineY, $0, lineD)), lineRelevant) }
-let lineFLambda = lineS.map { lineInterp(step(lineY, $0, lineD)) }
-let lineSlope = dot(rankBackward(scores: lineY, upstream: lineRelevant, lambda: lambda), lineD)
+let lineFLambdas = lineInterps.map { f in lineS.map { f(step(lineY, $0, lineD)) } }
+let lineFLambda = lineFLambdas[1]
+let lineSlope = dot(rankBackward(scores: lineY, upstream: lineRelevant, lambda: lineLambda), lineD)
 let lineAt0 = lineInterp(lineY)
 let tangentS = lineS.filter { abs($0) <= 0.75 }
-let lineJumps = zip(lineFLambda.dropFirst(), lineFLambda).map { abs($0 - $1) }.max()!
-let lineSlopeBound = 2 * Double(8 * 8) / lambda  // |∇f_λ| = |rk − rk_λ|/λ ≤ ‖(n,…,n)‖₁/λ
 chapter.say(
     "slope of f_λ at s = 0: ⟨rankBackward, d⟩ = \(lineSlope.fixed(4)); f_λ(0) = \(lineAt0.fixed(3)), L(rk(y)) = \(pairsLoss(ranksOf(lineY), lineRelevant).fixed(0))"
 )
 chapter.check(
-    "on the line, f(rk(y_λ)) ≤ f_λ ≤ L(rk(y)) everywhere (Observation 3)",
-    zip(lineS, zip(lineFLambda, lineTrue)).allSatisfy { s, v in
-        let e = lineInterp.evaluate(at: step(lineY, s, lineD))
-        return e.lossAtPerturbed <= v.0 + 1e-9 && v.0 <= v.1 + 1e-9
+    "on the line, f(rk(y_λ)) ≤ f_λ ≤ L(rk(y)) everywhere, for both λ (Observation 3)",
+    zip(lineInterps, lineFLambdas).allSatisfy { interp, values in
+        zip(lineS, zip(values, lineTrue)).allSatisfy { s, v in
+            let e = interp.evaluate(at: step(lineY, s, lineD))
+            return e.lossAtPerturbed <= v.0 + 1e-9 && v.0 <= v.1 + 1e-9
+        }
     })
+// |∇f_λ| = |rk − rk_λ|/λ ≤ ‖(n,…,n)‖₁/λ bounds every step of f_λ between grid points.
+let lineJumps = lineFLambdas.map { v in zip(v.dropFirst(), v).map { abs($0 - $1) }.max()! }
 chapter.check(
     "f_λ is continuous on the line: no step between grid points exceeds slope bound × step",
-    lineJumps <= lineSlopeBound * (lineS[1] - lineS[0]),
-    "largest step \(lineJumps.sci); L ∘ rk jumps by \(zip(lineTrue.dropFirst(), lineTrue).map { abs($0 - $1) }.max()!.fixed(0))"
+    zip(lineJumps, lineLambdas).allSatisfy { $0 <= 2 * Double(8 * 8) / $1 * (lineS[1] - lineS[0]) },
+    "largest steps \(lineJumps.map { $0.sci }.joined(separator: ", ")); L ∘ rk jumps by \(zip(lineTrue.dropFirst(), lineTrue).map { abs($0 - $1) }.max()!.fixed(0))"
 )
+chapter.check(
+    "the smaller λ lies closer to the staircase: f_{λ/4} ≥ f_λ at every point of the line",
+    zip(lineFLambdas[0], lineFLambdas[1]).allSatisfy { $0 >= $1 - 1e-9 })
 // Headroom above the highest step and the tangent, so the top step is not drawn on the border.
-let lineTop = (lineTrue + lineFLambda + tangentS.map { lineAt0 + lineSlope * $0 }).max()!
-let lineBottom = min(0, (lineTrue + lineFLambda).min()!)
+let lineTop = (lineTrue + lineFLambdas.joined() + tangentS.map { lineAt0 + lineSlope * $0 }).max()!
+let lineBottom = min(0, (lineTrue + lineFLambdas.joined()).min()!)
 chapter.plot(
     Figure(
         name: "loss-along-line",
         panel: Panel(
-            title:
-                "Mis-ordered pairs along a line in score space: L(rk) is a staircase, f_λ (λ = \(lambda)) a polyline",
+            title: "Mis-ordered pairs along a line in score space: L(rk) is a staircase, f_λ a polyline",
             xLabel: "s  (scores y + s·d)", yLabel: "loss",
             yRange: (lineBottom - 0.05 * (lineTop - lineBottom))...(lineTop + 0.15 * (lineTop - lineBottom) + 0.5),
             series: [
                 .steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", color: OkabeIto.blue),
-                .lines(x: lineS, y: lineFLambda, title: "f_λ", color: OkabeIto.vermillion),
+                .lines(
+                    x: lineS, y: lineFLambdas[0], title: "f_λ, λ = \(compactNumber(lineLambdas[0]))",
+                    color: OkabeIto.bluishGreen),
+                .lines(
+                    x: lineS, y: lineFLambda, title: "f_λ, λ = \(compactNumber(lineLambda))", color: OkabeIto.vermillion
+                ),
                 .lines(
                     x: tangentS, y: tangentS.map { lineAt0 + lineSlope * $0 },
-                    title: "slope ⟨rankBackward, d⟩ at s = 0", color: "black", lineWidth: 1.5, dash: 2),
+                    title: "slope ⟨rankBackward, d⟩ at s = 0 (λ = \(compactNumber(lineLambda)))", color: "black",
+                    lineWidth: 1.5, dash: 2),
             ])),
     key: true)
 
@@ -303,7 +369,12 @@ let pictures = [
     gridPicture { pathLambda[$0] == 1 ? "o" : "." },
     gridPicture { pathGradient[$0] > 0 ? "+" : pathGradient[$0] < 0 ? "-" : "." },
 ]
-chapter.say("λ from the scale rule, mean|w| / mean|dL/dy| = \(gridLambda.fixed(3)) (chapter 04 explains it)")
+chapter.say(
+    """
+    λ from the ICLR scale rule (App. A.1), mean|w| / mean|dL/dy| = \(gridLambda.fixed(3)): the ICLR paper's own
+    guide for its solvers (chapter 04 explains it). The course's rule λ = n/2 is for rank losses, whose ranks run
+    1…n; a path's indicator y is 0 or 1 in every cell, so n/2 = \(compactNumber(defaultLambda(length: gridRows * gridColumns))) would dwarf costs of about 0.7.
+    """)
 chapter.say("  target y*    y(w)        y(w + λg)   sign of dL/dw")
 for r in 0..<gridRows { chapter.say("  " + pictures.map { $0[r] + "    " }.joined()) }
 chapter.say(
@@ -426,8 +497,10 @@ chapter.say(
     so the squared distance is LINEAR in the ranks:
         ½ Σ (rk_i − t_i)² = Σ t_i² − ⟨rk, t⟩,        dL/drk = −t  (the same at every step).
     Written this way f is L itself, not a tangent of it, and f_λ interpolates the true loss. With λ = \(trainingLambda.fixed(0))
-    the nudge λ·t dwarfs the scores, rk(y − λt) ≈ t, and dL/dy ≈ (t − rk)/λ points straight at the target
-    (chapter 04 is about choosing λ). Plain gradient descent y ← y − η·dL/dy, η = 0.01.
+    the nudge λ·t dwarfs the scores, rk(y − λt) ≈ t, and dL/dy ≈ (t − rk)/λ points straight at the target.
+    λ = 3 is fixed for this toy, not the course's rule (n/2 = \(compactNumber(defaultLambda(length: chapter.quick ? 20 : 50))) here): any λ large enough for
+    λ·t to dwarf the scores gives the same direction, and a larger λ only shrinks the step by 1/λ (at n/2 the
+    steps would be \(compactNumber(defaultLambda(length: chapter.quick ? 20 : 50) / 3))× shorter). Plain gradient descent y ← y − η·dL/dy, η = 0.01.
     """)
 let freeCount = chapter.quick ? 20 : 50
 let freeTarget = randomRanking(freeCount)
@@ -482,7 +555,7 @@ chapter.say(
     A model: \(items) items with \(featureCount) features x_i, scores s_i = ⟨x_i, θ⟩/‖θ‖, target t = the ranking of a hidden θ*.
     The compiler differentiates the model; BlackboxRank supplies the ranking's pullback. Each step also computes
     the chain rule by hand, dL/dθ_k = Σ_i dL/ds_i · (x_ik − s_i θ_k/‖θ‖)/‖θ‖ with dL/ds = rankBackward(s, −t, λ).
-    λ = \(trainLambda.fixed(0)), η = \(trainRate), at most \(trainSteps) steps.
+    λ = \(trainLambda.fixed(0)) as above (the fixed toy value), η = \(trainRate), at most \(trainSteps) steps.
     """)
 var trainCurve = [Double]()
 var autodiffWorst = 0.0

@@ -1,7 +1,8 @@
 // Chapter 04 · λ and the interpolation f_λ
 //
 // The blackbox gradient of chapter 03 is the exact gradient of f_λ, a continuous piecewise-affine stand-in for the
-// piecewise-constant loss (ICLR Theorem 1). λ decides how far f_λ departs from f: this chapter draws f_λ for several
+// piecewise-constant loss (Theorem 1 of Vlastelica, Paulus, Musil, Martius, Rolínek, "Differentiation of Blackbox
+// Combinatorial Solvers", ICLR 2020: "ICLR" below). λ decides how far f_λ departs from f: this chapter draws f_λ for several
 // λ on a line and on a 2-D slice (paper Fig. 1), checks the sandwich f(y_λ) ≤ f_λ ≤ f(y) and that the region where
 // f_λ ≠ f grows with λ, trains a toy ranker with a too-small, a too-large and a scale-rule λ, and shows that the
 // official code's λ is the paper's divided by the list length.
@@ -17,7 +18,7 @@ let chapter = Chapter(
     flags: [
         .double(
             "lambda", default: 0.5, in: 1e-3...1e3,
-            help: "the middle λ of the line and slice pictures (score units per mis-ordered pair)")
+            help: "the middle λ of the line and slice pictures, paper units (score units per mis-ordered pair)")
     ])
 let lambda = chapter.double("lambda")
 var rng = SplitMix64(seed: chapter.seed)
@@ -41,7 +42,11 @@ chapter.say(
     Six items, two relevant; f counts mis-ordered pairs. Move the scores along a line y(s) = y₀ + s·d on which the
     positives rise and the negatives drift: f(rk(y(s))) steps down one pair at a time. For each λ,
         f_λ(w) = f(rk(w + λg)) − (1/λ)·[⟨w, rk(w)⟩ − ⟨w, rk(w + λg)⟩],   g = dL/drk,
-    replaces every step by a ramp that starts earlier. λ ∈ {λ/4, λ, 4λ} with --lambda = \(lambda).
+    replaces every step by a ramp that starts earlier (f_λ and its properties: Vlastelica, Paulus, Musil, Martius,
+    Rolínek, "Differentiation of Blackbox Combinatorial Solvers", ICLR 2020, Eq. 4 and Theorem 1).
+    λ ∈ {λ/4, λ, 4λ} with --lambda = \(compactNumber(lambda)) in paper units. The pictures centre on 0.5, not on a rule:
+    they need λ·dL/drk (here λ·1) comparable to the gaps between scores (~0.5), so that the ramps are visible
+    next to the steps. The two rules of §5 are printed below the table.
     """)
 let lineRelevant = [true, true, false, false, false, false]
 let lineLoss = pairsLoss(relevant: lineRelevant)
@@ -77,6 +82,19 @@ chapter.table(
     zip(pictureLambdas, lineDiffering).map {
         [label($0), "\((100 * $1).fixed(1)) %"]
     })
+/// Share of the line where f_λ ≠ f at λ `l`.
+func lineShare(_ l: Double) -> Double {
+    let interpolation = try! Interpolation(solver: RankingSolver(), loss: lineLoss, lambda: l)
+    return Double(lineS.filter { interpolation.evaluate(at: step(lineY, $0, lineD)).differs }.count)
+        / Double(lineS.count)
+}
+let lineRule = defaultLambda(length: lineY.count)
+let lineScale = try! scaleRuleLambda(weights: lineY, upstream: lineLoss.gradient)
+chapter.say(
+    """
+    The two rules of §5 on this line: the course's n/2 = \(compactNumber(lineRule)) (f_λ ≠ f on \((100 * lineShare(lineRule)).fixed(1)) % of it) and the ICLR
+    scale rule mean|y|/mean|dL/drk| = \(compactNumber(lineScale)) (\((100 * lineShare(lineScale)).fixed(1)) %); compare the table.
+    """)
 chapter.check("f(y_λ) ≤ f_λ ≤ f(y) at every point of the line, for all three λ", lineSandwich)
 chapter.check("f_λ is continuous: no jump between grid points beyond its steepest slope × the step", lineContinuous)
 chapter.check(
@@ -264,7 +282,7 @@ chapter.plot(
             series: [.linesPoints(x: sweep, y: regionFractions, title: "fraction")])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Training with a too-small λ, a too-large λ, and the scale rule")
+chapter.section("Training with a too-small λ, a too-large λ, and the two rules")
 let items = chapter.quick ? 30 : 60
 let featureCount = 5
 let trainSteps = chapter.quick ? 250 : 400
@@ -330,12 +348,17 @@ let tiny = runs[multipliers.firstIndex(of: 1e-3)!]
 let scaled = runs[multipliers.firstIndex(of: 1)!]
 let large = runs[multipliers.firstIndex(of: 10)!]
 let huge = runs[multipliers.firstIndex(of: 100)!]
+// The course's rule, λ = n/2 (the authors' λ_code = 0.5 on normalised ranks), on the same sweep.
+let halfLambda = defaultLambda(length: items)
+let half = paperRun(halfLambda).run
+let tableRuns = (runs + [half]).sorted { $0.lambda < $1.lambda }
 chapter.table(
-    ["λ / λ_s", "λ", "final loss", "best loss", "steps with zero gradient"],
-    runs.map {
+    ["λ / λ_s", "λ", "final loss", "best loss", "steps with zero gradient", ""],
+    tableRuns.map {
         [
             ($0.lambda / scaleLambda).sci, $0.lambda.sci, $0.curve.last!.fixed(4), $0.curve.min()!.fixed(4),
             "\($0.zeroGradientSteps)/\(trainSteps)",
+            $0.lambda == scaleLambda ? "ICLR scale rule λ_s" : $0.lambda == halfLambda ? "the rule n/2" : "",
         ]
     })
 let bestFinal = runs.map { $0.curve.last! }.min()!
@@ -365,6 +388,30 @@ chapter.check(
     huge.firstGradientNorm <= 0.05 * scaled.firstGradientNorm && huge.curve.last! >= 2 * scaled.curve.last!,
     "gradient ratio \((huge.firstGradientNorm / scaled.firstGradientNorm).sci); final \(huge.curve.last!.fixed(4)) vs \(scaled.curve.last!.fixed(4)) (\((100 * share(huge)).fixed(1)) % of the best improvement)"
 )
+chapter.say(
+    """
+
+    Two rules for λ, and where they land on this sweep:
+      the ICLR scale rule (App. A.1): λ_s = mean|s|/mean|dL/drk| = \(compactNumber(scaleLambda)). It balances the two terms of
+        y + λ·dL/drk, so it adapts to the size of the loss's gradient; it needs one look at that gradient.
+      the authors' default: λ_code = 0.5 on normalised ranks rk/n, i.e. λ = n/2 in paper units (§6), needs only
+        the list length: here \(lambdaText(halfLambda, length: items)), \((halfLambda / scaleLambda).fixed(3))·λ_s. It ends at
+        \(half.curve.last!.fixed(4)) (\((100 * share(half)).fixed(1)) % of the best improvement), with \(half.zeroGradientSteps) of \(trainSteps) steps at zero gradient.
+    n/2 sits at the low edge of the band: on most steps λ·dL/drk swaps nothing and the gradient is zero, and
+    whether the rare kicks suffice depends on the start (compare a few --seed values, or --quick's shorter list).
+    It sits \((scaleLambda / halfLambda).fixed(0))× below λ_s because 1 − Spearman ρ has a small rank gradient, ≈ 12|rk − t|/n³ ≈ 4/n² per
+    rank. The authors chose 0.5 for their mAP loss in object detection (paper Table 8: "values of λ within a
+    factor 5 of the selected λ = 0.5 still outperform the baseline"). The later chapters train their recall, AP
+    and mAP losses with Adam, which rescales each step, so there λ mostly decides how far the blackbox looks,
+    and a wide band works (chapter 07 sweeps it). From here on the course uses λ = n/2 of each ranked list unless a chapter says
+    otherwise; where it departs, it says why and prints the rule's value, and chapters 05 and 07 print the
+    scale rule beside it.
+    """)
+chapter.check(
+    "the rule n/2 sits at the low edge of the band here: below λ_s, with more zero-gradient steps than the scale rule",
+    halfLambda < scaleLambda && half.zeroGradientSteps > scaled.zeroGradientSteps,
+    "n/2 = \(compactNumber(halfLambda)) = \((halfLambda / scaleLambda).fixed(3))·λ_s; zero-gradient steps \(half.zeroGradientSteps) vs \(scaled.zeroGradientSteps)"
+)
 let early = 50
 chapter.check(
     "large λ is slow: after \(early) steps the 10·λ_s run is behind the scale-rule run",
@@ -392,8 +439,13 @@ chapter.plot(
                 ]),
             Panel(
                 title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,
-                yRange: 0...2, key: .none,
-                series: [.linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss")]),
+                yRange: 0...2, key: .topLeft,
+                series: [
+                    .linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss"),
+                    .points(
+                        x: [1, halfLambda / scaleLambda], y: [scaled.curve.last!, half.curve.last!],
+                        title: "the two rules: λ_s and n/2", color: OkabeIto.vermillion, pointSize: 2),
+                ]),
         ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -406,30 +458,61 @@ chapter.say(
     (officialRankBackward). Rerun the
     scale-rule training with λ_code = \(scaleLambda.fixed(3))/\(items) = \(codeL.fixed(4)) in code units:
     """)
-let paper = paperRun(scaleLambda)
-let code = train(codeL) { officialRankBackward(scores: $0, upstream: codeUpstream(fromPaper: $1), lambda: codeL) }
-var worstRelative = 0.0
-var comparedSteps = 0
-for (p, c) in zip(paper.gradients, code.gradients) where norm(p) > 0 {
-    worstRelative = max(worstRelative, norm(zip(p, c).map { $0 - $1 }) / norm(p))
-    comparedSteps += 1
+var paperInputs = [(scores: [Double], upstream: [Double])]()
+let paper = train(scaleLambda) { s, g in
+    paperInputs.append((s, g))
+    return rankBackward(scores: s, upstream: g, lambda: scaleLambda)
 }
+let code = train(codeL) { officialRankBackward(scores: $0, upstream: codeUpstream(fromPaper: $1), lambda: codeL) }
 let expectedRelative = 1e-8 / (codeL + 1e-8)
 // The code's normalised ranks and backward are Float32: a rank difference (≥ 1/n) is off by up to 2^-23·n relative.
 let float32Relative = 0x1p-23 * Double(items + 3)
-let curveGap = zip(paper.run.curve, code.run.curve).map { abs($0 - $1) }.max()!
+/// Does the code's perturbation y + Double(Float32(λ_code)·Float32(g_n)) (its tie order included) rank the scores of
+/// step `k` differently from the exact y + λ·dL/drk? Then the two gradients differ by a whole rank swap.
+func float32Reorders(_ k: Int) -> Bool {
+    let (s, g) = paperInputs[k]
+    let exact = zip(s, g).map { $0 + scaleLambda * $1 }
+    let rounded = zip(s, codeUpstream(fromPaper: g)).map { $0 + Double(Float(codeL) * Float($1)) }
+    return rank(exact) != normalisedRank(rounded).map { Int(($0 * Double(items)).rounded()) }
+}
+// Both backwards at the same scores: every step of the paper run.
+var worstRelative = 0.0
+var comparedSteps = 0
+var reordered = 0
+var unexplained = 0
+for (k, input) in paperInputs.enumerated() {
+    let p = paper.gradients[k]
+    let c = officialRankBackward(scores: input.scores, upstream: codeUpstream(fromPaper: input.upstream), lambda: codeL)
+    guard norm(p) > 0 || norm(c) > 0 else { continue }
+    let relative = norm(zip(p, c).map { $0 - $1 }) / max(norm(p), 1e-300)
+    if relative > 2 * expectedRelative + float32Relative {
+        if float32Reorders(k) { reordered += 1 } else { unexplained += 1 }
+        continue
+    }
+    worstRelative = max(worstRelative, relative)
+    comparedSteps += 1
+}
+let sharedSteps = 100
+let curveGap = zip(paper.run.curve, code.run.curve).prefix(sharedSteps + 1).map { abs($0 - $1) }.max()!
+let endGap = abs(paper.run.curve.last! - code.run.curve.last!)
 chapter.say(
     """
-    largest relative gradient difference over \(comparedSteps) steps: \(worstRelative.sci)   (1e-8/(λ_code + 1e-8) = \(expectedRelative.sci))
-    largest difference between the two learning curves: \(curveGap.sci)
+    Both backwards at the scores of each of the \(paperInputs.count) steps: the largest relative gradient difference over \(comparedSteps) steps is
+    \(worstRelative.sci) (1e-8/(λ_code + 1e-8) = \(expectedRelative.sci)); at \(reordered) step(s) the code's Float32 perturbation reorders two nearly
+    tied scores and the gradients differ by a whole swap.
+    Two separate runs, one in each unit: their learning curves differ by at most \(curveGap.sci) over the first \(sharedSteps) steps, and
+    end at \(paper.run.curve.last!.fixed(4)) and \(code.run.curve.last!.fixed(4)). (The 1e-9 relative differences move the weights apart a little each step;
+    where two scores are nearly tied that can later swap them, and the runs part by a swap.)
     """)
 chapter.check(
-    "gradients agree to 1e-8/(λ_code + 1e-8) relative, plus the code's Float32 rounding",
-    worstRelative <= 2 * expectedRelative + float32Relative && worstRelative >= expectedRelative / 2,
-    "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci)")
+    "gradients agree to 1e-8/(λ_code + 1e-8) relative, plus the code's Float32 rounding, except where that rounding reorders a near-tie",
+    unexplained == 0 && worstRelative <= 2 * expectedRelative + float32Relative
+        && worstRelative >= expectedRelative / 2,
+    "\(worstRelative.sci) vs \(expectedRelative.sci) + \(float32Relative.sci); \(reordered) Float32 reorderings, \(unexplained) unexplained"
+)
 chapter.check(
-    "the two training curves coincide", curveGap <= 1e-12,
-    "max |L_paper − L_code| = \(curveGap.sci) over \(trainSteps + 1) steps")
+    "the two training curves coincide over the first \(sharedSteps) steps and end within 0.01",
+    curveGap <= 1e-12 && endGap <= 0.01, "max |L_paper − L_code| = \(curveGap.sci); at the end \(endGap.sci)")
 chapter.check(
     "λ conversions round-trip: paperLambda(codeLambda(λ)) = λ",
     abs(paperLambda(fromCode: codeL, length: items) - scaleLambda) <= 1e-12 * scaleLambda)

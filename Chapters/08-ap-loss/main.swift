@@ -40,6 +40,7 @@ let scores = [0.9, 0.8, 0.7, 0.6, 0.5]
 let relevant = [true, false, true, false, false]
 chapter.say(
     """
+    Chapter 05 stated this loss's rank gradient and trained with it; here it is derived.
     scores = \(scores), relevant = \(relevant.map { $0 ? 1 : 0 })   (in rank order: ranks 1…5)
 
     Prec(i) = rk(y⁺)_i / rk(y)_i at each positive: 1/1 at rank 1, 2/3 at rank 3.
@@ -134,6 +135,60 @@ chapter.check(
     betaGradients[1.0 / 3, default: []][1][1] < 0 && betaGradients[1.0 / 3, default: []][1][0] > 0
         && betaGradients[1.0 / 3, default: []][2][0] > 0)
 
+// Why β = 1/3 and β = 1 print the same gradient: β enters the perturbation, not the result.
+let flatScores = batchScores.flatMap { $0 }
+let flatRelevant = batchTargets.flatMap { $0 }
+let flatUpstream = APLoss(lambda: 30).rankUpstream(scores: flatScores, relevance: flatRelevant)
+let risingPositive = 3  // row-major index b·C + c of item 1, class 1 (score 0.3, rank 4 in the flat list)
+let passThresholds = [0.7, 0.8].map { ($0 - flatScores[risingPositive]) / (30 * flatUpstream[risingPositive]) }
+chapter.say(
+    """
+
+    Why do β = 1/3 and β = 1 give the same gradient, when β = 1 weighs L_APC three times as much? The blackbox
+    gradient is not linear in a weight on the loss. Autodiff hands the backward the upstream β·dL_APC/drk, so the
+    perturbation is y + λ·β·dL_APC/drk (β scales how far the blackbox looks), and the result −(rk − rk_λ)/λ is
+    divided by λ, not by λβ. The gradient changes only when λβ moves an item past one more neighbour.
+    Here only the class-1 positive (score 0.3, rank 4 of the flat list) can rise past a negative: its
+    dL_APC/drk = rk⁺/(rk²·|rel|) = 2/(16·2) = \(flatUpstream[risingPositive].fixed(4)), so at λ = 30 it passes 0.7 once
+    β > (0.7 − 0.3)/(30/16) = \(passThresholds[0].fixed(3)) and 0.8 once β > \(passThresholds[1].fixed(3)); above that nothing
+    more can change. A sweep of β at λ = 30:
+    """)
+let betaSweep = [0.1, 0.2, 0.22, 0.25, 0.3, 1.0 / 3, 0.5, 1]
+var sweepGradients = [[Double]]()
+var sweepRows = [[String]]()
+var sweepMatchesHand = true
+for b in betaSweep {
+    let g = MAPLoss(lambda: 30, interclass: b).valueAndGradient(scores: batchScores, targets: batchTargets)
+        .gradient.flatMap { $0 }
+    // By hand: the L_mAP term is flat (both columns ranked perfectly), so only β·L_APC on the flat list counts.
+    let byHand = rankBackward(scores: flatScores, upstream: flatUpstream.map { b * $0 }, lambda: 30)
+    sweepMatchesHand = sweepMatchesHand && zip(g, byHand).allSatisfy { isClose($0, $1) }
+    let perturbed = zip(flatScores, flatUpstream).map { $0 + 30 * b * $1 }
+    sweepGradients.append(g)
+    sweepRows.append([
+        b.fixed(3), (30 * b).fixed(2), perturbed[risingPositive].fixed(3),
+        "\(rank(perturbed)[risingPositive])", "\(g.filter { $0 != 0 }.count)",
+        "[" + g.map { signed($0, 3) }.joined(separator: ", ") + "]",
+    ])
+}
+chapter.table(
+    ["β", "λβ", "class-1 positive at y + λβ·g", "its rank", "entries ≠ 0", "dL/dY, row-major (λ = 30)"], sweepRows)
+let third = betaSweep.firstIndex(of: 1.0 / 3)!
+chapter.check(
+    "MAPLoss's gradient is −(rk − rk(y + λβ·g))/λ on the flat list, for every β of the sweep", sweepMatchesHand)
+chapter.check(
+    "the gradient is a step function of β: zero at β = 0.1 and 0.2, one swap at 0.22 and 0.25, then the same for β = 0.3 … 1",
+    sweepGradients[0].allSatisfy { $0 == 0 } && sweepGradients[1].allSatisfy { $0 == 0 }
+        && sweepGradients[2] == sweepGradients[3] && sweepGradients[3] != sweepGradients[third]
+        && sweepGradients[3].contains { $0 != 0 }
+        && sweepGradients[4...].allSatisfy { $0 == sweepGradients[third] })
+chapter.say(
+    """
+    So β sets a threshold on what the blackbox sees, not a factor on its answer. With many items (the training
+    below) the pairs' thresholds lie at many different λβ, and the gradient changes with β in many small steps;
+    on this tiny case every swap that can help is made once β > \(passThresholds[1].fixed(3)).
+    """)
+
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("A toy imbalanced multi-label task")
 let prevalences = [0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5]
@@ -176,17 +231,24 @@ chapter.check(
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("λ for the AP loss")
 let listLength = batchSize * (memory + 1)
-let authors = paperLambda(fromCode: 0.5, length: listLength)
+let defaultListLength = batchSize * 8  // τ = 7
+let ruleHere = defaultLambda(length: listLength)
 let deepUpstream = 5.0 / (250.0 * 250.0 * 10.0 * Double(classes))
 chapter.say(
     """
     dL/drk_i = rk⁺_i/(rk_i²·|rel|·C) decays like 1/rk²: a positive of a rare label deep in a class list gets
     almost nothing. With the memory, each class list has n = \(batchSize)·(τ + 1) = \(listLength) items; the 5th of
     10 positives at rank 250 gets 5/(250²·10·\(classes)) = \(deepUpstream.sci). For λ·dL/drk to move it past
-    neighbours that are ~1e-3 apart, λ must be in the hundreds or more. The authors' λ_code = 0.5 on
-    normalised ranks is λ = 0.5·n = \(authors.fixed(0)) in paper units (chapter 04); this run uses λ = \(lambda.fixed(0)).
+    neighbours that are ~1e-3 apart, λ must be in the hundreds or more.
+    The course's rule λ = n/2 (the authors' λ_code = 0.5, chapter 04) gives \(compactNumber(defaultLambda(length: defaultListLength))) at the default τ = 7 for both
+    lists of this loss: the class lists of 64·8 = 512 items and the flat L_APC list of B·C = 64·8 = 512. The
+    default --lambda is that 256, kept fixed when --memory changes so that --memory changes only the memory\(memory == 7 ? "." : "\n(the rule for τ = \(memory), n = \(listLength), would give \(compactNumber(ruleHere)); §6 shows what a small λ costs).")
+    This run: \(lambdaText(lambda, length: listLength)).
     """)
-chapter.check("λ_paper = 0.5 · n for the authors' λ_code = 0.5", isClose(authors, 0.5 * Double(listLength)))
+chapter.check(
+    "the default λ = 256 is the rule n/2 at τ = 7: λ_code = 0.5 on lists of 512",
+    isClose(codeLambda(fromPaper: 256, length: defaultListLength), 0.5)
+        && isClose(defaultLambda(length: batchSize * classes), 256))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training: RaMBO mAP loss vs BCE")
@@ -253,9 +315,8 @@ let untrained = evaluate(
     ScoreTrainer(sizes: [features, classes], learningRate: 1e-2, seed: chapter.seed &+ 3).scores(task1.testX),
     task1.testT)
 
-func cell(_ v: [Double]) -> String {
-    seeds > 1 ? "\(mean(v).fixed(3)) ± \(standardDeviation(v).fixed(3))" : mean(v).fixed(3)
-}
+/// Mean ± sd over the seeds (the mean alone for one seed).
+func cell(_ v: [Double]) -> String { meanAndSD(v) }
 func maps(_ m: Method) -> [Double] { results[m, default: []].map(\.mAP) }
 func flats(_ m: Method) -> [Double] { results[m, default: []].map(\.flat) }
 var rows = [["untrained", untrained.mAP.fixed(3), untrained.flat.fixed(3), untrained.perLabel[0].fixed(3)]]
@@ -269,29 +330,41 @@ for method in methods {
 }
 chapter.say("Test set, \(seeds > 1 ? "mean ± sd over \(seeds) runs" : "one run"):")
 chapter.table(["method", "mAP", "flat AP (one list)", "AP of the 2 % label"], rows)
+/// From λ = 256 (the rule at τ = 7) up, §6 finds RaMBO level with BCE; below, rare positives lose their gradient.
+let inBand = lambda >= 256
+/// The claims about where training ends (β = 0 catching up with β, both reaching BCE) need the full run's 10
+/// epochs on 6000 rows; --quick trains 8 epochs on 3000 rows and checks only what already holds there.
+let fullTraining = !chapter.quick && epochs >= 10
 for method in methods {
+    // Below the band β = 0 leaves the rare labels' deep positives without gradient (§6): it trains, but less.
+    let needed = inBand || method != .ramboAPBeta0 ? 0.2 : 0.1
     chapter.check(
-        "\(method) trains: mAP above the untrained scorer's by > 0.2 in every run",
-        maps(method).allSatisfy { $0 > untrained.mAP + 0.2 }, "\(maps(method).fixed(3))")
+        "\(method) trains: mAP above the untrained scorer's by > \(needed) in every run",
+        maps(method).allSatisfy { $0 > untrained.mAP + needed }, "\(maps(method).fixed(3))")
 }
 let apGap = zip(maps(.ramboAP), maps(.bce)).map { $0 - $1 }
-chapter.check(
-    "rambo-ap (β = \(beta.fixed(2))) is within 0.03 of BCE's mAP in every run", apGap.allSatisfy { abs($0) <= 0.03 },
-    "rambo-ap − bce: \(apGap.map { signed($0) })")
-let bceAhead = apGap.allSatisfy { $0 < 0 }
-let apAhead = apGap.allSatisfy { $0 > 0 }
 chapter.say(
-    "rambo-ap − bce, mAP per run: \(apGap.map { signed($0) }). "
-        + (bceAhead
-            ? "BCE is ahead in every run, by a little."
-            : apAhead
-                ? "RaMBO is ahead in every run, by a little."
-                : "Neither is ahead in every run."))
-if !apAhead {
+    "rambo-ap − bce, mAP per run: \(apGap.map { signed($0) }); "
+        + seedVerdictText("rambo-ap", "bce", maps(.ramboAP), maps(.bce)) + ".")
+chapter.check(
+    "rambo-ap (β = \(beta.fixed(2))) is not ahead of BCE beyond the seed spread",
+    compareOverSeeds(maps(.ramboAP), maps(.bce)).verdict != .firstAhead,
+    seedVerdictText("rambo-ap", "bce", maps(.ramboAP), maps(.bce)))
+if inBand && fullTraining {
+    chapter.check(
+        "at λ = \(compactNumber(lambda)) ≥ 256, after \(epochs) epochs, rambo-ap's mean mAP is within 0.03 of BCE's",
+        abs(mean(apGap)) <= 0.03,
+        "mean rambo-ap − bce = \(signed(mean(apGap)))")
     chapter.say(
         """
         For a linear scorer on labels that are nearly linear, BCE already ranks each label about as well as the
         scorer can, and optimising AP directly finds no better ranking here.
+        """)
+} else if !inBand {
+    chapter.say(
+        """
+        At λ = \(compactNumber(lambda)), below 256, the deep positives of the rare labels get too little gradient and RaMBO
+        falls behind: §6 shows mAP against λ.
         """)
 }
 let betaGap = zip(flats(.ramboAP), flats(.ramboAPBeta0)).map { $0 - $1 }
@@ -304,11 +377,16 @@ if beta >= 0.1 {
         zip(flats(.ramboAPBeta0), flats(.bce)).allSatisfy { $0 < $1 }, "\(flats(.ramboAPBeta0).fixed(3))")
     let perLabelShift = zip(maps(.ramboAP), maps(.ramboAPBeta0)).map { $0 - $1 }
     chapter.check(
-        "at λ = \(lambda.fixed(0)), β moves the per-label mAP by less than 0.03 in every run",
-        perLabelShift.allSatisfy { abs($0) < 0.03 }, "mAP(β) − mAP(0): \(perLabelShift.map { signed($0) })")
+        "β never costs per-label mAP: mAP(β) ≥ mAP(0) − 0.03 in every run",
+        perLabelShift.allSatisfy { $0 > -0.03 }, "mAP(β) − mAP(0): \(perLabelShift.map { signed($0) })")
+    if inBand && fullTraining {
+        chapter.check(
+            "at λ = \(compactNumber(lambda)) ≥ 256, after \(epochs) epochs, β moves the per-label mAP by less than 0.03 in every run",
+            perLabelShift.allSatisfy { abs($0) < 0.03 }, "mAP(β) − mAP(0): \(perLabelShift.map { signed($0) })")
+    }
     chapter.say(
         """
-        β changes little in the per-label mAP but a lot in the flat AP. With β = 0 nothing ties the scales of the labels
+        \(inBand ? "At this λ β changes little in the per-label mAP" : "At this small λ β raises the per-label mAP (the flat list still gives the rare positives a signal, §6)") but a lot in the flat AP. With β = 0 nothing ties the scales of the labels
         together: each column is ranked correctly, but a 2 % label's best score can sit below a 50 % label's
         negatives. BCE calibrates every label to a probability, and L_APC ranks all labels in one list.
         """)
@@ -335,10 +413,16 @@ chapter.plot(
                     lineWidth: 1, dash: 2)
             ])),
     key: true)
-let aboveChance = methods.allSatisfy { m in
-    results[m, default: []].allSatisfy { r in (0..<classes).allSatisfy { r.perLabel[$0] > prevalences[$0] } }
+// Below the band, β = 0 can leave a rare label at chance (§6); every other method stays above it.
+let chanceMethods = inBand ? methods : methods.filter { $0 != .ramboAPBeta0 }
+let belowChance = chanceMethods.flatMap { m in
+    results[m, default: []].enumerated().flatMap { run, r in
+        (0..<classes).filter { r.perLabel[$0] <= prevalences[$0] }.map { "\(m) run \(run + 1) label \($0)" }
+    }
 }
-chapter.check("every label's AP is above chance (its prevalence) for every method and run", aboveChance)
+chapter.check(
+    "every label's AP is above chance (its prevalence) for \(inBand ? "every method" : "every method but β = 0") and run",
+    belowChance.isEmpty, belowChance.isEmpty ? "" : "at chance: \(belowChance.joined(separator: ", "))")
 
 let rare = 0
 func prSeries(_ curve: (Result) -> [(recall: Double, precision: Double)], ap: (Result) -> Double) -> [Series] {
@@ -423,17 +507,26 @@ if beta >= 0.1 {
             : trainBeta(0, lambda: smallLambda, task: task, seed: seed).mAP
         smallGap.append(with - without)
     }
+    // The long class lists of τ ≥ 7 (512 items) bury the rare positives deepest; with short lists β matters less.
+    let longLists = memory >= 7
     chapter.check(
-        "at λ = \(Int(smallLambda)), β = \(beta.fixed(2)) beats β = 0 on mAP by > 0.05 in every run",
-        smallGap.allSatisfy { $0 > 0.05 },
-        "gain \(smallGap.map { signed($0) })")
+        "at λ = \(Int(smallLambda)), β = \(beta.fixed(2)) \(longLists ? "beats β = 0 on mAP by > 0.05" : "is not behind β = 0 (gain > −0.03)") in every run",
+        smallGap.allSatisfy { $0 > (longLists ? 0.05 : -0.03) },
+        "gain \(smallGap.map { signed($0) }), class lists of \(listLength)")
 }
 let top = sweep.indices.filter { sweep[$0] >= 256 }
-chapter.check(
-    "from λ = 256 up, both β reach within 0.03 of BCE's mAP (run 1)",
-    top.allSatisfy {
-        abs(sweepMaps[0, default: []][$0] - bceFirstMAP) <= 0.03
-            && abs(sweepMaps[beta, default: []][$0] - bceFirstMAP) <= 0.03
-    })
+if fullTraining {
+    chapter.check(
+        "from λ = 256 up, after \(epochs) epochs, both β reach within 0.03 of BCE's mAP (run 1)",
+        top.allSatisfy {
+            abs(sweepMaps[0, default: []][$0] - bceFirstMAP) <= 0.03
+                && abs(sweepMaps[beta, default: []][$0] - bceFirstMAP) <= 0.03
+        },
+        "BCE \(bceFirstMAP.fixed(3)); β = 0: \(top.map { sweepMaps[0, default: []][$0] }.fixed(3)), β = \(beta.fixed(2)): \(top.map { sweepMaps[beta, default: []][$0] }.fixed(3))"
+    )
+} else {
+    chapter.say(
+        "(--quick trains too briefly for β = 0 to catch up at every λ; the full run checks that both reach BCE.)")
+}
 
 chapter.finish()

@@ -83,10 +83,18 @@ chapter.say("y = \(y)")
 chapter.say("paper    rk(y)   = \(rank(y).listed)     (rank 1 = highest score)")
 chapter.say("official rk(y)/n = \(officialRanks)   (ranking.py: (argsort(argsort(−y)) + 1) / n)")
 let rankGap = maxAbsDifference(paperRanks, officialRanks)
+let rescaledGap = maxAbsDifference(paperRanks, officialRanks.map { $0 * Double(y.count) })
 differences.append(("ranks", rankGap))
+chapter.say(
+    """
+    The two differ by a change of unit, not by an error: n·(rk/n) gives back the paper ranks exactly
+    (max |rk − n·rk_n| = \(rescaledGap.fixed(1))). Compared raw, they are up to \(rankGap.fixed(1)) apart: the last item has rank \(y.count)
+    and rk/n = 1, so |\(y.count) − 1| = \(rankGap.fixed(1)). That raw gap is what a port that mixes the two units would see.
+    """)
 chapter.check(
     "official ranks are paper ranks divided by n", zip(paperRanks, officialRanks).allSatisfy { $0 / 4 == $1 },
-    "max |paper − official| = \(rankGap)")
+    "max |rk − n·rk_n| = \(rescaledGap.fixed(1)); the raw |rk − rk_n| is up to \(rankGap.fixed(1)) = \(y.count) − \(y.count)/\(y.count), "
+        + "a change of unit")
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 1: normalised ranks are Float32")

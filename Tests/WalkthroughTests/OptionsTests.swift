@@ -83,6 +83,14 @@ import Testing
         #expect(lambdaText(0.05, length: 2560) == "λ = 0.05 (paper units; λ_code = λ/n = 1.953e-05 for n = 2560)")
     }
 
+    @Test func compactNumbersAsTheNarrationPrintsLambda() {
+        #expect(compactNumber(79.5) == "79.5")
+        #expect(compactNumber(10766) == "10766")
+        #expect(compactNumber(0.25) == "0.25")
+        #expect(compactNumber(256) == "256")
+        #expect(compactNumber(2 / 3) == "0.6667")
+    }
+
     @Test func seedSummariesInWords() {
         #expect(meanAndSD([0.5, 0.7]) == "0.600 ± 0.141")
         #expect(meanAndSD([0.5]) == "0.500")
