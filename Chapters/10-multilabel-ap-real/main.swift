@@ -53,6 +53,8 @@ let batchSize = chapter.int("batch")
 let seedCount = chapter.int("seeds")
 /// Seed k of the run: chapter.seed, chapter.seed + 1, …
 let seeds = (0..<seedCount).map { chapter.seed &+ UInt64($0) }
+/// "3 seeds", "1 seed".
+let seedsText = "\(seedCount) seed\(seedCount == 1 ? "" : "s")"
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Yeast: 14 labels from 1.4 % to 75 %")
@@ -543,13 +545,15 @@ if !search {
 struct Family {
     let key: String
     let label: String
+    /// The first letter of its settings' ids (B1, B2, …) in the tables and figure.
+    let tag: String
     let grid: [Method]
 }
 let families =
     [
-        Family(key: "bce", label: "BCE", grid: bceGrid),
-        Family(key: "rambo-ap", label: search ? "RaMBO, tuned" : "RaMBO", grid: ramboGrid),
-    ] + (blend ? [Family(key: "bce+ap", label: "BCE + AP", grid: blendGrid)] : [])
+        Family(key: "bce", label: "BCE", tag: "B", grid: bceGrid),
+        Family(key: "rambo-ap", label: search ? "RaMBO, tuned" : "RaMBO", tag: "R", grid: ramboGrid),
+    ] + (blend ? [Family(key: "bce+ap", label: "BCE + AP", tag: "C", grid: blendGrid)] : [])
 let flagsMethod = Method.rambo(flagSettings)
 let flagsAreAuthors = flagSettings == authorsSettings
 let flagsKey = flagsAreAuthors ? "rambo-ap-paper" : "rambo-ap-flags"
@@ -622,7 +626,7 @@ for model in models {
 }
 for (m, model) in models.enumerated() {
     chapter.say(
-        "\n\(model.name): validation mAP of every setting over \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
+        "\n\(model.name): validation mAP of every setting over \(seedsText)")
     var rows = [[String]]()
     for family in families {
         for method in family.grid {
@@ -630,7 +634,8 @@ for (m, model) in models.enumerated() {
             let epochs = seedData.indices.map { candidates[RunKey(seed: $0, model: m, method: method)]!.epoch }
             let wins = seedData.indices.filter { chosen(family, seed: $0, model: m).method == method }.count
             rows.append([
-                family.label, method.text, meanAndSD(scores, digits: 4),
+                family.label, "\(family.tag)\(family.grid.firstIndex(of: method)! + 1)", method.text,
+                meanAndSD(scores, digits: 4),
                 epochs.map(String.init).joined(separator: ", "),
                 wins == 0 ? "" : "\(wins)",
             ])
@@ -638,9 +643,9 @@ for (m, model) in models.enumerated() {
     }
     if !ramboGrid.contains(flagsMethod) {
         let scores = seedData.indices.map { flagsCandidate(seed: $0, model: m).score }
-        rows.append([flagsLabel, flagsMethod.text, meanAndSD(scores, digits: 4), "", "—"])
+        rows.append([flagsLabel, "", flagsMethod.text, meanAndSD(scores, digits: 4), "", "—"])
     }
-    chapter.table(["method", "setting", "validation mAP", "epoch per seed", "chosen (seeds)"], rows)
+    chapter.table(["method", "id", "setting", "validation mAP", "epoch per seed", "chosen (seeds)"], rows)
     let picks = families.flatMap { f in seedData.indices.map { chosen(f, seed: $0, model: m) } }
     let atCap = picks.filter { $0.epoch > maxEpochs - 3 }.count
     chapter.say(
@@ -653,14 +658,15 @@ for (m, model) in models.enumerated() {
             chapter.check(
                 "\(model.name), \(family.label): the chosen setting lifts validation mAP above the untrained model",
                 learnt,
-                "untrained \(meanAndSD(untrainedValidation[m], digits: 4)) → \(meanAndSD(picks.map(\.score), digits: 4))"
+                "untrained \(meanAndSD(untrainedValidation[m], digits: 4)) → "
+                    + meanAndSD(picks.map(\.score), digits: 4)
             )
         }
     }
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Test mAP: refit on rows 1–1500, \(seeds.count) seed\(seeds.count == 1 ? "" : "s")")
+chapter.section("Test mAP: refit on rows 1–1500, \(seedsText)")
 chapter.say(
     """
     Each seed's chosen models train on all 1500 training rows (standardised with their own μ, σ) for the epochs
@@ -785,7 +791,7 @@ chapter.plot(
     Figure(
         name: "test-map",
         title:
-            "Yeast test mAP after refitting, \(seeds.count) seed\(seeds.count == 1 ? "" : "s") (each seed selects again)",
+            "Yeast test mAP after refitting, \(seedsText) (each seed selects again)",
         width: 1000, height: 450, columns: 2,
         panels: [
             Panel(
@@ -851,7 +857,7 @@ let prevalenceAxis = byPrevalence.map { testPrevalence[$0] }
 chapter.plot(
     Figure(
         name: "per-label-ap",
-        title: "Yeast test AP per label, MLP (mean over \(seeds.count) seed\(seeds.count == 1 ? "" : "s"))",
+        title: "Yeast test AP per label, MLP (mean over \(seedsText))",
         width: 1000, height: 450, columns: 2,
         panels: [
             Panel(
@@ -923,24 +929,27 @@ chapter.plot(
     Figure(
         name: "validation-grid",
         title:
-            "Every setting's validation mAP (smoothed peak), mean ± 1 sd over \(seeds.count) seed\(seeds.count == 1 ? "" : "s")",
+            "Every setting's validation mAP (smoothed peak), mean ± 1 sd over \(seedsText)",
         width: 1000, height: 450, columns: 2,
         panels: models.enumerated().map { m, model in
-            Panel(
-                title: "\(model.name): settings in the order of the §4 table", xLabel: "setting",
-                yLabel: "validation mAP",
-                yRange: (untrainedValidation[m].min()! - 0.01)...(candidates.filter { $0.key.model == m }.map(
-                    \.value.score
-                ).max()! + 0.03),
-                key: .topLeft, boxWidth: 0.8,
+            let scores = candidates.filter { $0.key.model == m }.map(\.value.score)
+            let xs = families.enumerated().map { j, f in f.grid.indices.map { Double(j * (budget + 1) + $0 + 1) } }
+            return Panel(
+                title: "\(model.name) (untrained: \(mean(untrainedValidation[m]).fixed(3)))",
+                xLabel: "setting (ids of the §4 table)", yLabel: "validation mAP",
+                xRange: 0...(xs.last!.last! + 1), yRange: (scores.min()! - 0.02)...(scores.max()! + 0.02),
+                key: .below, boxWidth: 0.8,
+                xTicks: zip(families, xs).flatMap { f, x in
+                    x.indices.map { (label: "\(f.tag)\($0 + 1)", at: x[$0]) }
+                },
                 series: families.enumerated().map { j, f in
                     .bars(
-                        x: f.grid.indices.map { Double(j * (budget + 1) + $0 + 1) },
+                        x: xs[j],
                         seeds: f.grid.map { method in
                             seedData.indices.map { candidates[RunKey(seed: $0, model: m, method: method)]!.score }
                         },
                         title: f.label, color: colour(f.key), opacity: 0.85)
-                } + [.constant(mean(untrainedValidation[m]), title: "untrained", color: OkabeIto.grey)])
+                })
         }))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -964,7 +973,7 @@ chapter.say(
         labels are over 25 % positive, and BCE's per-entry loss is already close to what mAP rewards.
       • Model and data. \(trainData.count) genes × \(Yeast.featureCount) features, a linear model or one hidden
         layer; test mAP ends near \(mean(testMAPs(bceFinal, 1)).fixed(2)) whatever the loss: the features run out of
-        information. A loss can only steer what the model can represent; a ResNet on 16,000 VOC images has far
+        information. A loss can only steer what the model can represent; a ResNet on 5,000 to 16,500 VOC images has far
         more to steer, and 12 epochs of a long-tuned schedule to do it.
       • Tuning. There, cross-entropy is mmdetection's tuned default and RaMBO's λ, α, τ come from its own
         ablation (Table 8). Here both get \(budget) settings on the same split, and BCE's positive weights and
