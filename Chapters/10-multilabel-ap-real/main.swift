@@ -767,17 +767,25 @@ for (m, model) in models.enumerated() {
         chapter.say("\(model.name): " + seedVerdictText(a.label, b.label, x, y, digits: 4))
     }
 }
+/// "BCE ahead", "level", … for a verdict of `first` against `second`.
+func verdictWords(_ verdict: SeedVerdict, _ first: String, _ second: String) -> String {
+    switch verdict {
+    case .firstAhead: return "\(first) ahead"
+    case .secondAhead: return "\(second) ahead"
+    case .level: return "level"
+    }
+}
 if search && !chapter.quick {
     for model in models {
         let versusBCE = verdicts["\(tunedFinal.key)|\(bceFinal.key)|\(model.name)"]!
         chapter.check(
             "\(model.name): with the same budget, the tuned RaMBO loss is not ahead of BCE", versusBCE != .firstAhead,
-            "\(versusBCE)")
+            verdictWords(versusBCE, tunedFinal.label, bceFinal.label))
         if flagsAreAuthors {
             let versusAuthors = verdicts["\(tunedFinal.key)|\(flagsFinal.key)|\(model.name)"]!
             chapter.check(
                 "\(model.name): tuning does not leave RaMBO behind the authors' settings",
-                versusAuthors != .secondAhead, "\(versusAuthors)")
+                versusAuthors != .secondAhead, verdictWords(versusAuthors, tunedFinal.label, flagsFinal.label))
         }
     }
 }
@@ -935,8 +943,9 @@ chapter.plot(
             let scores = candidates.filter { $0.key.model == m }.map(\.value.score)
             let xs = families.enumerated().map { j, f in f.grid.indices.map { Double(j * (budget + 1) + $0 + 1) } }
             return Panel(
-                title: "\(model.name) (untrained: \(mean(untrainedValidation[m]).fixed(3)))",
-                xLabel: "setting (ids of the §4 table)", yLabel: "validation mAP",
+                title:
+                    "\(model.name): settings by their ids in §4 (untrained: \(mean(untrainedValidation[m]).fixed(3)))",
+                yLabel: "validation mAP",
                 xRange: 0...(xs.last!.last! + 1), yRange: (scores.min()! - 0.02)...(scores.max()! + 0.02),
                 key: .below, boxWidth: 0.8,
                 xTicks: zip(families, xs).flatMap { f, x in
