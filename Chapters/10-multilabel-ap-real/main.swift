@@ -3,9 +3,10 @@
 // The mAP loss of paper §4.6 on a real multi-label task: yeast (2417 genes × 103 features, 14 functional classes
 // with prevalence 1.4–75 %). The metric is macro mAP, the mean over the 14 labels of the AP of each label's
 // ranking of the test genes. A linear model and a small MLP are trained with binary cross-entropy (the usual
-// baseline), with RaMBO's mAP loss, and with both together. With the authors' detection settings (λ 0.5 in their
-// code units, α 0.15, β 1/3, τ 7) RaMBO trails BCE slightly in our runs; λ, α, β and τ chosen on a validation
-// split close that gap, and the chapter checks at run time that the tuned loss reaches BCE's test mAP.
+// baseline), with RaMBO's mAP loss, and with both together. Every method gets the same tuning budget (8 settings
+// on the same stratified validation split, the same selection rule), the whole selection is repeated for every
+// seed, and the test mAPs are compared over seeds (paired by seed), saying "level" where the seed spread cannot
+// separate two methods.
 import Datasets
 import Foundation
 import Gnuplot
@@ -18,37 +19,42 @@ let chapter = Chapter(
     "ch10", title: "Multi-label mAP on real data",
     flags: [
         .double(
-            "lambda", default: 0.5, in: 1e-6...1e3,
-            help: "λ in the authors' code units (per normalised rank); start of the search"),
-        .double("margin", default: 0.15, in: 0...100, help: "score margin α; start of the search"),
-        .double(
-            "beta", default: 1.0 / 3, in: 0...1, help: "weight β of the interclass term L_APC; start of the search"),
-        .int("memory", default: 7, in: 0...100, help: "score memory τ in batches; start of the search"),
+            "lambda", default: 0, in: 0...1e6,
+            help: "λ in paper units (integer ranks) for every list; 0: the rule λ = n/2 per list (λ_code 0.5)"),
+        .double("margin", default: 0.15, in: 0...100, help: "score margin α of the flags' RaMBO run"),
+        .double("beta", default: 1.0 / 3, in: 0...1, help: "weight β of the interclass term L_APC (flags' run)"),
+        .int("memory", default: 7, in: 0...100, help: "score memory τ in batches (every RaMBO run)"),
         .string(
             "search", default: "on", choices: ["on", "off"],
-            help: "on: choose λ, β, α, τ, w on the validation split; off: use the flags"),
-        .double("weight", default: 0.5, in: 0...1, help: "AP weight w in (1 − w)·BCE + w·AP when --search off"),
-        .int("epochs", default: 80, quick: 10, in: 2...10_000, help: "most epochs of a run on the fit split"),
+            help: "on: every method picks 1 of 8 settings on validation; off: the flags and BCE's defaults"),
+        .string(
+            "blend", default: "off", choices: ["on", "off"],
+            help: "on: also BCE + AP, (1 − w)·BCE + w·AP, with its own 8 settings (half as slow again)"),
+        .double("weight", default: 0.5, in: 0...1, help: "AP weight w of BCE + AP when --search off"),
+        .int("epochs", default: 80, quick: 10, in: 2...10_000, help: "most epochs of a selection run"),
+        .int(
+            "patience", default: 15, quick: 10, in: 1...10_000,
+            help: "stop a selection run this many epochs after its best"),
         .int("hidden", default: 128, quick: 32, in: 1...4096, help: "hidden units of the MLP"),
-        .int("batch", default: 64, quick: 32, in: 2...600, help: "rows per mini-batch"),
-        .int("seeds", default: 3, quick: 1, in: 1...100, help: "restarts averaged in the test table"),
+        .int("batch", default: 64, quick: 32, in: 2...500, help: "rows per mini-batch"),
+        .int("seeds", default: 3, quick: 1, in: 1...100, help: "seeds: each repeats split, selection and refit"),
     ])
 let lambdaFlag = chapter.double("lambda")
 let marginFlag = chapter.double("margin")
 let betaFlag = chapter.double("beta")
 let memoryFlag = chapter.int("memory")
 let weightFlag = chapter.double("weight")
-let search = chapter.string("search")
+let search = chapter.string("search") == "on"
+let blend = chapter.string("blend") == "on"
 let maxEpochs = chapter.int("epochs")
+let patience = chapter.int("patience")
 let hidden = chapter.int("hidden")
 let batchSize = chapter.int("batch")
-let seeds = chapter.int("seeds")
-var clock = Date()
-func lap() -> String {
-    let s = Date().timeIntervalSince(clock)
-    clock = Date()
-    return "\(s.fixed(1)) s"
-}
+let seedCount = chapter.int("seeds")
+/// Seed k of the run: chapter.seed, chapter.seed + 1, …
+let seeds = (0..<seedCount).map { chapter.seed &+ UInt64($0) }
+/// "3 seeds", "1 seed".
+let seedsText = "\(seedCount) seed\(seedCount == 1 ? "" : "s")"
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Yeast: 14 labels from 1.4 % to 75 %")
@@ -58,21 +64,9 @@ do { yeast = try Yeast.loadSplit() } catch {
     fatalError("unreachable: require(false) exits")
 }
 let labelCount = Yeast.labelCount
-// The common split: rows 1–1500 train, 1501–2417 test. The last 300 training rows are held out for validation
-// (hyperparameters, epochs); the final models are refitted on all 1500.
-let fitCount = chapter.quick ? 320 : 1200
-let validationRows = 1200..<1500
 let testCount = chapter.quick ? 400 : yeast.test.count
-let fitData = yeast.train.rows(0..<fitCount)
-let validationData = yeast.train.rows(validationRows)
 let trainData = yeast.train
 let testData = yeast.test.rows(0..<testCount)
-chapter.say(
-    """
-    \(yeast.train.count + yeast.test.count) genes × \(Yeast.featureCount) features, \(labelCount) labels. Split: rows \
-    1–\(fitCount) fit, \(validationRows.lowerBound + 1)–\(validationRows.upperBound) validation (choose λ, β, α, τ and \
-    the epoch), rows 1–1500 refit, \(testCount) test rows\(chapter.quick ? " (quick: a subset)" : " (1501–2417)").
-    """)
 chapter.check(
     "the common split: 1500 train rows, 917 test rows",
     yeast.train.count == 1500 && yeast.test.count == 917,
@@ -81,34 +75,91 @@ let trainPrevalence = trainData.prevalences
 let testPrevalence = testData.prevalences
 let byPrevalence = (0..<labelCount).sorted { trainPrevalence[$0] < trainPrevalence[$1] }
 chapter.table(
-    ["label", "train %", "test %", "test positives"],
+    ["label", "train %", "train positives", "test %", "test positives"],
     byPrevalence.map { c in
         [
-            trainData.labelNames[c], (100 * trainPrevalence[c]).fixed(1), (100 * testPrevalence[c]).fixed(1),
-            "\(testData.labelCounts[c])",
+            trainData.labelNames[c], (100 * trainPrevalence[c]).fixed(1), "\(trainData.labelCounts[c])",
+            (100 * testPrevalence[c]).fixed(1), "\(testData.labelCounts[c])",
         ]
     })
 let rarest = trainPrevalence.min()!
 let commonest = trainPrevalence.max()!
+let rarestCount = trainData.labelCounts.min()!
 chapter.check(
     "prevalences span 1.4 % to 75 % on the training rows",
     abs(rarest - 0.014) < 0.005 && abs(commonest - 0.75) < 0.01,
     "\((100 * rarest).fixed(1)) % to \((100 * commonest).fixed(1)) %")
-chapter.check(
-    "every label has a positive in the validation and test rows",
-    validationData.labelCounts.allSatisfy { $0 > 0 } && testData.labelCounts.allSatisfy { $0 > 0 },
-    "fewest: \(validationData.labelCounts.min()!) validation, \(testData.labelCounts.min()!) test")
 
-let fitScaler = Standardizer(fitting: Matrix(fitData.features))
+/// Rows 1–1500 cut into fit rows and one third for validation, stratified on each row's rarest label: the rows
+/// are shuffled (seeded), sorted stably by the training prevalence of their rarest positive label, and every
+/// third row goes to validation. So each label, the rarest first, has about a third of its positives there.
+func stratifiedSplit(seed: UInt64) -> (fit: [Int], validation: [Int]) {
+    var order = Array(0..<trainData.count)
+    var generator = SplitMix64(seed: seed &+ 7919)
+    seededShuffle(&order, using: &generator)
+    let key = trainData.labels.map { row in
+        row.indices.filter { row[$0] }.map { trainPrevalence[$0] }.min() ?? 1
+    }
+    let sorted = order.enumerated().sorted { (key[$0.element], $0.offset) < (key[$1.element], $1.offset) }
+        .map(\.element)
+    let validation = sorted.indices.filter { $0 % 3 == 2 }.map { sorted[$0] }.sorted()
+    let fit = sorted.indices.filter { $0 % 3 != 2 }.map { sorted[$0] }.sorted()
+    return (fit, validation)
+}
+/// One seed's data: its fit and validation rows, standardised with the fit rows' statistics.
+struct SeedData {
+    let seed: UInt64
+    let xFit: Matrix
+    let yFit: [[Bool]]
+    let xValidation: Matrix
+    let yValidation: [[Bool]]
+    let validationCounts: [Int]
+    let fitScaler: Standardizer
+}
+let fitLimit = chapter.quick ? 320 : 1000
+let seedData = seeds.map { seed -> SeedData in
+    let split = stratifiedSplit(seed: seed)
+    let fitRows = Array(split.fit.prefix(fitLimit))
+    let fitFeatures = Matrix(fitRows.map { trainData.features[$0] })
+    let scaler = Standardizer(fitting: fitFeatures)
+    let yValidation = split.validation.map { trainData.labels[$0] }
+    return SeedData(
+        seed: seed, xFit: scaler.apply(fitFeatures), yFit: fitRows.map { trainData.labels[$0] },
+        xValidation: scaler.apply(Matrix(split.validation.map { trainData.features[$0] })),
+        yValidation: yValidation,
+        validationCounts: (0..<labelCount).map { c in yValidation.filter { $0[c] }.count }, fitScaler: scaler)
+}
+let fitCount = seedData[0].yFit.count
+chapter.require(batchSize * 2 <= fitCount, "--batch \(batchSize) is more than half the \(fitCount) fit rows")
+let validationCount = seedData[0].yValidation.count
+let fewestValidation = seedData.map { $0.validationCounts.min()! }.min()!
+/// The rarest label's positives in rows 1201–1500, the validation rows of a plain last-300-rows split.
+let lastRowsCount = trainData.rows(1200..<1500).labelCounts[byPrevalence[0]]
+chapter.say(
+    """
+
+    Split: rows 1–1500 train, 1501–2417 test (the common split; \(testCount) test rows\
+    \(chapter.quick ? ", quick: a subset" : "")). For each seed the 1500 training rows are cut into \
+    \(fitCount) fit rows\(chapter.quick ? " (quick: a subset of 1000)" : "") and \(validationCount) validation \
+    rows, stratified on each row's rarest label, so the rarest label (\(rarestCount) training positives) has \
+    \(fewestValidation) or more validation positives, not the \(lastRowsCount) that the last 300 rows hold. Every \
+    method chooses \
+    its settings and its epoch on this split; the chosen models are then refitted on all 1500 rows and scored \
+    once on the test rows. Seeds: \(seeds.map(String.init).joined(separator: ", ")).
+    """)
+chapter.check(
+    "every seed's validation rows hold a third of the rarest label's positives, more than the last 300 rows",
+    fewestValidation >= rarestCount / 3 && fewestValidation > lastRowsCount
+        && testData.labelCounts.allSatisfy { $0 > 0 },
+    "fewest: \(fewestValidation) of \(rarestCount) in validation (last 300 rows: \(lastRowsCount)), "
+        + "\(testData.labelCounts.min()!) in test")
+
 let refitScaler = Standardizer(fitting: Matrix(trainData.features))
-let xFit = fitScaler.apply(Matrix(fitData.features))
-let yFit = fitData.labels
-let xValidation = fitScaler.apply(Matrix(validationData.features))
-let yValidation = validationData.labels
 let xTrain = refitScaler.apply(Matrix(trainData.features))
 let yTrain = trainData.labels
 let xTest = refitScaler.apply(Matrix(testData.features))
 let yTest = testData.labels
+let yFit = seedData[0].yFit
 func columnMoments(_ rows: [[Double]]) -> (mean: [Double], sd: [Double]) {
     let n = Double(rows.count)
     let d = rows[0].count
@@ -116,7 +167,7 @@ func columnMoments(_ rows: [[Double]]) -> (mean: [Double], sd: [Double]) {
     let sd = (0..<d).map { j in (rows.reduce(0) { $0 + ($1[j] - mean[j]) * ($1[j] - mean[j]) } / n).squareRoot() }
     return (mean, sd)
 }
-let fitMoments = columnMoments(xFit.doubleRows)
+let fitMoments = columnMoments(seedData[0].xFit.doubleRows)
 let testMoments = columnMoments(xTest.doubleRows)
 chapter.say(
     """
@@ -126,10 +177,10 @@ chapter.say(
     on the rows the model is fitted on (Learning.Standardizer); validation and test rows reuse those statistics.
     """)
 chapter.check(
-    "raw features: |μ| < 0.02 and σ within 0.08…0.12 on the fit rows",
-    fitScaler.mean.allSatisfy { abs($0) < 0.02 } && fitScaler.scale.allSatisfy { (0.08...0.12).contains($0) },
-    "max |μ| \(Double(fitScaler.mean.map(abs).max()!).fixed(4)), σ \(Double(fitScaler.scale.min()!).fixed(3))…\(Double(fitScaler.scale.max()!).fixed(3))"
-)
+    "raw features: |μ| < 0.02 and σ within 0.08…0.12 on the 1500 training rows",
+    refitScaler.mean.allSatisfy { abs($0) < 0.02 } && refitScaler.scale.allSatisfy { (0.08...0.12).contains($0) },
+    "max |μ| \(Double(refitScaler.mean.map(abs).max()!).fixed(4)), "
+        + "σ \(Double(refitScaler.scale.min()!).fixed(3))…\(Double(refitScaler.scale.max()!).fixed(3))")
 chapter.check(
     "fit rows: every feature has mean 0 and σ 1 (Float storage)",
     fitMoments.mean.allSatisfy { abs($0) < 1e-5 } && fitMoments.sd.allSatisfy { abs($0 - 1) < 1e-5 },
@@ -203,6 +254,8 @@ chapter.say(
     A model maps a gene's 103 features to 14 scores. A batch gives B × 14 scores Y and 0/1 targets T.
 
     BCE, one term per entry:   L = mean_{b,c} [ log(1 + e^{Y_bc}) − T_bc·Y_bc ],   dL/dY_bc = (σ(Y_bc) − T_bc)/(B·14).
+      Its usual knobs for rare labels: a positive weight p_c (the positives' terms count p_c times; PyTorch's
+      pos_weight), and weight decay.
 
     RaMBO's loss (paper §4.6, Eqs. 21–23), built from two Rambo.MAPLoss terms:
         L = (1 − β) · L_mAP + β · L_APC
@@ -228,67 +281,157 @@ chapter.check(
     "with α = 0: L_APC = 1 − (AP of the flattened batch)", abs(lossFlat - metricFlat) < 1e-12,
     "\(lossFlat.fixed(6)) vs \(metricFlat.fixed(6))")
 
+/// A number in at most 4 significant digits: 256, 0.5, 1280.
+func short(_ x: Double) -> String { String(format: "%.4g", x) }
+
 chapter.say(
     """
 
-    λ's units. The authors' code ranks on normalised ranks rk/N, so its λ_code means λ_paper = λ_code · N on
-    integer ranks (chapter 04, Rambo.paperLambda). Their one λ_code serves both terms, whose lists differ in
-    length, so here each term gets its own λ_paper:
+    λ's units (chapter 04). The course's λ is in paper units: integer ranks 1…n, y_λ = y + λ·dL/drk. The
+    authors' code ranks on normalised ranks rk/n, so its λ_code = λ/n, and their default λ_code = 0.5 is the
+    course's rule λ = n/2 (Rambo.defaultLambda). The two terms rank lists of different lengths, so the rule gives
+    each list its own λ (--lambda 0, the default); a positive --lambda fixes λ for both lists.
     """)
-struct Settings: Hashable {
-    /// λ in the authors' code units.
+/// RaMBO's settings for one run.
+struct RankSettings: Hashable {
+    /// λ in paper units for every list; 0: `ruleMultiple` · n/2 on a list of n items (the rule).
     var lambda: Double
+    var ruleMultiple: Double = 1
     /// α.
     var margin: Double
     /// β.
     var beta: Double
     /// τ.
     var memory: Int
-    var text: String { "λ_code \(lambda), α \(margin), β \(beta.fixed(2)), τ \(memory)" }
+    var lambdaName: String {
+        lambda > 0 ? "λ \(short(lambda))" : ruleMultiple == 1 ? "λ n/2" : "λ \(short(ruleMultiple))·n/2"
+    }
+    var text: String { "\(lambdaName), α \(margin), β \(beta.fixed(2)), τ \(memory)" }
 }
-func classLambda(_ s: Settings) -> Double { paperLambda(fromCode: s.lambda, length: batchSize * (1 + s.memory)) }
-func flatLambda(_ s: Settings) -> Double { paperLambda(fromCode: s.lambda, length: batchSize * labelCount) }
-let paperSettings = Settings(lambda: 0.5, margin: 0.15, beta: 1.0 / 3, memory: 7)
-let flagSettings = Settings(lambda: lambdaFlag, margin: marginFlag, beta: betaFlag, memory: memoryFlag)
+/// The length of L_mAP's per-label lists (batch and memory) and of L_APC's flattened batch.
+func classLength(_ s: RankSettings) -> Int { batchSize * (1 + s.memory) }
+let flatLength = batchSize * labelCount
+/// λ in paper units on a list of `n` items.
+func lambda(_ s: RankSettings, length n: Int) -> Double {
+    s.lambda > 0 ? s.lambda : s.ruleMultiple * defaultLambda(length: n)
+}
+let flagSettings = RankSettings(lambda: lambdaFlag, margin: marginFlag, beta: betaFlag, memory: memoryFlag)
+let authorsSettings = RankSettings(lambda: 0, margin: 0.15, beta: 1.0 / 3, memory: 7)
 chapter.table(
-    ["term", "list length", "λ_code", "λ_paper"],
+    ["term", "list length n", "λ (flags)"],
     [
         [
-            "L_mAP", "B·(1+τ) = \(batchSize)·\(1 + flagSettings.memory) = \(batchSize * (1 + flagSettings.memory))",
-            "\(flagSettings.lambda)", classLambda(flagSettings).fixed(1),
+            "L_mAP", "B·(1+τ) = \(batchSize)·\(1 + flagSettings.memory) = \(classLength(flagSettings))",
+            lambdaText(lambda(flagSettings, length: classLength(flagSettings)), length: classLength(flagSettings)),
         ],
-        ["L_APC", "B·14 = \(batchSize * labelCount)", "\(flagSettings.lambda)", flatLambda(flagSettings).fixed(1)],
+        [
+            "L_APC", "B·14 = \(flatLength)",
+            lambdaText(lambda(flagSettings, length: flatLength), length: flatLength),
+        ],
     ])
+if lambdaFlag == 0 {
+    chapter.check(
+        "the rule λ = n/2 is the authors' λ_code = 0.5 on both lists",
+        codeLambda(
+            fromPaper: lambda(flagSettings, length: classLength(flagSettings)),
+            length: classLength(flagSettings)) == 0.5
+            && codeLambda(fromPaper: lambda(flagSettings, length: flatLength), length: flatLength) == 0.5)
+}
+
+/// BCE's settings for one run.
+struct BCESettings: Hashable {
+    /// The learning rate as a multiple of the model's base rate.
+    var rateFactor: Float
+    /// Decoupled weight decay (AdamW): after every Adam step each parameter is multiplied by 1 − lr·decay.
+    var decay: Float
+    /// p_c = √(negatives/positives) of label c on the rows trained on; false: p_c = 1 (plain BCE).
+    var positiveWeights: Bool
+    var text: String {
+        "lr ×\(short(Double(rateFactor))), decay \(short(Double(decay))), p_c \(positiveWeights ? "√(N−/N+)" : "1")"
+    }
+}
+/// BCE with a weight p_c on the positives' terms of label c (PyTorch's pos_weight), mean over the B·C entries:
+///     ℓ = p_c·t·log(1 + e^{−z}) + (1 − t)·log(1 + e^{z}),   dℓ/dz = (1 − t)·σ(z) − p_c·t·(1 − σ(z)).
+/// With every p_c = 1 it is BCE. O(B·C).
+struct WeightedBCELoss: ScoreLoss {
+    let positiveWeights: [Double]
+    mutating func evaluate(scores: Matrix, targets: [[Bool]]) -> (loss: Double, gradient: Matrix) {
+        let count = Double(scores.storage.count)
+        var gradient = scores
+        var loss = 0.0
+        for b in 0..<scores.rows {
+            for c in 0..<scores.cols {
+                let k = b * scores.cols + c
+                let z = Double(scores.storage[k])
+                let softplus = max(z, 0) + log1p(exp(-abs(z)))  // log(1 + e^z)
+                let sigmoid = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
+                if targets[b][c] {
+                    loss += positiveWeights[c] * (softplus - z)
+                    gradient.storage[k] = Float(-positiveWeights[c] * (1 - sigmoid) / count)
+                } else {
+                    loss += softplus
+                    gradient.storage[k] = Float(sigmoid / count)
+                }
+            }
+        }
+        return (loss / count, gradient)
+    }
+}
+/// p_c = √(N−/N+) for each label on `targets` (1 for a label without positives).
+func positiveWeights(_ targets: [[Bool]]) -> [Double] {
+    (0..<labelCount).map { c in
+        let positives = targets.filter { $0[c] }.count
+        return positives == 0 ? 1 : (Double(targets.count - positives) / Double(positives)).squareRoot()
+    }
+}
+var plainBCE = BCEScoreLoss()
+var unitWeights = WeightedBCELoss(positiveWeights: Array(repeating: 1, count: labelCount))
+let plain = plainBCE.evaluate(scores: probe, targets: probeTargets)
+let weighted = unitWeights.evaluate(scores: probe, targets: probeTargets)
 chapter.check(
-    "λ_paper = λ_code · N for both lists",
-    classLambda(flagSettings) == flagSettings.lambda * Double(batchSize * (1 + flagSettings.memory))
-        && flatLambda(flagSettings) == flagSettings.lambda * Double(batchSize * labelCount))
+    "weighted BCE with every p_c = 1 is BCE (loss and gradient)",
+    abs(plain.loss - weighted.loss) < 1e-12 && plain.gradient.storage == weighted.gradient.storage,
+    "\(plain.loss.fixed(6)) vs \(weighted.loss.fixed(6))")
+let fitWeights = positiveWeights(yFit)
+chapter.say(
+    "p_c = √(N−/N+) on seed \(seeds[0])'s fit rows: \(byPrevalence.first.map { fitWeights[$0] }!.fixed(1)) for the "
+        + "rarest label … \(byPrevalence.last.map { fitWeights[$0] }!.fixed(2)) for the commonest.")
 
 /// The loss a run trains with.
 enum Method: Hashable {
-    case bce
-    case rambo(Settings)
+    case bce(BCESettings)
+    case rambo(RankSettings)
     /// (1 − w)·BCE + w·RaMBO.
-    case blend(Settings, weight: Double)
+    case blend(RankSettings, weight: Double)
+    var text: String {
+        switch self {
+        case .bce(let b): return b.text
+        case .rambo(let s): return s.text
+        case .blend(let s, let w): return "w \(w); " + s.text
+        }
+    }
 }
-func ramboLoss(_ s: Settings) -> any ScoreLoss {
-    let perLabel = MAPScoreLoss(loss: MAPLoss(lambda: classLambda(s), margin: s.margin), memorySize: s.memory)
-    let flat = MAPScoreLoss(loss: MAPLoss(lambda: flatLambda(s), margin: s.margin, interclass: 1))
+func rankLoss(_ s: RankSettings) -> any ScoreLoss {
+    let perLabel = MAPScoreLoss(
+        loss: MAPLoss(lambda: lambda(s, length: classLength(s)), margin: s.margin), memorySize: s.memory)
+    let flat = MAPScoreLoss(loss: MAPLoss(lambda: lambda(s, length: flatLength), margin: s.margin, interclass: 1))
     if s.beta == 0 { return perLabel }
     if s.beta == 1 { return flat }
     return CombinedScoreLoss(perLabel, flat, weight: s.beta)
 }
-func makeLoss(_ method: Method) -> any ScoreLoss {
+/// The loss of `method` for a run on `targets` (BCE's positive weights come from them).
+func makeLoss(_ method: Method, targets: [[Bool]]) -> any ScoreLoss {
     switch method {
-    case .bce: return BCEScoreLoss()
-    case .rambo(let s): return ramboLoss(s)
-    case .blend(let s, let w): return CombinedScoreLoss(BCEScoreLoss(), AnyScoreLoss(ramboLoss(s)), weight: w)
+    case .bce(let b):
+        return b.positiveWeights ? WeightedBCELoss(positiveWeights: positiveWeights(targets)) : BCEScoreLoss()
+    case .rambo(let s): return rankLoss(s)
+    case .blend(let s, let w): return CombinedScoreLoss(BCEScoreLoss(), AnyScoreLoss(rankLoss(s)), weight: w)
     }
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Training runs, and the authors' detection settings")
-struct Model {
+chapter.section("One budget for every method: the same settings count on the same split")
+struct Model: Sendable {
     let name: String
     let sizes: [Int]
     let learningRate: Float
@@ -296,18 +439,48 @@ struct Model {
 let linear = Model(name: "linear", sizes: [Yeast.featureCount, labelCount], learningRate: 3e-3)
 let mlp = Model(name: "mlp", sizes: [Yeast.featureCount, hidden, labelCount], learningRate: 1e-3)
 let models = [linear, mlp]
-chapter.say(
-    """
-    Models: linear 103→14 (Adam 3e-3) and MLP 103→\(hidden)→14 with ReLU (Adam 1e-3); batches of \(batchSize) rows,
-    shuffled each epoch (the last partial batch dropped, so every list has the same length).
-    A selection run trains on the fit rows for up to \(maxEpochs) epochs and records validation mAP after each. Its
-    score is the peak of the validation curve smoothed over 5 epochs; that epoch is where a final model stops.
-    """)
-/// A run on the fit rows: the validation mAP after every epoch.
-struct Selection {
+/// One training run: mAP on the evaluation rows after every epoch, and the last epoch's AP per label.
+struct Run: Sendable {
+    let curve: [Double]
+    let labelAPs: [Double]
+}
+/// Trains `model` with `method` on (x, y) for `epochs` epochs, weights drawn from `seed`, batches from
+/// `seed + 1000` (so seed i of every method shares initialisation and batches), and scores (xEval, yEval) after
+/// every epoch. O(epochs · (rows/B) · the cost of a step).
+/// With `patience`, the run stops once its best epoch is `patience` epochs behind (early stopping).
+func run(
+    _ model: Model, _ method: Method, x: Matrix, y: [[Bool]], xEval: Matrix, yEval: [[Bool]], epochs: Int,
+    patience: Int? = nil, seed: UInt64
+) -> Run {
+    var rate = model.learningRate
+    var decay: Float = 0
+    if case .bce(let b) = method { (rate, decay) = (rate * b.rateFactor, b.decay) }
+    let trainer = ScoreTrainer(sizes: model.sizes, learningRate: rate, seed: seed)
+    var loss = AnyScoreLoss(makeLoss(method, targets: y))
+    var sampler = MinibatchSampler(count: x.rows, batchSize: batchSize, dropLast: true, seed: seed &+ 1000)
+    let shrink = 1 - rate * decay
+    var curve = [Double]()
+    var best = 0
+    var last = Matrix(rows: 0, cols: 0)
+    for _ in 0..<epochs {
+        for batch in sampler.epoch() {
+            trainer.step(inputs: x.rows(batch), targets: batch.map { y[$0] }, loss: &loss)
+            guard decay > 0 else { continue }
+            trainer.model.updateParameters { _, value, _ in
+                for k in value.storage.indices { value.storage[k] *= shrink }
+            }
+        }
+        last = trainer.scores(xEval)
+        curve.append(macroMAP(last, yEval))
+        if curve.last! > curve[best] { best = curve.count - 1 }
+        if let patience, curve.count - 1 - best >= patience { break }
+    }
+    return Run(curve: curve, labelAPs: labelAPs(last, yEval).map { $0 ?? .nan })
+}
+/// A selection run's score: the peak of its validation curve smoothed over 5 epochs, and that epoch (1-based).
+struct Candidate {
     let method: Method
     let curve: [Double]
-    /// The smoothed curve's peak and its epoch (1-based).
     let score: Double
     let epoch: Int
 }
@@ -318,316 +491,381 @@ func smoothed(_ curve: [Double], window: Int = 5) -> [Double] {
         return curve[lo...hi].reduce(0, +) / Double(hi - lo + 1)
     }
 }
-func train(
-    _ model: Model, _ method: Method, x: Matrix, y: [[Bool]], steps: Int, seed: UInt64,
-    afterEpoch: (ScoreTrainer) -> Void = { _ in }
-) -> ScoreTrainer {
-    let trainer = ScoreTrainer(sizes: model.sizes, learningRate: model.learningRate, seed: seed)
-    var loss = AnyScoreLoss(makeLoss(method))
-    var sampler = MinibatchSampler(count: x.rows, batchSize: batchSize, dropLast: true, seed: seed &+ 1000)
-    trainer.fit(inputs: x, targets: y, loss: &loss, sampler: &sampler, steps: steps, afterEpoch: afterEpoch)
-    return trainer
-}
-let stepsPerEpoch = fitCount / batchSize
-func select(_ model: Model, _ method: Method) -> Selection {
-    var curve = [Double]()
-    _ = train(model, method, x: xFit, y: yFit, steps: maxEpochs * stepsPerEpoch, seed: chapter.seed) { trainer in
-        curve.append(macroMAP(trainer.scores(xValidation), yValidation))
-    }
-    let smooth = smoothed(curve)
+func candidate(_ method: Method, _ run: Run) -> Candidate {
+    let smooth = smoothed(run.curve)
     let best = smooth.indices.max { smooth[$0] < smooth[$1] }!
-    return Selection(method: method, curve: curve, score: smooth[best], epoch: best + 1)
-}
-var untrainedValidation = [String: Double]()
-for model in models {
-    untrainedValidation[model.name] = macroMAP(
-        ScoreTrainer(sizes: model.sizes, seed: chapter.seed).scores(xValidation),
-        yValidation)
-}
-var bceSelection = [String: Selection]()
-var paperSelection = [String: Selection]()
-var rows = [[String]]()
-for model in models {
-    let b = select(model, .bce)
-    let p = select(model, .rambo(paperSettings))
-    (bceSelection[model.name], paperSelection[model.name]) = (b, p)
-    for (name, s) in [("BCE", b), ("RaMBO, authors' settings", p)] {
-        rows.append([
-            model.name, name, untrainedValidation[model.name, default: .nan].fixed(4), s.score.fixed(4), "\(s.epoch)",
-        ])
-    }
-}
-chapter.table(["model", "loss", "untrained", "validation mAP (peak, smoothed)", "epoch"], rows)
-chapter.say("authors' settings: \(paperSettings.text)   (\(lap()))")
-for model in models {
-    guard let b = bceSelection[model.name], let p = paperSelection[model.name] else { continue }
-    chapter.check(
-        "\(model.name): both losses raise validation mAP above the untrained model",
-        b.score > untrainedValidation[model.name, default: .nan] + 0.02
-            && p.score > untrainedValidation[model.name, default: .nan] + 0.02,
-        "untrained \(untrainedValidation[model.name, default: .nan].fixed(4)) → BCE \(b.score.fixed(4)), RaMBO \(p.score.fixed(4))"
-    )
+    return Candidate(method: method, curve: run.curve, score: smooth[best], epoch: best + 1)
 }
 
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Choosing λ, α, β, τ on the validation split")
-/// Every selection run of the search, per model, and the settings of each stage.
-var searchRuns = [String: [Selection]]()
-var stageScale = [String: [[Settings]]]()
-var stageBeta = [String: [[Settings]]]()
-var stageMemory = [String: [Settings]]()
-var chosen = [String: Settings]()
-let lambdaGrid = chapter.quick ? [0.5, 2.5] : [0.5, 2.5, 12.5]
-let marginGrid = chapter.quick ? [1] : [0.15, 0.5, 1]
-let betaGrid = chapter.quick ? [1.0 / 3] : [0, 1.0 / 3, 2.0 / 3]
-let memoryGrid = chapter.quick ? [7] : [0, 3, 7, 15]
-func score(_ model: Model, _ s: Settings) -> Double {
-    searchRuns[model.name]?.first { $0.method == .rambo(s) }?.score ?? .nan
+let defaultBCE = BCESettings(rateFactor: 1, decay: 0, positiveWeights: false)
+let decayGrid: [Float] = [0, 1]
+let bceGrid: [Method]
+let ramboGrid: [Method]
+let blendGrid: [Method]
+if !search {
+    bceGrid = [.bce(defaultBCE)]
+    ramboGrid = [.rambo(flagSettings)]
+    blendGrid = blend ? [.blend(flagSettings, weight: weightFlag)] : []
+} else if chapter.quick {
+    bceGrid = [1, 3].map { .bce(BCESettings(rateFactor: $0, decay: 0, positiveWeights: false)) }
+    ramboGrid = [0.15, 1].map { .rambo(RankSettings(lambda: 0, margin: $0, beta: 1.0 / 3, memory: memoryFlag)) }
+    blendGrid =
+        !blend
+        ? []
+        : [0.25, 0.75].map {
+            .blend(RankSettings(lambda: 0, margin: 1, beta: betaFlag, memory: memoryFlag), weight: $0)
+        }
+} else {
+    bceGrid = [1, 3].flatMap { rate in
+        decayGrid.flatMap { decay in
+            [false, true].map { .bce(BCESettings(rateFactor: rate, decay: decay, positiveWeights: $0)) }
+        }
+    }
+    ramboGrid = [1, 5].flatMap { multiple in
+        [0.15, 1].flatMap { margin in
+            [1.0 / 3, 2.0 / 3].map {
+                .rambo(RankSettings(lambda: 0, ruleMultiple: multiple, margin: margin, beta: $0, memory: memoryFlag))
+            }
+        }
+    }
+    blendGrid =
+        !blend
+        ? []
+        : [0.25, 0.75].flatMap { w in
+            [1, 5].flatMap { multiple in
+                [0.15, 1].map {
+                    .blend(
+                        RankSettings(lambda: 0, ruleMultiple: multiple, margin: $0, beta: betaFlag, memory: memoryFlag),
+                        weight: w)
+                }
+            }
+        }
 }
-func gridTable(
-    _ model: Model, _ grid: [[Settings]], rows: String, columns: String,
-    _ row: (Settings) -> String, _ column: (Settings) -> String
-) {
-    chapter.table(
-        ["\(rows) \\ \(columns)"] + grid[0].map(column),
-        grid.map { cells in [row(cells[0])] + cells.map { score(model, $0).fixed(4) } })
+/// A method family and the settings it chooses from.
+struct Family {
+    let key: String
+    let label: String
+    /// The first letter of its settings' ids (B1, B2, …) in the tables and figure.
+    let tag: String
+    let grid: [Method]
 }
-if search == "on" {
+let families =
+    [
+        Family(key: "bce", label: "BCE", tag: "B", grid: bceGrid),
+        Family(key: "rambo-ap", label: search ? "RaMBO, tuned" : "RaMBO", tag: "R", grid: ramboGrid),
+    ] + (blend ? [Family(key: "bce+ap", label: "BCE + AP", tag: "C", grid: blendGrid)] : [])
+let flagsMethod = Method.rambo(flagSettings)
+let flagsAreAuthors = flagSettings == authorsSettings
+let flagsKey = flagsAreAuthors ? "rambo-ap-paper" : "rambo-ap-flags"
+let flagsLabel = flagsAreAuthors ? "RaMBO, authors' settings" : "RaMBO, flags"
+let budget = bceGrid.count
+chapter.say(
+    """
+    Models: linear 103→14 (Adam 3e-3) and MLP 103→\(hidden)→14 with ReLU (Adam 1e-3); batches of \(batchSize) rows,
+    shuffled each epoch (the last partial batch dropped, so every list has the same length).
+
+    The rule every method follows, on every seed: each of its \(budget) setting\(budget == 1 ? "" : "s") trains on \
+    the seed's \(fitCount) fit rows for up to \(maxEpochs) epochs and records validation mAP after each; a \
+    setting's score is the peak of that curve smoothed over 5 epochs, and the setting with the best score wins, \
+    with its epoch. A run stops early once its best epoch is \(patience) epochs behind (the same for every \
+    method). \(search ? "The grids:" : "--search off: one setting per method:")
+    """)
+chapter.table(
+    ["method", "settings"],
+    families.map { f in [f.label, f.grid.map(\.text).joined(separator: " | ")] })
+if search {
     chapter.say(
         """
-        λ and α are both in score units: λ·dL/drk is how far the blackbox perturbation moves a score, α how far the
-        margin moves it. So they are searched together; β and τ after. Starting from the flags
-        (\(flagSettings.text)), keeping the best so far:
-          1. λ_code ∈ \(lambdaGrid) × α ∈ \(marginGrid),
-          2. λ_code ∈ \(lambdaGrid) × β ∈ \(betaGrid.fixed(2)),
-          3. τ ∈ \(memoryGrid).
-        Each cell is one selection run (seed \(chapter.seed)); its score is the smoothed validation peak.
+        BCE's knobs are the ones a practitioner tunes for rare labels: learning rate, weight decay (decoupled,
+        AdamW: each step multiplies the weights by 1 − lr·decay) and the positive weight. RaMBO's are λ (the rule
+        and 5× it: the paper's Table 8 keeps λ within a factor 5), α (the authors' 0.15 and 1) and β (their 1/3,
+        and 2/3); τ = \(memoryFlag) (--memory) throughout. BCE + AP searches w with λ and α (β \(betaFlag.fixed(2)), \
+        τ \(memoryFlag), with --blend on). \(flagsLabel) (\(flagSettings.text)) is \
+        \(ramboGrid.contains(flagsMethod) ? "one of RaMBO's settings" : "run beside the grid, not a candidate"); \
+        it shows what the search adds.
         """)
-    for model in models {
-        var runs = paperSelection[model.name].map { [$0] } ?? []  // run in §4 already
-        var best = flagSettings
-        var bestScore = -1.0
-        /// Runs every candidate not run yet; keeps the best.
-        func consider(_ candidates: [Settings]) {
-            // The new candidates train two at a time, one per core (independent runs: the same results).
-            var fresh = [Settings]()
-            for s in candidates where !fresh.contains(s) && !runs.contains(where: { $0.method == .rambo(s) }) {
-                fresh.append(s)
-            }
-            runs += runIndependently(fresh.map { s in { select(model, .rambo(s)) } })
-            for s in candidates {
-                let run = runs.first { $0.method == .rambo(s) }!
-                if run.score > bestScore { (best, bestScore) = (s, run.score) }
-            }
-        }
-        consider([flagSettings])
-        let scale = lambdaGrid.map { l in
-            marginGrid.map { a in Settings(lambda: l, margin: a, beta: best.beta, memory: best.memory) }
-        }
-        consider(scale.flatMap { $0 })
-        let betas = lambdaGrid.map { l in
-            betaGrid.map { b in Settings(lambda: l, margin: best.margin, beta: b, memory: best.memory) }
-        }
-        consider(betas.flatMap { $0 })
-        let memories = memoryGrid.map {
-            Settings(lambda: best.lambda, margin: best.margin, beta: best.beta, memory: $0)
-        }
-        consider(memories)
-        searchRuns[model.name] = runs
-        (stageScale[model.name], stageBeta[model.name], stageMemory[model.name]) = (scale, betas, memories)
-        chosen[model.name] = best
-
-        chapter.say(
-            "\n\(model.name), stage 1 (β \(scale[0][0].beta.fixed(2)), τ \(scale[0][0].memory)): validation mAP")
-        gridTable(model, scale, rows: "λ_code", columns: "α", { "\($0.lambda)" }, { "\($0.margin)" })
-        chapter.say("\(model.name), stage 2 (α \(betas[0][0].margin), τ \(betas[0][0].memory)):")
-        gridTable(model, betas, rows: "λ_code", columns: "β", { "\($0.lambda)" }, { $0.beta.fixed(2) })
-        chapter.say(
-            "\(model.name), stage 3 (λ_code \(memories[0].lambda), α \(memories[0].margin), β \(memories[0].beta.fixed(2))): "
-                + memories.map { "τ \($0.memory) → \(score(model, $0).fixed(4))" }.joined(separator: ", "))
-        chapter.say(
-            "\(model.name): chosen \(best.text), validation mAP \(bestScore.fixed(4)) (\(runs.count) runs, \(lap()))")
-        let paperScore = score(model, paperSettings)
-        chapter.check(
-            "\(model.name): the search ends at or above the authors' settings on validation",
-            bestScore >= paperScore, "\(bestScore.fixed(4)) vs \(paperScore.fixed(4))")
+}
+let methodsRun = bceGrid + ramboGrid + blendGrid + (ramboGrid.contains(flagsMethod) ? [] : [flagsMethod])
+/// A selection run: seed index, model index, method.
+struct RunKey: Hashable {
+    let seed: Int
+    let model: Int
+    let method: Method
+}
+var selectionKeys = [RunKey]()
+for m in models.indices.reversed() {  // the MLP's longer runs first, so both cores finish together
+    for i in seedData.indices {
+        for method in methodsRun { selectionKeys.append(RunKey(seed: i, model: m, method: method)) }
     }
-} else {
-    chapter.say("--search off: RaMBO uses the flags, \(flagSettings.text).")
-    for model in models { chosen[model.name] = flagSettings }
 }
-
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("BCE + AP")
-let weightGrid = chapter.quick ? [0.5] : [0.25, 0.5, 0.75]
-chapter.say(
-    """
-    BCE sees every entry; the AP loss sees only orderings. (1 − w)·BCE + w·L_RaMBO (Learning.CombinedScoreLoss)
-    keeps both, with the RaMBO settings chosen above. The two gradients have different scales (BCE's is divided
-    by B·14, the blackbox one by λ_paper), so w is chosen on the validation split too\
-    \(search == "on" ? ": w ∈ \(weightGrid)" : " (--search off: w = \(weightFlag))").
-    """)
-var blendSelection = [String: Selection]()
-var weightRows = [[String]]()
+let selectionRuns = runIndependently(
+    selectionKeys.map { key in
+        { @Sendable () -> Run in
+            let d = seedData[key.seed]
+            return run(
+                models[key.model], key.method, x: d.xFit, y: d.yFit, xEval: d.xValidation, yEval: d.yValidation,
+                epochs: maxEpochs, patience: patience, seed: d.seed)
+        }
+    })
+var candidates = [RunKey: Candidate]()
+for (key, result) in zip(selectionKeys, selectionRuns) { candidates[key] = candidate(key.method, result) }
+/// The winner of a family's grid on seed i for model m (the first of equal scores).
+func chosen(_ family: Family, seed i: Int, model m: Int) -> Candidate {
+    family.grid.map { candidates[RunKey(seed: i, model: m, method: $0)]! }.enumerated()
+        .max { ($0.element.score, -$0.offset) < ($1.element.score, -$1.offset) }!.element
+}
+func flagsCandidate(seed i: Int, model m: Int) -> Candidate {
+    candidates[RunKey(seed: i, model: m, method: flagsMethod)]!
+}
+var untrainedValidation = [[Double]]()  // model → seed
 for model in models {
-    let weights = search == "on" ? weightGrid : [weightFlag]
-    let settings = chosen[model.name, default: flagSettings]
-    let runs = runIndependently(weights.map { w in { select(model, .blend(settings, weight: w)) } })
-    blendSelection[model.name] = runs.max { $0.score < $1.score }!
-    weightRows.append([model.name] + runs.map { "\($0.score.fixed(4)) @ \($0.epoch)" })
+    untrainedValidation.append(
+        seedData.map { d in
+            macroMAP(ScoreTrainer(sizes: model.sizes, seed: d.seed).scores(d.xValidation), d.yValidation)
+        })
 }
-chapter.table(["model"] + (search == "on" ? weightGrid : [weightFlag]).map { "w = \($0)" }, weightRows)
-func weightOf(_ m: Method) -> Double { if case .blend(_, let w) = m { return w } else { return .nan } }
-let chosenWeights = models.map { "\($0.name) w = \(blendSelection[$0.name].map { weightOf($0.method) } ?? .nan)" }
-chapter.say("chosen: " + chosenWeights.joined(separator: ", ") + "   (\(lap()))")
+for (m, model) in models.enumerated() {
+    chapter.say(
+        "\n\(model.name): validation mAP of every setting over \(seedsText)")
+    var rows = [[String]]()
+    for family in families {
+        for method in family.grid {
+            let scores = seedData.indices.map { candidates[RunKey(seed: $0, model: m, method: method)]!.score }
+            let epochs = seedData.indices.map { candidates[RunKey(seed: $0, model: m, method: method)]!.epoch }
+            let wins = seedData.indices.filter { chosen(family, seed: $0, model: m).method == method }.count
+            rows.append([
+                family.label, "\(family.tag)\(family.grid.firstIndex(of: method)! + 1)", method.text,
+                meanAndSD(scores, digits: 4),
+                epochs.map(String.init).joined(separator: ", "),
+                wins == 0 ? "" : "\(wins)",
+            ])
+        }
+    }
+    if !ramboGrid.contains(flagsMethod) {
+        let scores = seedData.indices.map { flagsCandidate(seed: $0, model: m).score }
+        rows.append([flagsLabel, "", flagsMethod.text, meanAndSD(scores, digits: 4), "", "—"])
+    }
+    chapter.table(["method", "id", "setting", "validation mAP", "epoch per seed", "chosen (seeds)"], rows)
+    let picks = families.flatMap { f in seedData.indices.map { chosen(f, seed: $0, model: m) } }
+    let atCap = picks.filter { $0.epoch > maxEpochs - 3 }.count
+    chapter.say(
+        "untrained: \(meanAndSD(untrainedValidation[m], digits: 4)); \(atCap) of the \(picks.count) chosen runs "
+            + "peaked in the last 3 of the \(maxEpochs) epochs (more epochs might have helped them).")
+    for family in families {
+        let picks = seedData.indices.map { chosen(family, seed: $0, model: m) }
+        let learnt = zip(picks, untrainedValidation[m]).allSatisfy { $0.score > $1 + 0.02 }
+        if family.key == "bce" || search {
+            chapter.check(
+                "\(model.name), \(family.label): the chosen setting lifts validation mAP above the untrained model",
+                learnt,
+                "untrained \(meanAndSD(untrainedValidation[m], digits: 4)) → "
+                    + meanAndSD(picks.map(\.score), digits: 4)
+            )
+        }
+    }
+}
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Test mAP: refit on all 1500 training rows, \(seeds) restart\(seeds == 1 ? "" : "s")")
+chapter.section("Test mAP: refit on rows 1–1500, \(seedsText)")
 chapter.say(
     """
-    Each final model trains on all training rows (standardised with their own μ, σ) for as many optimiser steps
-    as its selection run took to reach its validation peak, then scores the \(testCount) test genes once.
-    Restarts change the initial weights and the batch order.
+    Each seed's chosen models train on all 1500 training rows (standardised with their own μ, σ) for the epochs
+    their selection run chose, with the seed's initial weights and batches, and score the \(testCount) test genes
+    once. Seed i of every method shares the split, the initial weights and the batch order, so the methods are
+    compared seed by seed (Support.compareOverSeeds: the 95 % interval of the paired differences; "level" when it
+    holds 0). The spread includes the selection's own: every seed chooses again on its own split.
     """)
+/// A method in the test table.
 struct Final {
     let key: String
-    let model: Model
     let label: String
-    let selection: Selection
+    let pick: (_ seed: Int, _ model: Int) -> Candidate
 }
-var finals = [Final]()
-let tunedLabel = search == "on" ? "RaMBO, tuned" : "RaMBO, flags"
-for model in models {
-    guard let bce = bceSelection[model.name], let paper = paperSelection[model.name],
-        let blend = blendSelection[model.name]
-    else { continue }
-    let tuned =
-        searchRuns[model.name]?.first { $0.method == .rambo(chosen[model.name, default: flagSettings]) }
-        ?? select(model, .rambo(chosen[model.name, default: flagSettings]))
-    finals += [
-        Final(key: "bce-\(model.name)", model: model, label: "BCE", selection: bce),
-        Final(
-            key: "rambo-ap-paper-\(model.name)", model: model, label: "RaMBO, authors' settings",
-            selection: paper),
-        Final(key: "rambo-ap-\(model.name)", model: model, label: tunedLabel, selection: tuned),
-        Final(key: "bce+ap-\(model.name)", model: model, label: "BCE + AP", selection: blend),
-    ]
+var finals = [Final(key: "bce", label: "BCE") { chosen(families[0], seed: $0, model: $1) }]
+finals.append(Final(key: flagsKey, label: flagsLabel) { flagsCandidate(seed: $0, model: $1) })
+if search { finals.append(Final(key: "rambo-ap", label: "RaMBO, tuned") { chosen(families[1], seed: $0, model: $1) }) }
+if blend { finals.append(Final(key: "bce+ap", label: "BCE + AP") { chosen(families[2], seed: $0, model: $1) }) }
+/// A refit: seed index, model index, method and epochs (equal keys are run once).
+struct RefitKey: Hashable {
+    let seed: Int
+    let model: Int
+    let method: Method
+    let epochs: Int
 }
-var testMAP = [String: [Double]]()
-var testLabelAP = [String: [Double]]()
-var testLabelAPBySeed = [String: [[Double]]]()  // key → restart → label
-var untrainedTest = [String: Double]()
-for model in models {
-    untrainedTest[model.name] = macroMAP(ScoreTrainer(sizes: model.sizes, seed: chapter.seed).scores(xTest), yTest)
-}
-for f in finals {
-    var maps = [Double]()
-    var perLabel = [Double](repeating: 0, count: labelCount)
-    for k in 0..<seeds {
-        let trainer = train(
-            f.model, f.selection.method, x: xTrain, y: yTrain, steps: f.selection.epoch * stepsPerEpoch,
-            seed: chapter.seed &+ UInt64(k))
-        let scores = trainer.scores(xTest)
-        maps.append(macroMAP(scores, yTest))
-        let aps = labelAPs(scores, yTest).map { $0 ?? .nan }
-        for (c, ap) in aps.enumerated() { perLabel[c] += ap / Double(seeds) }
-        testLabelAPBySeed[f.key, default: []].append(aps)
+var refitKeys = [RefitKey]()
+for m in models.indices.reversed() {
+    for i in seedData.indices {
+        for f in finals {
+            let c = f.pick(i, m)
+            let key = RefitKey(seed: i, model: m, method: c.method, epochs: c.epoch)
+            if !refitKeys.contains(key) { refitKeys.append(key) }
+        }
     }
-    testMAP[f.key] = maps
-    testLabelAP[f.key] = perLabel
 }
-func settingsText(_ m: Method) -> String {
-    switch m {
-    case .bce: return "—"
-    case .rambo(let s): return s.text
-    case .blend(let s, let w): return "w \(w); " + s.text
+let refitRuns = runIndependently(
+    refitKeys.map { key in
+        { @Sendable () -> Run in
+            run(
+                models[key.model], key.method, x: xTrain, y: yTrain, xEval: xTest, yEval: yTest, epochs: key.epochs,
+                seed: seedData[key.seed].seed)
+        }
+    })
+var refits = [RefitKey: Run]()
+for (key, result) in zip(refitKeys, refitRuns) { refits[key] = result }
+func refit(_ f: Final, seed i: Int, model m: Int) -> Run {
+    let c = f.pick(i, m)
+    return refits[RefitKey(seed: i, model: m, method: c.method, epochs: c.epoch)]!
+}
+/// Test mAP per seed of final `f` on model `m`.
+func testMAPs(_ f: Final, _ m: Int) -> [Double] { seedData.indices.map { refit(f, seed: $0, model: m).curve.last! } }
+var untrainedTest = [[Double]]()
+for model in models {
+    untrainedTest.append(
+        seedData.map { macroMAP(ScoreTrainer(sizes: model.sizes, seed: $0.seed).scores(xTest), yTest) })
+}
+var testRows = [[String]]()
+for (m, model) in models.enumerated() {
+    for f in finals {
+        let maps = testMAPs(f, m)
+        testRows.append([
+            model.name, f.label, "\(f.key)-\(model.name)", f.pick(0, m).method.text,
+            seedData.indices.map { "\(f.pick($0, m).epoch)" }.joined(separator: ", "), meanAndSD(maps, digits: 4),
+            maps.fixed(3),
+        ])
+        chapter.metric("yeast", "\(f.key)-\(model.name)", "mAP", mean(maps))
+        if seeds.count > 1 { chapter.metric("yeast", "\(f.key)-\(model.name)", "mAP-sd", standardDeviation(maps)) }
     }
+    chapter.metric("yeast", "untrained-\(model.name)", "mAP", mean(untrainedTest[m]))
 }
 chapter.table(
-    ["model", "method", "summary key", "settings", "steps", "test mAP (mean ± sd)", "restarts"],
-    finals.map { f in
-        [
-            f.model.name, f.label, f.key, settingsText(f.selection.method), "\(f.selection.epoch * stepsPerEpoch)",
-            "\(mean(testMAP[f.key, default: []]).fixed(4)) ± \(standardDeviation(testMAP[f.key, default: []]).fixed(4))",
-            testMAP[f.key, default: []].fixed(3),
-        ]
-    })
+    ["model", "method", "summary key", "settings (seed \(seeds[0]))", "epochs", "test mAP (mean ± sd)", "per seed"],
+    testRows)
 chapter.say(
-    "untrained: linear \(untrainedTest["linear", default: .nan].fixed(4)), MLP \(untrainedTest["mlp", default: .nan].fixed(4)); chance \(chanceMAP.fixed(4))   (\(lap()))"
-)
-for f in finals { chapter.metric("yeast", f.key, "mAP", mean(testMAP[f.key, default: []])) }
-for f in finals where seeds > 1 {
-    chapter.metric("yeast", f.key, "mAP-sd", standardDeviation(testMAP[f.key, default: []]))
+    "untrained: linear \(meanAndSD(untrainedTest[0], digits: 4)), MLP \(meanAndSD(untrainedTest[1], digits: 4)); "
+        + "chance \(chanceMAP.fixed(4))")
+for (m, model) in models.enumerated() {
+    for f in finals where f.key == "bce" || (f.key == flagsKey ? flagsAreAuthors : search) {
+        chapter.check(
+            "\(f.key)-\(model.name): test mAP above the untrained model's",
+            mean(testMAPs(f, m)) > mean(untrainedTest[m]) + 0.02,
+            "\(mean(untrainedTest[m]).fixed(4)) → \(mean(testMAPs(f, m)).fixed(4))")
+    }
 }
-for model in models {
-    chapter.metric("yeast", "untrained-\(model.name)", "mAP", untrainedTest[model.name, default: .nan])
+let bceFinal = finals[0]
+let flagsFinal = finals[1]
+let tunedFinal = finals.first { $0.key == "rambo-ap" } ?? flagsFinal
+/// The comparisons the chapter reads out: (first, second).
+var comparisons = [(tunedFinal, bceFinal)]
+if search { comparisons.append((tunedFinal, flagsFinal)) }
+if let blendFinal = finals.first(where: { $0.key == "bce+ap" }) { comparisons.append((blendFinal, bceFinal)) }
+chapter.say("")
+var verdicts = [String: SeedVerdict]()  // "first|second|model"
+for (m, model) in models.enumerated() {
+    for (a, b) in comparisons {
+        let (x, y) = (testMAPs(a, m), testMAPs(b, m))
+        verdicts["\(a.key)|\(b.key)|\(model.name)"] = compareOverSeeds(x, y).verdict
+        chapter.say("\(model.name): " + seedVerdictText(a.label, b.label, x, y, digits: 4))
+    }
 }
-
-for f in finals {
-    chapter.check(
-        "\(f.key): test mAP above the untrained model's",
-        mean(testMAP[f.key, default: []]) > untrainedTest[f.model.name, default: .nan] + 0.02,
-        "\(untrainedTest[f.model.name, default: .nan].fixed(4)) → \(mean(testMAP[f.key, default: []]).fixed(4))")
+/// "BCE ahead", "level", … for a verdict of `first` against `second`.
+func verdictWords(_ verdict: SeedVerdict, _ first: String, _ second: String) -> String {
+    switch verdict {
+    case .firstAhead: return "\(first) ahead"
+    case .secondAhead: return "\(second) ahead"
+    case .level: return "level"
+    }
 }
-/// The final with the highest mean test mAP among those whose key passes `include`.
-func top(_ include: (String) -> Bool) -> (key: String, map: Double) {
-    let f = finals.filter { include($0.key) }.max {
-        mean(testMAP[$0.key, default: []]) < mean(testMAP[$1.key, default: []])
-    }!
-    return (f.key, mean(testMAP[f.key, default: []]))
+if search && !chapter.quick {
+    for model in models {
+        let versusBCE = verdicts["\(tunedFinal.key)|\(bceFinal.key)|\(model.name)"]!
+        chapter.check(
+            "\(model.name): with the same budget, the tuned RaMBO loss is not ahead of BCE", versusBCE != .firstAhead,
+            verdictWords(versusBCE, tunedFinal.label, bceFinal.label))
+        if flagsAreAuthors {
+            let versusAuthors = verdicts["\(tunedFinal.key)|\(flagsFinal.key)|\(model.name)"]!
+            chapter.check(
+                "\(model.name): tuning does not leave RaMBO behind the authors' settings",
+                versusAuthors != .secondAhead, verdictWords(versusAuthors, tunedFinal.label, flagsFinal.label))
+        }
+    }
 }
-let bestBCE = top { $0.hasPrefix("bce-") }
-let bestPaper = top { $0.hasPrefix("rambo-ap-paper-") }
-let bestRambo = top { $0.hasPrefix("rambo-ap-") && !$0.hasPrefix("rambo-ap-paper-") }
-let bestBlend = top { $0.hasPrefix("bce+ap-") }
-chapter.say(
-    """
-
-    best BCE: \(bestBCE.key) \(bestBCE.map.fixed(4)); best RaMBO, authors' settings: \(bestPaper.key) \(bestPaper.map.fixed(4));
-    best \(tunedLabel): \(bestRambo.key) \(bestRambo.map.fixed(4)); best BCE + AP: \(bestBlend.key) \(bestBlend.map.fixed(4)).
-    """)
-if !chapter.quick && search == "on" {
-    chapter.check(
-        "the tuned RaMBO mAP loss reaches the best BCE test mAP", bestRambo.map >= bestBCE.map,
-        "\(bestRambo.key) \(bestRambo.map.fixed(4)) vs \(bestBCE.key) \(bestBCE.map.fixed(4))")
-    chapter.check(
-        "tuning closes the authors' settings' gap to BCE", bestRambo.map >= bestPaper.map,
-        "best RaMBO − best BCE: \((bestPaper.map - bestBCE.map).fixed(4)) with the authors' settings, "
-            + "\((bestRambo.map - bestBCE.map).fixed(4)) tuned")
-}
+/// The bars' x positions: one group per model, one bar per final.
+let barWidth = 0.8 / Double(finals.count)
+func barX(_ f: Int, _ m: Int) -> Double { Double(m) + 1 + (Double(f) - Double(finals.count - 1) / 2) * barWidth }
+func colour(_ key: String) -> String { MethodPalette.color(key == "rambo-ap-flags" ? "rambo-ap-paper" : key) }
+let allMAPs = models.indices.flatMap { m in finals.flatMap { testMAPs($0, m) } }
+let differencePanelFinals = Array(finals.dropFirst())
+chapter.plot(
+    Figure(
+        name: "test-map",
+        title:
+            "Yeast test mAP after refitting, \(seedsText) (each seed selects again)",
+        width: 1000, height: 450, columns: 2,
+        panels: [
+            Panel(
+                title: "test mAP, mean ± 1 sd over seeds", xLabel: "model", yLabel: "test mAP",
+                xRange: 0.4...2.6, yRange: (allMAPs.min()! - 0.03)...(allMAPs.max()! + 0.015), key: .topLeft,
+                boxWidth: barWidth * 0.9,
+                xTicks: models.enumerated().map { (label: $0.element.name, at: Double($0.offset) + 1) },
+                series: finals.enumerated().map { j, f in
+                    .bars(
+                        x: models.indices.map { barX(j, $0) }, seeds: models.indices.map { testMAPs(f, $0) },
+                        title: f.label, color: colour(f.key), opacity: 0.85)
+                }),
+            Panel(
+                title: "paired difference to BCE, 95 % interval (holds 0: level)", xLabel: "model",
+                yLabel: "test mAP − BCE's", xRange: 0.4...2.6, key: .topLeft,
+                xTicks: models.enumerated().map { (label: $0.element.name, at: Double($0.offset) + 1) },
+                series: [.constant(0, title: "BCE", color: MethodPalette.color("bce"))]
+                    + differencePanelFinals.enumerated().map { j, f in
+                        let intervals = models.indices.map {
+                            compareOverSeeds(testMAPs(f, $0), testMAPs(bceFinal, $0)).difference
+                        }
+                        return .errorBars(
+                            x: models.indices.map { barX(j + 1, $0) }, y: intervals.map(\.mean),
+                            err: intervals.map(\.halfWidth), title: f.label, color: colour(f.key))
+                    }),
+        ]), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Per-label AP against prevalence")
-let bceMLP = testLabelAP["bce-mlp", default: Array(repeating: .nan, count: labelCount)]
-let ramboMLP = testLabelAP["rambo-ap-mlp", default: Array(repeating: .nan, count: labelCount)]
+/// AP per label of final `f` on model `m`: seed → label.
+func labelAPsBySeed(_ f: Final, _ m: Int) -> [[Double]] {
+    seedData.indices.map { refit(f, seed: $0, model: m).labelAPs }
+}
+let bceMLPBySeed = labelAPsBySeed(bceFinal, 1)
+let ramboMLPBySeed = labelAPsBySeed(tunedFinal, 1)
+let bceMLP = (0..<labelCount).map { c in mean(bceMLPBySeed.map { $0[c] }) }
+let ramboMLP = (0..<labelCount).map { c in mean(ramboMLPBySeed.map { $0[c] }) }
 chapter.table(
-    ["label", "test %", "chance AP", "BCE MLP", "RaMBO MLP", "difference"],
+    ["label", "test %", "chance AP", "BCE MLP", "\(tunedFinal.label) MLP", "difference"],
     byPrevalence.map { c in
         [
-            trainData.labelNames[c], (100 * testPrevalence[c]).fixed(1), chancePerLabel[c].fixed(3), bceMLP[c].fixed(3),
-            ramboMLP[c].fixed(3), (ramboMLP[c] - bceMLP[c]).fixed(3),
+            trainData.labelNames[c], (100 * testPrevalence[c]).fixed(1), chancePerLabel[c].fixed(3),
+            meanAndSD(bceMLPBySeed.map { $0[c] }), meanAndSD(ramboMLPBySeed.map { $0[c] }),
+            (ramboMLP[c] - bceMLP[c]).fixed(3),
         ]
     })
 let rareHalf = Array(byPrevalence.prefix(labelCount / 2))
 let commonHalf = Array(byPrevalence.suffix(labelCount / 2))
 func meanGain(_ labels: [Int]) -> Double { labels.reduce(0) { $0 + ramboMLP[$1] - bceMLP[$1] } / Double(labels.count) }
+let ramboAhead = (0..<labelCount).filter { ramboMLP[$0] > bceMLP[$0] }.count
 chapter.say(
     """
-    RaMBO − BCE (MLP, mean over restarts): \(meanGain(rareHalf).fixed(4)) on the 7 rarest labels, \
-    \(meanGain(commonHalf).fixed(4)) on the 7 commonest.
+    \(tunedFinal.label) − BCE (MLP, mean over seeds): \(meanGain(rareHalf).fixed(4)) on the 7 rarest labels, \
+    \(meanGain(commonHalf).fixed(4)) on the 7 commonest; RaMBO's AP is higher on \(ramboAhead) of the \
+    \(labelCount) labels. The rarest label has \(testData.labelCounts[byPrevalence[0]]) test positives: its AP \
+    moves by a few hundredths from one seed to the next.
     """)
-let ramboAhead = (0..<labelCount).filter { ramboMLP[$0] > bceMLP[$0] }.count
-chapter.say("RaMBO's AP is higher on \(ramboAhead) of the \(labelCount) labels.")
-if !chapter.quick {
-    chapter.check(
-        "per-label AP is above chance for every label (both MLPs)",
-        (0..<labelCount).allSatisfy { bceMLP[$0] > chancePerLabel[$0] && ramboMLP[$0] > chancePerLabel[$0] })
-}
+let aboveChance = (0..<labelCount).filter { bceMLP[$0] > chancePerLabel[$0] }.count
+chapter.check(
+    "BCE's MLP beats chance AP on most labels (at least 10 of 14)", aboveChance >= 10,
+    "\(aboveChance) of \(labelCount)")
 let prevalenceAxis = byPrevalence.map { testPrevalence[$0] }
 chapter.plot(
     Figure(
         name: "per-label-ap",
-        title: "Yeast test AP per label, MLP (mean over \(seeds) restart\(seeds == 1 ? "" : "s"))",
+        title: "Yeast test AP per label, MLP (mean over \(seedsText))",
         width: 1000, height: 450, columns: 2,
         panels: [
             Panel(
@@ -642,11 +880,11 @@ chapter.plot(
                         color: MethodPalette.color("bce"),
                         pointType: MethodPalette.style("bce").pointType, pointSize: 1),
                     .points(
-                        x: prevalenceAxis, y: byPrevalence.map { ramboMLP[$0] }, title: tunedLabel,
-                        color: MethodPalette.color("rambo-ap"), pointType: MethodPalette.style("rambo-ap").pointType,
+                        x: prevalenceAxis, y: byPrevalence.map { ramboMLP[$0] }, title: tunedFinal.label,
+                        color: colour(tunedFinal.key), pointType: MethodPalette.style("rambo-ap").pointType,
                         pointSize: 1),
                 ]),
-            // Bars: mean over the restarts, error bars ±1 sd (none with one restart).
+            // Bars: mean over the seeds, error bars ±1 sd (none with one seed).
             Panel(
                 title: "labels sorted by prevalence", xLabel: "label (rarest → commonest)", yLabel: "AP",
                 xRange: 0.3...(Double(labelCount) + 0.7), yRange: 0...1.15,
@@ -659,93 +897,99 @@ chapter.plot(
                 series: [
                     .bars(
                         x: (0..<labelCount).map { Double($0) + 1 - 0.13 },
-                        seeds: byPrevalence.map { c in testLabelAPBySeed["bce-mlp", default: []].map { $0[c] } },
-                        title: "BCE",
+                        seeds: byPrevalence.map { c in bceMLPBySeed.map { $0[c] } }, title: "BCE",
                         color: MethodPalette.color("bce"), opacity: 0.85),
                     .bars(
                         x: (0..<labelCount).map { Double($0) + 1 + 0.13 },
-                        seeds: byPrevalence.map { c in testLabelAPBySeed["rambo-ap-mlp", default: []].map { $0[c] } },
-                        title: tunedLabel,
-                        color: MethodPalette.color("rambo-ap"), opacity: 0.85),
+                        seeds: byPrevalence.map { c in ramboMLPBySeed.map { $0[c] } }, title: tunedFinal.label,
+                        color: colour(tunedFinal.key), opacity: 0.85),
                     .points(
                         x: (0..<labelCount).map { Double($0) + 1 }, y: byPrevalence.map { chancePerLabel[$0] },
                         title: "chance", color: "black", pointType: 3, pointSize: 1),
                 ]),
-        ]), key: true)
+        ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
-chapter.section("Learning curves and the validation grid")
-let colours = [
-    "BCE": MethodPalette.color("bce"), "RaMBO, authors' settings": MethodPalette.color("rambo-ap-paper"),
-    tunedLabel: MethodPalette.color("rambo-ap"), "BCE + AP": MethodPalette.color("bce+ap"),
-]
+chapter.section("Learning curves of the final runs, and the selection")
 chapter.plot(
     Figure(
         name: "learning-curves",
-        title: "Validation mAP after each epoch (fit rows 1–\(fitCount), seed \(chapter.seed); epoch 0 = untrained)",
+        title:
+            "Final runs (rows 1–1500, seed \(seeds[0])): test mAP after each epoch, shown only, never used to choose",
         width: 1000, height: 450, columns: 2,
-        panels: models.map { model in
+        panels: models.enumerated().map { m, model in
             Panel(
-                title: model.name, xLabel: "epoch", yLabel: "validation mAP",
-                series: finals.filter { $0.model.name == model.name }.map { f in
-                    .lines(
-                        x: (0...f.selection.curve.count).map(Double.init),
-                        y: [untrainedValidation[model.name, default: .nan]] + f.selection.curve, title: f.label,
-                        color: colours[f.label])
+                title: model.name, xLabel: "epoch", yLabel: "test mAP",
+                series: finals.map { f in
+                    let curve = refit(f, seed: 0, model: m).curve
+                    return .linesPoints(
+                        x: (0...curve.count).map(Double.init), y: [untrainedTest[m][0]] + curve,
+                        title: "\(f.label) (stops at \(curve.count))", color: colour(f.key), pointType: 7)
                 })
         }))
-/// A y range with room below the data for the key.
-func roomForKey(_ values: [Double]) -> ClosedRange<Double> {
-    let lo = values.min()!
-    let hi = values.max()!
-    let span = max(hi - lo, 0.005)
-    return (lo - 0.7 * span)...(hi + 0.1 * span)
-}
-if search == "on" {
-    var panels = [Panel]()
-    for model in models {
-        guard let scale = stageScale[model.name], let betas = stageBeta[model.name],
-            let memories = stageMemory[model.name], let bceScore = bceSelection[model.name]?.score
-        else { continue }
-        panels.append(
-            Panel(
-                title: "\(model.name), stage 1: λ × α (β \(scale[0][0].beta.fixed(2)), τ \(scale[0][0].memory))",
-                xLabel: "λ_{code} (log)", yLabel: "validation mAP", logX: true, xRange: 0.3...20,
-                yRange: roomForKey(scale.flatMap { $0 }.map { score(model, $0) } + [bceScore]),
-                key: .bottomRight,
-                series: marginGrid.indices.map { j in
-                    .linesPoints(
-                        x: lambdaGrid, y: scale.map { score(model, $0[j]) }, title: "α \(marginGrid[j])",
-                        pointType: 5 + 2 * j)
-                } + [.constant(bceScore, title: "BCE", color: MethodPalette.color("bce"))]))
-        panels.append(
-            Panel(
-                title: "\(model.name), stage 2: λ × β (α \(betas[0][0].margin), τ \(betas[0][0].memory))",
-                xLabel: "λ_{code} (log)", yLabel: "validation mAP", logX: true, xRange: 0.3...20,
-                yRange: roomForKey(betas.flatMap { $0 }.map { score(model, $0) } + [bceScore]),
-                key: .bottomRight,
-                series: betaGrid.indices.map { j in
-                    .linesPoints(
-                        x: lambdaGrid, y: betas.map { score(model, $0[j]) }, title: "β \(betaGrid[j].fixed(2))",
-                        pointType: 4 + 2 * j)
-                } + [.constant(bceScore, title: "BCE", color: MethodPalette.color("bce"))]))
-        panels.append(
-            Panel(
+chapter.say(
+    """
+    The curves above are the refitted models, each stopped at the epoch its selection chose on the validation
+    rows. The selection itself is in the tables of §4 and in figure validation-grid: every setting's smoothed
+    validation peak, mean ± sd over the seeds' splits.
+    """)
+chapter.plot(
+    Figure(
+        name: "validation-grid",
+        title:
+            "Every setting's validation mAP (smoothed peak), mean ± 1 sd over \(seedsText)",
+        width: 1000, height: 450, columns: 2,
+        panels: models.enumerated().map { m, model in
+            let scores = candidates.filter { $0.key.model == m }.map(\.value.score)
+            let xs = families.enumerated().map { j, f in f.grid.indices.map { Double(j * (budget + 1) + $0 + 1) } }
+            return Panel(
                 title:
-                    "\(model.name), stage 3: τ (λ_{code} \(memories[0].lambda), α \(memories[0].margin), β \(memories[0].beta.fixed(2)))",
-                xLabel: "τ (batches)", yLabel: "validation mAP",
-                yRange: roomForKey(memories.map { score(model, $0) } + [bceScore]),
-                key: .bottomRight,
-                series: [
-                    .linesPoints(
-                        x: memories.map { Double($0.memory) }, y: memories.map { score(model, $0) }, title: "RaMBO"),
-                    .constant(bceScore, title: "BCE", color: MethodPalette.color("bce")),
-                ]))
-    }
-    chapter.plot(
-        Figure(
-            name: "validation-grid", title: "Choosing λ, α, β, τ on the validation split (smoothed peak of each run)",
-            width: 1200, height: 750, columns: 3, panels: panels))
-}
+                    "\(model.name): settings by their ids in §4 (untrained: \(mean(untrainedValidation[m]).fixed(3)))",
+                yLabel: "validation mAP",
+                xRange: 0...(xs.last!.last! + 1), yRange: (scores.min()! - 0.02)...(scores.max()! + 0.02),
+                key: .below, boxWidth: 0.8,
+                xTicks: zip(families, xs).flatMap { f, x in
+                    x.indices.map { (label: "\(f.tag)\($0 + 1)", at: x[$0]) }
+                },
+                series: families.enumerated().map { j, f in
+                    .bars(
+                        x: xs[j],
+                        seeds: f.grid.map { method in
+                            seedData.indices.map { candidates[RunKey(seed: $0, model: m, method: method)]!.score }
+                        },
+                        title: f.label, color: colour(f.key), opacity: 0.85)
+                })
+        }))
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("At the paper's scale")
+let mlpGain = compareOverSeeds(testMAPs(tunedFinal, 1), testMAPs(bceFinal, 1)).difference
+let linearGain = compareOverSeeds(testMAPs(tunedFinal, 0), testMAPs(bceFinal, 0)).difference
+let commonLabels = trainPrevalence.filter { $0 > 0.25 }.count
+let seedSpread = models.indices.flatMap { m in finals.map { standardDeviation(testMAPs($0, m)) } }.max()!
+chapter.say(
+    """
+    The paper's detection results (Table 5, VOC07 test AP^50, Faster R-CNN, one run per cell): replacing the
+    classifier's cross-entropy with the mAP loss gains 1.5 points with ResNet50 on VOC07, 1.0 on VOC07+12, 0.5
+    with ResNet101 and 0.4 with ResNeXt101: 0.015 down to 0.004 in this chapter's units, smaller as the backbone
+    gets stronger. Here, \(tunedFinal.label) − BCE on test mAP: MLP \(mlpGain.mean.fixed(4)) (95 % interval \
+    \(mlpGain.lower.fixed(4))…\(mlpGain.upper.fixed(4))), linear \(linearGain.mean.fixed(4)) \
+    (\(linearGain.lower.fixed(4))…\(linearGain.upper.fixed(4))), against a seed sd of up to \(seedSpread.fixed(4)).
+    What differs at the paper's scale:
+      • The lists. A detector's classifier ranks about 320,000 anchor scores per batch (§5.3), nearly all
+        background; cross-entropy spends most of its gradient on easy negatives, the mismatch an AP loss removes.
+        Here RaMBO ranks lists of \(classLength(flagSettings)) and \(flatLength) scores, \(commonLabels) of the 14
+        labels are over 25 % positive, and BCE's per-entry loss is already close to what mAP rewards.
+      • Model and data. \(trainData.count) genes × \(Yeast.featureCount) features, a linear model or one hidden
+        layer; test mAP ends near \(mean(testMAPs(bceFinal, 1)).fixed(2)) whatever the loss: the features run out of
+        information. A loss can only steer what the model can represent; a ResNet on 5,000 to 16,500 VOC images has far
+        more to steer, and 12 epochs of a long-tuned schedule to do it.
+      • Tuning. There, cross-entropy is mmdetection's tuned default and RaMBO's λ, α, τ come from its own
+        ablation (Table 8). Here both get \(budget) settings on the same split, and BCE's positive weights and
+        decay take over part of what an AP loss does for rare labels.
+      • Noise. The paper reports one run per cell. A gain of 0.004–0.015 is of the order of this chapter's seed
+        spread; one seed would read it as a win or a loss by chance; here, with \(seeds.count) seed\
+    \(seeds.count == 1 ? "" : "s"), it reads "level" unless the paired interval excludes 0.
+    """)
 
 chapter.finish()

@@ -57,7 +57,8 @@ public func seedVerdictText(_ first: String, _ second: String, _ a: [Double], _ 
     case .firstAhead:
         return "\(first) ahead of \(second): paired difference \(d.mean.fixed(digits)), \(interval) over \(seeds)"
     case .secondAhead:
-        return "\(second) ahead of \(first): paired difference \((-d.mean).fixed(digits)), \(interval) over \(seeds)"
+        let flipped = "95 % CI [\((-d.upper).fixed(digits)), \((-d.lower).fixed(digits))]"  // of b − a, as the words say
+        return "\(second) ahead of \(first): paired difference \((-d.mean).fixed(digits)), \(flipped) over \(seeds)"
     case .level:
         return
             "\(first) and \(second) level: paired difference \(d.mean.fixed(digits)), \(interval) holds 0 over \(seeds)"

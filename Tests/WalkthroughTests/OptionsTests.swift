@@ -98,7 +98,7 @@ import Testing
             seedVerdictText("rambo", "bce", [0.62, 0.53, 0.74], [0.60, 0.50, 0.70]).hasPrefix("rambo ahead of bce"))
         #expect(
             seedVerdictText("rambo", "bce", [0.60, 0.50, 0.70], [0.62, 0.53, 0.74]).hasPrefix(
-                "bce ahead of rambo: paired difference 0.030"))
+                "bce ahead of rambo: paired difference 0.030, 95 % CI [0.005, 0.055]"))
         #expect(seedVerdictText("a", "b", [0.62, 0.53, 0.66], [0.60, 0.50, 0.70]).hasPrefix("a and b level"))
     }
 
