@@ -23,12 +23,13 @@ extension Array where Element: BinaryInteger {
 /// for every `--lambda`); code units: the authors' normalised ranks rk/n, λ_code = λ/n (Rambo's `codeLambda`).
 public func lambdaText(_ lambda: Double, length: Int) -> String {
     let code = lambda / Double(max(1, length))
-    return "λ = \(compact(lambda)) (paper units; λ_code = λ/n = \(compact(code)) for n = \(length))"
+    return "λ = \(compactNumber(lambda)) (paper units; λ_code = λ/n = \(compactNumber(code)) for n = \(length))"
 }
 
-/// A number in at most 4 significant digits without trailing zeros (whole numbers up to 1e9 in full): 10766,
-/// 320, 0.5, 1.953e-05.
-func compact(_ x: Double) -> String {
+/// A number as the narration prints λ and other settings: at most 4 significant digits, no trailing zeros, whole
+/// numbers from 1e4 up to 1e9 in full (`compactNumber(79.5) == "79.5"`, `compactNumber(10766) == "10766"`,
+/// `compactNumber(1.953125e-5) == "1.953e-05"`).
+public func compactNumber(_ x: Double) -> String {
     if abs(x) >= 1e4 && abs(x) < 1e9 { return String(format: "%.0f", x) }
     var text = String(format: "%.4g", x)
     if text.contains(".") && !text.contains("e") {
