@@ -24,7 +24,9 @@ let chapter = Chapter(
             help: "λ of the training runs, paper units (integer ranks); 0 = the rule n/2 for each list length"),
         .double("alpha", default: 0.1, in: 0...100, help: "margin α of the training runs"),
         .int("steps", default: 6000, quick: 2000, in: 200...1_000_000, help: "training steps per run"),
-        .int("runs", default: 5, quick: 2, in: 1...100, help: "training runs (seeds) per setting, paired across settings"),
+        .int(
+            "runs", default: 5, quick: 2, in: 1...100, help: "training runs (seeds) per setting, paired across settings"
+        ),
         .int(
             "draws", default: 4000, quick: 600, in: 50...1_000_000,
             help: "batches drawn per memory size to estimate the bias"),
@@ -348,7 +350,8 @@ let tasks = seeds.map { task(seed: $0) }
 func trainAll(_ settings: [Setting]) -> [[Run]] {
     let jobs: [@Sendable () -> Run] = settings.flatMap { s in
         seeds.indices.map { k in
-            { @Sendable in train(tasks[k], tau: s.tau, batch: s.batch, lambda: s.lambda, seed: seeds[k], steps: s.steps) }
+            { @Sendable in train(tasks[k], tau: s.tau, batch: s.batch, lambda: s.lambda, seed: seeds[k], steps: s.steps)
+            }
         }
     }
     let all = runIndependently(jobs, threads: 2)
@@ -429,7 +432,8 @@ chapter.table(
         let g = labelGains[c]
         return [
             "\(prevalences[c])", mean(trained[0].map { $0.finalPerLabel[c] }).fixed(3),
-            mean(trained[3].map { $0.finalPerLabel[c] }).fixed(3), (g.difference.mean >= 0 ? "+" : "")
+            mean(trained[3].map { $0.finalPerLabel[c] }).fixed(3),
+            (g.difference.mean >= 0 ? "+" : "")
                 + g.difference.mean.fixed(3), "[\(g.difference.lower.fixed(3)), \(g.difference.upper.fixed(3))]",
             verdictWord(g.verdict),
         ]
@@ -593,7 +597,8 @@ chapter.plot(
                     .errorBars(
                         x: [sweepX.last!], y: [sweepGains.last!.difference.mean],
                         err: [sweepGains.last!.difference.halfWidth],
-                        title: "rule n/2 (λ = \(defaultLambda(length: batchSize).fixed(0)) vs \(defaultLambda(length: 8 * batchSize).fixed(0)))",
+                        title:
+                            "rule n/2 (λ = \(defaultLambda(length: batchSize).fixed(0)) vs \(defaultLambda(length: 8 * batchSize).fixed(0)))",
                         color: OkabeIto.vermillion),
                     .constant(0, title: "level", color: "black"),
                 ]),
