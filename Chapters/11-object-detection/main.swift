@@ -295,6 +295,8 @@ do {
     var combined = RankingDetectionLoss(loss: MAPLoss(lambda: fixed, margin: alpha, interclass: beta), memorySize: 2)
     var worst = 0.0
     var lossGap = 0.0
+    var largest = 0.0
+    var nonZero = 0
     for b in 0..<3 {
         let ids = Array((b * 2)..<(b * 2 + 2))
         let pixels = Matrix(rows: ids.count * size * size, cols: 1, storage: ids.flatMap { trainScenes[$0].pixels })
@@ -305,10 +307,14 @@ do {
         let scale = max(1e-12, c.gradient.storage.map { abs(Double($0)) }.max() ?? 0)
         worst = max(worst, zip(a.gradient.storage, c.gradient.storage).map { abs(Double($0 - $1)) }.max()! / scale)
         lossGap = max(lossGap, abs(a.loss - c.loss))
+        largest = max(largest, scale)
+        nonZero += c.gradient.storage.filter { $0 != 0 }.count
     }
     chapter.check(
         "with one λ for both lists, the per-list loss equals RankingDetectionLoss (3 batches, memory τ = 2)",
-        lossGap < 1e-12 && worst < 1e-5, "loss gap \(lossGap.sci), largest gradient gap \(worst.sci) of the largest entry")
+        lossGap < 1e-12 && worst < 1e-5 && nonZero > 0,
+        "loss gap \(lossGap.sci), largest gradient gap \(worst.sci) of the largest entry \(largest.sci); "
+            + "\(nonZero) non-zero gradient entries")
 }
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -641,7 +647,8 @@ if ablation {
             let codeCell =
                 m.lambdaScale.map { lambdaFlag > 0 ? "–" : (0.5 * $0).fixed(1) } ?? "–"
             return [
-                order[i], lambdaCell, codeCell, m.lambdaScale == nil ? "–" : (m.margin > 0 ? "α = \(m.margin)" : "none"),
+                order[i], lambdaCell, codeCell,
+                m.lambdaScale == nil ? "–" : (m.margin > 0 ? "α = \(m.margin)" : "none"),
                 cell(results[order[i], default: []].map(map11)), paper,
             ]
         })
@@ -667,7 +674,8 @@ if ablation {
     let others = Array(order.dropFirst())
     let comparisons = others.map { compareOverSeeds(maps($0), ceMaps) }
     let dots = others.map { zip(maps($0), ceMaps).map { $0 - $1 } }
-    let values: [Double] = dots.flatMap { $0 } + comparisons.flatMap { [$0.difference.lower, $0.difference.upper] } + [0]
+    let values: [Double] =
+        dots.flatMap { $0 } + comparisons.flatMap { [$0.difference.lower, $0.difference.upper] } + [0]
     let low = values.min() ?? 0
     let high = values.max() ?? 0
     let pad = max(0.002, 0.12 * (high - low))
@@ -693,6 +701,28 @@ if ablation {
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("At the paper's scale")
 let gainText = "\(signed(mean(gains))) ± \(standardDeviation(gains).fixed(3))"
+let paperGain = 0.015  // Table 5, ResNet50 on VOC07: 74.2 → 75.7
+let gainInterval = compareOverSeeds(ramboMaps, ceMaps).difference
+let spreadText = """
+    The paired differences spread with sd \(standardDeviation(gains).fixed(3)) over \(seeds) seed\(seeds > 1 ? "s" : ""), and their 95 % interval is \
+    ±\(gainInterval.halfWidth.fixed(3)) wide: three restarts, as in the paper, cannot separate effects smaller than that, and
+    the chapter says "level" there instead of naming a winner.
+    """
+let whyText =
+    mean(gains) > paperGain
+    ? """
+    Why the difference here is larger in points than the paper's: it is measured on a much weaker detector
+    (mAP^50 \(mean(ceMaps).fixed(3)) for cross-entropy, against 74.2 on VOC07), and the paper's own gains shrink as the
+    baseline gets stronger (Table 5: +1.5 → +0.4). This run cannot say how much of it would survive at VOC's scale;
+    a longer run (--steps) is the first step in that direction.
+    \(spreadText)
+    """
+    : """
+    Why the gain here is smaller or level: a short run on a small detector changes its scores quickly, so the τ = \(tau)
+    stored batches are stale, and scenes of 1–4 items give far less imbalanced lists than VOC's proposals, most of
+    them background.
+    \(spreadText)
+    """
 chapter.say(
     """
     What this run measured: RaMBO − cross-entropy = \(gainText) mAP^50 (11-point, mean ± sd over \(seeds) seed\(seeds > 1 ? "s" : "")),
@@ -707,11 +737,7 @@ chapter.say(
       against \(trainCount) synthetic scenes of 10 classes here; COCO has no experiment in the paper's main text.
     - Training: 12 epochs of batches of 8 (about 7,500 steps on VOC07, 20,000 on 07+12) against \(steps) steps here;
       λ_code = 0.5, i.e. λ = n/2 on every list, the rule this chapter also uses.
-    Why the gain here is smaller or level: the score memory needs stable scores across τ = \(tau) steps, and a
-    short run on a small detector changes them fast; with 10 classes and 1–4 objects per scene the ranked lists
-    are far less imbalanced than VOC's proposals (most of them background); and the seed spread of a 300-step run
-    (sd above) is as large as the paper's whole effect (+1.5 points = 0.015). Three restarts, as in the paper,
-    cannot separate effects smaller than the spread: the chapter says "level" there instead of naming a winner.
+    \(whyText)
     """)
 
 chapter.say("\nWhole chapter: \(Date().timeIntervalSince(started).fixed(1)) s.")
