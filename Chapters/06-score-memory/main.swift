@@ -285,7 +285,7 @@ if trainLambda > 0 {
     chapter.say(
         """
         --lambda 0: the course's rule λ = n/2 for each setting (the authors' λ_code = 0.5, chapter 04):
-        \(taus.map { lambdaText(lambdaFor(tau: $0, batch: batchSize), length: batchSize * (1 + $0)) }.joined(separator: "\n"))
+        \(taus.map { "  τ = \($0): " + lambdaText(lambdaFor(tau: $0, batch: batchSize), length: batchSize * (1 + $0)) }.joined(separator: "\n"))
         so memory changes both the list and λ here.
         """)
 }
