@@ -2,7 +2,7 @@
 //
 // Paper §5.2 (Tables 5 and 8) in miniature: the detection experiments replace only the classifier's cross-entropy
 // of a detector by (1 − β)·L_mAP (score memory τ = 7) + β·L_APC, β = 1/3, margin α = 0.15, λ = 0.5 in the authors'
-// code units, and score AP^50 on VOC07 test. Here: scenes of Fashion-MNIST items, a one-stage anchor detector with
+// code units (λ = n/2 in paper units, for each ranked list of n scores), and score AP^50 on VOC07 test. Here: scenes of Fashion-MNIST items, a one-stage anchor detector with
 // a small convolutional backbone, cross-entropy vs RaMBO with the same budget and initial weights over seeds, the
 // VOC AP^50 after NMS, and the λ / margin ablation of Table 8.
 import Datasets
@@ -29,7 +29,8 @@ let chapter = Chapter(
             "test-scenes", default: 1000, quick: 60, in: 10...10_000,
             help: "test scenes, built from Fashion-MNIST test images"),
         .double(
-            "lambda-code", default: 0.5, in: 1e-6...1e6, help: "RaMBO λ in the authors' code units (normalised ranks)"),
+            "lambda", default: 0, in: 0...1e9,
+            help: "RaMBO λ in paper units (integer ranks) for every list; 0 = n/2 for each list of n scores"),
         .double("margin", default: 0.15, in: 0...100, help: "score margin α of Eq. 14"),
         .double("beta", default: 1.0 / 3, in: 0...1, help: "weight β of the interclass term L_APC (2 : 1 is 1/3)"),
         .int("memory", default: 7, in: 0...100, help: "score memory τ: stored batches lengthening each class list"),
@@ -48,7 +49,7 @@ let batch = chapter.int("batch")
 let seeds = chapter.int("seeds")
 let trainCount = chapter.int("train-scenes")
 let testCount = chapter.int("test-scenes")
-let lambdaCode = chapter.double("lambda-code")
+let lambdaFlag = chapter.double("lambda")
 let alpha = chapter.double("margin")
 let beta = chapter.double("beta")
 let tau = chapter.int("memory")
@@ -212,7 +213,11 @@ chapter.check(
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Two classification losses, same budget")
 let nominalList = batch * perImage * (tau + 1)
-func paperLambda(_ code: Double) -> Double { code * Double(nominalList) }
+let nominalFlat = batch * perImage * classes
+/// λ of a list of n scores: `scale` × (the flag, or the course's rule n/2).
+func lambdaFor(length n: Int, scale: Double) -> Double {
+    scale * (lambdaFlag > 0 ? lambdaFlag : defaultLambda(length: max(1, n)))
+}
 chapter.say(
     """
     cross-entropy (the paper's baseline): softmax over the \(classes) classes + background, averaged over the anchors
@@ -222,20 +227,102 @@ chapter.say(
     β = \(beta.fixed(3)), margin α = \(alpha.fixed(2)). The background logit gets no gradient from it.
     Each class list holds about \(batch) scenes × \(perImage) anchors × (τ + 1) = \(nominalList) items: this is the
     detection analogue of the paper's "320k" (its Faster R-CNN ranks the sampled boxes of 8 images × 7 stored batches).
-    λ: the authors' λ_code = \(lambdaCode) is in units of ranks normalised by the list length, so in this package's
-    integer-rank units λ = λ_code · n = \(lambdaCode) · \(nominalList) = \(paperLambda(lambdaCode).fixed(0))
-    (chapter 04);
-    the same λ serves L_APC, whose list is the batch's \(batch * perImage)·\(classes) flattened scores.
+    L_APC ranks the batch's flattened scores, about \(batch) × \(perImage) × \(classes) = \(nominalFlat) items.
+    λ, in paper units (integer ranks) like every chapter's --lambda: \(lambdaFlag > 0
+        ? "fixed by --lambda for every list: λ = \(lambdaFlag.fixed(0))"
+        : """
+        the course's rule λ = n/2 for each list, recomputed every step
+        because the lists' lengths vary with the ignored anchors. It is the authors' λ_code = 0.5 (chapter 04),
+        whose normalised ranks make their one λ_code mean n/2 on every list. For the nominal lengths:
+          L_mAP class lists: \(lambdaText(defaultLambda(length: nominalList), length: nominalList))
+          L_APC flat list:   \(lambdaText(defaultLambda(length: nominalFlat), length: nominalFlat))
+        """)
     Every run: Adam, lr \(learningRate) for \(steps * 3 / 4) steps then \(learningRate / 10), \(steps) steps of
     \(batch) scenes, the same initial weights and batch order for every method of a seed.
     """)
+
+/// RaMBO's detection loss with a λ for each list: λ_mAP for L_mAP's class lists (batch rows + τ stored batches) and
+/// λ_APC for L_APC's flat list (batch rows × C). `MAPLoss` takes one λ for both terms, so the terms run as two
+/// `RankingDetectionLoss`es. The blackbox gradient is not linear in a term's weight w (w scales the perturbation),
+/// so each term runs at λ' = w·λ and its gradient is scaled by w: w · (−(rk(y) − rk(y + w·λ·g))/(w·λ)) is the
+/// combined loss's gradient −(rk(y) − rk(y + λ·w·g))/λ exactly (checked against `RankingDetectionLoss` below).
+struct PerListLambdaLoss {
+    var mapTerm: RankingDetectionLoss
+    var apcTerm: RankingDetectionLoss
+    let beta: Double
+    /// λ of a list of n scores.
+    let lambda: @Sendable (Int) -> Double
+    private(set) var lastLambdas = (map: 0.0, apc: 0.0)
+    /// The lengths of the L_mAP class lists and of the L_APC list in the latest call.
+    private(set) var lastLengths = (map: 0, apc: 0)
+
+    init(margin: Double, beta: Double, memory: Int, lambda: @escaping @Sendable (Int) -> Double) {
+        mapTerm = RankingDetectionLoss(loss: MAPLoss(lambda: 1, margin: margin, interclass: 0), memorySize: memory)
+        apcTerm = RankingDetectionLoss(loss: MAPLoss(lambda: 1, margin: margin, interclass: 1), memorySize: 0)
+        self.beta = beta
+        self.lambda = lambda
+    }
+    var lastListLength: Int { mapTerm.lastListLength }
+
+    mutating func evaluate(logits: Matrix, targets: [Int?]) -> (loss: Double, gradient: Matrix) {
+        let rows = targets.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
+        let stored = mapTerm.memory.batches.reduce(0) { $0 + $1.scores.count }
+        lastLengths = (rows + stored, rows * (logits.cols - 1))
+        lastLambdas = (lambda(lastLengths.map), lambda(lastLengths.apc))
+        var loss = 0.0
+        var gradient = Matrix(rows: logits.rows, cols: logits.cols)
+        if beta < 1 {
+            mapTerm.loss.lambda = (1 - beta) * lastLambdas.map
+            let term = mapTerm.evaluate(logits: logits, targets: targets)
+            loss += (1 - beta) * term.loss
+            gradient += Float(1 - beta) * term.gradient
+        }
+        if beta > 0 {
+            apcTerm.loss.lambda = beta * lastLambdas.apc
+            let term = apcTerm.evaluate(logits: logits, targets: targets)
+            loss += beta * term.loss
+            gradient += Float(beta) * term.gradient
+        }
+        return (loss, gradient)
+    }
+}
+do {
+    // The split equals the library's combined loss when both lists get the same λ: three batches, memory filling.
+    let model = AnchorDetector(
+        imageSize: size, classes: classes, shapesPerCell: grid.shapesPerCell, channels: channels, seed: 2)
+    let fixed = 1000.0
+    var split = PerListLambdaLoss(margin: alpha, beta: beta, memory: 2, lambda: { _ in fixed })
+    var combined = RankingDetectionLoss(loss: MAPLoss(lambda: fixed, margin: alpha, interclass: beta), memorySize: 2)
+    var worst = 0.0
+    var lossGap = 0.0
+    var largest = 0.0
+    var nonZero = 0
+    for b in 0..<3 {
+        let ids = Array((b * 2)..<(b * 2 + 2))
+        let pixels = Matrix(rows: ids.count * size * size, cols: 1, storage: ids.flatMap { trainScenes[$0].pixels })
+        let logits = model.forward(pixels, batch: ids.count).logits
+        let t = ids.flatMap { trainTargets[$0].classes }
+        let a = split.evaluate(logits: logits, targets: t)
+        let c = combined.evaluate(logits: logits, targets: t)
+        let scale = max(1e-12, c.gradient.storage.map { abs(Double($0)) }.max() ?? 0)
+        worst = max(worst, zip(a.gradient.storage, c.gradient.storage).map { abs(Double($0 - $1)) }.max()! / scale)
+        lossGap = max(lossGap, abs(a.loss - c.loss))
+        largest = max(largest, scale)
+        nonZero += c.gradient.storage.filter { $0 != 0 }.count
+    }
+    chapter.check(
+        "with one λ for both lists, the per-list loss equals RankingDetectionLoss (3 batches, memory τ = 2)",
+        lossGap < 1e-12 && worst < 1e-5 && nonZero > 0,
+        "loss gap \(lossGap.sci), largest gradient gap \(worst.sci) of the largest entry \(largest.sci); "
+            + "\(nonZero) non-zero gradient entries")
+}
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 /// One training configuration.
 struct Method: Sendable {
     let name: String, title: String
-    /// nil: cross-entropy; else RaMBO with this λ_code and margin.
-    let lambdaCode: Double?, margin: Double
+    /// nil: cross-entropy; else RaMBO with λ = this multiple of the chapter's λ (n/2 per list, or --lambda).
+    let lambdaScale: Double?, margin: Double
 }
 /// What a run leaves: per-class AP^50 both ways, PR curves, the shown scenes' detections, list length, timing.
 struct RunResult: Sendable {
@@ -243,6 +330,9 @@ struct RunResult: Sendable {
     var curves: [(recall: [Double], precision: [Double])]
     var shown: [[Detection]]
     var listLength: Int
+    /// λ of the L_mAP class lists and of the L_APC list at the last step (RaMBO; 0 for cross-entropy).
+    var lambdas = (map: 0.0, apc: 0.0)
+    var lengths = (map: 0, apc: 0)
     var firstLoss: Double, lastLoss: Double
     var seconds: Double
 }
@@ -259,9 +349,9 @@ func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
         seed: seed &+ 3)
     let adam = Adam(learningRate: Float(learningRate))
     var sampler = MinibatchSampler(count: trainCount, batchSize: batch, dropLast: true, seed: seed &+ 5)
-    var rambo = RankingDetectionLoss(
-        loss: MAPLoss(lambda: paperLambda(method.lambdaCode ?? lambdaCode), margin: method.margin, interclass: beta),
-        memorySize: tau)
+    let lambdaScale = method.lambdaScale ?? 1
+    let lambdaOfList: @Sendable (Int) -> Double = { lambdaFor(length: $0, scale: lambdaScale) }
+    var rambo = PerListLambdaLoss(margin: method.margin, beta: beta, memory: tau, lambda: lambdaOfList)
     /// The method's classification loss on the first 16 training scenes (no memory): before and after training.
     let probeIDs = Array(0..<min(16, trainCount))
     let probePixels = Matrix(
@@ -270,8 +360,8 @@ func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
     let probeTargets = probeIDs.flatMap { trainTargets[$0].classes }
     func probeLoss() -> Double {
         let logits = model.forward(probePixels, batch: probeIDs.count).logits
-        if method.lambdaCode == nil { return softmaxCrossEntropy(logits: logits, targets: probeTargets).loss }
-        var fresh = RankingDetectionLoss(loss: rambo.loss, memorySize: 0)
+        if method.lambdaScale == nil { return softmaxCrossEntropy(logits: logits, targets: probeTargets).loss }
+        var fresh = PerListLambdaLoss(margin: method.margin, beta: beta, memory: 0, lambda: lambdaOfList)
         return fresh.evaluate(logits: logits, targets: probeTargets).loss
     }
     let before = probeLoss()
@@ -286,14 +376,16 @@ func run(_ method: Method, seed: UInt64, steps: Int) -> RunResult {
         model.zeroGradients()
         let (logits, deltas) = model.forward(pixels, batch: ids.count)
         let cls =
-            method.lambdaCode == nil
+            method.lambdaScale == nil
             ? softmaxCrossEntropy(logits: logits, targets: classTargets)
             : rambo.evaluate(logits: logits, targets: classTargets)
         let reg = smoothL1(deltas: deltas, targets: boxTargets)
         model.backward(logits: cls.gradient, deltas: reg.gradient)
         adam.update(model)
     }
-    var result = evaluate(model, crossEntropy: method.lambdaCode == nil)
+    var result = evaluate(model, crossEntropy: method.lambdaScale == nil)
+    result.lambdas = rambo.lastLambdas
+    result.lengths = rambo.lastLengths
     result.firstLoss = before
     result.lastLoss = probeLoss()
     result.listLength = rambo.lastListLength
@@ -341,18 +433,15 @@ func evaluate(_ model: AnchorDetector, crossEntropy: Bool) -> RunResult {
         firstLoss: 0, lastLoss: 0, seconds: 0)
 }
 
-let ce = Method(name: "ce", title: "cross-entropy", lambdaCode: nil, margin: 0)
-let ramboMethod = Method(
-    name: "rambo-map", title: "RaMBO (λ_code \(lambdaCode), margin)", lambdaCode: lambdaCode,
-    margin: alpha)
+let ce = Method(name: "ce", title: "cross-entropy", lambdaScale: nil, margin: 0)
+let ramboMethod = Method(name: "rambo-map", title: "RaMBO (λ, margin)", lambdaScale: 1, margin: alpha)
 var methods = [ce, ramboMethod]
 if ablation {
+    // Table 8's λ_code 0.1 and 2.5 are 1/5 and 5 times the selected 0.5: λ = n/10 and 5n/2 per list.
     methods += [
-        Method(name: "rambo-lambda0.1", title: "RaMBO λ_code 0.1, margin", lambdaCode: 0.1, margin: alpha),
-        Method(name: "rambo-lambda2.5", title: "RaMBO λ_code 2.5, margin", lambdaCode: 2.5, margin: alpha),
-        Method(
-            name: "rambo-no-margin", title: "RaMBO λ_code \(lambdaCode), no margin", lambdaCode: lambdaCode,
-            margin: 0),
+        Method(name: "rambo-lambda-div5", title: "RaMBO λ/5, margin", lambdaScale: 0.2, margin: alpha),
+        Method(name: "rambo-lambda-x5", title: "RaMBO 5λ, margin", lambdaScale: 5, margin: alpha),
+        Method(name: "rambo-no-margin", title: "RaMBO λ, no margin", lambdaScale: 1, margin: 0),
     ]
 }
 func runSeed(_ s: Int) -> UInt64 { chapter.seed &+ UInt64(s) &* 7919 }
@@ -393,10 +482,14 @@ for m in methods {
             separator: ", "))
 }
 let ramboList = results["rambo-map"]?.first?.listLength ?? 0
+let lastStep = results["rambo-map"]?.first
 chapter.say(
     """
     Per-class list length with memory at the last step (seed 1): \(ramboList) anchors (batch rows that are not
     ignored + \(tau) stored batches), against \(nominalList) nominal: the detection analogue of the paper's 320k.
+    λ at that step:
+      L_mAP class lists: \(lambdaText(lastStep?.lambdas.map ?? .nan, length: max(1, lastStep?.lengths.map ?? 1)))
+      L_APC flat list:   \(lambdaText(lastStep?.lambdas.apc ?? .nan, length: max(1, lastStep?.lengths.apc ?? 1)))
     """)
 chapter.check(
     "the RaMBO class lists are (τ + 1) batches long, minus the ignored anchors",
@@ -445,22 +538,16 @@ for m in methods {
 let ceMaps = results["ce", default: []].map(map11)
 let ramboMaps = results["rambo-map", default: []].map(map11)
 let gains = zip(ramboMaps, ceMaps).map { $0 - $1 }
-/// What paired differences over seeds say about a claim "A is above B".
-func verdict(_ differences: [Double]) -> (text: String, decided: Bool) {
-    if differences.allSatisfy({ $0 > 0 }) { return ("holds in every seed", true) }
-    if differences.allSatisfy({ $0 <= 0 }) { return ("does not hold in any seed", true) }
-    return ("holds in \(differences.filter { $0 > 0 }.count) of \(differences.count) seeds", false)
-}
-let table5 = verdict(gains)
+let table5 = seedVerdictText("rambo-map", "ce", ramboMaps, ceMaps)
 chapter.say(
     """
     RaMBO − cross-entropy, mAP^50 per seed: \(gains.map { signed($0) }.joined(separator: ", ")).
-    Paper Table 5 (ResNet50 on VOC07): 74.2 → 75.7, RaMBO ahead by 1.5 points.
-    Here the paper's direction \(table5.text).
+    Paired by seed (95 % interval of the differences; "level" when it holds 0): \(table5).
+    Paper Table 5 (ResNet50 on VOC07, mean of three restarts): 74.2 → 75.7, RaMBO ahead by 1.5 points.
     """)
 chapter.check(
-    "Table 5's direction (RaMBO above cross-entropy) gets the same answer in every seed: it \(table5.text)",
-    table5.decided, gains.map { signed($0) }.joined(separator: ", "))
+    "RaMBO is not behind cross-entropy (Table 5's comparison; the paired 95 % interval does not lie below 0)",
+    compareOverSeeds(ramboMaps, ceMaps).verdict != .secondAhead, table5)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 // Figures: scenes with ground truth and detections, PR curves per class, AP per class.
@@ -547,58 +634,111 @@ chapter.plot(
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 if ablation {
     chapter.section("Table 8 in miniature: λ and the margin")
-    let order = ["ce", "rambo-lambda0.1", "rambo-map", "rambo-lambda2.5", "rambo-no-margin"]
-    let labels = ["CE", "λ 0.1, margin", "λ \(lambdaCode), margin", "λ 2.5, margin", "λ \(lambdaCode), no margin"]
-    let headers = ["run", "λ_code", "λ (integer ranks)", "margin", "mAP^50 11-point", "paper AP^50"]
+    let order = ["ce", "rambo-lambda-div5", "rambo-map", "rambo-lambda-x5", "rambo-no-margin"]
+    let labels = ["CE", "λ/5, margin", "λ, margin", "5λ, margin", "λ, no margin"]
+    let headers = ["run", "λ (paper units, per list)", "λ_code", "margin", "mAP^50 11-point", "paper AP^50"]
+    let ruleName = lambdaFlag > 0 ? lambdaFlag.fixed(0) : "n/2"
     chapter.table(
         headers,
         order.indices.map { i in
             let m = methods.first { $0.name == order[i] }!
             let paper = ["74.2", "75.2", "75.7", "74.3", "74.6"][i]
+            let lambdaCell = m.lambdaScale.map { $0 == 1 ? ruleName : "\($0 < 1 ? "1/5" : "5") × \(ruleName)" } ?? "–"
+            let codeCell =
+                m.lambdaScale.map { lambdaFlag > 0 ? "–" : (0.5 * $0).fixed(1) } ?? "–"
             return [
-                order[i], m.lambdaCode.map { "\($0)" } ?? "–", m.lambdaCode.map { paperLambda($0).fixed(0) } ?? "–",
-                m.lambdaCode == nil ? "–" : (m.margin > 0 ? "α = \(m.margin)" : "none"),
+                order[i], lambdaCell, codeCell,
+                m.lambdaScale == nil ? "–" : (m.margin > 0 ? "α = \(m.margin)" : "none"),
                 cell(results[order[i], default: []].map(map11)), paper,
             ]
         })
-    let within = ["rambo-lambda0.1", "rambo-lambda2.5"].flatMap { name in
-        zip(results[name, default: []].map(map11), ceMaps).map { $0 - $1 }
-    }
-    let marginGain = zip(ramboMaps, results["rambo-no-margin", default: []].map(map11)).map { $0 - $1 }
-    let claim1 = verdict(within)
-    let claim2 = verdict(marginGain)
+    let maps = { (name: String) in results[name, default: []].map(map11) }
+    let claim1 = ["rambo-lambda-div5", "rambo-lambda-x5"].map { seedVerdictText($0, "ce", maps($0), ceMaps) }
+    let claim2 = seedVerdictText("rambo-map", "rambo-no-margin", ramboMaps, maps("rambo-no-margin"))
     chapter.say(
         """
-        The paper (Table 8, ResNet50 on VOC07) claims:
-          1. "values of λ within a factor 5 of 0.5 still outperform the baseline": here λ_code 0.1 and 2.5 against CE,
-             paired by seed: \(within.map { signed($0) }.joined(separator: ", ")) → the claim \(claim1.text).
-          2. the margin matters (75.7 with it, 74.6 without): margin − no margin at λ_code \(lambdaCode), paired by
-             seed:
-             \(marginGain.map { signed($0) }.joined(separator: ", ")) → the claim \(claim2.text).
+        The paper (Table 8, ResNet50 on VOC07) claims, here paired by seed (95 % intervals; "level" when one holds 0):
+          1. "values of λ within a factor 5 of 0.5 still outperform the baseline" (λ_code 0.1 and 2.5, i.e. λ = n/10
+             and 5n/2 per list):
+               \(claim1[0])
+               \(claim1[1])
+          2. the margin matters (75.7 with it, 74.6 without):
+               \(claim2)
         """)
     chapter.check(
-        "paper claim 1 (λ within ×5 of 0.5 beats CE) gets the same answer in every seed: it \(claim1.text)",
-        claim1.decided, within.map { signed($0) }.joined(separator: ", "))
-    chapter.check(
-        "paper claim 2 (the margin helps) gets the same answer in every seed: it \(claim2.text)",
-        claim2.decided, marginGain.map { signed($0) }.joined(separator: ", "))
-    let means = order.map { mean(results[$0, default: []].map(map11)) }
-    let spreads = order.map { standardDeviation(results[$0, default: []].map(map11)) }
-    let low = zip(means, spreads).map { $0 - $1 }.min()! - 0.03
-    let high = zip(means, spreads).map { $0 + $1 }.max()! + 0.01
+        "paper claim 1's runs (λ/5 and 5λ) are not behind cross-entropy (paired 95 % intervals not below 0)",
+        ["rambo-lambda-div5", "rambo-lambda-x5"].allSatisfy {
+            compareOverSeeds(maps($0), ceMaps).verdict != .secondAhead
+        }, claim1.joined(separator: "; "))
+    // Paired differences from cross-entropy with their 95 % intervals, each seed as a dot.
+    let others = Array(order.dropFirst())
+    let comparisons = others.map { compareOverSeeds(maps($0), ceMaps) }
+    let dots = others.map { zip(maps($0), ceMaps).map { $0 - $1 } }
+    let values: [Double] =
+        dots.flatMap { $0 } + comparisons.flatMap { [$0.difference.lower, $0.difference.upper] } + [0]
+    let low = values.min() ?? 0
+    let high = values.max() ?? 0
+    let pad = max(0.002, 0.12 * (high - low))
     chapter.plot(
         Figure(
             name: "ablation",
             panel: Panel(
-                title: "Table 8 in miniature: mAP^{50} (11-point), mean ± sd over \(seeds) seeds", xLabel: "run",
-                yLabel: "mAP^{50}", xRange: -0.6...Double(order.count) - 0.4, yRange: low...high, key: .topLeft,
-                annotations: order.indices.map { Annotation(labels[$0], x: Double($0) - 0.4, y: low + 0.008) },
+                title: "Table 8 in miniature: mAP^{50} minus cross-entropy's, paired (\(seeds) seeds, 95 % CI)",
+                xLabel: "run", yLabel: "Δ mAP^{50}", xRange: -0.6...Double(others.count) - 0.4,
+                yRange: (low - pad)...(high + pad), key: .topLeft,
+                xTicks: others.indices.map { (label: labels[$0 + 1], at: Double($0)) },
                 series: [
+                    .points(
+                        x: dots.indices.flatMap { i in dots[i].map { _ in Double(i) + 0.12 } }, y: dots.flatMap { $0 },
+                        title: "one seed", color: orange, pointType: 6, pointSize: 0.8),
                     .errorBars(
-                        x: order.indices.map(Double.init), y: means, err: spreads, title: "mAP^{50}", color: blue),
-                    .constant(mean(ceMaps), title: "cross-entropy", color: orange),
-                ])))
+                        x: comparisons.indices.map(Double.init), y: comparisons.map(\.difference.mean),
+                        err: comparisons.map(\.difference.halfWidth), title: "mean Δ, 95 % CI", color: blue),
+                    .constant(0, title: "level with cross-entropy", color: "black"),
+                ])), key: true)
 }
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("At the paper's scale")
+let gainText = "\(signed(mean(gains))) ± \(standardDeviation(gains).fixed(3))"
+let paperGain = 0.015  // Table 5, ResNet50 on VOC07: 74.2 → 75.7
+let gainInterval = compareOverSeeds(ramboMaps, ceMaps).difference
+let spreadText = """
+    The paired differences spread with sd \(standardDeviation(gains).fixed(3)) over \(seeds) seed\(seeds > 1 ? "s" : ""), and their 95 % interval is \
+    ±\(gainInterval.halfWidth.fixed(3)) wide: three restarts, as in the paper, cannot separate effects smaller than that, and
+    the chapter says "level" there instead of naming a winner.
+    """
+let whyText =
+    mean(gains) > paperGain && compareOverSeeds(ramboMaps, ceMaps).verdict == .firstAhead
+    ? """
+    Why the difference here is larger in points than the paper's: it is measured on a much weaker detector
+    (mAP^50 \(mean(ceMaps).fixed(3)) for cross-entropy, against 74.2 on VOC07), and the paper's own gains shrink as the
+    baseline gets stronger (Table 5: +1.5 → +0.4). This run cannot say how much of it would survive at VOC's scale;
+    a longer run (--steps) is the first step in that direction.
+    \(spreadText)
+    """
+    : """
+    Why the difference here is not clearly larger than the paper's (possible reasons, not measured here): a short
+    run on a small detector changes its scores quickly, so the τ = \(tau) stored batches are stale, and scenes of 1–4
+    items give far less imbalanced lists than VOC's proposals, most of them background.
+    \(spreadText)
+    """
+chapter.say(
+    """
+    What this run measured: RaMBO − cross-entropy = \(gainText) mAP^50 (11-point, mean ± sd over \(seeds) seed\(seeds > 1 ? "s" : "")),
+    at mAP^50 levels of \(cell(ceMaps)) (CE) and \(cell(ramboMaps)) (RaMBO). The paper's (Table 5, AP^50 on VOC07 test, mean of
+    three restarts): +1.5 with ResNet50 on VOC07 (74.2 → 75.7), +1.0 on VOC07+12 (80.4 → 81.4), +0.5 with
+    ResNet101 (82.4 → 82.9), +0.4 with ResNeXt101 (83.2 → 83.6): the gain shrinks as the baseline gets stronger.
+    What would change at the paper's scale:
+    - Backbone and detector: an ImageNet-pretrained ResNet50 with a region-proposal stage (Faster R-CNN) instead of
+      a 4-layer convolution of \(probe.parameterCount) parameters on 64×64 scenes. Its classifier scores a few hundred
+      sampled proposals per image, so its lists (≈ 320k with τ = 7) are made of harder, better-localised boxes.
+    - Data: VOC07 trainval (5,011 photos, 20 classes) or VOC07+12 (16,551), scored on VOC07 test (4,952 photos),
+      against \(trainCount) synthetic scenes of 10 classes here; COCO has no experiment in the paper's main text.
+    - Training: 12 epochs of batches of 8 (about 7,500 steps on VOC07, 20,000 on 07+12) against \(steps) steps here;
+      λ_code = 0.5, i.e. λ = n/2 on every list, the rule this chapter also uses.
+    \(whyText)
+    """)
 
 chapter.say("\nWhole chapter: \(Date().timeIntervalSince(started).fixed(1)) s.")
 chapter.finish()
