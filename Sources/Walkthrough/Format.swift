@@ -58,7 +58,8 @@ public func seedVerdictText(_ first: String, _ second: String, _ a: [Double], _ 
     case .firstAhead:
         return "\(first) ahead of \(second): paired difference \(d.mean.fixed(digits)), \(interval) over \(seeds)"
     case .secondAhead:
-        let flipped = "95 % CI [\((-d.upper).fixed(digits)), \((-d.lower).fixed(digits))]"  // of b − a, as the words say
+        // The interval of b − a, the difference the words name.
+        let flipped = "95 % CI [\((-d.upper).fixed(digits)), \((-d.lower).fixed(digits))]"
         return "\(second) ahead of \(first): paired difference \((-d.mean).fixed(digits)), \(flipped) over \(seeds)"
     case .level:
         return
