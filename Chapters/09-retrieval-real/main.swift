@@ -427,6 +427,15 @@ func fashionJob<L: EmbeddingLoss>(_ method: String, _ loss: L, seed s: Int) -> @
         return FashionResult(run: run, values: e.values, evaluation: keep ? e : nil, embedded: keep ? embedded : nil)
     }
 }
+/// RaMBO's recall loss (log weighting) with score memory; the arguments are what an ablation changes.
+func recallLoss(
+    lambda listLambda: Double = lambda, margin: Double = alpha, memory: Int = tau,
+    gradient: MemoryGradient = .detached
+) -> RecallEmbeddingLoss {
+    RecallEmbeddingLoss(
+        loss: RecallLoss(lambda: listLambda, margin: margin, weighting: .log), memorySize: memory,
+        memoryGradient: gradient)
+}
 let fashionMethods = [
     "rambo-recall", "rambo-recall-no-margin", "rambo-recall-query-memory", "rambo-recall-no-memory", "triplet",
     "contrastive",
@@ -436,26 +445,10 @@ let (fashionAll, fashionSeconds) = timed {
     runIndependently(
         (0..<seedCount).flatMap { s -> [@Sendable () -> FashionResult] in
             [
-                fashionJob(
-                    "rambo-recall",
-                    RecallEmbeddingLoss(
-                        loss: RecallLoss(lambda: lambda, margin: alpha, weighting: .log), memorySize: tau,
-                        memoryGradient: .detached), seed: s),
-                fashionJob(
-                    "rambo-recall-no-margin",
-                    RecallEmbeddingLoss(
-                        loss: RecallLoss(lambda: lambda, margin: 0, weighting: .log), memorySize: tau,
-                        memoryGradient: .detached), seed: s),
-                fashionJob(
-                    "rambo-recall-query-memory",
-                    RecallEmbeddingLoss(
-                        loss: RecallLoss(lambda: lambda, margin: alpha, weighting: .log), memorySize: tau,
-                        memoryGradient: .query), seed: s),
-                fashionJob(
-                    "rambo-recall-no-memory",
-                    RecallEmbeddingLoss(
-                        loss: RecallLoss(lambda: lambdaNoMemory, margin: alpha, weighting: .log), memorySize: 0),
-                    seed: s),
+                fashionJob("rambo-recall", recallLoss(), seed: s),
+                fashionJob("rambo-recall-no-margin", recallLoss(margin: 0), seed: s),
+                fashionJob("rambo-recall-query-memory", recallLoss(gradient: .query), seed: s),
+                fashionJob("rambo-recall-no-memory", recallLoss(lambda: lambdaNoMemory, memory: 0), seed: s),
                 fashionJob("triplet", TripletEmbeddingLoss(margin: 0.2), seed: s),
                 fashionJob("contrastive", ContrastiveEmbeddingLoss(negativeMargin: 0.5), seed: s),
             ]
