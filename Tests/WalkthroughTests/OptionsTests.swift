@@ -104,11 +104,11 @@ import Testing
 
     @Test func debugBuildsRefuseRunsThatWouldTakeMinutes() {
         let none: [String: String] = [:]
-        // ch03 runs in full in debug; ch10 only in --quick; ch09 not at all.
+        // ch03 runs in full in debug; ch05 only in --quick; ch09 not at all.
         #expect(Chapter.debugRefusal("ch03", arguments: [], quick: false, environment: none) == nil)
-        #expect(Chapter.debugRefusal("ch10", arguments: ["--quick"], quick: true, environment: none) == nil)
-        let full = Chapter.debugRefusal("ch10", arguments: ["--seed", "3"], quick: false, environment: none)
-        #expect(full?.contains("swift run -c release ch10 --seed 3 (or add --quick)") == true, "\(full ?? "nil")")
+        #expect(Chapter.debugRefusal("ch05", arguments: ["--quick"], quick: true, environment: none) == nil)
+        let full = Chapter.debugRefusal("ch05", arguments: ["--seed", "3"], quick: false, environment: none)
+        #expect(full?.contains("swift run -c release ch05 --seed 3 (or add --quick)") == true, "\(full ?? "nil")")
         let quick = Chapter.debugRefusal("ch09", arguments: ["--quick"], quick: true, environment: none)
         #expect(quick?.hasPrefix("ch09: this is a debug build, in which even a --quick run") == true)
         #expect(quick?.contains("swift run -c release ch09 --quick") == true)
