@@ -70,7 +70,7 @@ public func retrievalRanking(
                     unit.storage, rows: end - start, depth: d,
                     rowStride: d, depthStride: 1, firstRow: start)
                 let similarities = multiplyPacked(queries, gallery, m: end - start, n: n, k: d, threads: 1)
-                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n - 1)
+                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
                 defer { keys.deallocate() }
                 similarities.storage.withUnsafeBufferPointer { s in
                     for q in start..<end {
@@ -78,10 +78,13 @@ public func retrievalRanking(
                         // Only items at or above a threshold can be among the `keep` nearest; a threshold that
                         // still admits ≥ keep items is exact (ties at it are all admitted).
                         let threshold = candidateThreshold(row, count: n, query: q, keep: keep)
+                        // Branch-free compaction: every key is written, the slot advances only for a candidate
+                        // (about one item in five passes, too irregular for the branch predictor). The query's
+                        // own entry is never kept. The slot never exceeds j, so n keys of room suffice.
                         var slot = 0
-                        for j in 0..<n where j != q && row[j] >= threshold {
+                        for j in 0..<n {
                             keys[slot] = rankingKey(similarity: row[j], index: j)
-                            slot += 1
+                            slot += (j != q && row[j] >= threshold) ? 1 : 0
                         }
                         if slot < keep {  // the sample misjudged: fall back to every item
                             slot = 0
@@ -91,7 +94,7 @@ public func retrievalRanking(
                             }
                         }
                         selectSmallest(UnsafeMutableBufferPointer(rebasing: keys[0..<slot]), count: keep)
-                        var nearest = Array(keys[0..<keep])
+                        var nearest = UnsafeMutableBufferPointer(rebasing: keys[0..<keep])
                         nearest.sort()
                         (outBase + q).pointee = nearest.map { Int($0 & 0xFFFF_FFFF) }
                     }
