@@ -547,43 +547,31 @@ chapter.check(
             > separablePlain[$0].gap.last! / separablePlain[$0].scale.last!
     })
 
+/// One line per run of a quantity `y`: the no-margin runs solid, the margin runs dashed, each labelled once.
+func marginPairLines(_ plain: [Run], _ margin: [Run], _ y: (Run) -> [Double]) -> [Series] {
+    plain.enumerated().map { k, r in
+        .lines(x: r.checkpoints, y: y(r), title: k == 0 ? "no margin" : nil, color: noMarginColor)
+    }
+        + margin.enumerated().map { k, r in
+            .lines(
+                x: r.checkpoints, y: y(r), title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor, dash: 2)
+        }
+}
 chapter.plot(
     Figure(
         name: "margin-gap-scale", width: 1500, height: 450, columns: 3,
         panels: [
             Panel(
                 title: "Score scale, overlapping classes", xLabel: "step", yLabel: "sd of scores", logY: true,
-                series: overlapPlain.enumerated().map { k, r in
-                    .lines(x: r.checkpoints, y: r.scale, title: k == 0 ? "no margin" : nil, color: noMarginColor)
-                }
-                    + overlapMargin.enumerated().map { k, r in
-                        .lines(
-                            x: r.checkpoints, y: r.scale, title: k == 0 ? "margin α = \(alpha)" : nil,
-                            color: marginColor,
-                            dash: 2)
-                    }),
+                series: marginPairLines(overlapPlain, overlapMargin) { $0.scale }),
             Panel(
                 title: "Test AP, overlapping classes", xLabel: "step", yLabel: "AP (held-out points)",
-                series: overlapPlain.enumerated().map { k, r in
-                    .lines(x: r.checkpoints, y: r.testAP, title: k == 0 ? "no margin" : nil, color: noMarginColor)
-                }
-                    + overlapMargin.enumerated().map { k, r in
-                        .lines(
-                            x: r.checkpoints, y: r.testAP, title: k == 0 ? "margin α = \(alpha)" : nil,
-                            color: marginColor,
-                            dash: 2)
-                    }),
+                series: marginPairLines(overlapPlain, overlapMargin) { $0.testAP }),
             Panel(
                 title: "Gap min(pos) − max(neg), separable classes", xLabel: "step", yLabel: "gap",
                 yRange: -1...max(1.5 * alpha, 0.2),
-                series: separablePlain.enumerated().map { k, r in
-                    .lines(x: r.checkpoints, y: r.gap, title: k == 0 ? "no margin" : nil, color: noMarginColor)
-                }
-                    + separableMargin.enumerated().map { k, r in
-                        .lines(
-                            x: r.checkpoints, y: r.gap, title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor,
-                            dash: 2)
-                    } + [.constant(alpha, title: "α", color: "black"), .constant(0, color: "grey")]),
+                series: marginPairLines(separablePlain, separableMargin) { $0.gap }
+                    + [.constant(alpha, title: "α", color: "black"), .constant(0, color: "grey")]),
         ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
