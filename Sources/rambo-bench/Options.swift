@@ -55,8 +55,9 @@ struct Options {
                        with T > 1 it adds up the threads)
           --threshold NAME=V  set a path threshold of the radix kernel (items; the results do not change):
                        insertion, leaf, lsd, wide, window, window-bits (defaults: \(RankingThresholds().summary))
-          --sweep  ns/item for n = 1e3, 1e4, … up to --max (default 1e8; rows so that each repeat has ≥ 1e6 items)
-                   and the worst/best ratio over n ≥ 1e4
+          --sweep  ns/item for n = 1e3, 1e4, … up to --max (default 1e8; rows so that each repeat has ≥ 1e6 items),
+                   timed in R interleaved rounds (each round times every n once), and the worst/best ratio over
+                   n ≥ 1e4
           --json  print one JSON object and nothing else
         """
 

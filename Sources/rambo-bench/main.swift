@@ -10,8 +10,8 @@
 // and nothing else. Timings use the monotonic clock (or process CPU time with --clock cpu); each repeat times
 // all rows (forward + backward), after W untimed warm-up repeats that also allocate every scratch buffer.
 // peak_rss_mb is the process's peak resident memory, inputs included. Bad flags or values: one line on stderr,
-// exit 2. With --sweep: a table of ns/item for n = 1e3, 1e4, … up to --max (default 1e8) and the worst/best
-// ratio over n ≥ 1e4.
+// exit 2. With --sweep: a table of ns/item for n = 1e3, 1e4, … up to --max (default 1e8), timed in interleaved
+// rounds, and the worst/best ratio over n ≥ 1e4.
 
 import Dispatch
 import Rambo
@@ -47,38 +47,43 @@ struct Measurement {
     let listThreads: Int
 }
 
-/// Builds the data and the kernels of `options` and times them; everything is freed on return.
-func measure(_ options: Options) -> Measurement {
-    let data = BenchData(
-        n: options.n, rows: options.rows, seed: options.seed,
-        withUpstream: options.op == .rankBackward)
-    // Threads share out rows; with fewer rows than threads, each row's list is shared between threads.
-    let rowThreads = min(options.threads, options.rows)
-    let listThreads = max(1, options.threads / rowThreads)
+/// The data and kernels of one setting, ready to time; everything is freed with it.
+final class Bench: @unchecked Sendable {  // each thread touches only its own kernel and sink
+    let options: Options
+    /// Threads share out rows; with fewer rows than threads, each row's list is shared between threads.
+    let rowThreads: Int
+    let listThreads: Int
+    var kernels: [any BenchKernel]
+    var sinks: [Double]
 
-    final class Box: @unchecked Sendable {  // each thread touches only its own slot
-        var kernels: [any BenchKernel]
-        var sinks: [Double]
-        init(options: Options, data: BenchData, count: Int, listThreads: Int) {
-            kernels = (0..<count).map { t in
-                makeKernel(
-                    options, data: data,
-                    rows: (t * options.rows / count)..<((t + 1) * options.rows / count),
-                    listThreads: listThreads)
-            }
-            sinks = [Double](repeating: 0, count: count)
+    init(_ options: Options) {
+        self.options = options
+        let data = BenchData(
+            n: options.n, rows: options.rows, seed: options.seed,
+            withUpstream: options.op == .rankBackward)
+        rowThreads = min(options.threads, options.rows)
+        listThreads = max(1, options.threads / rowThreads)
+        let count = rowThreads
+        let listThreads = listThreads
+        kernels = (0..<count).map { t in
+            makeKernel(
+                options, data: data,
+                rows: (t * options.rows / count)..<((t + 1) * options.rows / count),
+                listThreads: listThreads)
         }
+        sinks = [Double](repeating: 0, count: count)
     }
-    let box = Box(options: options, data: data, count: rowThreads, listThreads: listThreads)
 
+    /// Runs every row once; returns the time in milliseconds on the chosen clock.
     func runOnce() -> Double {
         let now = options.cpuClock ? ProcessClock.processCPUNanoseconds : ProcessClock.monotonicNanoseconds
         let start = now()
         if rowThreads == 1 {
-            box.sinks[0] += box.kernels[0].run()
+            sinks[0] += kernels[0].run()
         } else {
-            box.kernels.withUnsafeMutableBufferPointer { kernels in
-                box.sinks.withUnsafeMutableBufferPointer { sinks in
+            let rowThreads = rowThreads
+            kernels.withUnsafeMutableBufferPointer { kernels in
+                sinks.withUnsafeMutableBufferPointer { sinks in
                     nonisolated(unsafe) let k = kernels
                     nonisolated(unsafe) let s = sinks
                     DispatchQueue.concurrentPerform(iterations: rowThreads) { t in s[t] += k[t].run() }
@@ -88,10 +93,19 @@ func measure(_ options: Options) -> Measurement {
         return Double(now() - start) / 1e6
     }
 
-    for _ in 0..<options.warmup { _ = runOnce() }
-    let summary = Summary(milliseconds: (0..<options.repeats).map { _ in runOnce() })
-    if box.sinks.contains(where: \.isNaN) { fail("a kernel produced NaN", code: 1) }
-    return Measurement(summary: summary, rowThreads: rowThreads, listThreads: listThreads)
+    /// Stops the program if a kernel produced NaN.
+    func check() {
+        if sinks.contains(where: \.isNaN) { fail("a kernel produced NaN", code: 1) }
+    }
+}
+
+/// Builds the data and the kernels of `options` and times them; everything is freed on return.
+func measure(_ options: Options) -> Measurement {
+    let bench = Bench(options)
+    for _ in 0..<options.warmup { _ = bench.runOnce() }
+    let summary = Summary(milliseconds: (0..<options.repeats).map { _ in bench.runOnce() })
+    bench.check()
+    return Measurement(summary: summary, rowThreads: bench.rowThreads, listThreads: bench.listThreads)
 }
 
 func fixed(_ x: Double, _ digits: Int) -> String {
@@ -116,30 +130,44 @@ let clock = options.cpuClock ? "cpu" : "wall"
 
 if options.sweep {
     // ns/item for n = 1e3 … max: rows so that every repeat handles at least 1e6 items; the worst/best ratio of
-    // the best-of-repeats ns/item over n ∈ [1e4, max] says how flat the kernel is.
+    // the best-of-repeats ns/item over n ∈ [1e4, max] says how flat the kernel is. The lengths are timed in
+    // interleaved rounds (round r times every length once), so that a busy spell on a shared machine falls on
+    // all of them alike instead of on whichever length was being timed.
     print(
         "# \(options.op.rawValue), threads \(options.threads), clock \(clock), "
             + "thresholds \(options.thresholds.summary)")
     print("# cache: L2 \(CacheSizes.level2 >> 10) KiB, L3 \(CacheSizes.level3 >> 10) KiB (as reported)")
-    print("#          n    rows  repeats   best_ns/item  median_ns/item  peak_RSS_MB")
-    var bests: [(n: Int, best: Double, median: Double)] = []
+    var benches: [Bench] = []
     var n = 1000
     while n <= options.sweepMax {
         var run = options
         run.n = n
         run.rows = max(1, 1_000_000 / n)
-        run.repeats = n >= 100_000_000 ? max(5, options.repeats / 2) : options.repeats
-        let result = measure(run)
-        let items = Double(n) * Double(run.rows)
-        let best = result.summary.min * 1e6 / items
-        let median = result.summary.median * 1e6 / items
-        bests.append((n, best, median))
-        print(
-            pad("\(n)", 12) + pad("\(run.rows)", 8) + pad("\(run.repeats)", 9) + pad(fixed(best, 2), 15)
-                + pad(fixed(median, 2), 16) + pad(fixed(Double(peakResidentBytes()) / 1e6, 1), 13))
+        let bench = Bench(run)
+        for _ in 0..<options.warmup { _ = bench.runOnce() }
+        benches.append(bench)
         n *= 10
     }
-    let flat = bests.filter { $0.n >= 10_000 }
+    var times = [[Double]](repeating: [], count: benches.count)
+    for _ in 0..<options.repeats {
+        for (k, bench) in benches.enumerated() { times[k].append(bench.runOnce()) }
+    }
+    print("# \(options.repeats) interleaved rounds")
+    print("#          n    rows   best_ns/item  median_ns/item")
+    var rows: [(n: Int, best: Double, median: Double)] = []
+    for (k, bench) in benches.enumerated() {
+        bench.check()
+        let summary = Summary(milliseconds: times[k])
+        let items = Double(bench.options.n) * Double(bench.options.rows)
+        let best = summary.min * 1e6 / items
+        let median = summary.median * 1e6 / items
+        rows.append((bench.options.n, best, median))
+        print(
+            pad("\(bench.options.n)", 12) + pad("\(bench.options.rows)", 8) + pad(fixed(best, 2), 15)
+                + pad(fixed(median, 2), 16))
+    }
+    print("peak RSS of the sweep (every length's data at once): \(fixed(Double(peakResidentBytes()) / 1e6, 1)) MB")
+    let flat = rows.filter { $0.n >= 10_000 }
     if let worst = flat.map(\.best).max(), let best = flat.map(\.best).min(), best > 0 {
         let worstMedian = flat.map(\.median).max()!
         let bestMedian = flat.map(\.median).min()!
