@@ -73,6 +73,17 @@ struct WindowedRankDifferenceOutput: RankPairOutput {
     }
 }
 
+/// The words of the windowed gradient writes: (index, forward − backward) → gradient[index].
+struct RankDifferenceWords: WindowWordSink {
+    let gradient: UnsafeMutablePointer<Double>
+    let value: RankPairGradient
+    @inline(__always)
+    mutating func put(_ word: UInt64) {
+        let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
+        gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / value.lambda
+    }
+}
+
 extension RankingWorkspace {
     /// Lists up to this length fit the kernel's payload (`index << 1 | relevant` in 32 bits).
     package static let maximumAPCount = Int(Int32.max)
@@ -256,8 +267,7 @@ extension RankingWorkspace {
             return sum
         }
         buffers.count(.windowedWrites)
-        let windows = IndexWindows(
-            count: n, minimumBits: buffers.thresholds.windowBits, scratch: buffers.msdScratch(depth: 0))
+        let windows = IndexWindows(count: n, thresholds: buffers.thresholds, scratch: buffers.msdScratch(depth: 0))
         let words = buffers.keysB
         if threads == 1 {
             windows.withCursors { cursors in
@@ -294,14 +304,11 @@ extension RankingWorkspace {
                 merge(t, &output)
             }
         }
+        // The sorted keys are not read again: their buffer takes the second grouping of long lists.
         let team = threads == buffers.threads ? buffers : buffers.forThread(0)
-        team.forEachWindowRun(n: n, shift: windows.shift) { run in
-            for t in run {
-                let word = words[t]
-                let difference = Int(Int32(truncatingIfNeeded: word & 0xFFFF_FFFF))
-                gradient[Int(truncatingIfNeeded: word &>> 32)] = -Double(difference) / lambda
-            }
-        }
+        team.writeWindows(
+            n: n, windows: windows, words: words, spare: sortedKeys,
+            sink: RankDifferenceWords(gradient: gradient, value: value))
         return sum
     }
 

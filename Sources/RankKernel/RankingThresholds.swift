@@ -64,9 +64,16 @@ public struct RankingThresholds: Sendable, Equatable {
     /// Default: when the 8-byte outputs fill twice the L2 cache (262144 for 1 MiB).
     public var windowThreshold = CacheSizes.level2 / 4
 
-    /// Index windows hold at least 2^`windowBits` items (at most 512 windows). Default: 8-byte outputs fill
-    /// half the L2 cache (16 for 1 MiB).
+    /// Index windows hold at least 2^`windowBits` items (there are at most 32 windows). Default: 8-byte outputs
+    /// fill half the L2 cache (16 for 1 MiB).
     public var windowBits = RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 16).trailingZeroBitCount
+
+    /// Index windows hold at most 2^`largestWindowBits` items where the list allows it: a list with more than 32
+    /// windows of that size groups its writes twice (`IndexWindows`). Default: three more bits than `windowBits`,
+    /// 8-byte outputs that fill four times the L2 cache (19 for 1 MiB), which the last-level cache of any current
+    /// processor holds.
+    public var largestWindowBits =
+        RankingThresholds.largestPowerOfTwo(atMost: CacheSizes.level2 / 16).trailingZeroBitCount + 3
 
     /// The default thresholds, from the cache sizes of this machine.
     public init() {}
@@ -78,12 +85,12 @@ public struct RankingThresholds: Sendable, Equatable {
     /// `insertion=48 leaf=65536 …`: the values, as rambo-bench's `--threshold` names them.
     public var summary: String {
         "insertion=\(insertionSize) leaf=\(leafSize) lsd=\(lsdSize) wide=\(wideSplitSize) window=\(windowThreshold) "
-            + "window-bits=\(windowBits)"
+            + "window-bits=\(windowBits) largest-window-bits=\(largestWindowBits)"
     }
 
     /// Thresholds that send even short lists down every path: insertion below 4 items, leaves of at most 64,
-    /// the split by top bytes above 256 items (by the top 16 bits from 1024 on), index windows of 16 items from 2
-    /// items on. For tests.
+    /// the split by top bytes above 256 items (by the top 16 bits from 1024 on), index windows of 16 to 64 items
+    /// from 2 items on (grouped twice above 2048 items). For tests.
     public static let tiny: RankingThresholds = {
         var t = RankingThresholds()
         t.insertionSize = 4
@@ -92,6 +99,7 @@ public struct RankingThresholds: Sendable, Equatable {
         t.wideSplitSize = 1024
         t.windowThreshold = 2
         t.windowBits = 4
+        t.largestWindowBits = 6
         return t
     }()
 }
@@ -113,6 +121,8 @@ public enum RankingPath: Int, CaseIterable, Sendable, CustomStringConvertible {
     case msdSplit
     /// Index-ordered writes through index windows (at least `windowThreshold` items).
     case windowedWrites
+    /// Index windows grouped twice: more than 32 windows of 2^`largestWindowBits` items.
+    case refinedWindows
 
     public var description: String {
         switch self {
@@ -123,6 +133,7 @@ public enum RankingPath: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .wideSplit: return "wide split"
         case .msdSplit: return "MSD split"
         case .windowedWrites: return "windowed writes"
+        case .refinedWindows: return "refined windows"
         }
     }
 

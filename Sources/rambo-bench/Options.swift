@@ -54,7 +54,8 @@ struct Options {
           --clock cpu  time with process CPU time instead of the monotonic wall clock (steadier on a busy machine;
                        with T > 1 it adds up the threads)
           --threshold NAME=V  set a path threshold of the radix kernel (items; the results do not change):
-                       insertion, leaf, lsd, wide, window, window-bits (defaults: \(RankingThresholds().summary))
+                       insertion, leaf, lsd, wide, window, window-bits, largest-window-bits
+                       (defaults: \(RankingThresholds().summary))
           --sweep  ns/item for n = 1e3, 1e4, … up to --max (default 1e8; rows so that each repeat has ≥ 1e6 items),
                    timed in R interleaved rounds (each round times every n once), and the worst/best ratio over
                    n ≥ 1e4
@@ -145,11 +146,12 @@ struct Options {
                 case "wide": options.thresholds.wideSplitSize = v
                 case "window": options.thresholds.windowThreshold = v
                 case "window-bits" where v <= 32: options.thresholds.windowBits = v
+                case "largest-window-bits" where v <= 32: options.thresholds.largestWindowBits = v
                 default:
                     return .failure(
                         UsageError(
                             message: "--threshold '\(value)': unknown name or value out of range; "
-                                + "names: insertion, leaf, lsd, wide, window, window-bits (≤ 32)"))
+                                + "names: insertion, leaf, lsd, wide, window, window-bits, largest-window-bits (≤ 32)"))
                 }
             case "--max":
                 guard let m = count(value), m >= 1000, m <= Int(UInt32.max) else {

@@ -6,8 +6,9 @@ import Testing
 
 // Every path of the radix kernel against the comparison path, bit for bit. With small thresholds
 // (`RankingThresholds.tiny` and two more settings) short lists go through insertion sorts, whole-list LSD sorts,
-// the split by top bytes, the MSD recursion and windowed index writes; the path counters of the workspace show
-// that each was taken. Then one list just above each default threshold, with the default thresholds.
+// the split by top bytes, the MSD recursion and windowed index writes (grouped once or twice); the path counters of
+// the workspace show that each was taken. Then one list just above each default threshold, with the default
+// thresholds.
 
 /// Input families, each stressing something else: random keys, ties, zeros of both signs, subnormals, the
 /// extremes of the finite range, one value, presorted lists, and keys that differ only in their low bytes.
@@ -50,12 +51,14 @@ private let settings: [(name: String, thresholds: RankingThresholds)] = {
     everything.lsdSize = 0
     everything.windowThreshold = 0
     everything.windowBits = 0
+    everything.largestWindowBits = 0
     var insertionHeavy = RankingThresholds()  // big insertion leaves under a split list
     insertionHeavy.insertionSize = 200
     insertionHeavy.leafSize = 300
     insertionHeavy.lsdSize = 100
     insertionHeavy.windowThreshold = 1000
     insertionHeavy.windowBits = 6
+    insertionHeavy.largestWindowBits = 6
     return [("tiny", .tiny), ("everything", everything), ("insertion-heavy", insertionHeavy)]
 }()
 
@@ -253,5 +256,49 @@ struct KernelPathTests {
             workspace: &workspace, context: "n \(n)")
         #expect(workspace.pathCount(.windowedWrites) > 0)
         #expect(workspace.pathCount(.wideSplit) > 0)
+    }
+
+    @Test("one list above the default size for index windows grouped twice: the same as grouped once")
+    func aboveRefinedWindows() {
+        var workspace = RankingWorkspace()
+        let t = workspace.thresholds
+        // More than 2^streamBits windows of the largest size: 2^(largestWindowBits + streamBits) + 1 items.
+        let n = 1 << (t.largestWindowBits + IndexWindows.streamBits) + 1
+        var rng = SplitMix64(seed: 16)
+        let scores = (0..<n).map { i in i % 7 == 0 ? Double(i % 11) : rng.nextGaussian() }  // ties as well
+        var ranks: [Int] = []
+        workspace.rank(scores, into: &ranks)
+        #expect(workspace.pathCount(.refinedWindows) == 1)
+        // An O(n) proof that these are the stable descending ranks: a permutation of 1...n whose order is sorted.
+        var order = [Int](repeating: -1, count: n)
+        for (i, r) in ranks.enumerated() where r >= 1 && r <= n { order[r - 1] = i }
+        #expect(!order.contains(-1), "ranks are a permutation of 1...n")
+        let sorted = (1..<n).allSatisfy { k in
+            let a = order[k - 1]
+            let b = order[k]
+            return a >= 0 && b >= 0 && (scores[a] > scores[b] || (scores[a] == scores[b] && a < b))
+        }
+        #expect(sorted, "every rank follows the scores, ties by index")
+        // Rank backward and the AP gradient against the same kernel with windows grouped once.
+        var once = RankingWorkspace()
+        once.thresholds.largestWindowBits = 64
+        let upstream = (0..<n).map { i in i % 3 == 0 ? 0 : rng.nextGaussian() }
+        var gradient: [Double] = []
+        var expected: [Double] = []
+        workspace.rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: 5, into: &gradient)
+        once.rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: 5, into: &expected)
+        #expect(mismatch(gradient, expected) == nil, "rank backward")
+        let relevance = relevanceVector(n, rate: 0.1, seed: 17)
+        var apGradient: [Double] = []
+        var apExpected: [Double] = []
+        let loss = APLoss(lambda: 3)
+        let value = loss.valueAndGradient(
+            scores: scores, relevance: relevance, workspace: &workspace, gradient: &apGradient)
+        let expectedValue = loss.valueAndGradient(
+            scores: scores, relevance: relevance, workspace: &once, gradient: &apExpected)
+        #expect(value.bitPattern == expectedValue.bitPattern)
+        #expect(mismatch(apGradient, apExpected) == nil, "AP gradient")
+        #expect(workspace.pathCount(.refinedWindows) == 3)
+        #expect(once.pathCount(.refinedWindows) == 0)
     }
 }
