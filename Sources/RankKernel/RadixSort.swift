@@ -24,8 +24,9 @@
 // list no call allocates (the AP kernel's reordering of tied perturbed positives excepted).
 //
 // Writing ranks or gradients means writing item `index` of an n-long array in sorted order, a random write
-// per item. Above `windowThreshold` items the writes are first grouped by the high bits of the index into
-// windows that fit in cache (one sequential pass), then written window by window (`IndexWindows`).
+// per item. Above `windowThreshold` items the writes are first grouped by the high bits of the index into at
+// most 32 windows that cache holds (one sequential pass), then written window by window; longer lists group their
+// writes twice (`IndexWindows`).
 //
 // Precondition everywhere: scores (and perturbed scores) are not NaN. `validateScores` rejects NaN and ±∞
 // before any ranking; the kernel itself does not check (an infinite perturbed score from a huge λ·upstream
