@@ -192,19 +192,19 @@ struct KernelPathTests {
         // directly) and one above the wide-split size and the window threshold.
         var defaults = RankingWorkspace()
         defaults.threadCount = threadCount
-        let n = defaults.thresholds.lsdSize * 3 + 17
-        let scores = KernelFamily.gaussian.scores(n, seed: 8)
-        checkRanking(scores, workspace: &defaults, context: "n \(n), \(threadCount) threads")
-        checkAP(
-            scores, relevance: relevanceVector(n, rate: 0.1, seed: 9), margin: 0.05, lambda: 2,
-            workspace: &defaults, context: "n \(n), \(threadCount) threads")
+        let t = defaults.thresholds
+        let lists: [(n: Int, seed: UInt64, margin: Double, lambda: Double)] = [
+            (t.lsdSize * 3 + 17, 8, 0.05, 2), (max(t.wideSplitSize, t.windowThreshold) + 5, 10, 0, 4),
+        ]
+        for list in lists {
+            let scores = KernelFamily.gaussian.scores(list.n, seed: list.seed)
+            let context = "n \(list.n), \(threadCount) threads"
+            checkRanking(scores, workspace: &defaults, context: context)
+            checkAP(
+                scores, relevance: relevanceVector(list.n, rate: 0.1, seed: list.seed + 1), margin: list.margin,
+                lambda: list.lambda, workspace: &defaults, context: context)
+        }
         #expect(defaults.pathCount(.topByteSplit) > 0)
-        let long = max(defaults.thresholds.wideSplitSize, defaults.thresholds.windowThreshold) + 5
-        let longScores = KernelFamily.gaussian.scores(long, seed: 10)
-        checkRanking(longScores, workspace: &defaults, context: "n \(long), \(threadCount) threads")
-        checkAP(
-            longScores, relevance: relevanceVector(long, rate: 0.1, seed: 11), margin: 0, lambda: 4,
-            workspace: &defaults, context: "n \(long), \(threadCount) threads")
         #expect(defaults.pathCount(.wideSplit) > 0)
         #expect(defaults.pathCount(.windowedWrites) > 0)
     }
