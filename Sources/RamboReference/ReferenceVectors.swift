@@ -245,11 +245,11 @@ public enum ReferenceVectors {
         /// The table as aligned text: op, convention, passed, failed.
         public var tableText: String {
             let header = "op".padding(18) + "convention".padding(12) + "passed".leftPadding(7) + "failed".leftPadding(8)
-            return ([header]
-                + table.map { row in
-                    row.op.rawValue.padding(18) + row.convention.padding(12) + String(row.passed).leftPadding(7)
-                        + String(row.failed).leftPadding(8)
-                }).joined(separator: "\n")
+            let rows = table.map { row in
+                row.op.rawValue.padding(18) + row.convention.padding(12) + String(row.passed).leftPadding(7)
+                    + String(row.failed).leftPadding(8)
+            }
+            return ([header] + rows).joined(separator: "\n")
         }
 
         /// The report as JSON: {"passed", "failed", "table": [{"op", "convention", "passed", "failed"}],
