@@ -519,25 +519,16 @@ chapter.say(
 let ecosystemURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Tests/ReferenceTests/Fixtures/ecosystem.json")
 let ecosystem = (try? Data(contentsOf: ecosystemURL)).flatMap { try? JSONParser.parse(bytes: [UInt8]($0)) }
-/// Whether the reference answers `testCase` with the library's `answer`, within rtol/atol (verify's comparison).
-func referenceGives(_ answer: JSONValue, for testCase: JSONValue, rtol: Double, atol: Double) -> Bool {
-    guard var fields = testCase.objectValue, let op = fields["op"]?.stringValue.flatMap(ReferenceOp.init) else {
-        return false
-    }
-    fields["id"] = .string("ecosystem")
-    let test = ReferenceVector(
-        id: "ecosystem", op: op, convention: .paper, flags: [], inputs: [:], expected: answer.objectValue ?? [:],
-        rtol: rtol, atol: atol)
-    return ReferenceVectors.compare(test, answer: Reference.answer(case: .object(fields))).passed
-}
 var ecosystemRows = [String: (agree: Int, differ: Int, smallest: String)]()
 var brokenClaims = [String]()
 for entry in ecosystem?["entries"]?.arrayValue ?? [] {
     let key = "\(entry["library"]?.stringValue ?? "?")|\(entry["op"]?.stringValue ?? "?")"
     let answer = entry["library_answer"] ?? .null
     let (rtol, atol) = (entry["rtol"]?.doubleValue ?? 0, entry["atol"]?.doubleValue ?? 0)
-    let same = referenceGives(answer, for: entry["case"] ?? .null, rtol: rtol, atol: atol)
-    let explained = entry["explained_by"].map { referenceGives(answer, for: $0, rtol: rtol, atol: atol) } ?? true
+    let same = ReferenceVectors.referenceAnswers(entry["case"] ?? .null, with: answer, rtol: rtol, atol: atol)
+    let explained =
+        entry["explained_by"].map { ReferenceVectors.referenceAnswers($0, with: answer, rtol: rtol, atol: atol) }
+        ?? true
     if same != (entry["agrees"] == .bool(true)) || !explained { brokenClaims.append(key) }
     var row = ecosystemRows[key] ?? (0, 0, "")
     if same {

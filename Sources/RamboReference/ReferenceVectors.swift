@@ -202,6 +202,22 @@ public enum ReferenceVectors {
             maxAbsoluteError: state.maxAbs, maxRelativeError: state.maxRel)
     }
 
+    /// Whether the reference answers a case (an object with its op and inputs) with `answer`, within
+    /// |reference − a| ≤ atol + rtol·|a| for every number a of `answer`: `compare` with the other's answer as the
+    /// expected one (how the ecosystem fixture's claims are checked).
+    public static func referenceAnswers(_ testCase: JSONValue, with answer: JSONValue, rtol: Double, atol: Double)
+        -> Bool
+    {
+        guard var fields = testCase.objectValue, let op = fields["op"]?.stringValue.flatMap(ReferenceOp.init) else {
+            return false
+        }
+        fields["id"] = .string("compared")
+        let test = ReferenceVector(
+            id: "compared", op: op, convention: .paper, flags: [], inputs: [:], expected: answer.objectValue ?? [:],
+            rtol: rtol, atol: atol)
+        return compare(test, answer: Reference.answer(case: .object(fields))).passed
+    }
+
     /// The one-line report of a failed test: op, id, errors and tolerance or the reason.
     public static func failureLine(_ test: ReferenceVector, _ outcome: Outcome) -> String {
         let errors =

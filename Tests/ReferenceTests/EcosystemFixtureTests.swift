@@ -16,18 +16,8 @@ import Testing
         try JSONParser.parse(bytes: [UInt8](try Data(contentsOf: fixtureURL)))
     }
 
-    /// Whether the reference's answer to `testCase` is the library's `answer` within the entry's tolerance (the
-    /// comparison `verify` makes, with the library's numbers as the expected ones).
     static func matches(_ testCase: JSONValue, _ answer: JSONValue, rtol: Double, atol: Double) -> Bool {
-        guard var fields = testCase.objectValue, let op = fields["op"]?.stringValue.flatMap(ReferenceOp.init) else {
-            return false
-        }
-        fields["id"] = .string("ecosystem")
-        let reference = Reference.answer(case: .object(fields))
-        let test = ReferenceVector(
-            id: "ecosystem", op: op, convention: .paper, flags: [], inputs: [:], expected: answer.objectValue ?? [:],
-            rtol: rtol, atol: atol)
-        return ReferenceVectors.compare(test, answer: reference).passed
+        ReferenceVectors.referenceAnswers(testCase, with: answer, rtol: rtol, atol: atol)
     }
 
     @Test func theFixtureNamesItsLibrariesAndVersions() throws {
