@@ -205,7 +205,9 @@ public enum ReferenceVectors {
     /// Whether the reference answers a case (an object with its op and inputs) with `answer`, within
     /// |reference − a| ≤ atol + rtol·|a| for every number a of `answer`: `compare` with the other's answer as the
     /// expected one (how the ecosystem fixture's claims are checked).
-    public static func referenceAnswers(_ testCase: JSONValue, with answer: JSONValue, rtol: Double, atol: Double)
+    public static func referenceAnswers(
+        _ testCase: JSONValue, with answer: JSONValue, rtol: Double, atol: Double
+    )
         -> Bool
     {
         guard var fields = testCase.objectValue, let op = fields["op"]?.stringValue.flatMap(ReferenceOp.init) else {
