@@ -535,16 +535,24 @@ for entry in ecosystem?["entries"]?.arrayValue ?? [] {
         row.agree += 1
     } else {
         row.differ += 1
-        if row.smallest.isEmpty { row.smallest = entry["comment"]?.stringValue ?? "" }
+        if row.smallest.isEmpty, var inputs = entry["case"]?.objectValue, let key = answer.objectValue?.keys.min() {
+            inputs["id"] = .string("ecosystem")
+            let ours = Reference.answer(case: .object(inputs))[key].map(JSONWriter.compact) ?? "?"
+            let theirs = JSONWriter.compact(answer[key] ?? .null)
+            for name in ["op", "convention", "id", "margin"] { inputs[name] = nil }
+            let shown = JSONWriter.compact(.object(inputs))
+            row.smallest = "\(shown.count <= 60 ? shown : "a " + (entry["op"]?.stringValue ?? "") + " case"): "
+                + "\(key) \(theirs.prefix(10)) vs ours \(ours.prefix(10))"
+        }
     }
     ecosystemRows[key] = row
 }
 chapter.table(
-    ["library", "op", "agrees", "differs", "the first difference"],
+    ["library", "op", "agrees", "differs", "first difference: inputs, library vs reference"],
     ecosystemRows.keys.sorted().map { key in
         let parts = key.split(separator: "|").map(String.init)
         let row = ecosystemRows[key]!
-        return [parts[0], parts[1], "\(row.agree)", "\(row.differ)", String(row.smallest.prefix(70))]
+        return [parts[0], parts[1], "\(row.agree)", "\(row.differ)", row.smallest.isEmpty ? "—" : row.smallest]
     })
 let sqrtRecord = ecosystem?["sqrt"] ?? .null
 chapter.say(
