@@ -535,14 +535,16 @@ for entry in ecosystem?["entries"]?.arrayValue ?? [] {
         row.agree += 1
     } else {
         row.differ += 1
-        if row.smallest.isEmpty, var inputs = entry["case"]?.objectValue, let key = answer.objectValue?.keys.min() {
+        if row.smallest.isEmpty, var inputs = entry["case"]?.objectValue,
+            let field = answer["loss"] != nil ? "loss" : answer.objectValue?.keys.min()
+        {
             inputs["id"] = .string("ecosystem")
-            let ours = Reference.answer(case: .object(inputs))[key].map(JSONWriter.compact) ?? "?"
-            let theirs = JSONWriter.compact(answer[key] ?? .null)
+            let ours = Reference.answer(case: .object(inputs))[field].map(JSONWriter.compact) ?? "?"
+            let theirs = JSONWriter.compact(answer[field] ?? .null)
             for name in ["op", "convention", "id", "margin"] { inputs[name] = nil }
             let shown = JSONWriter.compact(.object(inputs))
-            row.smallest = "\(shown.count <= 60 ? shown : "a " + (entry["op"]?.stringValue ?? "") + " case"): "
-                + "\(key) \(theirs.prefix(10)) vs ours \(ours.prefix(10))"
+            let what = shown.count <= 60 ? shown : "\(entry["op"]?.stringValue ?? "") case in the fixture"
+            row.smallest = "\(what): \(field) \(theirs.prefix(10)) vs ours \(ours.prefix(10))"
         }
     }
     ecosystemRows[key] = row
