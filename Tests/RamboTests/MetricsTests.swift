@@ -32,7 +32,9 @@ import Glibc
         // Squared norms that underflow or overflow have no unit vector; the ranking says which.
         #expect(unitVector([1e-200, 1e-200]) == nil && unitVector([1e200, 1e200]) == nil)
         #expect(cosineSimilarity([0, 0], [1, 0]).isNaN)
-        #expect(throws: RamboError.self) { try RetrievalRanking(embeddings: [[1e200, 1e200], [1, 0]], labels: [0, 0]) }
+        #expect(throws: RamboError.self) {
+            try RetrievalRanking(embeddings: [[1e200, 1e200], [1, 0]], labels: [0, 0])
+        }
     }
 
     @Test func averagePrecisionByHand() throws {
