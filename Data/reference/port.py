@@ -66,15 +66,20 @@ def vector(v, name):
     return [number(x, f"{name}[{i}]") for i, x in enumerate(v)]
 
 
-def matrix(v, name):
+def rows_of(v, name, each):
+    """A non-empty list of rows, each read by `each` (vector or binary)."""
     if not isinstance(v, list) or not v:
         raise CaseError(f"{name} is not a non-empty list of lists")
     rows = []
     for i, row in enumerate(v):
         if not isinstance(row, list):
             raise CaseError(f"{name}[{i}] is not a list")
-        rows.append(vector(row, f"{name}[{i}]"))
+        rows.append(each(row, f"{name}[{i}]"))
     return rows
+
+
+def matrix(v, name):
+    return rows_of(v, name, vector)
 
 
 def binary(v, name):
@@ -97,14 +102,7 @@ def binary(v, name):
 
 
 def binary_matrix(v, name):
-    if not isinstance(v, list) or not v:
-        raise CaseError(f"{name} is not a non-empty list of lists")
-    rows = []
-    for i, row in enumerate(v):
-        if not isinstance(row, list):
-            raise CaseError(f"{name}[{i}] is not a list")
-        rows.append(binary(row, f"{name}[{i}]"))
-    return rows
+    return rows_of(v, name, binary)
 
 
 def whole(v, name, positive=False):
