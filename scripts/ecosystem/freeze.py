@@ -189,7 +189,7 @@ def build(suprank_folder, count, seed):
     tie = [[1, 1], [3, 3], [1, 2]]
     p1, mapr = pml(tie, [0, 1, 0])
     entries.append(entry("pytorch-metric-learning", "recall_at_k",
-                         "cosines tied in real arithmetic (the vector recall_at_k/paper/008)",
+                         "cosines tied in real arithmetic (the vector recall_at_k/paper/007)",
                          {"embeddings": tie, "labels": [0, 1, 0], "k": [1]}, {"recall_at_k": {"1": p1}},
                          p1 == 0.0))
     # scikit-learn and torchmetrics on single ranked lists.
