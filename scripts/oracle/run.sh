@@ -3,7 +3,7 @@
 #
 #   scripts/oracle/run.sh freeze                 answers every official vector + random cases, writes the fixture
 #   scripts/oracle/run.sh answer CASES.json      the authors' code answering a cases file (results on stdout)
-#   scripts/oracle/run.sh verify                 cases --convention official | authors' code | verify
+#   scripts/oracle/run.sh verify                 for its five ops: cases --op OP --convention official | authors' code | verify
 #
 # The virtual environment lives outside the repository: $RAMBO_ORACLE_VENV (default ~/.cache/rambo-oracle/venv),
 # created with torch (CPU) and numpy from PyPI when missing. The authors' folder: $RAMBO_AUTHORS_CODE (default
