@@ -2,6 +2,8 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboAutodiff
+import RamboTeaching
 import Support
 import Walkthrough
 // Chapter 03 · The blackbox gradient

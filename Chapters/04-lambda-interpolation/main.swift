@@ -10,6 +10,9 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboAutodiff
+import RamboOfficial
+import RamboTeaching
 import Support
 import Walkthrough
 

@@ -11,6 +11,8 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboOfficial
+import RamboTeaching
 import Support
 import Walkthrough
 

@@ -9,6 +9,7 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboOfficial
 import Support
 import Walkthrough
 

@@ -9,6 +9,7 @@ import Dispatch
 import Foundation
 import Gnuplot
 import Rambo
+import RankKernel
 import Support
 import Walkthrough
 

@@ -1,8 +1,9 @@
 // The recall loss on the rows of a score matrix (the training path of `RecallEmbeddingLoss`): one radix sort per
 // row into reused buffers, a sort of the row's positives only for the backward, and a merge.
 import Rambo
+import RankKernel
 
-/// RaMBO's recall loss in the `paper` convention (`Rambo.RecallLoss`, Eqs. 14–20) on the Q rows of a `Float`
+/// RaMBO's recall loss (`Rambo.RecallLoss`, Eqs. 14–20) on the Q rows of a `Float`
 /// score matrix, with the same loss and the same gradient, bit for bit, as `RecallLoss.valueAndGradient` on the
 /// rows written out as `[[Double]]` lists (the reference path the tests compare it with).
 ///
@@ -20,7 +21,7 @@ import Rambo
 /// - Complexity: per row, one radix sort of the row (O(n)), a comparison sort of its p positives
 ///   (O(p log p)) and O(n) walks; no allocation once the buffers have grown to the row length.
 public struct RecallRows {
-    /// The loss (its λ, margin and weighting); its convention must be `paper`.
+    /// The loss (its λ, margin and weighting).
     public let loss: RecallLoss
     private var workspace = RankingWorkspace()
     private var shifted: [Double] = []  // the row's margin-shifted scores, in list order
@@ -30,9 +31,7 @@ public struct RecallRows {
     private var rowGradient: [Double] = []  // dL/dỹ of the row, by list index
     private var movers: [(key: UInt64, index: Int)] = []  // positives by perturbed key
 
-    /// - Precondition: `loss.convention == .paper`.
     public init(loss: RecallLoss) {
-        precondition(loss.convention == .paper, "RecallRows computes the paper convention")
         self.loss = loss
     }
 

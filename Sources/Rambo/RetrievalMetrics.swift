@@ -41,7 +41,7 @@ public struct RetrievalRanking: Sendable {
     ///   - labels: N class labels.
     ///   - depth: how many neighbours to keep per query; MAP@R needs at least the largest class size − 1.
     /// - Throws: `RamboError` for mismatched sizes, ragged or non-finite vectors, or a zero-norm vector.
-    /// - Complexity: O(N² d + N² log N) time, O(N · depth) memory.
+    /// - Complexity: O(N² d) time (one radix argsort per query), O(N · depth) memory.
     public init(embeddings: [[Double]], labels: [Int], depth: Int? = nil) throws {
         guard !embeddings.isEmpty else { throw RamboError.empty(name: "embeddings") }
         guard embeddings.count == labels.count else {

@@ -15,6 +15,7 @@
 
 import Dispatch
 import Rambo
+import RankKernel
 import Support
 
 #if canImport(Glibc)

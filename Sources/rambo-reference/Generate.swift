@@ -5,6 +5,7 @@
 // the deterministic `JSONWriter` (sorted keys, shortest round-trip numbers, no timestamps).
 import Foundation
 import Rambo
+import RamboOfficial
 import RamboReference
 import Support
 
