@@ -189,7 +189,7 @@ public struct APLoss: Sendable {
 
 /// The per-list AP computation shared by `APLoss` and `MAPLoss`.
 ///
-/// The fast path is RankKernel's `RankingWorkspace.averagePrecisionKernel`: one radix sort, a sort of the
+/// The fast path is RankKernel's `RankingWorkspace.averagePrecisionFastPath`: one radix sort, a sort of the
 /// positives and linear passes. `referencePrecision` and `referenceBackward` are the textbook route (two full
 /// rankings) that it reproduces bit for bit; they serve lists too long for the kernel and the tests.
 enum APCore {
@@ -203,7 +203,7 @@ enum APCore {
         }
         return scores.withUnsafeBufferPointer { y in
             relevance.withUnsafeBufferPointer { rel in
-                workspace.averagePrecisionKernel(
+                workspace.averagePrecisionFastPath(
                     scores: y, relevance: rel, half: half, weight: 0, lambda: 1,
                     gradient: nil)
             }
@@ -228,7 +228,7 @@ enum APCore {
         return scores.withUnsafeBufferPointer { y in
             relevance.withUnsafeBufferPointer { rel in
                 gradient.withUnsafeMutableBufferPointer { out in
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: half, weight: weight,
                         lambda: lambda, gradient: out.baseAddress)!
                 }

@@ -18,7 +18,7 @@ import RankKernel
 /// `order[k]` is the index of the item at rank `k + 1`: `scores[order[0]]` is the largest score, and among
 /// equal scores the smaller index comes first.
 ///
-/// Implemented by the linear-time radix kernel (`RankingWorkspace`, RadixSort.swift); the readable comparison
+/// Implemented by the linear-time radix kernel (RankKernel's `RankingWorkspace`); the readable comparison
 /// sort `RankingKernel.comparisonArgsortDescending` gives the same result and is what the kernel is tested
 /// against. To rank many lists without allocating scratch memory each time, keep a `RankingWorkspace`.
 ///

@@ -93,10 +93,10 @@ private func checkKernel(
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
                 (
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: weight,
                         lambda: lambda, gradient: out.baseAddress),
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: weight,
                         lambda: lambda, gradient: nil)
                 )
@@ -188,7 +188,7 @@ struct FastAPTests {
             _ = scores.withUnsafeBufferPointer { y in
                 relevance.withUnsafeBufferPointer { rel in
                     gradient.withUnsafeMutableBufferPointer { out in
-                        workspace.averagePrecisionKernel(
+                        workspace.averagePrecisionFastPath(
                             scores: y, relevance: rel, half: 0, weight: -1, lambda: 4, gradient: out.baseAddress)
                     }
                 }

@@ -109,10 +109,10 @@ private func checkAP(
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
                 (
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: 1,
                         lambda: lambda, gradient: out.baseAddress),
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: 1,
                         lambda: lambda, gradient: nil)
                 )

@@ -44,7 +44,7 @@ func averagePrecision(
     let precision = scores.withUnsafeBufferPointer { y in
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
-                workspace.averagePrecisionKernel(
+                workspace.averagePrecisionFastPath(
                     scores: y, relevance: rel, half: 0, weight: 1, lambda: lambda, gradient: out.baseAddress)
             }
         }
