@@ -1,14 +1,21 @@
 // swift-tools-version:6.0
 // RaMBO in Swift: a chapter-by-chapter walkthrough of "Optimizing Rank-based Metrics with
 // Blackbox Differentiation" (Rolínek et al., CVPR 2020), and the reference other ports are checked against.
+import Foundation
 import PackageDescription
 
-/// The chapters, in reading order: `Chapters/NN-slug/main.swift` becomes the executable `chNN`.
-let chapters = [
-    "01-sorting-and-ranking", "02-rank-metrics", "03-blackbox-gradient", "04-lambda-interpolation",
-    "05-margin", "06-score-memory", "07-recall-loss", "08-ap-loss",
-    "09-retrieval-real", "10-multilabel-ap-real", "11-object-detection", "12-speed", "13-checking-ports",
-]
+/// The chapters, in reading order: every folder `Chapters/NN-slug` with a `main.swift` becomes the executable
+/// `chNN`. The folder listing is the chapter list the package builds (a manifest cannot import package code, and
+/// the folders exist anyway); Walkthrough's `Catalog` gives each chapter its title, and WalkthroughTests check
+/// that it lists exactly these folders.
+let chapters: [String] = {
+    let folder = Context.packageDirectory + "/Chapters"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.filter { name in
+        name.count > 3 && name.prefix(2).allSatisfy(\.isNumber) && name.dropFirst(2).hasPrefix("-")
+            && FileManager.default.fileExists(atPath: folder + "/" + name + "/main.swift")
+    }.sorted()
+}()
 
 /// Everything a chapter may import: the harness, figures, data, the training kit, the method and what stands beside
 /// it (the authors'-code emulation, the teaching aids, the autodiff layer, the kernel, the reference).

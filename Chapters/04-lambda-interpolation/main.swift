@@ -17,7 +17,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch04", title: "λ and the interpolation f_λ",
+    "ch04",
     flags: [
         .double(
             "lambda", default: 0.5, in: 1e-3...1e3,

@@ -17,7 +17,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch05", title: "The score margin",
+    "ch05",
     flags: [
         .double("alpha", default: 0.5, in: 1e-3...100, help: "margin α of Eq. 14 in the training runs"),
         .double(

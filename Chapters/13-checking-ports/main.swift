@@ -13,7 +13,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch13", title: "Checking ports",
+    "ch13",
     flags: [
         .string("vectors", default: "Data/reference", help: "folder of the shipped test vectors"),
         .int(
