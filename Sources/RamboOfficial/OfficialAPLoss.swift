@@ -79,23 +79,12 @@ public struct OfficialAPLoss: Sendable {
     ///
     /// - Throws: `RamboError` naming the argument and index.
     public func validate(scores: [[Double]], relevance: [[Bool]]) throws {
-        try LossValidation.lambda(lambda)
-        try LossValidation.margin(margin)
-        try LossValidation.lists(scores, relevance)
+        try APLoss(lambda: lambda, margin: margin).validate(scores: scores, relevance: relevance)
     }
 
     /// `validate` for one list.
     public func validate(scores: [Double], relevance: [Bool]) throws {
         try validate(scores: [scores], relevance: [relevance])
-    }
-
-    /// Validates, converts 0/1 relevance and returns the loss and gradient.
-    ///
-    /// - Throws: `RamboError` for any invalid input, including relevance other than 0/1.
-    public func checkedValueAndGradient(scores: [[Double]], relevance: [[Double]]) throws -> LossResult {
-        let binary = try binaryRelevance(relevance)
-        try validate(scores: scores, relevance: binary)
-        return valueAndGradient(scores: scores, relevance: binary)
     }
 }
 

@@ -64,19 +64,6 @@ public struct OfficialMAPLoss: Sendable {
         }
     }
 
-    /// Validates, converts 0/1 targets, and returns loss and gradient.
-    ///
-    /// - Throws: `RamboError` for any invalid input, including targets other than 0/1.
-    public func checkedValueAndGradient(
-        scores: [[Double]], targets: [[Double]], memory: [ScoreBatch] = []
-    )
-        throws -> LossResult
-    {
-        let binary = try binaryRelevance(targets, name: "targets")
-        try validate(scores: scores, targets: binary, memory: memory)
-        return valueAndGradient(scores: scores, targets: binary, memory: memory)
-    }
-
     /// Checks what `MAPLoss.validate` checks: λ > 0, α ≥ 0, β ∈ [0, 1], a non-empty finite B×C matrix with
     /// targets of its shape, memory batches with C columns.
     ///

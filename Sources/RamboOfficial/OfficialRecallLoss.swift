@@ -49,19 +49,6 @@ public struct OfficialRecallLoss: Sendable {
         evaluate(scores: scores, relevance: relevance, memory: memory, upstream: upstream)
     }
 
-    /// Validates, converts 0/1 relevance, and returns loss and gradient.
-    ///
-    /// - Throws: `RamboError` for any invalid input, including relevance other than 0/1.
-    public func checkedValueAndGradient(
-        scores: [[Double]], relevance: [[Double]], memory: [ScoreBatch] = []
-    )
-        throws -> LossResult
-    {
-        let binary = try binaryRelevance(relevance)
-        try validate(scores: scores, relevance: binary, memory: memory)
-        return valueAndGradient(scores: scores, relevance: binary, memory: memory)
-    }
-
     /// Checks λ > 0, α ≥ 0, non-empty finite rows of one length with relevance of the same shape, and memory rows
     /// as long as the current ones.
     ///
