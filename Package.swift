@@ -1,18 +1,27 @@
 // swift-tools-version:6.0
 // RaMBO in Swift: a chapter-by-chapter walkthrough of "Optimizing Rank-based Metrics with
 // Blackbox Differentiation" (Rolínek et al., CVPR 2020), and the reference other ports are checked against.
+import Foundation
 import PackageDescription
 
-/// The chapters, in reading order: `Chapters/NN-slug/main.swift` becomes the executable `chNN`.
-let chapters = [
-    "01-sorting-and-ranking", "02-rank-metrics", "03-blackbox-gradient", "04-lambda-interpolation",
-    "05-margin", "06-score-memory", "07-recall-loss", "08-ap-loss",
-    "09-retrieval-real", "10-multilabel-ap-real", "11-object-detection", "12-speed", "13-checking-ports",
-]
+/// The chapters, in reading order: every folder `Chapters/NN-slug` with a `main.swift` becomes the executable
+/// `chNN`. The folder listing is the chapter list the package builds (a manifest cannot import package code, and
+/// the folders exist anyway); Walkthrough's `Catalog` gives each chapter its title, and WalkthroughTests check
+/// that it lists exactly these folders.
+let chapters: [String] = {
+    let folder = Context.packageDirectory + "/Chapters"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.filter { name in
+        name.count > 3 && name.prefix(2).allSatisfy(\.isNumber) && name.dropFirst(2).hasPrefix("-")
+            && FileManager.default.fileExists(atPath: folder + "/" + name + "/main.swift")
+    }.sorted()
+}()
 
-/// Everything a chapter may import: the harness, figures, data, the training kit and the method.
+/// Everything a chapter may import: the harness, figures, data, the training kit, the method and what stands beside
+/// it (the authors'-code emulation, the teaching aids, the autodiff layer, the kernel, the reference).
 let chapterDependencies: [Target.Dependency] = [
-    "Walkthrough", "Gnuplot", "Datasets", "Learning", "Rambo", "RamboReference", "Support", "Detection",
+    "Walkthrough", "Gnuplot", "Datasets", "Learning", "Detection", "Rambo", "RamboOfficial", "RamboTeaching",
+    "RamboAutodiff", "RankKernel", "RamboReference", "Support",
 ]
 
 /// Swift 6 language mode (complete data-race checking), for every library, tool and test target.
@@ -35,6 +44,8 @@ let package = Package(
     name: "RaMBO",
     products: [
         .library(name: "Rambo", targets: ["Rambo"]),
+        .library(name: "RamboOfficial", targets: ["RamboOfficial"]),
+        .library(name: "RamboAutodiff", targets: ["RamboAutodiff"]),
         .library(name: "RamboReference", targets: ["RamboReference"]),
         .executable(name: "rambo-reference", targets: ["rambo-reference"]),
         .executable(name: "rambo-bench", targets: ["rambo-bench"]),
@@ -42,14 +53,20 @@ let package = Package(
     targets: [
         // What every layer shares: the seeded generator, the libm binding, statistics, a CPU clock, the checked writer.
         .target(name: "Support", swiftSettings: swift6),
-        // The ranking kernel: radix sorts of score keys, the O(n) AP loss kernel; depends on nothing.
+        // The ranking kernel: radix sorts of score keys, the method's O(n) fast paths; depends on nothing.
         .target(name: "RankKernel", swiftSettings: swift6),
-        // The method: pure Swift, no I/O.
+        // The method in the paper's convention: pure Swift, no I/O.
         .target(name: "Rambo", dependencies: ["RankKernel", "Support"], swiftSettings: swift6),
+        // The authors' code, quirks included (the `official` convention), beside the method.
+        .target(name: "RamboOfficial", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
+        // Teaching aids: blackbox solvers besides ranking, the interpolation f_λ and its enumeration.
+        .target(name: "RamboTeaching", dependencies: ["Rambo"], swiftSettings: swift6),
+        // The method as Swift automatic differentiation (`_Differentiation`, which not every toolchain ships).
+        .target(name: "RamboAutodiff", dependencies: ["Rambo", "RamboTeaching"], swiftSettings: swift6),
         // Reference cases, ops, JSON and the shipped vectors: what checks a port against the method.
-        .target(name: "RamboReference", dependencies: ["Rambo"], swiftSettings: swift6),
+        .target(name: "RamboReference", dependencies: ["Rambo", "RamboOfficial"], swiftSettings: swift6),
         // The small numeric kit the chapters train with.
-        .target(name: "Learning", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
+        .target(name: "Learning", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
         // Loaders and toy generators; every loader validates its input.
         .target(name: "Datasets", dependencies: ["Support"], swiftSettings: swift6),
         // Detection pieces: boxes, IoU, anchors and their assignment, NMS, VOC AP, the anchor detector.
@@ -60,12 +77,23 @@ let package = Package(
         .target(name: "Walkthrough", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
 
         .executableTarget(
-            name: "rambo-reference", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
-        .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
+            name: "rambo-reference", dependencies: ["Rambo", "RamboOfficial", "RamboReference", "Support"],
+            swiftSettings: swift6),
+        .executableTarget(
+            name: "rambo-bench", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
         .executableTarget(name: "course", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
+        .testTarget(name: "RankKernelTests", dependencies: ["RankKernel", "Support"], swiftSettings: swift6),
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "RamboOfficialTests", dependencies: ["RamboOfficial", "Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "RamboTeachingTests", dependencies: ["RamboTeaching", "Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "RamboAutodiffTests",
+            dependencies: ["RamboAutodiff", "RamboOfficial", "RamboTeaching", "Rambo", "Support"],
+            swiftSettings: swift6),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(
@@ -75,7 +103,8 @@ let package = Package(
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
         .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
         .testTarget(
-            name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], exclude: ["Fixtures"],
+            name: "ReferenceTests", dependencies: ["Rambo", "RamboOfficial", "RamboReference", "Support"],
+            exclude: ["Fixtures"],
             swiftSettings: swift6),
     ] + chapterTargets,
     // The default for targets without their own setting: only the chapters (see `chapterTargets`).

@@ -11,7 +11,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch01", title: "Sorting and ranking",
+    "ch01",
     flags: [
         .int(
             "trials", default: 200, quick: 20, in: 1...100_000,

@@ -11,7 +11,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch02", title: "Rank-based metrics",
+    "ch02",
     flags: [
         .int(
             "batches", default: 400, quick: 60, in: 2...100_000,

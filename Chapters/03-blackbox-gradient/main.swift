@@ -2,6 +2,8 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboAutodiff
+import RamboTeaching
 import Support
 import Walkthrough
 // Chapter 03 · The blackbox gradient
@@ -15,7 +17,7 @@ import Walkthrough
 import _Differentiation
 
 let chapter = Chapter(
-    "ch03", title: "The blackbox gradient",
+    "ch03",
     flags: [
         .double(
             "lambda", default: 0, in: 0...1e3,
@@ -467,7 +469,7 @@ chapter.plot(
 chapter.section("Swift autodiff through the blackbox")
 chapter.say(
     """
-    Swift can differentiate ordinary code, but not a sort. Sources/Rambo/Differentiable.swift registers the
+    Swift can differentiate ordinary code, but not a sort. Sources/RamboAutodiff/BlackboxLayer.swift registers the
     blackbox backward as the derivative of ranking:
         @differentiable(reverse, wrt: scores)
         public func blackboxRank(_ scores: [Double], lambda: Double) -> [Double] { rank(scores) as Doubles }

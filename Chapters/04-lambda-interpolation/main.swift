@@ -10,11 +10,14 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboAutodiff
+import RamboOfficial
+import RamboTeaching
 import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch04", title: "λ and the interpolation f_λ",
+    "ch04",
     flags: [
         .double(
             "lambda", default: 0.5, in: 1e-3...1e3,

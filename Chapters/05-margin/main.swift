@@ -11,11 +11,13 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboOfficial
+import RamboTeaching
 import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch05", title: "The score margin",
+    "ch05",
     flags: [
         .double("alpha", default: 0.5, in: 1e-3...100, help: "margin α of Eq. 14 in the training runs"),
         .double(

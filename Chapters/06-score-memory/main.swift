@@ -16,7 +16,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch06", title: "Score memory",
+    "ch06",
     flags: [
         .int("batch", default: 8, in: 2...250, help: "mini-batch size (small on purpose)"),
         .double(

@@ -14,7 +14,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch07", title: "The recall loss",
+    "ch07",
     flags: [
         .double(
             "lambda", default: 0, in: 0...1e6,

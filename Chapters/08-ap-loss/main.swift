@@ -9,11 +9,12 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboOfficial
 import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch08", title: "The AP and mAP losses",
+    "ch08",
     flags: [
         .double("lambda", default: 256, in: 1e-3...1e6, help: "blackbox interpolation strength λ (paper units)"),
         .double("margin", default: 0.1, in: 0...100, help: "score margin α of Eq. 14"),

@@ -15,7 +15,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch09", title: "Retrieval on real images",
+    "ch09",
     flags: [
         .int(
             "steps", default: 500, quick: 30, in: 10...1_000_000, help: "training steps of every Fashion-MNIST method"),

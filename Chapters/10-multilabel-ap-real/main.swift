@@ -12,11 +12,12 @@ import Foundation
 import Gnuplot
 import Learning
 import Rambo
+import RamboOfficial
 import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch10", title: "Multi-label mAP on real data",
+    "ch10",
     flags: [
         .double(
             "lambda", default: 0, in: 0...1e6,

@@ -15,7 +15,7 @@ import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch11", title: "Object detection with the AP loss",
+    "ch11",
     flags: [
         .int(
             "steps", default: 300, quick: 40, in: 4...100_000,

@@ -9,11 +9,12 @@ import Dispatch
 import Foundation
 import Gnuplot
 import Rambo
+import RankKernel
 import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch12", title: "Speed",
+    "ch12",
     flags: [
         .double(
             "max-n", default: 1e7, quick: 1e5, in: 1e3...4e9,

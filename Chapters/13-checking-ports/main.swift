@@ -7,12 +7,13 @@
 import Foundation
 import Gnuplot
 import Rambo
+import RamboOfficial
 import RamboReference
 import Support
 import Walkthrough
 
 let chapter = Chapter(
-    "ch13", title: "Checking ports",
+    "ch13",
     flags: [
         .string("vectors", default: "Data/reference", help: "folder of the shipped test vectors"),
         .int(
@@ -71,7 +72,7 @@ chapter.say(
     Every op of the reference takes "convention": "paper" (the equations, integer ranks; the chapters use it) or
     "official" (martius-lab/blackbox-backprop, quirks included). A port of the paper checks against the paper
     vectors; a port of the PyTorch code against the official ones. Each difference below is measured on a small
-    case; the full list is the table at the top of Sources/Rambo/Convention.swift.
+    case; the full list is the table at the top of Sources/RamboOfficial/OfficialRanking.swift.
     """)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -207,7 +208,7 @@ chapter.say(
 let quirkRow = [[6.0, 5, 4, 3, 2, 1]]
 let quirkRelevance = [[false, false, true, true, false, false]]
 let quirkPaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: quirkRow, relevance: quirkRelevance)
-let quirkOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
+let quirkOfficial = OfficialRecallLoss(lambda: 1.0 / 6, weighting: .identity)
     .forward(scores: quirkRow, relevance: quirkRelevance)
 chapter.say("paper \(quirkPaper.fixed(6)), official \(quirkOfficial.fixed(6)) = 2 · 1/6")
 chapter.check(
@@ -222,7 +223,7 @@ for q in 0..<6 {
     squareRelevance.append((0..<6).map { ($0 + q) % 3 == 0 })
 }
 let squarePaper = RecallLoss(lambda: 1, weighting: .identity).forward(scores: square, relevance: squareRelevance)
-let squareOfficial = RecallLoss(lambda: 1.0 / 6, weighting: .identity, convention: .official)
+let squareOfficial = OfficialRecallLoss(lambda: 1.0 / 6, weighting: .identity)
     .forward(scores: square, relevance: squareRelevance)
 chapter.check(
     "a square 6×6 input with two positives per row: the conventions agree",
@@ -236,7 +237,7 @@ chapter.say(
 let uneven = [[0.5, 1, 0], [2, 1.5, -1], [1, 0.25, 0.75]]
 let unevenRelevance = [[true, false, false], [false, true, true], [false, true, false]]
 let macro = RecallLoss(lambda: 1, weighting: .identity).forward(scores: uneven, relevance: unevenRelevance)
-let micro = RecallLoss(lambda: 1.0 / 3, weighting: .identity, convention: .official)
+let micro = OfficialRecallLoss(lambda: 1.0 / 3, weighting: .identity)
     .forward(scores: uneven, relevance: unevenRelevance)
 chapter.say("3×3, positives per row 1, 2, 1: paper (macro) \(macro.fixed(6)), official (micro) \(micro.fixed(6))")
 chapter.check(
@@ -258,9 +259,9 @@ let stored = (0..<4).map { _ in (0..<4).map { _ in (rng.nextGaussian() * 64).rou
 let storedRelevance = (0..<4).map { q in (0..<4).map { ($0 + q) % 2 == 1 } }
 let batch = ScoreBatch(scores: stored, relevance: storedRelevance)
 let memoryPaper = RecallLoss(lambda: 1).valueAndGradient(scores: current, relevance: currentRelevance, memory: [batch])
-let memoryOfficial = RecallLoss(lambda: 0.25, convention: .official)
+let memoryOfficial = OfficialRecallLoss(lambda: 0.25)
     .valueAndGradient(scores: current, relevance: currentRelevance, memory: [batch])
-let noMemoryOfficial = RecallLoss(lambda: 0.25, convention: .official)
+let noMemoryOfficial = OfficialRecallLoss(lambda: 0.25)
     .valueAndGradient(scores: current, relevance: currentRelevance)
 chapter.table(
     ["", "loss"],
@@ -332,7 +333,7 @@ chapter.section("AP: #positives + 1e-5")
 let apList = [[5.0, 4, 3, 2, 1]]
 let apList01 = [[true, false, true, false, true]]
 let apPaper = APLoss(lambda: 1).forward(scores: apList, relevance: apList01)
-let apOfficial = APLoss(lambda: 0.2, convention: .official).forward(scores: apList, relevance: apList01)
+let apOfficial = OfficialAPLoss(lambda: 0.2).forward(scores: apList, relevance: apList01)
 chapter.say("relevance [1, 0, 1, 0, 1]: paper 1 − AP = \(apPaper.fixed(8)) = 11/45, official \(apOfficial.fixed(8))")
 chapter.check(
     "paper gives 11/45 exactly, official 0.2444470 (AP divided by #pos + 1e-5)",
@@ -351,9 +352,9 @@ chapter.say(
     """)
 let none = [[0.5, 0.25, 1.0]]
 let noneRelevance = [[false, false, false]]
-let nanRecall = RecallLoss(lambda: 0.25, convention: .official).valueAndGradient(scores: none, relevance: noneRelevance)
-let nanAP = APLoss(lambda: 0.25, convention: .official).forward(scores: none, relevance: noneRelevance)
-let memoryOnly = MAPLoss(lambda: 0.25, convention: .official).forward(
+let nanRecall = OfficialRecallLoss(lambda: 0.25).valueAndGradient(scores: none, relevance: noneRelevance)
+let nanAP = OfficialAPLoss(lambda: 0.25).forward(scores: none, relevance: noneRelevance)
+let memoryOnly = OfficialMAPLoss(lambda: 0.25).forward(
     scores: [[0.5], [0.25]], targets: [[false], [false]],
     memory: [ScoreBatch(scores: [[1.0]], relevance: [[true]])])
 chapter.table(
@@ -392,7 +393,7 @@ let firstBatch = [[0.5, -0.25], [1, 0.75]]
 let firstTargets = [[true, false], [false, true]]
 let secondBatch = [[0.25, 0.5], [-0.5, 1]]
 let secondTargets = [[false, true], [true, false]]
-let officialMAP = MAPLoss(lambda: 0.25, interclass: 1.0 / 3, convention: .official)
+let officialMAP = OfficialMAPLoss(lambda: 0.25, interclass: 1.0 / 3)
 var ring = ScoreMemory(capacity: 1)
 let fresh = officialMAP.forward(scores: secondBatch, targets: secondTargets, memory: ring.batches)
 ring.append(scores: firstBatch, relevance: firstTargets)

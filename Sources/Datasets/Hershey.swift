@@ -95,10 +95,29 @@ public struct HersheyFont: Sendable, Equatable {
 
     /// Parses the text of a `.jhf` file; `name` is used in errors and becomes the font's name.
     public init(parsing data: [UInt8], name: String) throws {
-        func fail(_ kind: DatasetError.Kind, _ line: Int, _ problem: String) -> DatasetError {
-            DatasetError(file: name, kind: kind, problem: "line \(line): \(problem)")
+        let lines = Self.lines(data)
+        var glyphs: [HersheyGlyph] = []
+        var li = 0
+        while li < lines.count {
+            let reader = JHFRecord(file: name, line: li + 1)
+            var record = Array(lines[li])
+            li += 1
+            if record.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let (number, count) = try reader.header(record)
+            // Wrapped records continue on the next lines.
+            while record.count < 8 + 2 * count && li < lines.count {
+                record.append(contentsOf: lines[li])
+                li += 1
+            }
+            glyphs.append(try reader.glyph(record, number: number, count: count))
         }
-        // Split into lines (dropping \r), keeping line numbers.
+        guard !glyphs.isEmpty else { throw DatasetError(file: name, kind: .malformed, problem: "no glyph records") }
+        self.name = name
+        self.glyphs = glyphs
+    }
+
+    /// The lines of a file (without their \n and a \r before it), in order, so that index + 1 is the line number.
+    static func lines(_ data: [UInt8]) -> [ArraySlice<UInt8>] {
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
         for i in 0...data.count where i == data.count || data[i] == 0x0A {
@@ -107,73 +126,7 @@ public struct HersheyFont: Sendable, Equatable {
             lines.append(data[start..<end])
             start = i + 1
         }
-        var glyphs: [HersheyGlyph] = []
-        var li = 0
-        while li < lines.count {
-            let firstLine = li + 1
-            var record = Array(lines[li])
-            li += 1
-            if record.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard record.count >= 8 else {
-                throw fail(.truncated, firstLine, "record shorter than its 8-character header")
-            }
-            func field(_ r: Range<Int>, _ what: String) throws -> Int {
-                let text = String(decoding: record[r], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                guard let v = Int(text), v >= 0 else {
-                    throw fail(
-                        .malformed, firstLine, "\(what) '\(String(decoding: record[r], as: UTF8.self))' is not a number"
-                    )
-                }
-                return v
-            }
-            let number = try field(0..<5, "glyph number")
-            let count = try field(5..<8, "vertex count")
-            guard count >= 1 else { throw fail(.malformed, firstLine, "glyph \(number) has vertex count 0") }
-            let needed = 8 + 2 * count
-            // Wrapped records continue on the next lines.
-            while record.count < needed && li < lines.count {
-                record.append(contentsOf: lines[li])
-                li += 1
-            }
-            guard record.count >= needed else {
-                throw fail(
-                    .truncated, firstLine,
-                    "glyph \(number) declares \(count) vertices but the file ends after "
-                        + "\((record.count - 8) / 2)")
-            }
-            guard record.count == needed else {
-                throw fail(
-                    .malformed, firstLine,
-                    "glyph \(number) declares \(count) vertices but has "
-                        + "\(record.count - 8) coordinate characters (expected \(2 * count))")
-            }
-            func value(_ b: UInt8, _ k: Int) throws -> Int {
-                guard b >= 0x20 && b <= 0x7E else {
-                    throw fail(
-                        .malformed, firstLine, "glyph \(number), pair \(k): byte \(b) is not a coordinate character")
-                }
-                return Int(b) - Int(UInt8(ascii: "R"))
-            }
-            let left = try value(record[8], 0)
-            let right = try value(record[9], 0)
-            var strokes: [[HersheyPoint]] = []
-            var current: [HersheyPoint] = []
-            for k in 1..<count {
-                let a = record[8 + 2 * k]
-                let b = record[9 + 2 * k]
-                if a == 0x20 && b == UInt8(ascii: "R") {
-                    if !current.isEmpty { strokes.append(current) }
-                    current = []
-                } else {
-                    current.append(HersheyPoint(x: try value(a, k), y: try value(b, k)))
-                }
-            }
-            if !current.isEmpty { strokes.append(current) }
-            glyphs.append(HersheyGlyph(number: number, vertexCount: count, left: left, right: right, strokes: strokes))
-        }
-        guard !glyphs.isEmpty else { throw DatasetError(file: name, kind: .malformed, problem: "no glyph records") }
-        self.name = name
-        self.glyphs = glyphs
+        return lines
     }
 
     /// Reads a `.jhf` file; the font is named after the file (without extension).
@@ -201,5 +154,71 @@ public struct HersheyFont: Sendable, Equatable {
     /// The 12 Latin styles, in `latinStyles` order.
     public static func loadLatinStyles(directory: URL = defaultDirectory) throws -> [HersheyFont] {
         try latinStyles.map { try load(style: $0, directory: directory) }
+    }
+}
+
+/// One glyph record of a `.jhf` file: a 5-character glyph number, a 3-character vertex count, then one pair of
+/// coordinate characters per vertex (the first pair the left and right bounds, " R" a pen-up). Errors name the
+/// file and the record's first line.
+private struct JHFRecord {
+    let file: String
+    let line: Int
+
+    func fail(_ kind: DatasetError.Kind, _ problem: String) -> DatasetError {
+        DatasetError(file: file, kind: kind, problem: "line \(line): \(problem)")
+    }
+
+    /// The glyph number and the vertex count of the record's 8-character header.
+    func header(_ record: [UInt8]) throws -> (number: Int, count: Int) {
+        guard record.count >= 8 else { throw fail(.truncated, "record shorter than its 8-character header") }
+        func field(_ r: Range<Int>, _ what: String) throws -> Int {
+            let text = String(decoding: record[r], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            guard let v = Int(text), v >= 0 else {
+                throw fail(.malformed, "\(what) '\(String(decoding: record[r], as: UTF8.self))' is not a number")
+            }
+            return v
+        }
+        let number = try field(0..<5, "glyph number")
+        let count = try field(5..<8, "vertex count")
+        guard count >= 1 else { throw fail(.malformed, "glyph \(number) has vertex count 0") }
+        return (number, count)
+    }
+
+    /// The glyph of a whole record (wrapped lines joined): exactly `count` coordinate pairs after the header.
+    func glyph(_ record: [UInt8], number: Int, count: Int) throws -> HersheyGlyph {
+        let needed = 8 + 2 * count
+        guard record.count >= needed else {
+            throw fail(
+                .truncated,
+                "glyph \(number) declares \(count) vertices but the file ends after \((record.count - 8) / 2)")
+        }
+        guard record.count == needed else {
+            throw fail(
+                .malformed,
+                "glyph \(number) declares \(count) vertices but has "
+                    + "\(record.count - 8) coordinate characters (expected \(2 * count))")
+        }
+        func value(_ b: UInt8, _ k: Int) throws -> Int {
+            guard b >= 0x20 && b <= 0x7E else {
+                throw fail(.malformed, "glyph \(number), pair \(k): byte \(b) is not a coordinate character")
+            }
+            return Int(b) - Int(UInt8(ascii: "R"))
+        }
+        let left = try value(record[8], 0)
+        let right = try value(record[9], 0)
+        var strokes: [[HersheyPoint]] = []
+        var current: [HersheyPoint] = []
+        for k in 1..<count {
+            let a = record[8 + 2 * k]
+            let b = record[9 + 2 * k]
+            if a == 0x20 && b == UInt8(ascii: "R") {
+                if !current.isEmpty { strokes.append(current) }
+                current = []
+            } else {
+                current.append(HersheyPoint(x: try value(a, k), y: try value(b, k)))
+            }
+        }
+        if !current.isEmpty { strokes.append(current) }
+        return HersheyGlyph(number: number, vertexCount: count, left: left, right: right, strokes: strokes)
     }
 }

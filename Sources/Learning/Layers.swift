@@ -3,7 +3,6 @@
 // Protocol for every layer: `forward(x)` caches what the backward pass needs; `backward(dY)` takes the
 // gradient of the loss w.r.t. the layer's output (same shape as the output), returns the gradient w.r.t. its
 // input, and *accumulates* (adds) into the parameter gradients, so call `zeroGradients()` before each step.
-import Rambo
 import Support
 
 /// Something an optimiser can update: an ordered list of parameter matrices, each with a gradient.

@@ -1,5 +1,4 @@
 // The one tensor type of the training kit: a dense row-major matrix of `Float`.
-import Rambo
 import Support
 
 /// A dense `rows × cols` matrix of `Float`, stored row-major in one contiguous array.

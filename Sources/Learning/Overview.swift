@@ -3,14 +3,22 @@
 //
 // | file | what |
 // |---|---|
-// | Matrix.swift, MatrixArithmetic.swift | `Matrix`: row-major `Float` storage, conversions to/from `[[Double]]` |
+// | Matrix.swift, MatrixArithmetic.swift | `Matrix`: row-major `Float` storage, `[[Double]]` conversions, arithmetic |
 // | MatrixProduct.swift | `matmul(a, b, transposeA:transposeB:threads:)`, packed SIMD kernel; `naiveMatmul` oracle |
 // | Layers.swift | `Trainable`, `Linear`, `ReLU`, `MLP` with forward/backward |
+// | Conv2D.swift | `Conv2D` by im2col, `FeatureShape` |
 // | Similarity.swift | `L2Normalize`, `similarityMatrix` S = E·Eᵀ and its backward (G + Gᵀ)·E |
 // | Optimisers.swift | `Adam`, `SGD` |
 // | Samplers.swift | `PKSampler` (P classes × K items), `MinibatchSampler`, `seededShuffle` |
 // | Baselines.swift | batch-hard triplet, contrastive, BCE with logits: (loss, gradient) |
+// | RecallRows.swift | the recall loss on the rows of a score matrix through RankKernel's positives-only backward |
+// | RecallEmbeddingLoss.swift | `RecallEmbeddingLoss`: the recall loss of an embedding batch with score memory |
+// | Training.swift | `EmbeddingLoss`, `ScoreLoss` (`RankScoreLoss` for a `RankLoss`), the two trainers |
 // | Retrieval.swift | `retrievalRanking`: blocked top-k neighbours for large N → `Rambo.RetrievalRanking` |
+// | PCA.swift | `PrincipalComponents`: the 2-D maps of the embedding chapters |
+// | Standardization.swift | `Standardizer`: per-feature mean and standard deviation of a training set |
+// | Vectors.swift | `step`, `ranksOf`: small helpers for losses written on vectors |
+// | Overview.swift | this table |
 //
 // One training step of a metric-learning chapter reads:
 //

@@ -1,6 +1,5 @@
 // Principal component analysis: the leading directions of variance of a set of vectors, for 2-D maps of
 // embeddings and pixels.
-import Rambo
 import Support
 
 /// The leading `count` principal components of the rows of a matrix.

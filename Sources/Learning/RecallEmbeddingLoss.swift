@@ -42,9 +42,8 @@ public struct RecallEmbeddingLoss: EmbeddingLoss {
     private var rows: RecallRows
     private var gradientBuffer = Matrix(rows: 0, cols: 0)
 
-    /// - Parameter loss: the recall loss in the `paper` convention (memory is passed as ordinary columns).
+    /// - Parameter loss: the recall loss (memory is passed as ordinary columns).
     public init(loss: RecallLoss, memorySize: Int = 0, memoryGradient: MemoryGradient = .query) {
-        precondition(loss.convention == .paper, "RecallEmbeddingLoss needs the paper convention")
         self.rows = RecallRows(loss: loss)
         self.memorySize = max(0, memorySize)
         self.memoryGradient = memoryGradient

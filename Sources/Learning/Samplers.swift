@@ -1,7 +1,6 @@
 // Batch samplers. Both are deterministic functions of their seed (SplitMix64), and both shuffle with the same
 // explicit Fisher–Yates, so a port can reproduce the batches: for i from n−1 down to 1, swap i with
 // j = generator.next(upperBound: i + 1).
-import Rambo
 import Support
 
 /// Shuffles `array` in place with the Fisher–Yates rule stated above.

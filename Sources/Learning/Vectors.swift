@@ -9,5 +9,5 @@ public func step(_ w: [Double], _ a: Double, _ d: [Double]) -> [Double] {
 }
 
 /// The descending 1-based ranks of `y` (Rambo's `rank`), as Doubles, for losses written on rank vectors.
-/// O(n log n).
+/// O(n) (one radix ranking).
 public func ranksOf(_ y: [Double]) -> [Double] { rank(y).map(Double.init) }

@@ -34,28 +34,26 @@ public func binaryRelevance(_ relevance: [Double], name: String = "relevance") t
     }
 }
 
-/// Input checks shared by the losses. Each names the argument and the index that is wrong.
-enum LossValidation {
-    static func lambda(_ lambda: Double) throws {
-        guard lambda.isFinite, lambda > 0 else {
-            throw RamboError.outOfRange(name: "lambda", value: lambda, allowed: "finite and > 0")
-        }
+/// Input checks shared by the losses (and RamboOfficial's). Each names the argument and the index that is wrong.
+package enum LossValidation {
+    package static func lambda(_ lambda: Double) throws {
+        try validateLambda(lambda)
     }
 
-    static func margin(_ margin: Double) throws {
+    package static func margin(_ margin: Double) throws {
         guard margin.isFinite, margin >= 0 else {
             throw RamboError.outOfRange(name: "margin", value: margin, allowed: "finite and ≥ 0")
         }
     }
 
-    static func coefficient(_ value: Double, name: String) throws {
+    package static func coefficient(_ value: Double, name: String) throws {
         guard value.isFinite, value >= 0, value <= 1 else {
             throw RamboError.outOfRange(name: name, value: value, allowed: "in [0, 1]")
         }
     }
 
     /// One list: non-empty, finite, relevance of the same length.
-    static func list(_ scores: [Double], _ relevance: [Bool], name: String, relevanceName: String) throws {
+    package static func list(_ scores: [Double], _ relevance: [Bool], name: String, relevanceName: String) throws {
         guard !scores.isEmpty else { throw RamboError.empty(name: name) }
         try validateScores(scores, name: name)
         guard relevance.count == scores.count else {
@@ -65,7 +63,7 @@ enum LossValidation {
 
     /// Several lists: at least one, each non-empty and finite, relevance of the same shape; all of length
     /// `columns` when given (rectangular matrices).
-    static func lists(
+    package static func lists(
         _ scores: [[Double]], _ relevance: [[Bool]], name: String = "scores", relevanceName: String = "relevance",
         columns: Int? = nil
     ) throws {
@@ -84,5 +82,5 @@ enum LossValidation {
 
 extension Array where Element == [Double] {
     /// A zero matrix with the shape of `self`.
-    var zerosLike: [[Double]] { map { [Double](repeating: 0, count: $0.count) } }
+    package var zerosLike: [[Double]] { map { [Double](repeating: 0, count: $0.count) } }
 }

@@ -1,6 +1,8 @@
 // The detection loss (paper §4.3, §4.6, Eqs. 21–23): (1 − β) · L_mAP over per-class lists lengthened by the score
 // memory, plus β · L_APC over the current batch flattened to one list.
 
+import RankKernel
+
 /// The mAP loss on a batch of B images × C classes, with score memory, margin and the interclass term.
 ///
 ///     L = (1 − β) · L_mAP + β · L_APC
@@ -12,39 +14,31 @@
 /// - L_APC: the current batch only (no memory), flattened row-major (index b·C + c) to one list of B·C;
 ///   1 − its AP, or 0 when the batch has no positive.
 /// - β = `interclass`; the paper's 2 : 1 ratio is β = 1/3. A term whose weight is 0 is not computed.
-/// - Margin: the deterministic ±α/2 of Eq. 14, on both terms; or the official code's noisy α|ξ|(t − 0.5) with
-///   `valueAndGradient(…, using:)`, which draws |ξ| class by class, item by item, then for the flat list.
-///
-/// `official` (mAP.py `MapLoss`, its margin noise fixed to |ξ| = 1 unless a generator is passed):
-/// - ranks normalised by the list length (B + stored rows for L_mAP, B·C for L_APC); one λ_code for both terms,
-///   so in paper units λ_paper = λ_code·N for L_mAP and λ_code·B·C for L_APC; +1e-8 in the backward;
-/// - AP = Σ_pos (rk⁺/rk) / (#pos + 1e-5);
-/// - ranks in Float32 with the later index first among ties, AP ratios and the backward in Float32 (`APLoss`);
-/// - τ = 0 is a fresh `MapLoss(batch_memory=1)` (the code raises IndexError on 0);
-/// - a current batch without a positive gives NaN for every β (the code always computes both terms, and
-///   0 · NaN = NaN); the gradient is then that of the class term alone (zero if no class has a positive).
+/// - Margin: the deterministic ±α/2 of Eq. 14, on both terms. (The authors' mAP.py draws a noisy margin
+///   α|ξ|(t − 0.5); RamboOfficial adds `valueAndGradient(…, using:)` for it, and `OfficialMAPLoss` for the rest of
+///   mAP.py's arithmetic.)
 public struct MAPLoss: Sendable {
-    /// λ > 0: integer-rank units (`paper`) or normalised-rank units (`official`).
+    /// λ > 0, in integer-rank units (one λ for both terms).
     public var lambda: Double
     /// α ≥ 0, the margin.
     public var margin: Double
     /// β ∈ [0, 1], the weight of the interclass term L_APC.
     public var interclass: Double
-    public var convention: Convention
 
-    public init(lambda: Double, margin: Double = 0, interclass: Double = 0, convention: Convention = .paper) {
+    public init(lambda: Double, margin: Double = 0, interclass: Double = 0) {
         self.lambda = lambda
         self.margin = margin
         self.interclass = interclass
-        self.convention = convention
     }
 
     /// The loss of `scores` [B][C] with 0/1 `targets` and stored `memory` batches ([B_k][C] each, oldest first).
     ///
     /// - Precondition: valid inputs (see `validate`).
+    /// - Complexity: one radix sort per class list (length B + stored rows) and one of the flat list (B·C).
     public func forward(scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch] = []) -> Double {
-        evaluate(scores: scores, targets: targets, memory: memory, upstream: nil) { list, relevance in
-            applyMargin(&list, relevance: relevance, alpha: margin)
+        var lists = PaperListAP(lambda: lambda)
+        return assemble(scores: scores, targets: targets, memory: memory, upstream: nil, lists: &lists) {
+            list, relevance in applyMargin(&list, relevance: relevance, alpha: margin)
         }.loss
     }
 
@@ -57,25 +51,16 @@ public struct MAPLoss: Sendable {
     ///   - upstream: dOuter/dL (1 for the plain gradient), passed into the blackbox perturbation.
     /// - Returns: the loss and dOuter/dscores, [B][C] (the current batch only).
     /// - Precondition: valid inputs (see `validate`).
-    /// - Complexity: two argsorts per class list (length B + stored rows) and two on the flat list (B·C).
+    /// - Complexity: O(per class list of length B + stored rows, and for the flat list of B·C: one radix sort of
+    ///   the list, one of its positives, and linear passes).
     public func valueAndGradient(
         scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1
     )
         -> LossResult
     {
-        evaluate(scores: scores, targets: targets, memory: memory, upstream: upstream) { list, relevance in
-            applyMargin(&list, relevance: relevance, alpha: margin)
-        }
-    }
-
-    /// The loss and gradient with the official code's noisy margin: each entry of each ranked list is shifted by
-    /// −α·|ξ|·(t − 0.5), ξ ~ N(0,1) fresh per entry from `generator` (see `noisyMarginShifted`).
-    public func valueAndGradient(
-        scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch] = [], upstream: Double = 1,
-        using generator: inout some RandomNumberGenerator
-    ) -> LossResult {
-        evaluate(scores: scores, targets: targets, memory: memory, upstream: upstream) { list, relevance in
-            list = noisyMarginShifted(list, relevance: relevance, alpha: margin, using: &generator)
+        var lists = PaperListAP(lambda: lambda)
+        return assemble(scores: scores, targets: targets, memory: memory, upstream: upstream, lists: &lists) {
+            list, relevance in applyMargin(&list, relevance: relevance, alpha: margin)
         }
     }
 
@@ -111,8 +96,11 @@ public struct MAPLoss: Sendable {
 
     // MARK: Core
 
-    private func evaluate(
-        scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch], upstream: Double?,
+    /// The loss and, with `upstream`, its gradient, from the AP terms `lists` computes of each class list and of
+    /// the flat list after `shift` (the margin) moved their scores. `MAPLoss` uses the paper's AP
+    /// (`PaperListAP`); RamboOfficial passes mAP.py's, and its own margin noise, to the same assembly.
+    package func assemble<Lists: ListAveragePrecision>(
+        scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch], upstream: Double?, lists: inout Lists,
         shift: (inout [Double], [Bool]) -> Void
     ) -> LossResult {
         var gradient = scores.zerosLike
@@ -122,25 +110,22 @@ public struct MAPLoss: Sendable {
                 (1 - interclass)
                 * classTerm(
                     scores: scores, targets: targets, memory: memory, upstream: upstream.map { $0 * (1 - interclass) },
-                    gradient: &gradient, shift: shift)
+                    lists: &lists, gradient: &gradient, shift: shift)
         }
         if interclass > 0 {
             loss +=
                 interclass
                 * interclassTerm(
                     scores: scores, targets: targets, upstream: upstream.map { $0 * interclass },
-                    gradient: &gradient, shift: shift)
+                    lists: &lists, gradient: &gradient, shift: shift)
         }
-        // mAP.py computes both terms for every β, and a batch without a positive makes the interclass term a
-        // mean over no class: NaN, and 0 · NaN is NaN. Its gradient is zero.
-        if convention == .official, !targets.contains(where: { $0.contains(true) }) { loss = .nan }
         return LossResult(loss: loss, gradient: gradient)
     }
 
     /// L_mAP over per-class lists (batch then memory); adds its gradient (current rows only) into `gradient`.
-    private func classTerm(
-        scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch], upstream: Double?, gradient: inout [[Double]],
-        shift: (inout [Double], [Bool]) -> Void
+    private func classTerm<Lists: ListAveragePrecision>(
+        scores: [[Double]], targets: [[Bool]], memory: [ScoreBatch], upstream: Double?, lists: inout Lists,
+        gradient: inout [[Double]], shift: (inout [Double], [Bool]) -> Void
     ) -> Double {
         let batch = scores.count
         let classes = scores[0].count
@@ -151,8 +136,7 @@ public struct MAPLoss: Sendable {
         }
         let valid = hasPositive.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard valid > 0 else { return 0 }
-        // One workspace and one gradient buffer for every class list (the lists have one length).
-        var workspace = RankingWorkspace()
+        // One gradient buffer and one list for every class (the lists have one length).
         var listGradient: [Double] = []
         var list = [Double](repeating: 0, count: length)
         var relevance = [Bool](repeating: false, count: length)
@@ -174,21 +158,19 @@ public struct MAPLoss: Sendable {
             shift(&list, relevance)
             guard hasPositive[c] else { continue }
             if let upstream {
-                sum += APCore.backward(
-                    scores: list, relevance: relevance, half: 0, weight: upstream / Double(valid), lambda: lambda,
-                    convention: convention, workspace: &workspace, gradient: &listGradient)
+                sum += lists.backward(
+                    shifted: list, relevance: relevance, weight: upstream / Double(valid), gradient: &listGradient)
                 for b in 0..<batch { gradient[b][c] += listGradient[b] }
             } else {
-                sum += APCore.precision(
-                    scores: list, relevance: relevance, half: 0, convention: convention, workspace: &workspace)!
+                sum += lists.precision(shifted: list, relevance: relevance)!
             }
         }
         return 1 - sum / Double(valid)
     }
 
     /// L_APC over the current batch flattened row-major; adds its gradient into `gradient`.
-    private func interclassTerm(
-        scores: [[Double]], targets: [[Bool]], upstream: Double?, gradient: inout [[Double]],
+    private func interclassTerm<Lists: ListAveragePrecision>(
+        scores: [[Double]], targets: [[Bool]], upstream: Double?, lists: inout Lists, gradient: inout [[Double]],
         shift: (inout [Double], [Bool]) -> Void
     ) -> Double {
         let classes = scores[0].count
@@ -196,12 +178,42 @@ public struct MAPLoss: Sendable {
         let relevance = targets.flatMap { $0 }
         shift(&list, relevance)
         guard relevance.contains(true) else { return 0 }
-        if let upstream {
-            let result = APCore.backward(
-                shifted: list, relevance: relevance, weight: upstream, lambda: lambda, convention: convention)
-            for i in result.gradient.indices { gradient[i / classes][i % classes] += result.gradient[i] }
-            return 1 - result.precision
-        }
-        return 1 - APCore.precision(shifted: list, relevance: relevance, convention: convention)!
+        guard let upstream else { return 1 - lists.precision(shifted: list, relevance: relevance)! }
+        var listGradient: [Double] = []
+        let precision = lists.backward(shifted: list, relevance: relevance, weight: upstream, gradient: &listGradient)
+        for i in listGradient.indices { gradient[i / classes][i % classes] += listGradient[i] }
+        return 1 - precision
+    }
+}
+
+/// The AP term of one ranked list, as the mAP loss assembles them: the paper's (`PaperListAP`) or, in
+/// RamboOfficial, mAP.py's.
+package protocol ListAveragePrecision {
+    /// The list's AP term (Σ_pos rk⁺/rk over the positives, divided by their number); nil without a positive.
+    mutating func precision(shifted: [Double], relevance: [Bool]) -> Double?
+    /// The AP term, and dL/dy of L = −weight · term written into `gradient` (resized to the list).
+    ///
+    /// - Precondition: the list has a positive.
+    mutating func backward(shifted: [Double], relevance: [Bool], weight: Double, gradient: inout [Double]) -> Double
+}
+
+/// The paper's AP term of a list whose margin is already applied: RankKernel's fast path through one reused
+/// workspace.
+package struct PaperListAP: ListAveragePrecision {
+    let lambda: Double
+    var workspace = RankingWorkspace()
+
+    package init(lambda: Double) { self.lambda = lambda }
+
+    package mutating func precision(shifted: [Double], relevance: [Bool]) -> Double? {
+        APCore.precision(scores: shifted, relevance: relevance, half: 0, workspace: &workspace)
+    }
+
+    package mutating func backward(
+        shifted: [Double], relevance: [Bool], weight: Double, gradient: inout [Double]
+    ) -> Double {
+        APCore.backward(
+            scores: shifted, relevance: relevance, half: 0, weight: weight, lambda: lambda, workspace: &workspace,
+            gradient: &gradient)
     }
 }

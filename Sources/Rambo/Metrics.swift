@@ -15,7 +15,7 @@
 ///   - scores: the list's scores, finite.
 ///   - relevance: `true` for the relevant (positive) items, same length as `scores`.
 /// - Returns: AP ∈ (0, 1], or `nil` when the list has no positive.
-/// - Complexity: O(n log n).
+/// - Complexity: O(n) (one radix argsort).
 public func averagePrecision(scores: [Double], relevance: [Bool]) -> Double? {
     precondition(scores.count == relevance.count, "scores and relevance differ in length")
     var positivesSoFar = 0
@@ -31,7 +31,7 @@ public func averagePrecision(scores: [Double], relevance: [Bool]) -> Double? {
 /// lists that have at least one positive (paper Eq. 6).
 ///
 /// - Returns: mAP ∈ (0, 1], or `nil` when no list has a positive.
-/// - Complexity: O(Σ n log n).
+/// - Complexity: O(Σ n).
 public func meanAveragePrecision(scores: [[Double]], relevance: [[Bool]]) -> Double? {
     precondition(scores.count == relevance.count, "scores and relevance differ in number of lists")
     let aps = zip(scores, relevance).compactMap { averagePrecision(scores: $0, relevance: $1) }
@@ -42,7 +42,7 @@ public func meanAveragePrecision(scores: [[Double]], relevance: [[Bool]]) -> Dou
 ///
 /// - Returns: one point per rank k = 1...n: (recall, precision) after the top k items. Empty when the list has
 ///   no positive.
-/// - Complexity: O(n log n).
+/// - Complexity: O(n) (one radix argsort).
 public func precisionRecallCurve(scores: [Double], relevance: [Bool]) -> [(recall: Double, precision: Double)] {
     precondition(scores.count == relevance.count, "scores and relevance differ in length")
     let total = relevance.filter { $0 }.count
@@ -57,7 +57,7 @@ public func precisionRecallCurve(scores: [Double], relevance: [Bool]) -> [(recal
 /// For each positive of a list, the number of negatives ranked ahead of it:
 /// r_i = rk(y)_i − rk(y⁺)_i (paper Eq. 17). Returned in the order the positives appear in `scores`.
 ///
-/// - Complexity: O(n log n).
+/// - Complexity: O(n) (one radix argsort).
 public func negativesAhead(scores: [Double], relevance: [Bool]) -> [Int] {
     precondition(scores.count == relevance.count, "scores and relevance differ in length")
     var negativesSoFar = 0
@@ -71,7 +71,7 @@ public func negativesAhead(scores: [Double], relevance: [Bool]) -> [Int] {
 /// Whether a list "hits" at K: some positive has rank ≤ K (paper Eq. 7, r@K).
 ///
 /// - Returns: `nil` when the list has no positive.
-/// - Complexity: O(n log n).
+/// - Complexity: O(n) (one radix argsort).
 public func hitAtK(scores: [Double], relevance: [Bool], k: Int) -> Bool? {
     let r = negativesAhead(scores: scores, relevance: relevance)
     guard let best = r.min() else { return nil }
@@ -82,7 +82,7 @@ public func hitAtK(scores: [Double], relevance: [Bool], k: Int) -> Bool? {
 /// Every positive contributes, not only the best one; r̃@K ≤ r@K.
 ///
 /// - Returns: r̃@K ∈ [0, 1], or `nil` when the list has no positive.
-/// - Complexity: O(n log n).
+/// - Complexity: O(n) (one radix argsort).
 public func refinedRecallAtK(scores: [Double], relevance: [Bool], k: Int) -> Double? {
     let r = negativesAhead(scores: scores, relevance: relevance)
     guard !r.isEmpty else { return nil }

@@ -7,13 +7,18 @@
 //   With no ties this is the paper's Eq. 2, rk(y)_i = 1 + #{ j : y_j > y_i }.
 // - -0.0 and +0.0 are equal scores (IEEE `==`), so they tie and the earlier index wins.
 // - Scores must be finite. `validateScores` says which entry is not; the functions below assume it.
+//
+// The sorting itself is RankKernel's (a linear-time radix sort of order-preserving 64-bit keys); this file says
+// what it computes.
+
+import RankKernel
 
 /// The permutation that sorts `scores` in descending order, stably.
 ///
 /// `order[k]` is the index of the item at rank `k + 1`: `scores[order[0]]` is the largest score, and among
 /// equal scores the smaller index comes first.
 ///
-/// Implemented by the linear-time radix kernel (`RankingWorkspace`, RadixSort.swift); the readable comparison
+/// Implemented by the linear-time radix kernel (RankKernel's `RankingWorkspace`); the readable comparison
 /// sort `RankingKernel.comparisonArgsortDescending` gives the same result and is what the kernel is tested
 /// against. To rank many lists without allocating scratch memory each time, keep a `RankingWorkspace`.
 ///
@@ -79,28 +84,5 @@ public func rankByCounting(_ scores: [Double]) -> [Int] {
 public func validateScores(_ scores: [Double], name: String = "scores") throws {
     if let bad = scores.firstIndex(where: { !$0.isFinite }) {
         throw RamboError.nonFinite(name: name, index: bad, value: scores[bad])
-    }
-}
-
-/// The ranking kernels behind `argsortDescending`.
-///
-/// - `RankingWorkspace` (RadixSort.swift): the fast path every public ranking function uses, a stable radix
-///   sort of order-preserving 64-bit keys (long lists split by their top bytes first, then LSD passes in cache),
-///   O(n).
-/// - `comparisonArgsortDescending`: the readable reference, a comparison sort with the tie rule spelled out,
-///   O(n log n). The fast path is tested against it and against `rankByCounting`.
-public enum RankingKernel {
-    /// A stable descending argsort by comparison (the readable reference path).
-    ///
-    /// Same contract as `argsortDescending`: `order[k]` is the index at rank `k + 1`, ties by smaller index.
-    ///
-    /// - Precondition: every score is finite (see `validateScores`).
-    /// - Complexity: O(n log n).
-    public static func comparisonArgsortDescending(_ scores: [Double]) -> [Int] {
-        // Sort indices by (score descending, index ascending): an explicit tie rule, so the result does not
-        // depend on the stability of the library sort.
-        scores.indices.sorted { a, b in
-            scores[a] > scores[b] || (scores[a] == scores[b] && a < b)
-        }
     }
 }

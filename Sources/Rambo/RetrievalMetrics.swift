@@ -62,7 +62,7 @@ public struct RetrievalRanking: Sendable {
     ///   - depth: how many neighbours to keep per query; MAP@R needs at least the largest class size − 1.
     /// - Throws: `RamboError` for mismatched sizes, ragged or non-finite vectors, or a vector whose squared norm is
     ///   zero or overflows.
-    /// - Complexity: O(N² d + N² log N) time, O(N · depth) memory.
+    /// - Complexity: O(N² d) time (one radix argsort per query), O(N · depth) memory.
     public init(embeddings: [[Double]], labels: [Int], depth: Int? = nil) throws {
         guard !embeddings.isEmpty else { throw RamboError.empty(name: "embeddings") }
         guard embeddings.count == labels.count else {

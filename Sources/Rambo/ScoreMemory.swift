@@ -3,7 +3,7 @@
 /// One stored batch: scores and their 0/1 relevance, as plain values (so "detached": they get no gradient).
 ///
 /// For `MAPLoss` a batch is `[B][C]` (images × classes); for `RecallLoss` it is `[Q][m]`: m extra gallery
-/// columns for each of the Q query rows (paper convention), or `[Q'][n]` extra query rows (official convention).
+/// columns for each of the Q query rows (RamboOfficial's `OfficialRecallLoss` takes `[Q'][n]` extra query rows).
 public struct ScoreBatch: Sendable, Equatable {
     public var scores: [[Double]]
     public var relevance: [[Bool]]

@@ -15,6 +15,7 @@
 // gives: a NaN loss, written as null (undefined), and its gradient.
 
 import Rambo
+import RamboOfficial
 
 /// Evaluation of reference cases.
 public enum Reference {
@@ -104,114 +105,123 @@ public enum Reference {
         let reader = CaseReader(fields: fields)
 
         switch op {
-        case .rank:
-            let scores = try reader.vector("scores")
-            switch convention {
-            case .paper: return ["ranks": .array(rank(scores).map(JSONValue.integer))]
-            case .official: return ["ranks": JSONValue(normalisedRank(scores))]
-            }
+        case .rank: return try rankOutputs(reader, convention)
+        case .rankBackward: return try rankBackwardOutputs(reader, convention)
+        case .recallLoss: return try recallLossOutputs(reader, convention)
+        case .apLoss: return try apLossOutputs(reader, convention)
+        case .mapLoss: return try mapLossOutputs(reader, convention)
+        case .recallAtK, .mapAtR: return try retrievalOutputs(reader, op: op)
+        case .averagePrecision: return try averagePrecisionOutputs(reader)
+        }
+    }
 
-        case .rankBackward:
-            let scores = try reader.vector("scores")
-            let upstream = try reader.vector("upstream")
-            let lambda = try reader.number("lambda")
-            try validateRankBackward(scores: scores, upstream: upstream, lambda: lambda)
-            switch convention {
-            case .paper: return ["grad": JSONValue(rankBackward(scores: scores, upstream: upstream, lambda: lambda))]
-            case .official:
-                return ["grad": JSONValue(officialRankBackward(scores: scores, upstream: upstream, lambda: lambda))]
-            }
+    static func rankOutputs(_ reader: CaseReader, _ convention: Convention) throws -> [String: JSONValue] {
+        let scores = try reader.vector("scores")
+        switch convention {
+        case .paper: return ["ranks": .array(rank(scores).map(JSONValue.integer))]
+        case .official: return ["ranks": JSONValue(normalisedRank(scores))]
+        }
+    }
 
-        case .recallLoss:
-            let scores = try reader.matrix("scores")
-            let relevance = try reader.binaryMatrix("relevance")
-            try CaseReader.sameShape(scores, relevance, name: "relevance")
-            let name = try reader.string("weighting")
-            guard let weighting = RecallWeighting(rawValue: name) else {
-                throw ReferenceCaseError("unknown weighting \"\(name)\"; expected log, loglog or identity")
-            }
-            if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
-            let memory = try reader.memory("memory", relevanceKey: "relevance")
-            for (k, batch) in memory.enumerated() {
-                switch convention {
-                case .paper:
-                    guard batch.scores.count == scores.count else {
-                        throw ReferenceCaseError(
-                            "memory[\(k)].scores has \(batch.scores.count) rows, expected "
-                                + "\(scores.count) (paper: stored scores are extra columns of each current row)")
-                    }
-                case .official:
-                    try CaseReader.rectangular(batch.scores, name: "memory[\(k)].scores", columns: scores[0].count)
+    static func rankBackwardOutputs(_ reader: CaseReader, _ convention: Convention) throws -> [String: JSONValue] {
+        let scores = try reader.vector("scores")
+        let upstream = try reader.vector("upstream")
+        let lambda = try reader.number("lambda")
+        try validateRankBackward(scores: scores, upstream: upstream, lambda: lambda)
+        return ["grad": JSONValue(convention.rankBackward(scores: scores, upstream: upstream, lambda: lambda))]
+    }
+
+    static func recallLossOutputs(_ reader: CaseReader, _ convention: Convention) throws -> [String: JSONValue] {
+        let scores = try reader.matrix("scores")
+        let relevance = try reader.binaryMatrix("relevance")
+        try CaseReader.sameShape(scores, relevance, name: "relevance")
+        let name = try reader.string("weighting")
+        guard let weighting = RecallWeighting(rawValue: name) else {
+            throw ReferenceCaseError("unknown weighting \"\(name)\"; expected log, loglog or identity")
+        }
+        if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
+        let memory = try reader.memory("memory", relevanceKey: "relevance")
+        for (k, batch) in memory.enumerated() {
+            switch convention {
+            case .paper:
+                guard batch.scores.count == scores.count else {
+                    throw ReferenceCaseError(
+                        "memory[\(k)].scores has \(batch.scores.count) rows, expected "
+                            + "\(scores.count) (paper: stored scores are extra columns of each current row)")
                 }
-            }
-            let loss = RecallLoss(
-                lambda: try reader.number("lambda"), margin: try reader.number("margin"),
-                weighting: weighting, convention: convention)
-            try loss.validate(scores: scores, relevance: relevance, memory: memory)
-            return lossOutputs(loss.valueAndGradient(scores: scores, relevance: relevance, memory: memory))
-
-        case .apLoss:
-            let scores = try reader.matrix("scores")
-            let relevance = try reader.binaryMatrix("relevance")
-            try CaseReader.sameShape(scores, relevance, name: "relevance")
-            if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
-            let loss = APLoss(
-                lambda: try reader.number("lambda"), margin: try reader.number("margin"),
-                convention: convention)
-            try loss.validate(scores: scores, relevance: relevance)
-            return lossOutputs(loss.valueAndGradient(scores: scores, relevance: relevance))
-
-        case .mapLoss:
-            let scores = try reader.matrix("scores")
-            let targets = try reader.binaryMatrix("targets")
-            try CaseReader.rectangular(scores, name: "scores")
-            try CaseReader.sameShape(scores, targets, name: "targets")
-            let memory = try reader.memory("memory", relevanceKey: "targets")
-            for (k, batch) in memory.enumerated() {
+            case .official:
                 try CaseReader.rectangular(batch.scores, name: "memory[\(k)].scores", columns: scores[0].count)
             }
-            let loss = MAPLoss(
-                lambda: try reader.number("lambda"), margin: try reader.number("margin"),
-                interclass: try reader.number("interclass"), convention: convention)
-            try loss.validate(scores: scores, targets: targets, memory: memory)
-            return lossOutputs(loss.valueAndGradient(scores: scores, targets: targets, memory: memory))
-
-        case .recallAtK, .mapAtR:
-            let embeddings = try reader.matrix("embeddings")
-            guard embeddings.count <= maximumRetrievalItems else {
-                throw ReferenceCaseError(
-                    "embeddings has \(embeddings.count) items; at most \(maximumRetrievalItems) per case")
-            }
-            try CaseReader.rectangular(embeddings, name: "embeddings")
-            for (i, e) in embeddings.enumerated() where !e.reduce(0, { $0 + $1 * $1 }).isFinite {
-                throw ReferenceCaseError("embeddings[\(i)] is too large: its squared norm overflows a double")
-            }
-            let labels = try reader.integers("labels")
-            // Each distinct k once (the answer is keyed by k), and the work bounded before it starts.
-            let ks = op == .recallAtK ? Array(Set(try reader.integers("k", positive: true))).sorted() : []
-            let n = embeddings.count
-            let d = embeddings[0].count
-            let cost = n.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: d)
-            guard !cost.overflow, cost.partialValue + n * ks.count <= maximumRetrievalCost else {
-                throw ReferenceCaseError(
-                    "this case asks for N²·d + N·K = \(n)²·\(d) + \(n)·\(ks.count) operations; "
-                        + "at most \(maximumRetrievalCost) per case (fewer items or dimensions)")
-            }
-            let ranking = try RetrievalRanking(embeddings: embeddings, labels: labels)
-            if op == .mapAtR { return ["map_at_r": ranking.mapAtR().map(JSONValue.number) ?? .null] }
-            guard let recall = ranking.recallAtK(ks) else { return ["recall_at_k": .null] }
-            var values = [String: JSONValue]()
-            for (k, v) in recall { values[String(k)] = .number(v) }
-            return ["recall_at_k": .object(values)]
-
-        case .averagePrecision:
-            let scores = try reader.vector("scores")
-            let relevance = try reader.binaryVector("relevance")
-            guard relevance.count == scores.count else {
-                throw ReferenceCaseError("relevance has \(relevance.count) entries, expected \(scores.count)")
-            }
-            return ["ap": averagePrecision(scores: scores, relevance: relevance).map(JSONValue.number) ?? .null]
         }
+        let loss = convention.recallLoss(
+            lambda: try reader.number("lambda"), margin: try reader.number("margin"), weighting: weighting)
+        try loss.validate(scores: scores, relevance: relevance, memory: memory)
+        return lossOutputs(loss.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: 1))
+    }
+
+    static func apLossOutputs(_ reader: CaseReader, _ convention: Convention) throws -> [String: JSONValue] {
+        let scores = try reader.matrix("scores")
+        let relevance = try reader.binaryMatrix("relevance")
+        try CaseReader.sameShape(scores, relevance, name: "relevance")
+        if convention == .official { try CaseReader.rectangular(scores, name: "scores") }
+        let loss = convention.apLoss(lambda: try reader.number("lambda"), margin: try reader.number("margin"))
+        try loss.validate(scores: scores, relevance: relevance, memory: [])
+        return lossOutputs(loss.valueAndGradient(scores: scores, relevance: relevance, memory: [], upstream: 1))
+    }
+
+    static func mapLossOutputs(_ reader: CaseReader, _ convention: Convention) throws -> [String: JSONValue] {
+        let scores = try reader.matrix("scores")
+        let targets = try reader.binaryMatrix("targets")
+        try CaseReader.rectangular(scores, name: "scores")
+        try CaseReader.sameShape(scores, targets, name: "targets")
+        let memory = try reader.memory("memory", relevanceKey: "targets")
+        for (k, batch) in memory.enumerated() {
+            try CaseReader.rectangular(batch.scores, name: "memory[\(k)].scores", columns: scores[0].count)
+        }
+        let loss = convention.mapLoss(
+            lambda: try reader.number("lambda"), margin: try reader.number("margin"),
+            interclass: try reader.number("interclass"))
+        try loss.validate(scores: scores, relevance: targets, memory: memory)
+        return lossOutputs(loss.valueAndGradient(scores: scores, relevance: targets, memory: memory, upstream: 1))
+    }
+
+    /// recall_at_k and map_at_r: one definition for both conventions.
+    static func retrievalOutputs(_ reader: CaseReader, op: ReferenceOp) throws -> [String: JSONValue] {
+        let embeddings = try reader.matrix("embeddings")
+        guard embeddings.count <= maximumRetrievalItems else {
+            throw ReferenceCaseError(
+                "embeddings has \(embeddings.count) items; at most \(maximumRetrievalItems) per case")
+        }
+        try CaseReader.rectangular(embeddings, name: "embeddings")
+        for (i, e) in embeddings.enumerated() where !e.reduce(0, { $0 + $1 * $1 }).isFinite {
+            throw ReferenceCaseError("embeddings[\(i)] is too large: its squared norm overflows a double")
+        }
+        let labels = try reader.integers("labels")
+        // Each distinct k once (the answer is keyed by k), and the work bounded before it starts.
+        let ks = op == .recallAtK ? Array(Set(try reader.integers("k", positive: true))).sorted() : []
+        let n = embeddings.count
+        let d = embeddings[0].count
+        let cost = n.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: d)
+        guard !cost.overflow, cost.partialValue + n * ks.count <= maximumRetrievalCost else {
+            throw ReferenceCaseError(
+                "this case asks for N²·d + N·K = \(n)²·\(d) + \(n)·\(ks.count) operations; "
+                    + "at most \(maximumRetrievalCost) per case (fewer items or dimensions)")
+        }
+        let ranking = try RetrievalRanking(embeddings: embeddings, labels: labels)
+        if op == .mapAtR { return ["map_at_r": ranking.mapAtR().map(JSONValue.number) ?? .null] }
+        guard let recall = ranking.recallAtK(ks) else { return ["recall_at_k": .null] }
+        var values = [String: JSONValue]()
+        for (k, v) in recall { values[String(k)] = .number(v) }
+        return ["recall_at_k": .object(values)]
+    }
+
+    static func averagePrecisionOutputs(_ reader: CaseReader) throws -> [String: JSONValue] {
+        let scores = try reader.vector("scores")
+        let relevance = try reader.binaryVector("relevance")
+        guard relevance.count == scores.count else {
+            throw ReferenceCaseError("relevance has \(relevance.count) entries, expected \(scores.count)")
+        }
+        return ["ap": averagePrecision(scores: scores, relevance: relevance).map(JSONValue.number) ?? .null]
     }
 
     static func allFinite(_ v: JSONValue) -> Bool {

@@ -9,8 +9,6 @@
 // (shapes equal, nulls where null is expected, no "error"). An invalid test passes when the port answers with an
 // "error" field (any message; the expected one is shown for reference).
 
-import Rambo
-
 /// One test of a vector file.
 public struct ReferenceVector: Sendable, Equatable {
     public var id: String

@@ -51,16 +51,52 @@ extension SortBuffers {
 
     /// `sort` of a list longer than `lsdSize`: the split by its top 16 bits (`wideCounts`, at least
     /// `wideSplitSize` items) or its top varying byte, then the MSD recursion of every bucket, on `threads`
-    /// threads.
+    /// threads. Each thread touches only its own slice of the input, its own counters and its own range of the
+    /// buffers.
     @inlinable
     func split<Source: SortSource>(n: Int, source: Source, payloadBits: Int) {
-        let threads = self.threads
         let wide = n >= thresholds.wideSplitSize ? wideCounts : nil
-        // Each thread touches only its own slice of the input, its own counters and its own range of the buffers.
+        let varying = splitHistograms(n: n, source: source, wide: wide)
+        let topBit = 63 - varying.leadingZeroBitCount
+        guard varying != 0, topBit >= 48 else {
+            sortUnsplit(n: n, source: source, varying: varying, payloadBits: payloadBits)
+            return
+        }
+        count(wide == nil ? .topByteSplit : .wideSplit)
+        let shift = wide != nil || topBit < 56 ? 48 : 56
+        let buckets = wide == nil ? 256 : 1 << 16
+        // Thread t's histogram of the split's digit.
+        let byteOffset = shift == 56 ? 0 : 256
+        // Bucket b starts after every earlier bucket; within it, thread t's items follow those of threads 0..<t.
+        var sum = 0
+        for b in 0..<buckets {
+            for t in 0..<threads {
+                let c = splitHistogram(t, wide: wide, byteOffset: byteOffset)
+                let items = c[b]
+                c[b] = sum
+                sum &+= items
+            }
+        }
+        splitScatter(n: n, source: source, shift: shift, mask: UInt64(buckets - 1), wide: wide, byteOffset: byteOffset)
+        // The last thread's offsets are now the bucket ends. The byte histograms sit where the leaves' LSD passes
+        // keep theirs, so those ends are copied to level 0 of the MSD scratch (the recursion starts at level 1).
+        var ends = splitHistogram(threads - 1, wide: wide, byteOffset: byteOffset)
+        if wide == nil {
+            msdScratch(depth: 0).update(from: ends, count: buckets)
+            ends = msdScratch(depth: 0)
+        }
+        sortBuckets(n: n, ends: ends, buckets: buckets, topBit: shift - 1, payloadBits: payloadBits)
+    }
+
+    /// Pass 1 of the split, each thread on its slice: the histogram of the top 16 bits (`wide`, 2¹⁶ counters per
+    /// thread) or of each of the top two bytes (in `counts[0..<256]` and `counts[256..<512]`). Returns the key bits
+    /// that vary.
+    @inlinable
+    func splitHistograms<Source: SortSource>(n: Int, source: Source, wide: UnsafeMutablePointer<Int>?) -> UInt64 {
+        let threads = self.threads
         nonisolated(unsafe) let me = self
         nonisolated(unsafe) let source = source
-        // Pass 1, each thread on its slice: which bits vary, and the histogram of the top 16 bits (wide) or of
-        // each of the top two bytes (in counts[0..<256] and counts[256..<512]).
+        nonisolated(unsafe) let wide = wide
         onEachThread { t in
             var any: UInt64 = 0
             var all: UInt64 = ~0
@@ -94,34 +130,27 @@ extension SortBuffers {
             any |= UInt64(truncatingIfNeeded: countsOf(thread: t)[512])
             all &= UInt64(truncatingIfNeeded: countsOf(thread: t)[513])
         }
-        let varying = any ^ all
-        let topBit = 63 - varying.leadingZeroBitCount
-        guard varying != 0, topBit >= 48 else {
-            sortUnsplit(n: n, source: source, varying: varying, payloadBits: payloadBits)
-            return
-        }
-        count(wide == nil ? .topByteSplit : .wideSplit)
-        let shift = wide != nil || topBit < 56 ? 48 : 56
-        let buckets = wide == nil ? 256 : 1 << 16
-        let mask = UInt64(buckets - 1)
-        // Thread t's histogram of the split's digit.
-        let histogramOffset = shift == 56 ? 0 : 256
-        @inline(__always) func histogram(_ t: Int) -> UnsafeMutablePointer<Int> {
-            wide.map { $0 + (t << 16) } ?? me.countsOf(thread: t) + histogramOffset
-        }
-        // Bucket b starts after every earlier bucket; within it, thread t's items follow those of threads 0..<t.
-        var sum = 0
-        for b in 0..<buckets {
-            for t in 0..<threads {
-                let c = histogram(t)
-                let items = c[b]
-                c[b] = sum
-                sum &+= items
-            }
-        }
-        // Pass 2, each thread on its slice: the scatter into the B buffers.
+        return any ^ all
+    }
+
+    /// Thread t's histogram of the split's digit: its 2¹⁶ wide counters, or its byte histogram at `byteOffset`.
+    @inlinable @inline(__always)
+    func splitHistogram(_ t: Int, wide: UnsafeMutablePointer<Int>?, byteOffset: Int) -> UnsafeMutablePointer<Int> {
+        wide.map { $0 + (t << 16) } ?? countsOf(thread: t) + byteOffset
+    }
+
+    /// Pass 2 of the split, each thread on its slice: the stable scatter into the B buffers by the digit at
+    /// `shift`, through the bucket offsets in thread t's `splitHistogram`.
+    @inlinable
+    func splitScatter<Source: SortSource>(
+        n: Int, source: Source, shift: Int, mask: UInt64, wide: UnsafeMutablePointer<Int>?, byteOffset: Int
+    ) {
+        let threads = self.threads
+        nonisolated(unsafe) let me = self
+        nonisolated(unsafe) let source = source
+        nonisolated(unsafe) let wide = wide
         onEachThread { t in
-            let offsets = histogram(t)
+            let offsets = me.splitHistogram(t, wide: wide, byteOffset: byteOffset)
             for i in (t * n / threads)..<((t + 1) * n / threads) {
                 let key = source.key(i)
                 let b = Int(truncatingIfNeeded: (key &>> UInt64(shift)) & mask)
@@ -131,25 +160,24 @@ extension SortBuffers {
                 me.payloadsB[at] = source.payload(i)
             }
         }
-        // The last thread's offsets are now the bucket ends. The byte histograms sit where the leaves' LSD passes
-        // keep theirs, so those ends are copied to level 0 of the MSD scratch (the recursion starts at level 1).
-        nonisolated(unsafe) var ends = histogram(threads - 1)
-        if wide == nil {
-            msdScratch(depth: 0).update(from: ends, count: buckets)
-            ends = msdScratch(depth: 0)
-        }
-        nonisolated(unsafe) let bucketEnds = ends
-        // The buckets in contiguous runs of about n/T items, one run per thread.
+    }
+
+    /// The MSD recursion of every bucket of the split (bucket b ends at `ends[b]`, in the B buffers), the buckets
+    /// shared out in contiguous runs of about n/T items, one run per thread.
+    @inlinable
+    func sortBuckets(n: Int, ends: UnsafeMutablePointer<Int>, buckets: Int, topBit: Int, payloadBits: Int) {
+        let threads = self.threads
+        nonisolated(unsafe) let me = self
+        nonisolated(unsafe) let ends = ends
         onEachThread { t in
-            let first = SortBuffers.bucketBoundary(ends: bucketEnds, buckets: buckets, target: t * n / threads)
-            let last = SortBuffers.bucketBoundary(ends: bucketEnds, buckets: buckets, target: (t + 1) * n / threads)
+            let first = SortBuffers.bucketBoundary(ends: ends, buckets: buckets, target: t * n / threads)
+            let last = SortBuffers.bucketBoundary(ends: ends, buckets: buckets, target: (t + 1) * n / threads)
             let buffers = threads == 1 ? me : me.forThread(t)
-            var start = first == 0 ? 0 : bucketEnds[first - 1]
+            var start = first == 0 ? 0 : ends[first - 1]
             for b in first..<last {
-                let end = bucketEnds[b]
+                let end = ends[b]
                 if end > start {
-                    buffers.msd(
-                        lo: start, hi: end, inA: false, topBit: shift - 1, payloadBits: payloadBits, depth: 1)
+                    buffers.msd(lo: start, hi: end, inA: false, topBit: topBit, payloadBits: payloadBits, depth: 1)
                 }
                 start = end
             }

@@ -1,4 +1,4 @@
-/// The chapters in reading order. `course` and the chapter tests walk this list.
+/// One chapter of the course: how `course`, the book and the chapter itself name it.
 public struct ChapterInfo: Sendable {
     /// Executable name, "ch01".
     public let id: String
@@ -29,7 +29,15 @@ public enum DebugRuns: Sendable, Equatable {
     case none
 }
 
+/// The chapters in reading order: the one list of their titles, which `course`, the book, the chapter tests and
+/// each chapter's banner (`Chapter(id)`) read. Package.swift builds one executable per folder of `Chapters/`, and
+/// WalkthroughTests check that this list names exactly those folders, in order.
 public enum Catalog {
+    /// The title of chapter `id`; the id itself for a chapter the catalogue does not list.
+    public static func title(of id: String) -> String {
+        chapters.first { $0.id == id }?.title ?? id
+    }
+
     public static let chapters: [ChapterInfo] = [
         .init(id: "ch01", folder: "01-sorting-and-ranking", title: "Sorting and ranking"),
         .init(id: "ch02", folder: "02-rank-metrics", title: "Rank-based metrics"),

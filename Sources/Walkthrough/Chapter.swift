@@ -6,8 +6,7 @@ import Support
 ///
 /// A chapter reads top to bottom like a notebook:
 ///
-///     let chapter = Chapter("ch03", title: "The blackbox gradient",
-///                           flags: [.double("lambda", default: 1, help: "interpolation strength λ")])
+///     let chapter = Chapter("ch03", flags: [.double("lambda", default: 1, help: "interpolation strength λ")])
 ///     chapter.section("1. Algorithm 1, step by step")
 ///     chapter.say("The forward pass ranks the scores ...")
 ///     chapter.check("gradient equals the slope of f_λ", maxError < 1e-9, "max error \(maxError)")
@@ -42,7 +41,16 @@ public final class Chapter: @unchecked Sendable {
     /// Guards every mutable field and keeps each printed line whole when workers report at once.
     private let lock = NSRecursiveLock()
 
-    /// Parses the command line; prints usage and exits 0 on `--help`, prints one line and exits 2 on a mistake.
+    /// The chapter `id` of the course, titled as `Catalog` titles it (the one list of the chapters). Parses the
+    /// command line; prints usage and exits 0 on `--help`, prints one line and exits 2 on a mistake.
+    public convenience init(
+        _ id: String, flags: [Flag] = [], arguments: [String] = Array(CommandLine.arguments.dropFirst())
+    ) {
+        self.init(id, title: Catalog.title(of: id), flags: flags, arguments: arguments)
+    }
+
+    /// A chapter with its own title (a chapter outside `Catalog`, such as a test's). Parses the command line;
+    /// prints usage and exits 0 on `--help`, prints one line and exits 2 on a mistake.
     public init(
         _ id: String, title: String, flags: [Flag] = [],
         arguments: [String] = Array(CommandLine.arguments.dropFirst())

@@ -5,6 +5,7 @@
 // matrix losses as a training step would (they return new gradient matrices).
 
 import Rambo
+import RankKernel
 import Support
 
 /// The inputs: `rows` lists of `n` seeded random scores (standard normal), 10% positives, and a random

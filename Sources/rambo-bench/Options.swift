@@ -1,6 +1,6 @@
 // Command-line options of rambo-bench. Every bad flag or value is one clear line on stderr and exit code 2.
 
-import Rambo
+import RankKernel
 
 #if canImport(Glibc)
 import Glibc

@@ -14,7 +14,7 @@
 // rounds, and the worst/best ratio over n ≥ 1e4.
 
 import Dispatch
-import Rambo
+import RankKernel
 import Support
 
 #if canImport(Glibc)

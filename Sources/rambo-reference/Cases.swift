@@ -1,6 +1,5 @@
 // `rambo-reference cases --vectors DIR`: the vectors' inputs as a cases file, so a port runs exactly them.
 import Foundation
-import Rambo
 import RamboReference
 
 enum CasesCommand {

@@ -1,6 +1,5 @@
 // Command-line plumbing shared by the subcommands: messages, options, reading JSON files.
 import Foundation
-import Rambo
 import RamboReference
 import Support
 

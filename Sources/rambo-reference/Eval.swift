@@ -1,6 +1,5 @@
 // `rambo-reference eval CASES.json`: answers every case, in order.
 import Foundation
-import Rambo
 import RamboReference
 
 enum EvalCommand {

@@ -4,7 +4,7 @@
 // (`Draw`), expected answers from `Reference.outputs` (the same code `eval` runs), and the files are written by
 // the deterministic `JSONWriter` (sorted keys, shortest round-trip numbers, no timestamps).
 import Foundation
-import Rambo
+import RamboOfficial
 import RamboReference
 import Support
 

@@ -224,31 +224,41 @@ enum Generators {
     // MARK: recall_loss
 
     static func recallLoss(_ b: inout VectorBuilder) {
-        func add(
-            _ c: Convention, _ flags: [String], _ comment: String, _ y: [[Double]], _ r: [[Double]],
-            lambda: Double, margin: Double = 0, weighting: RecallWeighting = .log,
-            memory mem: [([[Double]], [[Double]])] = [], required: Bool = true
-        ) -> Bool {
-            var inputs: [String: JSONValue] = [
-                "scores": m(y), "relevance": im(r), "lambda": n(lambda),
-                "margin": n(margin), "weighting": s(weighting.rawValue),
-            ]
-            if !mem.isEmpty { inputs["memory"] = memory(mem, key: "relevance") }
-            let memoryFlag = mem.isEmpty ? "memory-0" : "memory-\(mem.count)"
-            return b.valid(
-                .recallLoss, c,
-                flags + ["weighting-\(weighting.rawValue)", memoryFlag]
-                    + (margin > 0 ? ["margin"] : []), comment, inputs, required: required)
-        }
+        recallLossHandCases(&b)
+        recallLossRandomCases(&b)
+        recallLossInvalidCases(&b)
+    }
+
+    @discardableResult
+    static func addRecall(
+        _ b: inout VectorBuilder, _ c: Convention, _ flags: [String], _ comment: String, _ y: [[Double]],
+        _ r: [[Double]],
+        lambda: Double, margin: Double = 0, weighting: RecallWeighting = .log,
+        memory mem: [([[Double]], [[Double]])] = [], required: Bool = true
+    ) -> Bool {
+        var inputs: [String: JSONValue] = [
+            "scores": m(y), "relevance": im(r), "lambda": n(lambda),
+            "margin": n(margin), "weighting": s(weighting.rawValue),
+        ]
+        if !mem.isEmpty { inputs["memory"] = memory(mem, key: "relevance") }
+        let memoryFlag = mem.isEmpty ? "memory-0" : "memory-\(mem.count)"
+        return b.valid(
+            .recallLoss, c,
+            flags + ["weighting-\(weighting.rawValue)", memoryFlag]
+                + (margin > 0 ? ["margin"] : []), comment, inputs, required: required)
+    }
+
+    /// The hand-picked cases, both conventions: the row-count quirk, a square input, no positive, ties, margins.
+    static func recallLossHandCases(_ b: inout VectorBuilder) {
         // The row-count quirk of the official code: a 1 × 6 row with r = [2, 2], identity weighting.
         let row: [[Double]] = [[6, 5, 4, 3, 2, 1]]
         let rel: [[Double]] = [[0, 0, 1, 1, 0, 0]]
         for c in Convention.allCases {
-            _ = add(
-                c, c == .official ? ["row-count-quirk"] : [], "true mean r = 2; official gives 2 · 1/6 = 1/3",
+            addRecall(
+                &b, c, c == .official ? ["row-count-quirk"] : [], "true mean r = 2; official gives 2 · 1/6 = 1/3",
                 row, rel, lambda: c == .paper ? 1 : 1.0 / 6, weighting: .identity)
-            _ = add(
-                c, c == .official ? ["row-count-quirk"] : [], "the same row with log weighting", row, rel,
+            addRecall(
+                &b, c, c == .official ? ["row-count-quirk"] : [], "the same row with log weighting", row, rel,
                 lambda: c == .paper ? 1 : 1.0 / 8)
             // Square, two positives per row: both conventions agree (up to λ units and the +1e-8).
             var square = [[Double]]()
@@ -257,23 +267,27 @@ enum Generators {
                 square.append((0..<6).map { Double((q * 5 + $0 * 7) % 11) / 4 })
                 squareRel.append((0..<6).map { ($0 + q) % 3 == 0 ? 1 : 0 })
             }
-            _ = add(
-                c, ["square"], "6 × 6, two positives per row: the conventions agree", square, squareRel,
+            addRecall(
+                &b, c, ["square"], "6 × 6, two positives per row: the conventions agree", square, squareRel,
                 lambda: c == .paper ? 2 : 2.0 / 8, weighting: .identity)
-            _ = add(c, ["no-positive"], "", [[1, 0.5, 0], [0.25, 2, 1]], [[0, 0, 0], [0, 0, 0]], lambda: 1)
-            _ = add(c, ["all-positive"], "", [[1, 0.5, 0, 2]], [[1, 1, 1, 1]], lambda: 1)
-            _ = add(c, ["single-item"], "", [[1.5]], [[1]], lambda: 1)
-            _ = add(
-                c, ["ties"], "the negative ties with the positive and comes first", [[1, 1, 0.5]], [[0, 1, 0]],
+            addRecall(&b, c, ["no-positive"], "", [[1, 0.5, 0], [0.25, 2, 1]], [[0, 0, 0], [0, 0, 0]], lambda: 1)
+            addRecall(&b, c, ["all-positive"], "", [[1, 0.5, 0, 2]], [[1, 1, 1, 1]], lambda: 1)
+            addRecall(&b, c, ["single-item"], "", [[1.5]], [[1]], lambda: 1)
+            addRecall(
+                &b, c, ["ties"], "the negative ties with the positive and comes first", [[1, 1, 0.5]], [[0, 1, 0]],
                 lambda: 0.5)
-            _ = add(
-                c, ["margin-reorders"], "α = 0.5 moves the positive 0.25 below the negative 0.375",
+            addRecall(
+                &b, c, ["margin-reorders"], "α = 0.5 moves the positive 0.25 below the negative 0.375",
                 [[0.5, 0.375, 0.25]], [[1, 0, 1]], lambda: c == .paper ? 1 : 0.5, margin: 0.5)
-            _ = add(
-                c, ["uneven-positives", "no-positive"], "rows with 1, 3 and 0 positives",
+            addRecall(
+                &b, c, ["uneven-positives", "no-positive"], "rows with 1, 3 and 0 positives",
                 [[0.5, 1, 0, 0.25], [2, 1.5, -1, 0.75], [1, 2, 3, 4]], [[1, 0, 0, 0], [0, 1, 1, 1], [0, 0, 0, 0]],
                 lambda: 2, weighting: .loglog)
         }
+    }
+
+    /// Seeded random cases, with memory (columns for `paper`, rows for `official`) and extreme λ.
+    static func recallLossRandomCases(_ b: inout VectorBuilder) {
         for c in Convention.allCases {
             var added = 0
             var seed: UInt64 = c == .paper ? 3000 : 3500
@@ -314,14 +328,17 @@ enum Generators {
                     flags.append(rows + mem.reduce(0) { $0 + $1.0.count } == columns ? "square" : "row-count-quirk")
                 }
                 if r.contains(where: { !$0.contains(1) }) { flags.append("no-positive") }
-                if add(
-                    c, flags, "SplitMix64 seed \(seed)", y, r, lambda: lambda, margin: margin, weighting: weighting,
+                if addRecall(
+                    &b, c, flags, "SplitMix64 seed \(seed)", y, r, lambda: lambda, margin: margin, weighting: weighting,
                     memory: mem, required: false)
                 {
                     added += 1
                 }
             }
         }
+    }
+
+    static func recallLossInvalidCases(_ b: inout VectorBuilder) {
         let base: [String: JSONValue] = ["scores": m([[1, 0.5, 0]]), "relevance": im([[1, 0, 1]]), "lambda": n(1)]
         func bad(_ c: Convention, _ comment: String, _ change: [String: JSONValue]) {
             b.invalid(.recallLoss, c, [], comment, base.merging(change) { $1 })
@@ -413,41 +430,59 @@ enum Generators {
     // MARK: map_loss
 
     static func mapLoss(_ b: inout VectorBuilder) {
-        func add(
-            _ c: Convention, _ flags: [String], _ comment: String, _ y: [[Double]], _ t: [[Double]],
-            lambda: Double, margin: Double = 0, interclass: Double = 0,
-            memory mem: [([[Double]], [[Double]])] = [], required: Bool = true
-        ) -> Bool {
-            var inputs: [String: JSONValue] = [
-                "scores": m(y), "targets": im(t), "lambda": n(lambda),
-                "margin": n(margin), "interclass": n(interclass),
-            ]
-            if !mem.isEmpty { inputs["memory"] = memory(mem, key: "targets") }
-            let beta = interclass == 0 ? "interclass-0" : (interclass == 1 ? "interclass-1" : "interclass-third")
-            let memoryFlag = mem.isEmpty ? "memory-0" : "memory-\(mem.count)"
-            return b.valid(
-                .mapLoss, c, flags + [beta, memoryFlag] + (margin > 0 ? ["margin"] : []), comment, inputs,
-                required: required)
-        }
-        let y: [[Double]] = [[0.5, -0.25], [1, 0.75], [0, 0.25]]
-        let t: [[Double]] = [[1, 0], [0, 1], [1, 0]]
+        mapLossHandCases(&b)
+        mapLossRandomCases(&b)
+        mapLossInvalidCases(&b)
+    }
+
+    /// 3 images × 2 classes, the batch of the hand-picked and the invalid cases.
+    static let mapScores: [[Double]] = [[0.5, -0.25], [1, 0.75], [0, 0.25]]
+    static let mapTargets: [[Double]] = [[1, 0], [0, 1], [1, 0]]
+
+    @discardableResult
+    static func addMAP(
+        _ b: inout VectorBuilder, _ c: Convention, _ flags: [String], _ comment: String, _ y: [[Double]],
+        _ t: [[Double]],
+        lambda: Double, margin: Double = 0, interclass: Double = 0,
+        memory mem: [([[Double]], [[Double]])] = [], required: Bool = true
+    ) -> Bool {
+        var inputs: [String: JSONValue] = [
+            "scores": m(y), "targets": im(t), "lambda": n(lambda),
+            "margin": n(margin), "interclass": n(interclass),
+        ]
+        if !mem.isEmpty { inputs["memory"] = memory(mem, key: "targets") }
+        let beta = interclass == 0 ? "interclass-0" : (interclass == 1 ? "interclass-1" : "interclass-third")
+        let memoryFlag = mem.isEmpty ? "memory-0" : "memory-\(mem.count)"
+        return b.valid(
+            .mapLoss, c, flags + [beta, memoryFlag] + (margin > 0 ? ["margin"] : []), comment, inputs,
+            required: required)
+    }
+
+    /// The hand-picked cases, both conventions: β = 0, 1/3 and 1, no positive, memory-only classes, ties.
+    static func mapLossHandCases(_ b: inout VectorBuilder) {
+        let y = mapScores
+        let t = mapTargets
         for c in Convention.allCases {
             let unit = c == .paper ? 1.0 : 0.25
-            _ = add(c, [], "3 images × 2 classes", y, t, lambda: unit)
-            _ = add(c, [], "the paper's β = 1/3", y, t, lambda: unit, interclass: 1.0 / 3)
-            _ = add(c, [], "the interclass term alone", y, t, lambda: unit, interclass: 1)
-            _ = add(
-                c, ["no-positive"], "no positive anywhere: loss 0", y, [[0, 0], [0, 0], [0, 0]], lambda: unit,
+            addMAP(&b, c, [], "3 images × 2 classes", y, t, lambda: unit)
+            addMAP(&b, c, [], "the paper's β = 1/3", y, t, lambda: unit, interclass: 1.0 / 3)
+            addMAP(&b, c, [], "the interclass term alone", y, t, lambda: unit, interclass: 1)
+            addMAP(
+                &b, c, ["no-positive"], "no positive anywhere: loss 0", y, [[0, 0], [0, 0], [0, 0]], lambda: unit,
                 interclass: 1.0 / 3)
-            _ = add(
-                c, ["memory-class-only"], "class 1 has positives only in memory", y, [[1, 0], [0, 0], [1, 0]],
+            addMAP(
+                &b, c, ["memory-class-only"], "class 1 has positives only in memory", y, [[1, 0], [0, 0], [1, 0]],
                 lambda: unit, memory: [([[0.5, 0.125]], [[0, 1]])])
-            _ = add(c, ["all-positive"], "", y, [[1, 1], [1, 1], [1, 1]], lambda: unit, interclass: 1.0 / 3)
-            _ = add(c, ["margin-reorders"], "α = 0.5", y, t, lambda: unit, margin: 0.5, interclass: 1.0 / 3)
-            _ = add(
-                c, ["ties"], "tied scores across images and classes", [[1, 1], [1, 0.5], [0.5, 1]],
+            addMAP(&b, c, ["all-positive"], "", y, [[1, 1], [1, 1], [1, 1]], lambda: unit, interclass: 1.0 / 3)
+            addMAP(&b, c, ["margin-reorders"], "α = 0.5", y, t, lambda: unit, margin: 0.5, interclass: 1.0 / 3)
+            addMAP(
+                &b, c, ["ties"], "tied scores across images and classes", [[1, 1], [1, 0.5], [0.5, 1]],
                 [[0, 1], [1, 0], [1, 1]], lambda: unit, interclass: 1.0 / 3)
         }
+    }
+
+    /// Seeded random cases with τ = 0, 1, 3 stored batches, every β and extreme λ.
+    static func mapLossRandomCases(_ b: inout VectorBuilder) {
         for c in Convention.allCases {
             var added = 0
             var seed: UInt64 = c == .paper ? 5000 : 5500
@@ -483,15 +518,19 @@ enum Generators {
                 if (0..<classes).contains(where: { col in !allTargets.contains { $0[col] == 1 } }) {
                     flags.append("no-positive")
                 }
-                if add(
-                    c, flags, "SplitMix64 seed \(seed)", y, t, lambda: lambda, margin: margin, interclass: interclass,
+                if addMAP(
+                    &b, c, flags, "SplitMix64 seed \(seed)", y, t, lambda: lambda, margin: margin,
+                    interclass: interclass,
                     memory: mem, required: false)
                 {
                     added += 1
                 }
             }
         }
-        let base: [String: JSONValue] = ["scores": m(y), "targets": im(t), "lambda": n(1)]
+    }
+
+    static func mapLossInvalidCases(_ b: inout VectorBuilder) {
+        let base: [String: JSONValue] = ["scores": m(mapScores), "targets": im(mapTargets), "lambda": n(1)]
         func bad(_ comment: String, _ change: [String: JSONValue]) {
             b.invalid(.mapLoss, .paper, [], comment, base.merging(change) { $1 })
         }

@@ -1,6 +1,5 @@
 // `rambo-reference verify --vectors DIR --results FILE`: checks a port's answers against the shipped vectors.
 import Foundation
-import Rambo
 import RamboReference
 
 enum VerifyCommand {

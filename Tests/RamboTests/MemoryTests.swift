@@ -67,19 +67,4 @@ struct MemoryTests {
         #expect(close(withMemory.loss, concatenated.loss))
         #expect(close(withMemory.gradient[0], Array(concatenated.gradient[0][0..<3])))
     }
-
-    @Test func recallMemoryAddsRowsInOfficialConvention() {
-        // Current row r = 1, stored row r = 2; rows = 2, columns = 3 → r_code = r·2/3: (2/3 + 4/3)/2 positives = 1.
-        let loss = RecallLoss(lambda: 1, weighting: .identity, convention: .official)
-        let memory = [ScoreBatch(scores: [[0.9, 0.8, 0.7]], relevance: [[false, false, true]])]
-        let result = loss.valueAndGradient(
-            scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]], memory: memory)
-        #expect(close(result.loss, 1, 1e-7))  // Float32 ranks
-        #expect(result.gradient.count == 1)
-        #expect(throws: RamboError.lengthMismatch(name: "memory[0].scores[0]", expected: 3, actual: 2)) {
-            try loss.validate(
-                scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]],
-                memory: [ScoreBatch(scores: [[0.1, 0.2]], relevance: [[true, false]])])
-        }
-    }
 }

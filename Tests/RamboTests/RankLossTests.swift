@@ -1,9 +1,7 @@
 import Rambo
 import Testing
-import _Differentiation
 
-/// The three losses behind `RankLoss`: the protocol's methods answer exactly what each loss's own methods answer,
-/// and the one generic autodiff wrapper gives the same gradient as each loss's `valueAndGradient`.
+/// The three losses behind `RankLoss`: the protocol's methods answer exactly what each loss's own methods answer.
 @Suite("RankLoss")
 struct RankLossTests {
     let scores = [[0.9, 0.3, 0.5], [0.2, 0.8, 0.1]]
@@ -51,25 +49,5 @@ struct RankLossTests {
         #expect(throws: RamboError.self) {
             try MAPLoss(lambda: -1).validate(scores: scores, relevance: relevance, memory: [])
         }
-    }
-
-    @Test func oneWrapperDifferentiatesEveryLoss() {
-        let flat = scores.flatMap { $0 }
-        func check<L: RankLoss>(_ loss: L, memory: [ScoreBatch]) {
-            let f = RankLossFunction(loss: loss, relevance: relevance, memory: memory)
-            let (value, g) = valueWithGradient(at: flat, of: { f($0) })
-            let direct = loss.valueAndGradient(scores: scores, relevance: relevance, memory: memory, upstream: 1)
-            #expect(value == direct.loss)
-            #expect(Array(g.base) == direct.gradient.flatMap { $0 })
-        }
-        check(APLoss(lambda: 4), memory: [])
-        check(RecallLoss(lambda: 1), memory: memory)
-        check(MAPLoss(lambda: 5, interclass: 0.5), memory: memory)
-    }
-
-    @Test func apWrapperCutsFlatRelevanceIntoListsOfTheGivenLength() {
-        let f = APLossFunction(loss: APLoss(lambda: 4), relevance: relevance.flatMap { $0 }, length: 3)
-        #expect(f.relevance == relevance)
-        #expect(APLossFunction(loss: APLoss(lambda: 4), relevance: [true, false]).relevance == [[true, false]])
     }
 }

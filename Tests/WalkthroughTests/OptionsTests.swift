@@ -126,6 +126,28 @@ import Testing
         #expect(folders == Catalog.chapters.map(\.folder))
         #expect(Catalog.chapters.map(\.id) == folders.map { "ch" + $0.prefix(2) })
     }
+
+    /// The catalogue is the one list of titles: each chapter takes its id (and so its title) from it, its README
+    /// opens with that title, and the README's chapter table follows its order.
+    @Test func chaptersAndReadmesFollowTheCatalog() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        var readmeTable: [String] = []
+        for line in try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+            .split(separator: "\n") where line.hasPrefix("| ") && line.contains("(Chapters/")
+        {
+            readmeTable.append(String(line.split(separator: "(Chapters/")[1].prefix { $0 != "/" }))
+        }
+        #expect(readmeTable == Catalog.chapters.map(\.folder))
+        for info in Catalog.chapters {
+            let folder = root.appendingPathComponent("Chapters").appendingPathComponent(info.folder)
+            let source = try String(contentsOf: folder.appendingPathComponent("main.swift"), encoding: .utf8)
+            #expect(source.contains("Chapter(\n    \"\(info.id)\","), "\(info.id): Chapter(\"\(info.id)\", ...)")
+            let readme = try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8)
+            let heading = "# Chapter \(info.id.dropFirst(2)) · \(info.title)"
+            #expect(readme.hasPrefix(heading + "\n"), "\(info.folder)/README.md opens with \(heading)")
+        }
+    }
 }
 
 /// Flags that declare their range and their quick value.

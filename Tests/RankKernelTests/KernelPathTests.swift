@@ -1,7 +1,6 @@
 import Support
 import Testing
 
-@testable import Rambo
 @testable import RankKernel
 
 // Every path of the radix kernel against the comparison path, bit for bit. With small thresholds
@@ -104,18 +103,16 @@ private func checkAP(
     workspace: inout RankingWorkspace, context: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    let expected = referenceAP(
-        scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda,
-        convention: .paper)
+    let expected = referenceAP(scores: scores, relevance: relevance, margin: margin, weight: 1, lambda: lambda)
     var gradient = [Double](repeating: .nan, count: scores.count)
     let (precision, forwardOnly) = scores.withUnsafeBufferPointer { y in
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
                 (
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: 1,
                         lambda: lambda, gradient: out.baseAddress),
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: 1,
                         lambda: lambda, gradient: nil)
                 )
@@ -289,15 +286,10 @@ struct KernelPathTests {
         once.rankBackward(scores: scores, ranks: ranks, upstream: upstream, lambda: 5, into: &expected)
         #expect(mismatch(gradient, expected) == nil, "rank backward")
         let relevance = relevanceVector(n, rate: 0.1, seed: 17)
-        var apGradient: [Double] = []
-        var apExpected: [Double] = []
-        let loss = APLoss(lambda: 3)
-        let value = loss.valueAndGradient(
-            scores: scores, relevance: relevance, workspace: &workspace, gradient: &apGradient)
-        let expectedValue = loss.valueAndGradient(
-            scores: scores, relevance: relevance, workspace: &once, gradient: &apExpected)
-        #expect(value.bitPattern == expectedValue.bitPattern)
-        #expect(mismatch(apGradient, apExpected) == nil, "AP gradient")
+        let ap = averagePrecision(scores, relevance: relevance, lambda: 3, workspace: &workspace)
+        let apExpected = averagePrecision(scores, relevance: relevance, lambda: 3, workspace: &once)
+        #expect(ap.precision?.bitPattern == apExpected.precision?.bitPattern)
+        #expect(mismatch(ap.gradient, apExpected.gradient) == nil, "AP gradient")
         #expect(workspace.pathCount(.refinedWindows) == 3)
         #expect(once.pathCount(.refinedWindows) == 0)
     }

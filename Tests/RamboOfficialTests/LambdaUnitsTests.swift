@@ -1,10 +1,10 @@
+import Rambo
+import RamboOfficial
 import Support
 import Testing
 
-@testable import Rambo
-
-@Suite("λ units: paper vs official code, and the scale rule")
-struct BlackboxLambdaUnitsTests {
+@Suite("λ units: paper vs official code")
+struct LambdaUnitsTests {
     @Test("conversions: λ_code = λ_paper / n and back")
     func conversions() {
         #expect(codeLambda(fromPaper: 5, length: 10) == 0.5)
@@ -12,6 +12,7 @@ struct BlackboxLambdaUnitsTests {
         #expect(codeUpstream(fromPaper: [1, -0.5]) == [2, -1])
         // The course's default is the authors' λ_code = 0.5: λ = n/2 in paper units.
         #expect(defaultLambda(length: 639) == 319.5)
+        #expect(defaultLambda(length: 639) == paperLambda(fromCode: 0.5, length: 639))
         #expect(codeLambda(fromPaper: defaultLambda(length: 16), length: 16) == 0.5)
         var rng = SplitMix64(seed: 41)
         for _ in 0..<100 {
@@ -84,24 +85,17 @@ struct BlackboxLambdaUnitsTests {
         #expect(maxRelative > 1e-8)  // the two differ (the +1e-8 and Float32), within the bound
     }
 
-    @Test("the ICLR scale rule λ = mean|w| / mean|dL/dy|")
-    func scaleRule() throws {
-        #expect(try scaleRuleLambda(weights: [1, -3], upstream: [0.5, -0.5]) == 4)
-        #expect(abs(try scaleRuleLambda(weights: [0.2, 0.4, -0.6], upstream: [3, 0, 0]) - 0.4) <= 1e-15)
-        #expect(throws: RamboError.self) { _ = try scaleRuleLambda(weights: [1, 2], upstream: [0, 0]) }
-        #expect(throws: RamboError.self) { _ = try scaleRuleLambda(weights: [0, 0], upstream: [1, 0]) }
-        #expect(throws: RamboError.empty(name: "weights")) { _ = try scaleRuleLambda(weights: [], upstream: []) }
-        #expect(throws: RamboError.lengthMismatch(name: "upstream", expected: 2, actual: 1)) {
-            _ = try scaleRuleLambda(weights: [1, 2], upstream: [1])
-        }
-        do {
-            _ = try scaleRuleLambda(weights: [1, .nan], upstream: [1, 1])
-            Issue.record("NaN weights accepted")
-        } catch let RamboError.nonFinite(name, index, _) {
-            #expect(name == "weights" && index == 1)
-        }
+    @Test("the checked official backward names what is wrong")
+    func checked() {
         #expect(throws: RamboError.outOfRange(name: "lambda", value: -1, allowed: "finite and > 0")) {
             _ = try checkedOfficialRankBackward(scores: [1, 2], upstream: [1, 1], lambda: -1)
         }
+        #expect(throws: RamboError.lengthMismatch(name: "upstream", expected: 2, actual: 1)) {
+            _ = try checkedOfficialRankBackward(scores: [1, 2], upstream: [1], lambda: 1)
+        }
     }
+}
+
+private func randomVector(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
+    (0..<n).map { _ in rng.nextGaussian() }
 }

@@ -1,7 +1,7 @@
+import Rambo
+import RamboTeaching
 import Support
 import Testing
-
-@testable import Rambo
 
 #if canImport(Glibc)
 import Glibc

@@ -1,11 +1,10 @@
 import Support
 import Testing
 
-@testable import Rambo
 @testable import RankKernel
 
 // The radix kernel against the two references: the comparison sort (`RankingKernel.comparisonArgsortDescending`)
-// and the definition (`rankByCounting`, O(n²), so only on short lists).
+// and the definition (`countingRanks`, O(n²), so only on short lists).
 
 /// Checks every fast path against the references on one list.
 private func checkAgainstReferences(
@@ -19,15 +18,11 @@ private func checkAgainstReferences(
         workspace.argsortDescending(scores) == reference, "workspace argsort, n = \(scores.count)",
         sourceLocation: sourceLocation)
     #expect(
-        argsortDescending(scores) == reference, "argsortDescending, n = \(scores.count)",
-        sourceLocation: sourceLocation)
-    #expect(
         workspace.rank(scores) == referenceRanks, "workspace rank, n = \(scores.count)",
         sourceLocation: sourceLocation)
-    #expect(rank(scores) == referenceRanks, "rank, n = \(scores.count)", sourceLocation: sourceLocation)
     if counting, scores.count <= 700 {  // the definition is O(n²): keep the test fast
         #expect(
-            rankByCounting(scores) == referenceRanks, "rankByCounting, n = \(scores.count)",
+            countingRanks(scores) == referenceRanks, "countingRanks, n = \(scores.count)",
             sourceLocation: sourceLocation)
     }
 }
@@ -300,26 +295,5 @@ struct RadixSortTests {
             }
         }
         #expect(order == RankingKernel.comparisonArgsortDescending(scores))
-    }
-}
-
-@Suite("Ranking conventions")
-struct RankingConventionTests {
-    @Test("documented examples")
-    func examples() {
-        #expect(rank([0.3, 0.9, -0.1, 0.5]) == [3, 1, 4, 2])
-        #expect(rank([1, 1, 0]) == [1, 2, 3])
-        #expect(argsortDescending([0.3, 0.9, -0.1, 0.5]) == [1, 3, 0, 2])
-        #expect(rank([]) == [])
-        #expect(argsortDescending([]) == [])
-        #expect(rank([42]) == [1])
-    }
-
-    @Test("rank is the inverse of argsort")
-    func inverse() {
-        let scores = gaussian(5000, seed: 1)
-        let order = argsortDescending(scores)
-        let r = rank(scores)
-        for k in order.indices { #expect(r[order[k]] == k + 1) }
     }
 }

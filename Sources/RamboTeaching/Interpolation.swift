@@ -1,6 +1,6 @@
 // The piecewise-affine interpolation f_λ (ICLR Eq. 3–5, Theorem 1, Observation 3), evaluated from its definition.
 //
-// Setting and sign conventions (checked numerically by Tests/RamboTests/Interpolation*.swift):
+// Setting and sign conventions (checked numerically by Tests/RamboTeachingTests/InterpolationTests.swift):
 // - The solver MINIMISES the cost c(w, y) = ⟨w, y⟩ (for ranking, w = scores and y = rank vector).
 // - f is the loss as a function of the solver output. For blackbox differentiation it is the linearisation of
 //   L at ŷ = y(ŵ): f(y) = L(ŷ) + ⟨g, y − ŷ⟩ with g = dL/dy(ŷ) (`LinearLoss`).
@@ -23,6 +23,8 @@
 //   and W_dif^λ → ∅ as λ → 0⁺ (for a w where y(w) is the unique minimiser).
 // - The same proofs hold for any loss f on a finite Y, not only affine ones; only the shortcut
 //   y_λ(w) = y(w + λ g) needs f affine. `interpolationByEnumeration` evaluates the general definition.
+
+import Rambo
 
 /// An affine loss of the solver output, f(y) = ⟨g, y⟩ + c: the linearisation blackbox differentiation uses.
 public struct LinearLoss: Sendable, Equatable {

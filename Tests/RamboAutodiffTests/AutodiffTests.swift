@@ -1,8 +1,9 @@
+import Rambo
+import RamboAutodiff
+import RamboTeaching
 import Support
 import Testing
 import _Differentiation
-
-@testable import Rambo
 
 /// Scores from features: s_i = ⟨x_i, θ⟩, differentiable in θ.
 @differentiable(reverse,wrt: theta)
@@ -150,4 +151,14 @@ func allPermutationsSample(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
         p.swapAt(i, Int(rng.next() % UInt64(i + 1)))
     }
     return p.map(Double.init)
+}
+
+@Suite("BlackboxRank validation")
+struct BlackboxRankValidationTests {
+    @Test("λ must be finite and > 0")
+    func rejectsBadLambda() {
+        for bad in [0.0, -1.0, -0.0, -Double.infinity, Double.infinity, .nan] {
+            #expect(throws: RamboError.self) { _ = try BlackboxRank(lambda: bad) }
+        }
+    }
 }

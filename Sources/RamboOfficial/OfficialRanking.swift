@@ -1,8 +1,11 @@
-// Conventions: the paper's definitions (`paper`) or the authors' PyTorch code, quirks included (`official`).
+// RamboOfficial: what the authors' PyTorch code computes, quirks included (the `official` convention of the
+// reference), beside Rambo's paper definitions (`paper`).
 //
-// The chapters train with `paper`. `official` exists so that a port of martius-lab/blackbox-backprop
+// The chapters train with Rambo. This module exists so that a port of martius-lab/blackbox-backprop
 // (ranking.py `TrueRanker`, recall.py `RecallLoss` / `BatchMemoryRecallLoss`, mAP.py `MapLoss`) can be checked
-// number for number. Every difference below is implemented, and each loss repeats the ones that concern it.
+// number for number: `normalisedRank`, `officialRankBackward`, `OfficialRecallLoss`, `OfficialAPLoss` and
+// `OfficialMAPLoss` are the authors' counterparts of Rambo's `rank`, `rankBackward`, `RecallLoss`, `APLoss` and
+// `MAPLoss`. Every difference below is implemented, and each loss repeats the ones that concern it.
 //
 // | # | what                     | `paper`                                          | `official` (authors' code)                                        |
 // |---|--------------------------|--------------------------------------------------|-------------------------------------------------------------------|
@@ -19,7 +22,7 @@
 // | 8 | recall self-pair         | the retrieval form drops the diagonal            | left to the caller (the plain `[Q][n]` form is what the code sees) |
 // | 9 | AP ratio, denominator    | rk⁺/rk in Float64, / #positives                  | Float32(rk⁺/L)/Float32(rk/L) in Float32, / (#positives + 1e-5)     |
 // |10 | mAP margin               | deterministic ±α/2 (Eq. 14)                      | α·|ξ|·(t − 0.5), ξ ~ N(0,1) per entry; here |ξ| ≡ 1 (= paper's)   |
-// |   |                          |                                                  | unless a generator is passed (`MAPLoss.valueAndGradient(…using:)`)|
+// |   |                          |                                                  | unless a generator is passed (`valueAndGradient(…using:)`)        |
 // |11 | MapLoss τ = 0            | no memory                                        | the code raises IndexError; τ = 0 is a fresh `batch_memory=1`      |
 // |12 | no positive              | loss 0, zero gradient                            | NaN: recall 0/0 (its gradient comes from an all-NaN perturbation, |
 // |   |                          |                                                  | every item tied); AP/mAP a mean over no class. MapLoss computes    |
@@ -36,18 +39,11 @@
 // the authors' code (Tests/ReferenceTests/Fixtures/authors-official.json, `make oracle`) are the truth this is
 // tested against.
 
-/// Which definitions a loss follows: the paper's equations or the authors' PyTorch code. See the table at the top
-/// of `Convention.swift` for every difference.
-public enum Convention: String, Sendable, CaseIterable, Codable {
-    /// The paper's equations (integer ranks, λ_paper, macro averages, exact AP). The chapters use this.
-    case paper
-    /// The authors' code (martius-lab/blackbox-backprop), quirks included, for checking ports of it.
-    case official
-}
+import Rambo
 
 /// The ranking arithmetic of the `official` convention (ranking.py), reproduced bit for bit: Float32 normalised
 /// ranks, the later-index tie rule and the Float32 backward. The public spellings are `normalisedRank` and
-/// `officialRankBackward` (LambdaUnits.swift); the losses call these directly.
+/// `officialRankBackward` (below); the losses call these directly.
 public enum OfficialRanking {
     /// The `+1e-8` that `TrueRanker.backward` adds to λ.
     public static let lambdaEpsilon = 1e-8
@@ -89,7 +85,7 @@ public enum OfficialRanking {
     }
 
     /// The authors' ranks of `shifted` (`ranks`) and, for each positive, its rank among the positives in that
-    /// order (0 for a negative): the two rankings `MapLoss` and `RecallLoss` take of one list. O(n log n).
+    /// order (0 for a negative): the two rankings `MapLoss` and `RecallLoss` take of one list. O(n).
     static func ranksAmongAllAndPositives(_ shifted: [Double], relevance: [Bool]) -> (all: [Int], positives: [Int]) {
         let n = shifted.count
         let all = ranks(shifted)
@@ -142,4 +138,40 @@ public enum OfficialRanking {
             Double(-(normalised(forward[i], length) - normalised(backward[i], length)) / denominator)
         }
     }
+}
+
+/// The official code's normalised ranks (`rank_normalised`): rk_n = Float32(rk)/Float32(n) ∈ {1/n, ..., 1},
+/// promoted to Float64, with the authors' tie order (the later index ranks higher; torch's CPU sort fixes it
+/// for lists of at most 16 items, `OfficialRanking.determinedTieLength`). Rank 1 ↦ 1/n for the highest score.
+///
+/// This and `officialRankBackward` are the one public spelling of the official ranking; `codeLambda`,
+/// `paperLambda` and `codeUpstream` convert between the units.
+///
+/// - Precondition: every score is finite.
+/// - Complexity: O(n).
+public func normalisedRank(_ scores: [Double]) -> [Double] {
+    OfficialRanking.normalisedRanks(scores)
+}
+
+/// The official code's backward (`TrueRanker.backward`), quirks included: normalised Float32 ranks, λ in code
+/// units, the +1e-8 in the denominator, and Float32 arithmetic where the code's tensors are Float32:
+///
+///     y'    = y + Float32(λ_code) · Float32(g_n),     g_n = dL/drk_n
+///     dL/dy = −(rk_n(y) − rk_n(y')) / Float32(λ_code + 1e-8)      (in Float32, then promoted to Float64)
+///
+/// Ties: the later index ranks higher (see `normalisedRank`). Equals the paper's `rankBackward` with
+/// λ_paper = n·λ_code and upstream g_n/n, times λ_code/(λ_code + 1e-8), up to Float32 rounding (≈ 6e-8 relative).
+///
+/// - Precondition: valid inputs (see `validateRankBackward`).
+/// - Complexity: O(n).
+public func officialRankBackward(scores: [Double], upstream: [Double], lambda: Double) -> [Double] {
+    OfficialRanking.rankBackward(scores: scores, upstream: upstream, lambda: lambda)
+}
+
+/// `officialRankBackward` after validating its inputs.
+///
+/// - Throws: `RamboError` naming `scores`, `upstream` or `lambda`.
+public func checkedOfficialRankBackward(scores: [Double], upstream: [Double], lambda: Double) throws -> [Double] {
+    try validateRankBackward(scores: scores, upstream: upstream, lambda: lambda)
+    return officialRankBackward(scores: scores, upstream: upstream, lambda: lambda)
 }

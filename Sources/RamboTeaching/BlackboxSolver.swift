@@ -13,6 +13,11 @@
 //   with DESCENDING ranks, Proposition 1 holds as stated, rk(w) = argmin_π ⟨w, π⟩, because the rearrangement
 //   inequality gives the smallest rank to the largest score. So `RankingSolver` needs no sign flip and its
 //   backward is exactly `rankBackward`.
+//
+// RamboTeaching holds what chapters 01–04 show rather than what a model trains with: blackbox solvers besides
+// ranking (a brute force over a finite set, a shortest path on a grid), the interpolation f_λ and its enumeration.
+
+import Rambo
 
 /// A linear combinatorial solver y(w) = argmin_{y ∈ Y} ⟨w, y⟩ over a finite set Y ⊂ ℝⁿ, treated as a blackbox.
 ///
@@ -83,18 +88,6 @@ extension BlackboxSolver {
     }
 }
 
-/// Checks that λ is finite and strictly positive.
-///
-/// - Parameters:
-///   - lambda: the interpolation strength λ to check, in whatever rank units the caller uses.
-///   - name: how the caller calls λ, used in the error.
-/// - Throws: `RamboError.outOfRange` naming it.
-public func validateLambda(_ lambda: Double, name: String = "lambda") throws {
-    guard lambda.isFinite, lambda > 0 else {
-        throw RamboError.outOfRange(name: name, value: lambda, allowed: "finite and > 0")
-    }
-}
-
 /// ⟨a, b⟩, summed left to right.
 ///
 /// - Precondition: equal lengths.
@@ -119,7 +112,7 @@ public struct RankingSolver: BlackboxSolver, Sendable {
 
     /// `rank(weights)` as `Double`s.
     ///
-    /// - Complexity: O(n log n).
+    /// - Complexity: O(n) (the radix kernel).
     public func solve(_ weights: [Double]) -> [Double] {
         rank(weights).map(Double.init)
     }

@@ -1,4 +1,5 @@
-// Blackbox differentiation as a Swift automatic-differentiation primitive (`_Differentiation`).
+// RamboAutodiff: blackbox differentiation as a Swift automatic-differentiation primitive (`_Differentiation`). A
+// module of its own because not every toolchain ships `_Differentiation`: Rambo builds without it.
 //
 // A solver is piecewise constant, so the compiler cannot differentiate it; we register a custom VJP whose
 // pullback is the blackbox backward:
@@ -10,6 +11,8 @@
 // EMPTY array, so a pullback can receive an empty cotangent (the loss did not use the output) and must answer
 // with zeros instead of indexing it.
 
+import Rambo
+import RamboTeaching
 import _Differentiation
 
 /// A solver with a fixed λ, callable inside differentiable code: `Blackbox(solver:lambda:)(w)` returns y(w),

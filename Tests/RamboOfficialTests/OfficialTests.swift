@@ -1,8 +1,7 @@
+import Rambo
+import RamboOfficial
 import Support
 import Testing
-import _Differentiation
-
-@testable import Rambo
 
 @Suite("Official convention vs paper")
 struct OfficialTests {
@@ -11,7 +10,7 @@ struct OfficialTests {
         // r_code = (rk/6 − rk⁺/6) · rows(1) = 2/6 → micro mean 1/3; the paper's value is 2.
         let y = [[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]]
         let rel = [[false, false, true, true, false, false]]
-        let official = RecallLoss(lambda: 1, weighting: .identity, convention: .official)
+        let official = OfficialRecallLoss(lambda: 1, weighting: .identity)
         // Float32 ranks: r = Float32(3/6 − 1/6) and Float32(4/6 − 2/6), not 1/3.
         let r1 = Double(Float(3) / Float(6) - Float(1) / Float(6))
         let r2 = Double(Float(4) / Float(6) - Float(2) / Float(6))
@@ -27,7 +26,7 @@ struct OfficialTests {
         let rel = (0..<6).map { q in (0..<6).map { $0 == q || $0 == (q + 2) % 6 } }
         for weighting in RecallWeighting.allCases {
             let paper = RecallLoss(lambda: 1, weighting: weighting).forward(scores: y, relevance: rel)
-            let official = RecallLoss(lambda: 1, weighting: weighting, convention: .official).forward(
+            let official = OfficialRecallLoss(lambda: 1, weighting: weighting).forward(
                 scores: y, relevance: rel)
             #expect(close(paper, official, 1e-6))  // Float32 ranks: r_code = r up to 6e-8 relative
             #expect(paper > 0)
@@ -42,7 +41,7 @@ struct OfficialTests {
         #expect(RecallLoss(lambda: 1, weighting: .identity).forward(scores: y, relevance: rel) == 0.5)
         #expect(
             close(
-                RecallLoss(lambda: 1, weighting: .identity, convention: .official).forward(scores: y, relevance: rel),
+                OfficialRecallLoss(lambda: 1, weighting: .identity).forward(scores: y, relevance: rel),
                 2.0 / 9.0, 1e-7))
     }
 
@@ -51,7 +50,7 @@ struct OfficialTests {
         // the code: 1 − (34/15)/(3 + 1e-5) = 0.2444469… (prints 0.244447).
         let column = [[0.9], [0.8], [0.7], [0.6], [0.5]]
         let targets = [[true], [false], [true], [false], [true]]
-        let official = MAPLoss(lambda: 1, convention: .official).forward(scores: column, targets: targets)
+        let official = OfficialMAPLoss(lambda: 1).forward(scores: column, targets: targets)
         let paper = MAPLoss(lambda: 1).forward(scores: column, targets: targets)
         #expect(close(paper, 11.0 / 45.0, 1e-15))
         #expect(close(official, 1 - (34.0 / 15.0) / (3 + 1e-5), 1e-7))  // Float32 ratios rk⁺/rk
@@ -59,7 +58,7 @@ struct OfficialTests {
         // The scaling: (1 − L_code) = (1 − L_paper) · #pos/(#pos + 1e-5).
         #expect(close(1 - official, (1 - paper) * 3 / (3 + 1e-5), 1e-7))
         // Same via APLoss on the list.
-        let ap = APLoss(lambda: 1, convention: .official).forward(
+        let ap = OfficialAPLoss(lambda: 1).forward(
             scores: [0.9, 0.8, 0.7, 0.6, 0.5],
             relevance: [true, false, true, false, true])
         #expect(close(ap, official, 1e-15))
@@ -91,7 +90,7 @@ struct OfficialTests {
         let y = [0.9, 0.8, 0.7, 0.6, 0.5]
         let rel = [true, false, true, false, true]
         let paper = APLoss(lambda: 5).valueAndGradient(scores: y, relevance: rel).gradient
-        let official = APLoss(lambda: 1, convention: .official).valueAndGradient(scores: y, relevance: rel).gradient
+        let official = OfficialAPLoss(lambda: 1).valueAndGradient(scores: y, relevance: rel).gradient
         #expect(close(paper, [0, 0.2, -0.2, 0.2, -0.2]))
         // In Float32, λ + 1e-8 rounds to 1: the official gradient is −(rk/5 − rk'/5) in Float32.
         let rk = [1, 2, 3, 4, 5]
@@ -111,7 +110,7 @@ struct OfficialTests {
         let rel = (0..<n).map { q in (0..<n).map { $0 == q || $0 == (q + 3) % n } }
         let lambdaPaper = 40.0
         let paper = RecallLoss(lambda: lambdaPaper).valueAndGradient(scores: y, relevance: rel)
-        let official = RecallLoss(lambda: lambdaPaper / Double(n), convention: .official)
+        let official = OfficialRecallLoss(lambda: lambdaPaper / Double(n))
             .valueAndGradient(scores: y, relevance: rel)
         #expect(close(paper.loss, official.loss, 1e-6))  // Float32 ranks
         #expect(paper.gradient.flatMap { $0 }.contains { $0 != 0 })
@@ -126,9 +125,9 @@ struct OfficialTests {
         let scores = [[0.1, 0.9], [0.8, 0.2], [0.5, 0.4]]
         let targets = [[true, false], [false, true], [false, false]]
         let lambdaCode = 2.0
-        let official = MAPLoss(lambda: lambdaCode, convention: .official)
+        let official = OfficialMAPLoss(lambda: lambdaCode)
             .valueAndGradient(scores: scores, targets: targets)
-        let classLists = APLoss(lambda: lambdaCode, convention: .official).valueAndGradient(
+        let classLists = OfficialAPLoss(lambda: lambdaCode).valueAndGradient(
             scores: [[0.1, 0.8, 0.5], [0.9, 0.2, 0.4]], relevance: [[true, false, false], [false, true, false]])
         #expect(close(official.loss, classLists.loss))
         #expect(
@@ -140,36 +139,35 @@ struct OfficialTests {
                     [classLists.gradient[0][2], classLists.gradient[1][2]],
                 ]))
     }
-}
 
-@Suite("Loss autodiff")
-struct LossAutodiffTests {
-    @Test func gradientAtMatchesValueAndGradient() {
-        let y = [0.9, 0.8, 0.7, 0.6, 0.5]
-        let rel = [true, false, true, false, true]
-        let f = APLossFunction(loss: APLoss(lambda: 5), relevance: rel)
-        let (value, g) = valueWithGradient(at: y, of: { f($0) })
-        #expect(close(value, 11.0 / 45.0))
-        #expect(close(Array(g.base), [0, 0.2, -0.2, 0.2, -0.2]))
-
-        let recall = RecallLossFunction(loss: RecallLoss(lambda: 1), relevance: [[true, false]])
-        #expect(gradient(at: [0.5, 0.6], of: { recall($0) }).base == [-1, 1])
-
-        let scores = [[0.9, 0.3], [0.2, 0.8]]
-        let targets = [[true, true], [false, false]]
-        let map = MAPLossFunction(loss: MAPLoss(lambda: 7, interclass: 1.0 / 3.0), targets: targets)
-        let direct = MAPLoss(lambda: 7, interclass: 1.0 / 3.0).valueAndGradient(scores: scores, targets: targets)
-        #expect(close(Array(gradient(at: scores.flatMap { $0 }, of: { map($0) }).base), direct.gradient.flatMap { $0 }))
+    @Test func recallMemoryAddsRowsInOfficialConvention() {
+        // Current row r = 1, stored row r = 2; rows = 2, columns = 3 → r_code = r·2/3: (2/3 + 4/3)/2 positives = 1.
+        let loss = OfficialRecallLoss(lambda: 1, weighting: .identity)
+        let memory = [ScoreBatch(scores: [[0.9, 0.8, 0.7]], relevance: [[false, false, true]])]
+        let result = loss.valueAndGradient(
+            scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]], memory: memory)
+        #expect(close(result.loss, 1, 1e-7))  // Float32 ranks
+        #expect(result.gradient.count == 1)
+        #expect(throws: RamboError.lengthMismatch(name: "memory[0].scores[0]", expected: 3, actual: 2)) {
+            try loss.validate(
+                scores: [[0.9, 0.8, 0.7]], relevance: [[false, true, false]],
+                memory: [ScoreBatch(scores: [[0.1, 0.2]], relevance: [[true, false]])])
+        }
     }
 
-    @Test func chainRuleScalesThePerturbation() {
-        // d(3L)/dy: the pullback gets v = 3, so the push is λ·3·dL/drk = 15·dL/drk and the result is
-        // −(rk − rk_15)/5 = 3 · (−(rk − rk_15)/15) = 3 × the λ = 15 gradient (as the code's autograd would give).
-        let y = [0.9, 0.8, 0.7, 0.6, 0.5]
-        let rel = [true, false, true, false, true]
-        let f = APLossFunction(loss: APLoss(lambda: 5), relevance: rel)
-        let scaled = gradient(at: y, of: { 3 * f($0) }).base
-        let at15 = APLoss(lambda: 15).valueAndGradient(scores: y, relevance: rel).gradient
-        #expect(close(Array(scaled), at15.map { 3 * $0 }))
+    @Test func apEntryPointsAgree() {
+        // One list through the one-list and the several-lists entry points, forward and backward, bit for bit.
+        var rng = SplitMix64(seed: 77)
+        for n in [1, 5, 12, 16] {
+            let scores = (0..<n).map { _ in (rng.nextGaussian() * 16).rounded() / 16 }
+            let relevance = (0..<n).map { _ in rng.nextUnit() < 0.3 }
+            let loss = OfficialAPLoss(lambda: 2, margin: 0.125)
+            let one = loss.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5)
+            let several = loss.valueAndGradient(scores: [scores], relevance: [relevance], upstream: 0.5)
+            #expect(one.loss.bitPattern == several.loss.bitPattern)
+            #expect(one.gradient.map(\.bitPattern) == several.gradient[0].map(\.bitPattern))
+            #expect(loss.forward(scores: scores, relevance: relevance).bitPattern == one.loss.bitPattern)
+            #expect(relevance.contains(true) || one.loss.isNaN)
+        }
     }
 }

@@ -1,59 +1,42 @@
 import Support
 import Testing
 
-@testable import Rambo
 @testable import RankKernel
 
-// The O(n) AP kernel (FastAPKernel.swift) against the textbook route: rank the margin-shifted scores, walk the
+// The O(n) AP kernel against the textbook route: rank the margin-shifted scores, walk the
 // order for rk⁺/rk and dL/drk, rank the perturbed scores, take the difference of the two rankings. Here every
 // ranking is the comparison sort, so the reference shares no code with the kernel. The kernel promises the
 // same numbers bit for bit, so the comparisons are on bit patterns (a −0.0 where +0.0 was expected fails).
-// The kernel serves the `paper` convention; `official` takes the reference path (OfficialTests).
 
-/// The reference AP term and gradient of one list (the route of `APCore.referenceBackward`, comparison sorts).
+/// The reference AP term and gradient of one list (the textbook route, comparison sorts): Σ_pos rk⁺/rk / #pos of
+/// the margin-shifted scores and dL/dy for L = −weight · term.
 func referenceAP(
-    scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double, convention: Convention
+    scores: [Double], relevance: [Bool], margin: Double, weight: Double, lambda: Double
 ) -> (precision: Double?, gradient: [Double]) {
-    let shifted = marginShifted(scores, relevance: relevance, alpha: margin)
+    // The margin of Eq. 14 as Rambo's `applyMargin` writes it.
+    let half = margin / 2
+    let shifted = scores.indices.map { scores[$0] + (relevance[$0] ? -half : half) }
     let positives = relevance.filter { $0 }.count
     guard positives > 0 else { return (nil, [Double](repeating: 0, count: scores.count)) }
     let order = RankingKernel.comparisonArgsortDescending(shifted)
-    let length = Double(scores.count)
-    let positiveCount = convention == .paper ? Double(positives) : Double(positives) + 1e-5
+    let positiveCount = Double(positives)
     var upstream = [Double](repeating: 0, count: scores.count)
     var positivesSoFar = 0
     var sum = 0.0
     for (position, index) in order.enumerated() where relevance[index] {
         positivesSoFar += 1
-        switch convention {
-        case .paper:
-            let rankAll = Double(position + 1)
-            let rankPositive = Double(positivesSoFar)
-            sum += rankPositive / rankAll
-            upstream[index] = weight * rankPositive / (rankAll * rankAll * positiveCount)
-        case .official:
-            let rankAll = Double(position + 1) / length
-            let rankPositive = Double(positivesSoFar) / length
-            sum += rankPositive / rankAll
-            upstream[index] = weight * rankPositive / (rankAll * rankAll) / positiveCount
-        }
+        let rankAll = Double(position + 1)
+        let rankPositive = Double(positivesSoFar)
+        sum += rankPositive / rankAll
+        upstream[index] = weight * rankPositive / (rankAll * rankAll * positiveCount)
     }
     let forward = ranks(fromOrder: order)
     var perturbed = shifted
     for i in perturbed.indices { perturbed[i] += lambda * upstream[i] }
     let backward = ranks(fromOrder: RankingKernel.comparisonArgsortDescending(perturbed))
-    let gradient: [Double] = scores.indices.map { i in
-        switch convention {
-        case .paper: return -Double(forward[i] - backward[i]) / lambda
-        case .official:
-            return -(Double(forward[i]) / length - Double(backward[i]) / length) / (lambda + 1e-8)
-        }
-    }
-    let precision = convention == .paper ? sum / Double(positives) : sum / (Double(positives) + 1e-5)
-    return (precision, gradient)
+    let gradient = scores.indices.map { -Double(forward[$0] - backward[$0]) / lambda }
+    return (sum / Double(positives), gradient)
 }
-
-private func bits(_ values: [Double]) -> [UInt64] { values.map(\.bitPattern) }
 
 /// nil when `a` and `b` are equal bit for bit, else where they first differ (short, for test output).
 func mismatch(_ a: [Double], _ b: [Double]) -> String? {
@@ -104,17 +87,16 @@ private func checkKernel(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let expected = referenceAP(
-        scores: scores, relevance: relevance, margin: margin, weight: weight, lambda: lambda,
-        convention: .paper)
+        scores: scores, relevance: relevance, margin: margin, weight: weight, lambda: lambda)
     var gradient = [Double](repeating: .nan, count: scores.count)
     let (precision, forwardOnly) = scores.withUnsafeBufferPointer { y in
         relevance.withUnsafeBufferPointer { rel in
             gradient.withUnsafeMutableBufferPointer { out in
                 (
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: weight,
                         lambda: lambda, gradient: out.baseAddress),
-                    workspace.averagePrecisionKernel(
+                    workspace.averagePrecisionFastPath(
                         scores: y, relevance: rel, half: margin / 2, weight: weight,
                         lambda: lambda, gradient: nil)
                 )
@@ -202,10 +184,15 @@ struct FastAPTests {
             checkKernel(
                 scores: scores, relevance: relevance, margin: 0, weight: -1, lambda: 4,
                 workspace: &workspace)
-            var gradient: [Double] = []
-            _ = APLoss(lambda: 4).valueAndGradient(
-                scores: scores, relevance: relevance, upstream: -1,
-                workspace: &workspace, gradient: &gradient)
+            var gradient = [Double](repeating: .nan, count: scores.count)
+            _ = scores.withUnsafeBufferPointer { y in
+                relevance.withUnsafeBufferPointer { rel in
+                    gradient.withUnsafeMutableBufferPointer { out in
+                        workspace.averagePrecisionFastPath(
+                            scores: y, relevance: rel, half: 0, weight: -1, lambda: 4, gradient: out.baseAddress)
+                    }
+                }
+            }
             #expect(mismatch(gradient, expected) == nil)
         }
         // Integer-valued scores with dyadic λ·upstream land exactly on other scores: ties across the merge.
@@ -214,86 +201,6 @@ struct FastAPTests {
             checkKernel(
                 scores: scores, relevance: relevance, margin: 1, weight: 1, lambda: lambda,
                 workspace: &workspace)
-        }
-    }
-
-    @Test("APLoss entry points agree with the reference and with each other")
-    func entryPoints() {
-        var rng = SplitMix64(seed: 77)
-        var workspace = RankingWorkspace(capacity: 10)
-        var gradient: [Double] = []
-        for n in [1, 5, 300, 4000, 70_000, 12] {  // the workspace grows, then serves a shorter list
-            let scores = (0..<n).map { _ in (rng.nextGaussian() * 16).rounded() / 16 }
-            let relevance = relevanceVector(n, rate: 0.2, seed: UInt64(n))
-            // `official` runs on the reference path (Float32, the authors' ties), checked against the authors'
-            // frozen answers in AuthorsFixtureTests; here its entry points must agree with each other.
-            let official = APLoss(lambda: 2, margin: 0.125, convention: .official)
-            let officialPlain = official.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5)
-            let officialFast = official.valueAndGradient(
-                scores: scores, relevance: relevance, upstream: 0.5,
-                workspace: &workspace, gradient: &gradient)
-            #expect(officialPlain.loss.bitPattern == officialFast.bitPattern)
-            #expect(mismatch(officialPlain.gradient, gradient) == nil)
-            #expect(official.forward(scores: scores, relevance: relevance).bitPattern == officialFast.bitPattern)
-            for convention in [Convention.paper] {
-                let loss = APLoss(lambda: 2, margin: 0.125, convention: convention)
-                let plain = loss.valueAndGradient(scores: scores, relevance: relevance, upstream: 0.5)
-                let fast = loss.valueAndGradient(
-                    scores: scores, relevance: relevance, upstream: 0.5,
-                    workspace: &workspace, gradient: &gradient)
-                let reference = referenceAP(
-                    scores: scores, relevance: relevance, margin: 0.125, weight: 0.5,
-                    lambda: 2, convention: convention)
-                let expectedLoss = reference.precision.map { 1 - $0 } ?? 0
-                #expect(plain.loss.bitPattern == expectedLoss.bitPattern)
-                #expect(fast.bitPattern == expectedLoss.bitPattern)
-                #expect(mismatch(plain.gradient, reference.gradient) == nil)
-                #expect(mismatch(gradient, reference.gradient) == nil)
-                #expect(
-                    loss.forward(scores: scores, relevance: relevance, workspace: &workspace).bitPattern
-                        == expectedLoss.bitPattern)
-                #expect(loss.forward(scores: scores, relevance: relevance).bitPattern == expectedLoss.bitPattern)
-                // The verbatim textbook code (APCore.referenceBackward) agrees too.
-                let shifted = marginShifted(scores, relevance: relevance, alpha: 0.125)
-                if relevance.contains(true) {
-                    let textbook = APCore.referenceBackward(
-                        shifted: shifted, relevance: relevance, weight: 0.5,
-                        lambda: 2, convention: convention)
-                    #expect(mismatch(textbook.gradient, reference.gradient) == nil)
-                    #expect(textbook.precision.bitPattern == reference.precision!.bitPattern)
-                }
-            }
-        }
-        // No positive: loss 0 and a zero gradient, with a workspace too.
-        #expect(
-            APLoss(lambda: 1).valueAndGradient(
-                scores: [0.2, 0.1], relevance: [false, false],
-                workspace: &workspace, gradient: &gradient) == 0)
-        #expect(bits(gradient) == bits([0, 0]))
-    }
-
-    @Test("several lists: 1 − mean AP over lists with a positive, every list's gradient")
-    func severalLists() {
-        var rng = SplitMix64(seed: 3)
-        let lists = [40, 1, 300, 7, 2500].map { n in (0..<n).map { _ in rng.nextGaussian() } }
-        let relevance = lists.enumerated().map { l, list in
-            l == 3
-                ? [Bool](repeating: false, count: list.count) : relevanceVector(list.count, rate: 0.3, seed: UInt64(l))
-        }
-        for convention in [Convention.paper] {  // official: AuthorsFixtureTests
-            let loss = APLoss(lambda: 3, margin: 0.2, convention: convention)
-            let result = loss.valueAndGradient(scores: lists, relevance: relevance, upstream: 2)
-            let valid = relevance.filter { $0.contains(true) }.count
-            var sum = 0.0
-            for l in lists.indices {
-                let reference = referenceAP(
-                    scores: lists[l], relevance: relevance[l], margin: 0.2,
-                    weight: 2 / Double(valid), lambda: 3, convention: convention)
-                if let precision = reference.precision { sum += precision }
-                #expect(mismatch(result.gradient[l], reference.gradient) == nil, "list \(l), \(convention)")
-            }
-            #expect(result.loss.bitPattern == (1 - sum / Double(valid)).bitPattern)
-            #expect(loss.forward(scores: lists, relevance: relevance).bitPattern == result.loss.bitPattern)
         }
     }
 }

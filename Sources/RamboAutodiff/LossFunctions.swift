@@ -3,6 +3,7 @@
 // `@derivative(of:)`. The pullback recomputes the backward pass with λ · v · dL/drk for the incoming v, as the
 // authors' autograd does (the blackbox gradient is not linear in v); the forward sort is repeated there.
 
+import Rambo
 import _Differentiation
 
 /// Any `RankLoss` as a differentiable function of one flat, row-major vector of scores shaped like `relevance`,
