@@ -56,23 +56,27 @@ public func retrievalRanking(
 
     let unit = L2Normalize().forward(embeddings)
     // Gallery = all rows, packed once as the right operand of S_block = Q_block · unitᵀ.
-    let gallery = packColumnPanels(unit.storage, cols: n, depth: d, depthStride: 1, colStride: d)
+    let gallery = PackedRightOperand(unit.storage, depth: d, columns: n, depthStride: 1, columnStride: d, kernel: .best)
     let blocks = (n + blockRows - 1) / blockRows
     var neighbours = [[Int]](repeating: [], count: n)
     neighbours.withUnsafeMutableBufferPointer { out in
         nonisolated(unsafe) let outBase = out.baseAddress!  // each block writes only its own queries' entries
         let workers = max(1, min(threads ?? 2, blocks))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var similarities = [Float](repeating: 0, count: blockRows * n)
             for b in stride(from: w, to: blocks, by: workers) {
                 let start = b * blockRows
                 let end = min(n, start + blockRows)
-                let queries = packRowBlocks(
-                    unit.storage, rows: end - start, depth: d,
-                    rowStride: d, depthStride: 1, firstRow: start)
-                let similarities = multiplyPacked(queries, gallery, m: end - start, n: n, k: d, threads: 1)
+                unit.storage.withUnsafeBufferPointer { u in
+                    similarities.withUnsafeMutableBufferPointer { s in
+                        multiplySplit(
+                            u.baseAddress! + start * d, rowStride: d, depthStride: 1, rows: end - start, gallery,
+                            into: s.baseAddress!, threads: 1)
+                    }
+                }
                 let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
                 defer { keys.deallocate() }
-                similarities.storage.withUnsafeBufferPointer { s in
+                similarities.withUnsafeBufferPointer { s in
                     for q in start..<end {
                         let row = s.baseAddress! + (q - start) * n
                         // Only items at or above a threshold can be among the `keep` nearest; a threshold that
