@@ -110,7 +110,8 @@ final class PackedRightOperand: @unchecked Sendable {
     ) {
         if rows.isEmpty || columnRange.isEmpty { return }
         guard let buffer else {
-            multiplyPortable(a, rowStride: rowStride, depthStride: depthStride, rows: rows, columnRange: columnRange, into: c)
+            multiplyPortable(
+                a, rowStride: rowStride, depthStride: depthStride, rows: rows, columnRange: columnRange, into: c)
             return
         }
         let status = ck_sgemm_packed(

@@ -19,9 +19,11 @@ struct MatmulBench {
         self.options = options
         let (m, k, n) = options.shape
         var rng = SplitMix64(seed: options.seed)
-        a = options.transposeA
+        a =
+            options.transposeA
             ? .randomNormal(rows: k, cols: m, using: &rng) : .randomNormal(rows: m, cols: k, using: &rng)
-        b = options.transposeB
+        b =
+            options.transposeB
             ? .randomNormal(rows: n, cols: k, using: &rng) : .randomNormal(rows: k, cols: n, using: &rng)
         c = Matrix(rows: m, cols: n)
         flops = 2 * Double(m) * Double(k) * Double(n)

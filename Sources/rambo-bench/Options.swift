@@ -146,9 +146,11 @@ struct Options {
     }
 
     /// Sets `target` to `value` if it is a count in `range`, else returns the usage error.
-    static func setCount(_ target: inout Int, _ flag: String, _ value: String, _ range: ClosedRange<Int>) -> FlagOutcome {
+    static func setCount(_ target: inout Int, _ flag: String, _ value: String, _ range: ClosedRange<Int>) -> FlagOutcome
+    {
         guard let v = count(value), range.contains(v) else {
-            let bounds = range.upperBound == Int.max ? "≥ \(range.lowerBound)" : "in \(range.lowerBound)...\(range.upperBound)"
+            let bounds =
+                range.upperBound == Int.max ? "≥ \(range.lowerBound)" : "in \(range.lowerBound)...\(range.upperBound)"
             return .invalid("\(flag) '\(value)' must be an integer \(bounds)")
         }
         target = v
@@ -189,7 +191,8 @@ struct Options {
         case "window-bits" where v <= 32: thresholds.windowBits = v
         case "largest-window-bits" where v <= 32: thresholds.largestWindowBits = v
         default:
-            return .invalid("--threshold '\(value)': unknown name or value out of range; "
+            return .invalid(
+                "--threshold '\(value)': unknown name or value out of range; "
                     + "names: insertion, leaf, lsd, wide, window, window-bits, largest-window-bits (≤ 32)")
         }
         return .applied
@@ -203,7 +206,8 @@ struct Options {
             guard parts.count == 3, let m = parts[0], let k = parts[1], let n = parts[2], m >= 1, n >= 1,
                 max(m, k, n) <= 1 << 20, m * k + k * n + m * n <= 1 << 28
             else {
-                return .invalid("--shape '\(value)' must be MxKxN: integers M, N ≥ 1, K ≥ 0, each ≤ 1048576, "
+                return .invalid(
+                    "--shape '\(value)' must be MxKxN: integers M, N ≥ 1, K ≥ 0, each ≤ 1048576, "
                         + "at most 2^28 entries in all")
             }
             shape = (m, k, n)

@@ -126,7 +126,9 @@ func largestDepthBlock(_ kernel: ProductKernel) -> Int {
                         let bound = gamma * scale[i][j]
                         let toExact = abs(Double(fast[i, j]) - exact[i][j])
                         let toPortable = abs(Double(fast[i, j]) - Double(portable[i, j]))
-                        if toExact > 0 || toPortable > 0 { worst = max(worst, toExact / bound, toPortable / (2 * bound)) }
+                        if toExact > 0 || toPortable > 0 {
+                            worst = max(worst, toExact / bound, toPortable / (2 * bound))
+                        }
                     }
                 }
                 #expect(worst <= 1, "\(kernel) \(product): error at \(worst) of the bound")
