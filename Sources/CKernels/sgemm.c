@@ -79,7 +79,31 @@ size_t ck_sgemm_packed_count(int path, ptrdiff_t k, ptrdiff_t n) {
     return (size_t)(k * paddedColumns(kernels, n));
 }
 
-/// One panel: rows p ∈ [0, kc) of columns [j0, j0 + NR) of op(B) starting at depth p0, zero past n.
+#if defined(__clang__)
+/// Four floats in one vector register (SSE on x86-64, Advanced SIMD on arm64), for the transposing copy.
+typedef float ck_float4 __attribute__((ext_vector_type(4)));
+
+/// Copies the 4 × 4 block src[j·stride + p] (j, p < 4) to dst[p·nr + j]: four loads along p, eight shuffles,
+/// four stores along j.
+static inline void transpose4x4(const float *src, ptrdiff_t stride, float *dst, ptrdiff_t nr) {
+    ck_float4 r0, r1, r2, r3;
+    __builtin_memcpy(&r0, src, 16);
+    __builtin_memcpy(&r1, src + stride, 16);
+    __builtin_memcpy(&r2, src + 2 * stride, 16);
+    __builtin_memcpy(&r3, src + 3 * stride, 16);
+    const ck_float4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+    const ck_float4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+    const ck_float4 o0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5), o1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+    const ck_float4 o2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5), o3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+    __builtin_memcpy(dst, &o0, 16);
+    __builtin_memcpy(dst + nr, &o1, 16);
+    __builtin_memcpy(dst + 2 * nr, &o2, 16);
+    __builtin_memcpy(dst + 3 * nr, &o3, 16);
+}
+#endif
+
+/// One panel: kc rows of `cols` ≤ NR columns of op(B) from `b` (its first entry), each row NR floats long with
+/// zeros past `cols`.
 static void packPanel(ptrdiff_t nr, ptrdiff_t kc, ptrdiff_t cols, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
                       float *out) {
     if (csb == 1) {  // rows of the panel are contiguous in B
@@ -91,12 +115,23 @@ static void packPanel(ptrdiff_t nr, ptrdiff_t kc, ptrdiff_t cols, const float *b
         }
         return;
     }
-    for (ptrdiff_t j = 0; j < cols; j++) {  // columns of the panel are contiguous (or neither is)
+    ptrdiff_t j = 0, p0 = 0;
+#if defined(__clang__)
+    if (rsb == 1) {  // columns of the panel are contiguous: transpose 4 × 4 blocks, then the edges one by one
+        for (; j + 4 <= cols; j += 4)
+            for (ptrdiff_t p = 0; p + 4 <= kc; p += 4) transpose4x4(b + j * csb + p, csb, out + p * nr + j, nr);
+        p0 = kc / 4 * 4;
+        for (ptrdiff_t jj = 0; jj < j; jj++)  // the last kc mod 4 rows of the transposed columns
+            for (ptrdiff_t p = p0; p < kc; p++) out[p * nr + jj] = b[jj * csb + p];
+    }
+#endif
+    (void)p0;
+    for (; j < cols; j++) {  // the remaining columns (all of them when neither stride is 1)
         const float *src = b + j * csb;
         for (ptrdiff_t p = 0; p < kc; p++) out[p * nr + j] = src[p * rsb];
     }
     for (ptrdiff_t p = 0; p < kc; p++)
-        for (ptrdiff_t j = cols; j < nr; j++) out[p * nr + j] = 0;
+        for (ptrdiff_t jj = cols; jj < nr; jj++) out[p * nr + jj] = 0;
 }
 
 void ck_sgemm_pack_b(int path, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t rsb, ptrdiff_t csb,
@@ -113,10 +148,11 @@ void ck_sgemm_pack_b(int path, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff
     }
 }
 
-/// Columns [j0, j1) of C for one depth block [p0, p0 + depth); A is read in place with the layout's tiles.
+/// Columns [j0, j1) of C for one depth block [p0, p0 + depth); A is read in place with the layout's tiles. No
+/// tile writes past j1.
 static void multiplyBlock(const ck_path_kernels *kernels, int layout, ptrdiff_t m, ptrdiff_t p0, ptrdiff_t depth,
-                          const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *block, ptrdiff_t n,
-                          ptrdiff_t j0, ptrdiff_t j1, float *c, ptrdiff_t ldc) {
+                          const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *block, ptrdiff_t j0,
+                          ptrdiff_t j1, float *c, ptrdiff_t ldc) {
     const ptrdiff_t mr = kernels->mr, nr = kernels->nr, width = kernels->width;
     const ptrdiff_t chunk = chunkColumns(kernels, depth);
     for (ptrdiff_t jc = j0; jc < j1; jc += chunk) {
@@ -125,7 +161,7 @@ static void multiplyBlock(const ck_path_kernels *kernels, int layout, ptrdiff_t 
             const int rows = (int)(m - i < mr ? m - i : mr);
             const float *ai = a + i * rsa + p0 * csa;
             for (ptrdiff_t j = jc; j < jcEnd; j += nr) {
-                const ptrdiff_t cols = (n - j < nr ? n - j : nr);
+                const ptrdiff_t cols = jcEnd - j < nr ? jcEnd - j : nr;
                 const int vectors = (int)((cols + width - 1) / width);
                 kernels->tile(layout, vectors, rows)(depth, ai, rsa, csa, block + j * depth, c + i * ldc + j, ldc,
                                                      cols, p0 > 0);
@@ -148,7 +184,7 @@ int ck_sgemm_packed(int path, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_
     const int layout = csa == 1 ? CK_LAYOUT_ROWS : CK_LAYOUT_COLUMNS;
     for (ptrdiff_t p0 = 0; p0 < k; p0 += kc) {
         const ptrdiff_t depth = k - p0 < kc ? k - p0 : kc;
-        multiplyBlock(kernels, layout, m, p0, depth, a, rsa, csa, packed + p0 * padded, n, j0, j1, c, ldc);
+        multiplyBlock(kernels, layout, m, p0, depth, a, rsa, csa, packed + p0 * padded, j0, j1, c, ldc);
     }
     return 0;
 }

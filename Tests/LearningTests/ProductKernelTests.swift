@@ -182,6 +182,35 @@ func largestDepthBlock(_ kernel: ProductKernel) -> Int {
         #expect(c == matmul(a, b, kernel: kernel))
     }
 
+    /// A column range of the C entry point writes exactly those columns, with the entries of the whole product:
+    /// what lets threads share one packed B and split the columns.
+    @Test(arguments: ProductKernel.supported.filter { $0 != .portable })
+    func columnRangesWriteOnlyTheirColumns(kernel: ProductKernel) {
+        let (m, k, n) = (5, 40, 3 * kernel.tileShape.columns + 7)
+        let a = randomMatrix(m, k, seed: 3)
+        let b = randomMatrix(k, n, seed: 4)
+        let whole = matmul(a, b, kernel: kernel)
+        let count = ck_sgemm_packed_count(kernel.path, k, n)
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+        defer { packed.deallocate() }
+        b.storage.withUnsafeBufferPointer { ck_sgemm_pack_b(kernel.path, k, n, $0.baseAddress, n, 1, packed) }
+        let nr = kernel.tileShape.columns
+        for (j0, j1) in [(0, nr), (nr, 2 * nr + 3), (2 * nr, n), (3 * nr, n)] {
+            var c = [Float](repeating: .nan, count: m * n)
+            let status = a.storage.withUnsafeBufferPointer { pa in
+                ck_sgemm_packed(kernel.path, m, k, pa.baseAddress, k, 1, packed, n, j0, j1, &c, n)
+            }
+            #expect(status == 0)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let expected = (j0..<j1).contains(j) ? whole[i, j].bitPattern : Float.nan.bitPattern
+                    #expect(c[i * n + j].bitPattern == expected, "\(kernel) columns \(j0)..<\(j1): entry (\(i), \(j))")
+                }
+            }
+        }
+    }
+
     /// `best` is the widest path the CPU reports, read independently of the kernels' own detection: the flags
     /// line of /proc/cpuinfo (Linux lists a feature only when the kernel also saves its registers).
     @Test func dispatchPicksTheWidestPathTheCPUHas() throws {

@@ -45,11 +45,12 @@ void ck_sgemm_pack_b(int path, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff
                      float *packed);
 
 /// Writes columns [j0, j1) of C = op(A)·op(B) for m rows, with op(A)(i, p) = a[i·rsa + p·csa] (A is read in
-/// place: rsa = 1 or csa = 1), op(B) packed by `ck_sgemm_pack_b` on the same `path`
-/// with the same k and n, and C(i, j) at c[i·ldc + j]. `j0` must be a multiple of the path's panel width
-/// (`ck_sgemm_panel_width`), 0 ≤ j0, j1 ≤ n. C is only written, never read first; k = 0 writes zeros.
-/// Single-threaded and reentrant: threads may share one packed B and write disjoint rows or panel ranges of C.
-/// Returns 0, or −1 (nothing written) for an unsupported path, strides or column range. O(m·(j1 − j0)·k).
+/// place: rsa = 1 or csa = 1), op(B) packed by `ck_sgemm_pack_b` on the same `path` with the same k and n, and
+/// C(i, j) at c[i·ldc + j]. `j0` must be a multiple of the path's panel width (`ck_sgemm_panel_width`),
+/// 0 ≤ j0, j1 ≤ n; nothing outside those columns is written. C is only written, never read first; k = 0 writes
+/// zeros. Single-threaded and reentrant: threads may share one packed B and write disjoint rows or column ranges
+/// of C. Returns 0, or −1 (nothing written) for an unsupported path, strides or column range.
+/// O(m·(j1 − j0)·k).
 int ck_sgemm_packed(int path, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
                     const float *packed, ptrdiff_t n, ptrdiff_t j0, ptrdiff_t j1, float *c, ptrdiff_t ldc);
 
