@@ -8,6 +8,12 @@
 #include "include/CKernels.h"
 #include "sgemm_internal.h"
 
+#include <stdlib.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define CK_THREAD_SCRATCH 1
+#endif
+
 /// The kernels of `path`, or NULL when this build or this CPU cannot run it.
 static const ck_path_kernels *kernelsOf(int path) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -108,10 +114,8 @@ static void packPanel(ptrdiff_t nr, ptrdiff_t kc, ptrdiff_t cols, const float *b
                       float *out) {
     if (csb == 1) {  // rows of the panel are contiguous in B
         for (ptrdiff_t p = 0; p < kc; p++) {
-            const float *src = b + p * rsb;
-            float *dst = out + p * nr;
-            for (ptrdiff_t j = 0; j < cols; j++) dst[j] = src[j];
-            for (ptrdiff_t j = cols; j < nr; j++) dst[j] = 0;
+            __builtin_memcpy(out + p * nr, b + p * rsb, (size_t)cols * sizeof(float));
+            for (ptrdiff_t j = cols; j < nr; j++) out[p * nr + j] = 0;
         }
         return;
     }
@@ -188,3 +192,51 @@ int ck_sgemm_packed(int path, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_
     }
     return 0;
 }
+
+#if CK_THREAD_SCRATCH
+/// The calling thread's scratch buffer: its address and capacity in floats, behind one pthread key whose
+/// destructor frees it when the thread exits.
+typedef struct {
+    float *data;
+    size_t capacity;
+} ck_scratch;
+
+static pthread_key_t scratchKey;
+static pthread_once_t scratchOnce = PTHREAD_ONCE_INIT;
+static int scratchKeyMade = 0;
+
+static void freeScratch(void *value) {
+    ck_scratch *scratch = value;
+    free(scratch->data);
+    free(scratch);
+}
+
+static void makeScratchKey(void) { scratchKeyMade = pthread_key_create(&scratchKey, freeScratch) == 0; }
+
+float *ck_sgemm_thread_scratch(size_t floats) {
+    pthread_once(&scratchOnce, makeScratchKey);
+    if (!scratchKeyMade || floats == 0 || floats > ((size_t)1 << 40)) return NULL;
+    ck_scratch *scratch = pthread_getspecific(scratchKey);
+    if (!scratch) {
+        scratch = calloc(1, sizeof *scratch);
+        if (!scratch || pthread_setspecific(scratchKey, scratch) != 0) {
+            free(scratch);
+            return NULL;
+        }
+    }
+    if (scratch->capacity < floats) {
+        const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+        float *grown = aligned_alloc(64, bytes);
+        if (!grown) return NULL;
+        free(scratch->data);
+        scratch->data = grown;
+        scratch->capacity = floats;
+    }
+    return scratch->data;
+}
+#else
+float *ck_sgemm_thread_scratch(size_t floats) {
+    (void)floats;
+    return NULL;
+}
+#endif

@@ -22,7 +22,8 @@ import Dispatch
 ///   - threads: worker count; `nil` uses up to 2 threads for products of at least 2²² multiply-adds, else 1.
 ///   - kernel: the kernel to run; it must be supported (`ProductKernel.isSupported`).
 /// - Precondition: the inner dimensions agree.
-/// - Complexity: O(m·n·k) time, O(k·n) extra memory for the packed copy of op(B).
+/// - Complexity: O(m·n·k) time; O(k·n) extra memory for the packed copy of op(B), kept by the calling thread
+///   for its next product (`ck_sgemm_thread_scratch`).
 public func matmul(
     _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
     threads: Int? = nil, kernel: ProductKernel = .best
@@ -80,7 +81,7 @@ private func multiply(
     guard let c, shape.m > 0, shape.n > 0 else { return }
     let packed = PackedRightOperand(
         b.storage, depth: shape.k, columns: shape.n, depthStride: shape.bDepth, columnStride: shape.bColumn,
-        kernel: kernel)
+        kernel: kernel, threadScratch: true)
     let workers = threads ?? (shape.m * shape.n * shape.k >= 1 << 22 ? 2 : 1)
     a.storage.withUnsafeBufferPointer { pa in
         multiplySplit(

@@ -68,14 +68,20 @@ final class PackedRightOperand: @unchecked Sendable {
     private let panels: [SIMD8<Float>]
     /// The C kernels' packed floats (64-byte aligned), or nil for `portable`.
     private let buffer: UnsafeMutablePointer<Float>?
+    /// Whether `buffer` was allocated here (else it is the calling thread's scratch, not to be freed).
+    private let ownsBuffer: Bool
 
     /// Packs op(B) with op(B)(p, j) = `storage[p * depthStride + j * columnStride]`.
+    ///
+    /// With `threadScratch`, the C kernels pack into the calling thread's scratch buffer
+    /// (`ck_sgemm_thread_scratch`: no allocation and warm memory when a training loop repeats a product); the
+    /// operand is then valid only until the next product started on this thread, which is how `matmul` uses it.
     ///
     /// - Precondition: `kernel.isSupported`.
     /// - Complexity: O(depth · columns) time and memory.
     init(
         _ storage: [Float], depth: Int, columns: Int, depthStride: Int, columnStride: Int,
-        kernel: ProductKernel
+        kernel: ProductKernel, threadScratch: Bool = false
     ) {
         precondition(kernel.isSupported, "matmul: the \(kernel.rawValue) kernel does not run on this machine")
         self.kernel = kernel
@@ -85,19 +91,24 @@ final class PackedRightOperand: @unchecked Sendable {
             panels = packColumnPanels(
                 storage, cols: columns, depth: depth, depthStride: depthStride, colStride: columnStride)
             buffer = nil
+            ownsBuffer = false
             return
         }
         panels = []
-        let count = ck_sgemm_packed_count(kernel.path, depth, columns)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
-        let floats = raw.bindMemory(to: Float.self, capacity: max(1, count))
+        let count = max(1, ck_sgemm_packed_count(kernel.path, depth, columns))
+        let scratch = threadScratch ? ck_sgemm_thread_scratch(count) : nil
+        let floats =
+            scratch
+            ?? UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(
+                to: Float.self, capacity: count)
         storage.withUnsafeBufferPointer { b in
             ck_sgemm_pack_b(kernel.path, depth, columns, b.baseAddress, depthStride, columnStride, floats)
         }
         buffer = floats
+        ownsBuffer = scratch == nil
     }
 
-    deinit { buffer?.deallocate() }
+    deinit { if ownsBuffer { buffer?.deallocate() } }
 
     /// Writes rows `rows` × columns `columnRange` of op(A)·op(B) into `c` (row-major, `columns` floats per row,
     /// row i of the product at row i of `c`), with op(A)(i, p) = `a[i * rowStride + p * depthStride]`.

@@ -29,7 +29,7 @@ func fusedChainProduct(_ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: B
 }
 
 /// The four variants of a product of shape m × k × n: stored operands and the flags that make them m×k and k×n.
-struct ProductCase: CustomStringConvertible {
+struct ProductCase: CustomStringConvertible, Sendable {
     let a: Matrix, b: Matrix, transposeA: Bool, transposeB: Bool
 
     static func all(m: Int, k: Int, n: Int, seed: UInt64) -> [ProductCase] {
@@ -160,6 +160,19 @@ func largestDepthBlock(_ kernel: ProductKernel) -> Int {
                 }
             }
         }
+    }
+
+    /// Products started at once on several threads (each packs into its own thread's scratch buffer, of a
+    /// different size each time) equal the same products computed one after another.
+    @Test(arguments: ProductKernel.supported)
+    func concurrentProductsDoNotShareScratch(kernel: ProductKernel) {
+        let cases = (0..<12).map { i in
+            ProductCase.all(m: 5 + 7 * i, k: 30 + 11 * i, n: 9 + 13 * i, seed: UInt64(i))[i % 4]
+        }
+        let expected = cases.map { $0.product(kernel).storage.map(\.bitPattern) }
+        let results = runIndependently(
+            cases.map { product in { @Sendable in product.product(kernel).storage.map(\.bitPattern) } }, threads: 4)
+        #expect(results == expected)
     }
 
     /// M = 0 or N = 0 gives an empty result of the right shape; k = 0 gives zeros, overwriting what was there.

@@ -54,6 +54,12 @@ void ck_sgemm_pack_b(int path, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff
 int ck_sgemm_packed(int path, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t rsa, ptrdiff_t csa,
                     const float *packed, ptrdiff_t n, ptrdiff_t j0, ptrdiff_t j1, float *c, ptrdiff_t ldc);
 
+/// A 64-byte aligned buffer of at least `floats` floats that belongs to the calling thread: the same memory for
+/// its later calls (grown when they ask for more, so a product repeated in a training loop packs into memory that
+/// is already mapped and cached), freed when the thread exits. A later call on the same thread may move or reuse
+/// it, so a thread uses one result at a time. NULL when it cannot be allocated or the platform has no thread keys.
+float *ck_sgemm_thread_scratch(size_t floats);
+
 /// NR, the panel width of `path` in columns (0 for an unsupported path).
 ptrdiff_t ck_sgemm_panel_width(int path);
 
