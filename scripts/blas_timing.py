@@ -4,7 +4,7 @@
 
 Prints one JSON object: {"shape", "gflops", "gflops_median", "min_ms", "blas", "blas_version", "architecture"}.
 Each repeat times enough products (into a preallocated output, `np.matmul(a, b, out=c)`) for about 2e8
-floating-point operations, after one untimed warm-up product, as rambo-bench does, on the process CPU clock
+floating-point operations (at most 1e5 products), after one untimed warm-up product, as rambo-bench does, on the process CPU clock
 (`time.process_time`, as `rambo-bench --clock cpu`) or the monotonic clock (`--clock wall`). Run it with
 OPENBLAS_NUM_THREADS=1 (compare_blas.sh does); the standard library and numpy only.
 """
@@ -45,7 +45,7 @@ def main():
     b = b.T if args.transpose_b else b
     c = np.empty((m, n), dtype=np.float32)
     flops = 2.0 * m * k * n
-    products = max(1, int(2e8 / max(1.0, flops)))
+    products = max(1, min(100_000, int(2e8 / max(1.0, flops, 2.0 * m * n))))
     np.matmul(a, b, out=c)
     now = time.process_time if args.clock == "cpu" else time.perf_counter
     times = []

@@ -9,8 +9,8 @@ struct MatmulBench {
     let a: Matrix
     let b: Matrix
     var c: Matrix
-    /// Products per timed repeat: enough for about 2·10⁸ floating-point operations, so that a repeat of a small
-    /// shape is not one clock tick of noise.
+    /// Products per timed repeat: enough for about 2·10⁸ floating-point operations (at most 10⁵ products), so that
+    /// a repeat of a small shape is not one clock tick of noise.
     let products: Int
     /// 2·M·K·N, the floating-point operations of one product.
     let flops: Double
@@ -27,7 +27,7 @@ struct MatmulBench {
             ? .randomNormal(rows: n, cols: k, using: &rng) : .randomNormal(rows: k, cols: n, using: &rng)
         c = Matrix(rows: m, cols: n)
         flops = 2 * Double(m) * Double(k) * Double(n)
-        products = max(1, Int(2e8 / max(1, flops)))
+        products = max(1, min(100_000, Int(2e8 / max(1, flops, 2 * Double(m) * Double(n)))))
     }
 
     /// One repeat: `products` products back to back; the time of one product in milliseconds.
