@@ -42,38 +42,10 @@ CK_INLINE CK_AVX512 void tile(const int rows, const int vectors, ptrdiff_t kc, c
     }
 }
 
-#define CK_INSTANCES(R)                                                                                       \
-    static CK_AVX512 void rows##R##v1(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,             \
-                                      const float *b, float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {     \
-        (void)csa;                                                                                            \
-        tile(R, 1, kc, a, rsa, 1, b, c, ldc, cols, acc);                                                      \
-    }                                                                                                         \
-    static CK_AVX512 void rows##R##v2(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,             \
-                                      const float *b, float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {     \
-        (void)csa;                                                                                            \
-        tile(R, 2, kc, a, rsa, 1, b, c, ldc, cols, acc);                                                      \
-    }                                                                                                         \
-    static CK_AVX512 void cols##R##v1(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,             \
-                                      const float *b, float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {     \
-        (void)rsa;                                                                                            \
-        tile(R, 1, kc, a, 1, csa, b, c, ldc, cols, acc);                                                      \
-    }                                                                                                         \
-    static CK_AVX512 void cols##R##v2(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa,             \
-                                      const float *b, float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {     \
-        (void)rsa;                                                                                            \
-        tile(R, 2, kc, a, 1, csa, b, c, ldc, cols, acc);                                                      \
-    }
+#define CK_INSTANCES(R) CK_TILE_INSTANCES(CK_AVX512, R, 1) CK_TILE_INSTANCES(CK_AVX512, R, 2)
 CK_FOR_ROWS_1_TO_12(CK_INSTANCES)
 #undef CK_INSTANCES
-
-#define CK_ROW_ENTRY(R) {rows##R##v1, rows##R##v2},
-#define CK_COLUMN_ENTRY(R) {cols##R##v1, cols##R##v2},
-static const ck_tile_fn tiles[2][MR][2] = {
-    {CK_FOR_ROWS_1_TO_12(CK_ROW_ENTRY)},
-    {CK_FOR_ROWS_1_TO_12(CK_COLUMN_ENTRY)},
-};
-
-static ck_tile_fn lookup(int layout, int vectors, int rows) { return tiles[layout][rows - 1][vectors - 1]; }
+CK_TILE_TABLE(CK_FOR_ROWS_1_TO_12, 2)
 
 const ck_path_kernels ck_avx512_kernels = {.mr = MR, .nr = NR, .width = 16, .kcMax = 384, .tile = lookup};
 

@@ -31,7 +31,37 @@ extern const ck_path_kernels ck_avx2_kernels;
 extern const ck_path_kernels ck_neon_kernels;
 #endif
 
-/// Expands `M(rows)` for rows 1…12, the largest tile height of any path.
-#define CK_FOR_ROWS_1_TO_12(M) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12)
+/// Expands `M(rows)` for rows 1…MR of each path.
+#define CK_FOR_ROWS_1_TO_6(M) M(1) M(2) M(3) M(4) M(5) M(6)
+#define CK_FOR_ROWS_1_TO_8(M) CK_FOR_ROWS_1_TO_6(M) M(7) M(8)
+#define CK_FOR_ROWS_1_TO_12(M) CK_FOR_ROWS_1_TO_8(M) M(9) M(10) M(11) M(12)
+
+/// The two `ck_tile_fn`s of a path's inline `tile(rows, vectors, kc, a, rsa, csa, b, c, ldc, cols, accumulate)`
+/// for R rows and V vectors, with `ATTR` (the path's target attribute): `rowsRvV` with csa = 1 and `colsRvV` with
+/// rsa = 1, so that each instance has constant loop bounds and one constant stride.
+#define CK_TILE_INSTANCES(ATTR, R, V)                                                                        \
+    static ATTR void rows##R##v##V(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b, \
+                                   float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {                          \
+        (void)csa;                                                                                           \
+        tile(R, V, kc, a, rsa, 1, b, c, ldc, cols, acc);                                                     \
+    }                                                                                                        \
+    static ATTR void cols##R##v##V(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b, \
+                                   float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {                          \
+        (void)rsa;                                                                                           \
+        tile(R, V, kc, a, 1, csa, b, c, ldc, cols, acc);                                                     \
+    }
+
+/// The table `tiles[layout][rows − 1][vectors − 1]` of a path with `MR` rows and up to 2 (or 3) vectors, filled
+/// from the instances above, and `lookup`, the path's `ck_path_kernels.tile`.
+#define CK_ROW_ENTRY_2(R) {rows##R##v1, rows##R##v2},
+#define CK_COLUMN_ENTRY_2(R) {cols##R##v1, cols##R##v2},
+#define CK_ROW_ENTRY_3(R) {rows##R##v1, rows##R##v2, rows##R##v3},
+#define CK_COLUMN_ENTRY_3(R) {cols##R##v1, cols##R##v2, cols##R##v3},
+#define CK_TILE_TABLE(FOR_ROWS, VECTORS)                                                                     \
+    static const ck_tile_fn tiles[2][MR][VECTORS] = {                                                        \
+        {FOR_ROWS(CK_ROW_ENTRY_##VECTORS)},                                                                  \
+        {FOR_ROWS(CK_COLUMN_ENTRY_##VECTORS)},                                                               \
+    };                                                                                                       \
+    static ck_tile_fn lookup(int layout, int vectors, int rows) { return tiles[layout][rows - 1][vectors - 1]; }
 
 #endif

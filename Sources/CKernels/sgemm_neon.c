@@ -6,6 +6,8 @@
 #include <arm_neon.h>
 
 #define CK_INLINE static inline __attribute__((always_inline))
+/// Advanced SIMD is part of the arm64 baseline: no target attribute is needed.
+#define CK_NEON
 
 enum { MR = 8, NR = 12 };
 
@@ -41,31 +43,10 @@ CK_INLINE void tile(const int rows, const int vectors, ptrdiff_t kc, const float
     }
 }
 
-#define CK_INSTANCE(R, V)                                                                                     \
-    static void rows##R##v##V(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b,     \
-                              float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {                             \
-        (void)csa;                                                                                            \
-        tile(R, V, kc, a, rsa, 1, b, c, ldc, cols, acc);                                                      \
-    }                                                                                                         \
-    static void cols##R##v##V(ptrdiff_t kc, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b,     \
-                              float *c, ptrdiff_t ldc, ptrdiff_t cols, int acc) {                             \
-        (void)rsa;                                                                                            \
-        tile(R, V, kc, a, 1, csa, b, c, ldc, cols, acc);                                                      \
-    }
-#define CK_INSTANCES(R) CK_INSTANCE(R, 1) CK_INSTANCE(R, 2) CK_INSTANCE(R, 3)
-#define CK_FOR_ROWS_1_TO_8(M) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8)
+#define CK_INSTANCES(R) CK_TILE_INSTANCES(CK_NEON, R, 1) CK_TILE_INSTANCES(CK_NEON, R, 2) CK_TILE_INSTANCES(CK_NEON, R, 3)
 CK_FOR_ROWS_1_TO_8(CK_INSTANCES)
 #undef CK_INSTANCES
-#undef CK_INSTANCE
-
-#define CK_ROW_ENTRY(R) {rows##R##v1, rows##R##v2, rows##R##v3},
-#define CK_COLUMN_ENTRY(R) {cols##R##v1, cols##R##v2, cols##R##v3},
-static const ck_tile_fn tiles[2][MR][3] = {
-    {CK_FOR_ROWS_1_TO_8(CK_ROW_ENTRY)},
-    {CK_FOR_ROWS_1_TO_8(CK_COLUMN_ENTRY)},
-};
-
-static ck_tile_fn lookup(int layout, int vectors, int rows) { return tiles[layout][rows - 1][vectors - 1]; }
+CK_TILE_TABLE(CK_FOR_ROWS_1_TO_8, 3)
 
 const ck_path_kernels ck_neon_kernels = {.mr = MR, .nr = NR, .width = 4, .kcMax = 256, .tile = lookup};
 
