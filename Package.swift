@@ -65,8 +65,10 @@ let package = Package(
         .target(name: "RamboAutodiff", dependencies: ["Rambo", "RamboTeaching"], swiftSettings: swift6),
         // Reference cases, ops, JSON and the shipped vectors: what checks a port against the method.
         .target(name: "RamboReference", dependencies: ["Rambo", "RamboOfficial"], swiftSettings: swift6),
+        // SGEMM microkernels in C per instruction set (AVX-512, AVX2, NEON), chosen at run time; no unsafeFlags.
+        .target(name: "CKernels"),
         // The small numeric kit the chapters train with.
-        .target(name: "Learning", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
+        .target(name: "Learning", dependencies: ["CKernels", "Rambo", "RankKernel", "Support"], swiftSettings: swift6),
         // Loaders and toy generators; every loader validates its input.
         .target(name: "Datasets", dependencies: ["Support"], swiftSettings: swift6),
         // Detection pieces: boxes, IoU, anchors and their assignment, NMS, VOC AP, the anchor detector.
@@ -80,7 +82,7 @@ let package = Package(
             name: "rambo-reference", dependencies: ["Rambo", "RamboOfficial", "RamboReference", "Support"],
             swiftSettings: swift6),
         .executableTarget(
-            name: "rambo-bench", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
+            name: "rambo-bench", dependencies: ["Learning", "Rambo", "RankKernel", "Support"], swiftSettings: swift6),
         .executableTarget(name: "course", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
@@ -94,7 +96,8 @@ let package = Package(
             name: "RamboAutodiffTests",
             dependencies: ["RamboAutodiff", "RamboOfficial", "RamboTeaching", "Rambo", "Support"],
             swiftSettings: swift6),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Rambo", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "LearningTests", dependencies: ["CKernels", "Learning", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Rambo", "Support"], swiftSettings: swift6),
         .testTarget(
             name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo", "Support"],

@@ -1,4 +1,4 @@
-// Matrix products: the only hot loop of training. One packed, register-blocked kernel serves A·B, A·Bᵀ and Aᵀ·B.
+// Matrix products: the only hot loop of training. A·B, A·Bᵀ and Aᵀ·B run on one kernel, chosen at run time.
 import Dispatch
 
 /// The matrix product `op(A) · op(B)`, where `op(X)` is `X` or `Xᵀ`.
@@ -9,195 +9,121 @@ import Dispatch
 /// | `matmul(a, b, transposeB: true)` | a: m×k, b: n×k | A·Bᵀ, m×n |
 /// | `matmul(a, b, transposeA: true)` | a: k×m, b: k×n | Aᵀ·B, m×n |
 ///
-/// **How it is fast.** Both operands are first copied ("packed") into the order the kernel reads them:
-/// B in panels of 8 columns (`SIMD8<Float>` per row of the panel), A in blocks of 4 rows (`SIMD4<Float>` per
-/// column of the block), zero-padded at the edges. The kernel then computes a 4×8 tile of C with 4 vector
-/// accumulators, reading both packed streams contiguously; transposition only changes how packing reads
-/// memory, so all three variants run the same kernel. Row blocks of C are split across `threads` cores.
-/// Summation over k is sequential per entry, so every entry is computed the same way whatever the variant,
-/// tile position or thread count (results are deterministic).
+/// **How it is fast.** op(B) is copied once ("packed") into panels of the kernel's width, in the order the
+/// kernel reads them; A is read in place. The kernel (`ProductKernel.best` unless `kernel` says otherwise: the C
+/// microkernels for AVX-512, AVX2 or NEON, else the portable Swift kernel) computes tiles of C in registers.
+/// Transposition only changes the strides, so all variants run the same kernels.
+///
+/// **Exactly what it computes.** Each entry is summed in increasing depth; the C kernels use one fused
+/// multiply-add per step (see `ProductKernel`). Threads take disjoint blocks of rows (or of columns, when there
+/// are more column panels than row tiles), never parts of the depth, so results do not depend on `threads`.
 ///
 /// - Parameters:
 ///   - threads: worker count; `nil` uses up to 2 threads for products of at least 2²² multiply-adds, else 1.
+///   - kernel: the kernel to run; it must be supported (`ProductKernel.isSupported`).
 /// - Precondition: the inner dimensions agree.
-/// - Complexity: O(m·n·k) time, O(m·k + k·n) extra memory for the packed copies.
+/// - Complexity: O(m·n·k) time; O(k·n) extra memory for the packed copy of op(B), kept by the calling thread
+///   for its next product (`ck_sgemm_thread_scratch`).
 public func matmul(
     _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
-    threads: Int? = nil
+    threads: Int? = nil, kernel: ProductKernel = .best
 ) -> Matrix {
-    let m = transposeA ? a.cols : a.rows
-    let k = transposeA ? a.rows : a.cols
-    let kB = transposeB ? b.cols : b.rows
-    let n = transposeB ? b.rows : b.cols
-    precondition(
-        k == kB,
-        "matmul: inner dimensions differ (\(k) vs \(kB)); "
-            + "A is \(a.rows)×\(a.cols)\(transposeA ? "ᵀ" : ""), B is \(b.rows)×\(b.cols)\(transposeB ? "ᵀ" : "")")
-    if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, cols: n) }
-
-    // Strides such that op(A)(i, p) = a.storage[i * aRow + p * aCol], op(B)(p, j) = b.storage[p * bRow + j * bCol].
-    let (aRow, aCol) = transposeA ? (1, a.cols) : (a.cols, 1)
-    let (bRow, bCol) = transposeB ? (1, b.cols) : (b.cols, 1)
-    let packedA = packRowBlocks(a.storage, rows: m, depth: k, rowStride: aRow, depthStride: aCol)
-    let packedB = packColumnPanels(b.storage, cols: n, depth: k, depthStride: bRow, colStride: bCol)
-    let workers = threads ?? (m * n * k >= 1 << 22 ? 2 : 1)
-    return multiplyPacked(packedA, packedB, m: m, n: n, k: k, threads: workers)
-}
-
-/// The product of packed operands (see `packRowBlocks`, `packColumnPanels`) as a new `m × n` matrix.
-/// Callers that multiply many row blocks by one right operand pack it once and call this directly.
-@usableFromInline
-func multiplyPacked(
-    _ packedA: [SIMD4<Float>], _ packedB: [SIMD8<Float>], m: Int, n: Int, k: Int,
-    threads: Int
-) -> Matrix {
-    var c = Matrix(rows: m, cols: n)
-    if m == 0 || n == 0 || k == 0 { return c }
-    let rowBlocks = (m + 3) / 4
-    let workers = max(1, min(threads, rowBlocks))
-    packedA.withUnsafeBufferPointer { pa in
-        packedB.withUnsafeBufferPointer { pb in
-            c.storage.withUnsafeMutableBufferPointer { pc in
-                // Workers write disjoint rows of C, so sharing the raw pointers across threads is safe.
-                nonisolated(unsafe) let paBase = pa.baseAddress!
-                nonisolated(unsafe) let pbBase = pb.baseAddress!
-                nonisolated(unsafe) let pcBase = pc.baseAddress!
-                if workers == 1 {
-                    multiplyTiles(paBase, pbBase, pcBase, m: m, n: n, k: k, blocks: 0..<rowBlocks)
-                } else {
-                    // Hand out contiguous ranges of row blocks; each worker writes disjoint rows of C.
-                    let per = (rowBlocks + workers - 1) / workers
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        let range = (w * per)..<min(rowBlocks, (w + 1) * per)
-                        if !range.isEmpty {
-                            multiplyTiles(paBase, pbBase, pcBase, m: m, n: n, k: k, blocks: range)
-                        }
-                    }
-                }
-            }
-        }
+    let shape = ProductShape(a, b, transposeA: transposeA, transposeB: transposeB)
+    let storage = [Float](unsafeUninitializedCapacity: shape.m * shape.n) { c, count in
+        multiply(a, b, shape, into: c.baseAddress, threads: threads, kernel: kernel)
+        count = shape.m * shape.n
     }
-    return c
+    return Matrix(rows: shape.m, cols: shape.n, storage: storage)
 }
 
-/// Copies op(A) (m×k) into blocks of 4 rows: element `ib*k + p` holds rows 4ib…4ib+3 at depth p (zero past m).
-/// `firstRow` offsets the source rows, to pack rows `firstRow ..< firstRow + m` of a larger matrix.
-@usableFromInline
-func packRowBlocks(
-    _ src: [Float], rows m: Int, depth k: Int, rowStride: Int, depthStride: Int,
-    firstRow: Int = 0
-) -> [SIMD4<Float>] {
-    let blocks = (m + 3) / 4
-    var packed = [SIMD4<Float>](repeating: .zero, count: blocks * k)
-    src.withUnsafeBufferPointer { s in
-        packed.withUnsafeMutableBufferPointer { out in
-            // Read along whichever direction is contiguous in memory.
-            for ib in 0..<blocks {
-                let rowsHere = min(4, m - ib * 4)
-                if depthStride == 1 {
-                    for r in 0..<rowsHere {
-                        let rowBase = (firstRow + ib * 4 + r) * rowStride
-                        for p in 0..<k { out[ib * k + p][r] = s[rowBase + p] }
-                    }
-                } else if rowStride == 1 && rowsHere == 4 {
-                    // A full block of a transposed A: 4 contiguous floats per depth step.
-                    let raw = UnsafeRawPointer(s.baseAddress!)
-                    for p in 0..<k {
-                        out[ib * k + p] = raw.loadUnaligned(
-                            fromByteOffset: (p * depthStride + firstRow + ib * 4) * 4, as: SIMD4<Float>.self)
-                    }
-                } else {
-                    for p in 0..<k {
-                        for r in 0..<rowsHere {
-                            out[ib * k + p][r] = s[(firstRow + ib * 4 + r) * rowStride + p * depthStride]
-                        }
-                    }
-                }
-            }
-        }
-    }
-    return packed
-}
-
-/// Copies op(B) (k×n) into panels of 8 columns: element `jb*k + p` holds columns 8jb…8jb+7 at depth p (zero past n).
-@usableFromInline
-func packColumnPanels(_ src: [Float], cols n: Int, depth k: Int, depthStride: Int, colStride: Int) -> [SIMD8<Float>] {
-    let panels = (n + 7) / 8
-    var packed = [SIMD8<Float>](repeating: .zero, count: panels * k)
-    src.withUnsafeBufferPointer { s in
-        packed.withUnsafeMutableBufferPointer { out in
-            // Read along whichever direction is contiguous in memory.
-            for jb in 0..<panels {
-                let colsHere = min(8, n - jb * 8)
-                if depthStride == 1 {
-                    for jj in 0..<colsHere {
-                        let colBase = (jb * 8 + jj) * colStride
-                        for p in 0..<k { out[jb * k + p][jj] = s[colBase + p] }
-                    }
-                } else if colStride == 1 && colsHere == 8 {
-                    // A full panel of a row-major B: 8 contiguous floats per depth step.
-                    let raw = UnsafeRawPointer(s.baseAddress!)
-                    for p in 0..<k {
-                        out[jb * k + p] = raw.loadUnaligned(
-                            fromByteOffset: (p * depthStride + jb * 8) * 4, as: SIMD8<Float>.self)
-                    }
-                } else {
-                    for p in 0..<k {
-                        for jj in 0..<colsHere { out[jb * k + p][jj] = s[p * depthStride + (jb * 8 + jj) * colStride] }
-                    }
-                }
-            }
-        }
-    }
-    return packed
-}
-
-/// C rows of the given row blocks = packed A · packed B. Loops: a group of row blocks (kept hot in L2) ×
-/// every panel of B (kept hot in L1) × each row block of the group → one 4×8 tile over the full depth k.
-@usableFromInline
-func multiplyTiles(
-    _ a: UnsafePointer<SIMD4<Float>>, _ b: UnsafePointer<SIMD8<Float>>, _ c: UnsafeMutablePointer<Float>,
-    m: Int, n: Int, k: Int, blocks: Range<Int>
+/// `matmul` writing into an existing `m × n` matrix `c` (every entry is overwritten; nothing is allocated for
+/// the result).
+///
+/// - Precondition: the inner dimensions agree and `c` has the product's shape.
+public func matmul(
+    _ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false, into c: inout Matrix,
+    threads: Int? = nil, kernel: ProductKernel = .best
 ) {
-    let panels = (n + 7) / 8
-    let group = 16
-    var g = blocks.lowerBound
-    while g < blocks.upperBound {
-        let groupEnd = min(g + group, blocks.upperBound)
-        for jb in 0..<panels {
-            let bp = b + jb * k
-            for ib in g..<groupEnd {
-                let ap = a + ib * k
-                var c0 = SIMD8<Float>.zero
-                var c1 = SIMD8<Float>.zero
-                var c2 = SIMD8<Float>.zero
-                var c3 = SIMD8<Float>.zero
-                for p in 0..<k {
-                    let bv = bp[p]
-                    let av = ap[p]
-                    c0 += bv * av[0]
-                    c1 += bv * av[1]
-                    c2 += bv * av[2]
-                    c3 += bv * av[3]
-                }
-                // Write the valid part of the tile.
-                let rowsHere = min(4, m - ib * 4)
-                let colsHere = min(8, n - jb * 8)
-                let tile = (c0, c1, c2, c3)
-                for r in 0..<rowsHere {
-                    let v: SIMD8<Float>
-                    switch r {
-                    case 0: v = tile.0
-                    case 1: v = tile.1
-                    case 2: v = tile.2
-                    default: v = tile.3
-                    }
-                    let out = c + (ib * 4 + r) * n + jb * 8
-                    for jj in 0..<colsHere { out[jj] = v[jj] }
-                }
-            }
+    let shape = ProductShape(a, b, transposeA: transposeA, transposeB: transposeB)
+    precondition(
+        c.rows == shape.m && c.cols == shape.n,
+        "matmul: the result is \(shape.m)×\(shape.n) but the output matrix is \(c.rows)×\(c.cols)")
+    c.storage.withUnsafeMutableBufferPointer { out in
+        multiply(a, b, shape, into: out.baseAddress, threads: threads, kernel: kernel)
+    }
+}
+
+/// The shape of op(A)·op(B) and the strides that read op(A)(i, p) = a[i * aRow + p * aDepth] and
+/// op(B)(p, j) = b[p * bDepth + j * bColumn].
+struct ProductShape {
+    let m: Int, k: Int, n: Int
+    let aRow: Int, aDepth: Int, bDepth: Int, bColumn: Int
+
+    init(_ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool) {
+        m = transposeA ? a.cols : a.rows
+        k = transposeA ? a.rows : a.cols
+        let kB = transposeB ? b.cols : b.rows
+        n = transposeB ? b.rows : b.cols
+        precondition(
+            k == kB,
+            "matmul: inner dimensions differ (\(k) vs \(kB)); A is \(a.rows)×\(a.cols)\(transposeA ? "ᵀ" : ""), "
+                + "B is \(b.rows)×\(b.cols)\(transposeB ? "ᵀ" : "")")
+        (aRow, aDepth) = transposeA ? (1, a.cols) : (a.cols, 1)
+        (bDepth, bColumn) = transposeB ? (1, b.cols) : (b.cols, 1)
+    }
+}
+
+/// Packs op(B) and writes all of op(A)·op(B) to `c` (`m · n` floats), on `threads` workers.
+private func multiply(
+    _ a: Matrix, _ b: Matrix, _ shape: ProductShape, into c: UnsafeMutablePointer<Float>?, threads: Int?,
+    kernel: ProductKernel
+) {
+    guard let c, shape.m > 0, shape.n > 0 else { return }
+    let packed = PackedRightOperand(
+        b.storage, depth: shape.k, columns: shape.n, depthStride: shape.bDepth, columnStride: shape.bColumn,
+        kernel: kernel, threadScratch: true)
+    let workers = threads ?? (shape.m * shape.n * shape.k >= 1 << 22 ? 2 : 1)
+    a.storage.withUnsafeBufferPointer { pa in
+        multiplySplit(
+            pa.baseAddress!, rowStride: shape.aRow, depthStride: shape.aDepth, rows: shape.m, packed, into: c,
+            threads: workers)
+    }
+}
+
+/// Rows `0 ..< rows` of op(A)·op(B) into `c`, split between `threads` workers along whichever of rows (whole
+/// tiles) and columns (whole panels) has more blocks. The split never touches the depth, so each entry is
+/// computed the same way for every thread count.
+@usableFromInline
+func multiplySplit(
+    _ a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, rows: Int, _ packed: PackedRightOperand,
+    into c: UnsafeMutablePointer<Float>, threads: Int
+) {
+    let n = packed.columns
+    let (tileRows, panelWidth) = packed.kernel.tileShape
+    let rowBlocks = (rows + tileRows - 1) / tileRows
+    let panels = (n + panelWidth - 1) / panelWidth
+    let splitRows = rowBlocks >= panels
+    let blocks = splitRows ? rowBlocks : panels
+    let workers = max(1, min(threads, blocks))
+    nonisolated(unsafe) let a = a
+    nonisolated(unsafe) let c = c  // workers write disjoint blocks of C
+    @Sendable func work(_ w: Int) {
+        let first = w * blocks / workers
+        let last = (w + 1) * blocks / workers
+        if splitRows {
+            packed.multiply(
+                a, rowStride: rowStride, depthStride: depthStride,
+                rows: (first * tileRows)..<min(rows, last * tileRows), columnRange: 0..<n, into: c)
+        } else {
+            packed.multiply(
+                a, rowStride: rowStride, depthStride: depthStride, rows: 0..<rows,
+                columnRange: (first * panelWidth)..<min(n, last * panelWidth), into: c)
         }
-        g = groupEnd
+    }
+    if workers == 1 {
+        work(0)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: workers, execute: work)
     }
 }
 

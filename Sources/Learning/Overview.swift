@@ -3,8 +3,10 @@
 //
 // | file | what |
 // |---|---|
-// | Matrix.swift, MatrixArithmetic.swift | `Matrix`: row-major `Float` storage, `[[Double]]` conversions, arithmetic |
-// | MatrixProduct.swift | `matmul(a, b, transposeA:transposeB:threads:)`, packed SIMD kernel; `naiveMatmul` oracle |
+// | Matrix.swift, MatrixArithmetic.swift | `Matrix`: row-major `Float` storage, conversions to/from `[[Double]]` |
+// | MatrixProduct.swift | `matmul(a, b, transposeA:transposeB:threads:kernel:)`, `matmul(…, into:)`; `naiveMatmul` oracle |
+// | ProductKernel.swift | `ProductKernel`: the C kernels (AVX-512, AVX2, NEON) or the portable one, chosen at run time |
+// | PortableProduct.swift | the pure-Swift product kernel: fallback and oracle for the C kernels |
 // | Layers.swift | `Trainable`, `Linear`, `ReLU`, `MLP` with forward/backward |
 // | Conv2D.swift | `Conv2D` by im2col, `FeatureShape` |
 // | Similarity.swift | `L2Normalize`, `similarityMatrix` S = E·Eᵀ and its backward (G + Gᵀ)·E |

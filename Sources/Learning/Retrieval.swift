@@ -16,7 +16,8 @@ public func retrievalDepth(labels: [Int], minimum: Int = 8) -> Int {
 ///
 /// 1. The rows are L2-normalised (in `Float`).
 /// 2. Query rows are taken in blocks of `blockRows`; each block's similarities to all N items come from the
-///    fast `matmul` (the gallery is packed once), so memory is O(blockRows · N) per worker, never O(N²).
+///    product kernel of `matmul` (`ProductKernel.best`; the gallery is packed once), in `Float`, each entry summed
+///    exactly as `matmul` sums it, so memory is O(blockRows · N) per worker, never O(N²).
 /// 3. Per query, a strided sample of the row gives a similarity threshold that about 2·depth items reach;
 ///    only those become candidates (all items, if fewer than `depth` pass; exactness never depends on the
 ///    sample). Each candidate j ≠ q becomes one 64-bit key, (similarity descending, index ascending), so that
@@ -56,53 +57,65 @@ public func retrievalRanking(
 
     let unit = L2Normalize().forward(embeddings)
     // Gallery = all rows, packed once as the right operand of S_block = Q_block · unitᵀ.
-    let gallery = packColumnPanels(unit.storage, cols: n, depth: d, depthStride: 1, colStride: d)
+    let gallery = PackedRightOperand(unit.storage, depth: d, columns: n, depthStride: 1, columnStride: d, kernel: .best)
     let blocks = (n + blockRows - 1) / blockRows
     var neighbours = [[Int]](repeating: [], count: n)
     neighbours.withUnsafeMutableBufferPointer { out in
         nonisolated(unsafe) let outBase = out.baseAddress!  // each block writes only its own queries' entries
         let workers = max(1, min(threads ?? 2, blocks))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var similarities = [Float](repeating: 0, count: blockRows * n)
             for b in stride(from: w, to: blocks, by: workers) {
                 let start = b * blockRows
                 let end = min(n, start + blockRows)
-                let queries = packRowBlocks(
-                    unit.storage, rows: end - start, depth: d,
-                    rowStride: d, depthStride: 1, firstRow: start)
-                let similarities = multiplyPacked(queries, gallery, m: end - start, n: n, k: d, threads: 1)
-                let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
-                defer { keys.deallocate() }
-                similarities.storage.withUnsafeBufferPointer { s in
+                unit.storage.withUnsafeBufferPointer { u in
+                    similarities.withUnsafeMutableBufferPointer { s in
+                        multiplySplit(
+                            u.baseAddress! + start * d, rowStride: d, depthStride: 1, rows: end - start, gallery,
+                            into: s.baseAddress!, threads: 1)
+                    }
+                }
+                similarities.withUnsafeBufferPointer { s in
                     for q in start..<end {
-                        let row = s.baseAddress! + (q - start) * n
-                        // Only items at or above a threshold can be among the `keep` nearest; a threshold that
-                        // still admits ≥ keep items is exact (ties at it are all admitted).
-                        let threshold = candidateThreshold(row, count: n, query: q, keep: keep)
-                        // Branch-free compaction: every key is written, the slot advances only for a candidate
-                        // (about one item in five passes, too irregular for the branch predictor). The query's
-                        // own entry is never kept. The slot never exceeds j, so n keys of room suffice.
-                        var slot = 0
-                        for j in 0..<n {
-                            keys[slot] = rankingKey(similarity: row[j], index: j)
-                            slot += (j != q && row[j] >= threshold) ? 1 : 0
-                        }
-                        if slot < keep {  // the sample misjudged: fall back to every item
-                            slot = 0
-                            for j in 0..<n where j != q {
-                                keys[slot] = rankingKey(similarity: row[j], index: j)
-                                slot += 1
-                            }
-                        }
-                        selectSmallest(UnsafeMutableBufferPointer(rebasing: keys[0..<slot]), count: keep)
-                        var nearest = UnsafeMutableBufferPointer(rebasing: keys[0..<keep])
-                        nearest.sort()
-                        (outBase + q).pointee = nearest.map { Int($0 & 0xFFFF_FFFF) }
+                        (outBase + q).pointee = nearest(
+                            s.baseAddress! + (q - start) * n, count: n, query: q, keep: keep)
                     }
                 }
             }
         }
     }
     return RetrievalRanking(neighbours: neighbours, labels: labels)
+}
+
+/// The indices of the `keep` largest entries of a row of `n` similarities, the query `q` excluded, in ranking
+/// order (similarity descending, index ascending).
+///
+/// Only items at or above a threshold can be among the `keep` nearest; a threshold that still admits ≥ keep
+/// items is exact (ties at it are all admitted). Each candidate becomes one key; a quickselect finds the `keep`
+/// smallest keys, which are then sorted. O(n + keep log keep) expected.
+func nearest(_ row: UnsafePointer<Float>, count n: Int, query q: Int, keep: Int) -> [Int] {
+    let threshold = candidateThreshold(row, count: n, query: q, keep: keep)
+    let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+    defer { keys.deallocate() }
+    // Branch-free compaction: every key is written, the slot advances only for a candidate (about one item in
+    // five passes, too irregular for the branch predictor). The query's own entry is never kept. The slot never
+    // exceeds j, so n keys of room suffice.
+    var slot = 0
+    for j in 0..<n {
+        keys[slot] = rankingKey(similarity: row[j], index: j)
+        slot += (j != q && row[j] >= threshold) ? 1 : 0
+    }
+    if slot < keep {  // the sample misjudged: fall back to every item
+        slot = 0
+        for j in 0..<n where j != q {
+            keys[slot] = rankingKey(similarity: row[j], index: j)
+            slot += 1
+        }
+    }
+    selectSmallest(UnsafeMutableBufferPointer(rebasing: keys[0..<slot]), count: keep)
+    var nearest = UnsafeMutableBufferPointer(rebasing: keys[0..<keep])
+    nearest.sort()
+    return nearest.map { Int($0 & 0xFFFF_FFFF) }
 }
 
 /// A similarity that about twice `keep` items of `row` reach, estimated from a strided sample of about 128

@@ -1,4 +1,5 @@
-// rambo-bench: times forward + backward of the ranking kernels and losses at a given list length.
+// rambo-bench: times forward + backward of the ranking kernels and losses at a given list length, and the
+// training kit's matrix product (`--op matmul`, see Matmul.swift).
 //
 //     rambo-bench --op OP --n N [--rows Q] [--repeats R] [--warmup W] [--threads T] [--seed S]
 //                 [--lambda L] [--margin A] [--clock wall|cpu] [--threshold NAME=V]... [--json]
@@ -39,6 +40,7 @@ case .failure(let error) where error.message == "help":
     exit(0)
 case .failure(let error): fail(error.message + " (try --help)", code: 2)
 }
+if options.op == .matmul { runMatmul(options) }
 
 /// One measurement: the timings of `options.repeats` runs after the warm-up, for `options.n` items per row.
 struct Measurement {
