@@ -140,19 +140,23 @@ public struct Options: Sendable {
     public var values: [String: String] = [:]
     public var helpRequested = false
 
+    /// The seeds a chapter (and `course`) accepts.
+    public static let seedRange = 0...Int.max
+
     /// The common options, shown in every chapter's `--help`.
     public static let common: [Flag] = [
         .bool("quick", help: "tiny sizes; finishes in a few seconds"),
         .string("out", default: "out/chNN", help: "folder for figures and summary.json"),
-        .int("seed", default: 1, help: "seed for every random draw"),
+        .int("seed", default: 1, in: seedRange, help: "seed for every random draw"),
         .bool("ascii", help: "print an ASCII preview of the key figure in the terminal"),
         .bool("svg", help: "also write an SVG beside every PNG"),
     ]
 
     /// Parses `arguments` (without the program name) against the common options and `flags`.
     ///
-    /// Accepts `--name value` and `--name=value`. Throws `OptionsError` naming the flag for unknown flags,
-    /// missing values, values of the wrong kind and values outside the flag's range (in quick mode too).
+    /// Accepts `--name value` and `--name=value` (a separate value may not start with `--`). Throws
+    /// `OptionsError` naming the flag for unknown flags, missing values, values of the wrong kind and values
+    /// outside the flag's range (in quick mode too).
     /// Nothing is created on disk.
     ///
     /// - Precondition: every flag's default and quick value lie in its range (a programming error otherwise).
@@ -195,6 +199,11 @@ public struct Options: Sendable {
                 guard i < arguments.count else { throw OptionsError("--\(name) needs a value") }
                 value = arguments[i]
                 i += 1
+                // `--out --quick` is a forgotten value, not a folder named "--quick".
+                guard !value.hasPrefix("--") else {
+                    throw OptionsError(
+                        "--\(name) needs a value, got the option \(value) (write --\(name)=\(value) if you mean it)")
+                }
             }
             try flag.check(value)
             options.values[name] = value
