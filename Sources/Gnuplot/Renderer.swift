@@ -107,9 +107,13 @@ public enum Gnuplot {
                 "; term_override=1; set terminal svg enhanced size \(figure.width),\(figure.height) "
                 + "font 'DejaVu Sans,10' background rgb 'white'; set output outfile"
         }
-        _ = try run(
-            gnuplot, arguments: ["-e", setup, "\(figure.name).gp"], in: directory, script: "\(figure.name).gp",
-            timeout: timeout)
+        do {
+            _ = try run(
+                gnuplot, arguments: ["-e", setup, "\(figure.name).gp"], in: directory, script: "\(figure.name).gp",
+                timeout: timeout)
+        } catch GnuplotError.failed(_, let message) where message.hasPrefix(fileSizeLimit) {
+            throw GnuplotError.incompleteOutput(figure: figure.name, format: format.rawValue, why: message)
+        }
         guard let bytes = partial.contents() else {
             throw GnuplotError.incompleteOutput(
                 figure: figure.name, format: format.rawValue,
@@ -145,6 +149,9 @@ public enum Gnuplot {
         }
     }
 
+    /// How `run` words a gnuplot killed by SIGXFSZ.
+    static let fileSizeLimit = "gnuplot was stopped by the file-size limit (ulimit -f)"
+
     /// Runs gnuplot in `directory`, returning its standard output; a non-zero exit or a signal becomes
     /// `GnuplotError.failed` with the last lines of its standard error, a run longer than `timeout` seconds
     /// (its group gets SIGTERM, then SIGKILL a second later) becomes `GnuplotError.timedOut`.
@@ -162,7 +169,7 @@ public enum Gnuplot {
         if case .timedOut = result.termination { throw GnuplotError.timedOut(script: script, seconds: timeout) }
         guard result.termination.succeeded else {
             var status = "\(result.termination)"
-            if result.termination == .signalled(SIGXFSZ) { status += ": its output passed the file-size limit" }
+            if result.termination == .signalled(SIGXFSZ) { status = fileSizeLimit + " (\(status))" }
             let message = result.errorText.split(separator: "\n").suffix(4).joined(separator: " | ")
             throw GnuplotError.failed(script: script, message: message.isEmpty ? status : "\(status): \(message)")
         }

@@ -144,7 +144,11 @@ public enum Output {
     /// the system's reason is thrown. `url` is either the complete new content or untouched.
     public static func writeFile(_ data: Data, to url: URL) throws {
         let temporary = temporaryURL(for: url)
-        try writeNew(data, to: temporary)
+        do {
+            try writeNew(data, to: temporary)
+        } catch let error as OutputError {
+            throw OutputError(path: url.path, reason: error.reason)  // the file the caller asked for
+        }
         try moveIntoPlace(temporary, url)
     }
 

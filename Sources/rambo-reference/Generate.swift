@@ -41,7 +41,8 @@ enum GenerateCommand {
                 try Output.writeNew(Data(builder.fileText(op: op).utf8), to: temporary)
             } catch {
                 discardStaged()
-                Console.fail("\(error); no vector file was written")
+                let reason = (error as? OutputError)?.reason ?? "\(error)"
+                Console.fail("cannot write \(final.path): \(reason); no vector file was written")
             }
             staged.append((temporary, final))
         }
