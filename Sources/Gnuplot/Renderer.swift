@@ -87,8 +87,13 @@ public enum Gnuplot {
         _ figure: Figure, in directory: URL, formats: [OutputFormat], gnuplot: URL?,
         timeout: Double
     ) throws -> [URL] {
-        try write(figure, to: directory)
+        let script = try write(figure, to: directory)
         guard let gnuplot else { throw GnuplotError.notInstalled }
+        // A run stopped by a signal while gnuplot works removes this figure's script and data with its
+        // temporaries, so it never leaves a .dat without its image.
+        let data = script.deletingPathExtension().appendingPathExtension("dat")
+        for file in [script, data] { Shutdown.removeUnlessKept(file.path) }
+        defer { for file in [script, data] { Shutdown.forgetTemporary(file.path) } }
         return try formats.map { format in
             try render(figure, as: format, in: directory, gnuplot: gnuplot, timeout: timeout)
         }

@@ -47,6 +47,21 @@ public final class OutputFolder: @unchecked Sendable {
         Shutdown.holdLockFile(path)
     }
 
+    /// Releases the claim: removes the lock file (while still holding it, if it is still this claim's) and closes
+    /// it. A run normally keeps its claim until it ends (`Shutdown` then removes the file).
+    deinit {
+        let path = url.appendingPathComponent(Self.lockName).path
+        var locked = stat()
+        var named = stat()
+        if fstat(lockDescriptor, &locked) == 0, lstat(path, &named) == 0, locked.st_ino == named.st_ino,
+            locked.st_dev == named.st_dev
+        {
+            unlink(path)
+        }
+        Shutdown.releaseLockFile(path)
+        close(lockDescriptor)
+    }
+
     /// Whether another run holds `url` now: its pid, or `nil` when the folder is free (or does not exist).
     /// Takes nothing: the answer may be stale the moment it is given; `init(claiming:)` is the real test.
     public static func holder(of url: URL) -> Int32? {

@@ -19,6 +19,8 @@
 ///   of killing the process without a word.
 /// - `Output.exit`, and any other exit through `exit()`, removes what is still registered and SIGKILLs any child
 ///   group still alive.
+/// - A crash (memory exhaustion under `ulimit -v`, most often) does the same as far as a signal handler can, and
+///   says which memory limit was set (`CrashCleanup`).
 ///
 /// Creating a temporary file (`createTemporary`) and starting a child (`launch`) happen under the registry's lock,
 /// and neither starts once a signal has been taken: the calling thread then waits for the process to end. So
@@ -58,6 +60,7 @@ public enum Shutdown {
         } else {
             pthread_detach(thread)
         }
+        CrashCleanup.install(program: Output.program)
     }
 
     static func signalSet() -> sigset_t {
@@ -80,16 +83,29 @@ public enum Shutdown {
         }
         let fd = open(path, access | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         let code = errno
-        if fd >= 0 { temporaries.insert(path) }
+        if fd >= 0 {
+            temporaries.insert(path)
+            changed()
+        }
         lock.unlock()
         errno = code
         return fd
+    }
+
+    /// Registers an existing file for removal on every way out until `forgetTemporary` (a figure's script and
+    /// data while its image is rendered: a run stopped then leaves neither behind without the image).
+    public static func removeUnlessKept(_ path: String) {
+        lock.lock()
+        temporaries.insert(path)
+        changed()
+        lock.unlock()
     }
 
     /// Forgets a temporary file that was renamed into place or removed.
     public static func forgetTemporary(_ path: String) {
         lock.lock()
         temporaries.remove(path)
+        changed()
         lock.unlock()
     }
 
@@ -98,6 +114,7 @@ public enum Shutdown {
         lock.lock()
         unlink(path)
         temporaries.remove(path)
+        changed()
         lock.unlock()
     }
 
@@ -112,7 +129,10 @@ public enum Shutdown {
             park()
         }
         let pid = start()
-        if let pid { children[pid] = grace }
+        if let pid {
+            children[pid] = grace
+            changed()
+        }
         lock.unlock()
         return pid
     }
@@ -121,6 +141,7 @@ public enum Shutdown {
     static func forgetChild(_ pid: pid_t) {
         lock.lock()
         children[pid] = nil
+        changed()
         lock.unlock()
     }
 
@@ -139,6 +160,15 @@ public enum Shutdown {
     static func holdLockFile(_ path: String) {
         lock.lock()
         lockFiles.insert(path)
+        changed()
+        lock.unlock()
+    }
+
+    /// Forgets a lock file this process no longer holds.
+    static func releaseLockFile(_ path: String) {
+        lock.lock()
+        lockFiles.remove(path)
+        changed()
         lock.unlock()
     }
 
@@ -153,6 +183,7 @@ public enum Shutdown {
         children = [:]
         temporaries = []
         lockFiles = []
+        changed()
         lock.unlock()
         stopChildren(Array(groups.keys), signal: SIGKILL, grace: 0)
         for path in paths { unlink(path) }
@@ -168,7 +199,12 @@ public enum Shutdown {
         Output.error("\(Output.program): stopped by \(ChildProcess.signalName(sig))")
         stopChildren(Array(groups.keys), signal: sig, grace: groups.values.max() ?? 0)
         for path in paths { unlink(path) }
-        fflush(nil)
+        // What the run printed so far, unless another thread holds standard output (a write blocked on a full
+        // pipe must not hold the exit).
+        if ftrylockfile(stdout) == 0 {
+            fflush(stdout)
+            funlockfile(stdout)
+        }
         _exit(128 + sig)
     }
 
@@ -181,6 +217,11 @@ public enum Shutdown {
         ChildProcess.waitFor(&alive, seconds: grace)
         for pid in leaders { kill(-pid, SIGKILL) }
         ChildProcess.waitFor(&alive, seconds: 5)
+    }
+
+    /// Hands the registry to the crash handler (`CrashCleanup`). Caller holds the lock.
+    private static func changed() {
+        CrashCleanup.snapshot(children: Array(children.keys), paths: temporaries.union(lockFiles))
     }
 
     /// Blocks the calling thread until the process ends.
