@@ -30,7 +30,8 @@ enum PNGCheck {
                 return "chunk \(index) at byte \(offset) has no valid type (garbage in the file?)"
             }
             guard length <= bytes.count - offset - 12 else {
-                return "chunk \(name) at byte \(offset) runs past the end of the file (\(bytes.count) bytes; a full disk?)"
+                return
+                    "chunk \(name) at byte \(offset) runs past the end of the file (\(bytes.count) bytes; a full disk?)"
             }
             let stored = bigEndian32(bytes, at: offset + 8 + length)
             guard crc32(bytes[(offset + 4)..<(offset + 8 + length)]) == stored else {

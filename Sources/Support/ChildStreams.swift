@@ -117,9 +117,15 @@ struct ChildStreams {
         if fd == parentInput {
             feed()
         } else if fd == parentOutput {
-            if !read(fd, into: &output) { close(fd); parentOutput = -1 }
+            if !read(fd, into: &output) {
+                close(fd)
+                parentOutput = -1
+            }
         } else if fd == parentError {
-            if !read(fd, into: &error) { close(fd); parentError = -1 }
+            if !read(fd, into: &error) {
+                close(fd)
+                parentError = -1
+            }
         }
     }
 

@@ -57,7 +57,9 @@ enum ChapterRun {
     /// signal taken by `course` is forwarded to it (`Shutdown`).
     ///
     /// - Throws: a one-line reason when `dir` or its log cannot be written or the chapter cannot start.
-    static func run(_ binary: URL, into dir: URL, arguments: [String], timeout: Double) throws
+    static func run(
+        _ binary: URL, into dir: URL, arguments: [String], timeout: Double
+    ) throws
         -> ChildProcess.Termination
     {
         do {

@@ -189,7 +189,8 @@ import Walkthrough
         try s.fakeGnuplot("rm -rf \"$PWD\"")
         let run = try s.run("exec \"$B/ch01\" --quick --out '\(s.path("out"))'")
         #expect(run.status == 2, "exit \(run.status): \(run.stderr)")
-        #expect(run.stderr.contains("ch01: the output folder \(s.path("out")) vanished during the run"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("ch01: the output folder \(s.path("out")) vanished during the run"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.path("out")), "the folder was re-created")
     }
 
@@ -200,7 +201,8 @@ import Walkthrough
         defer { s.clean() }
         try s.hangingGnuplot()
         let checks = (0..<17).map { #"{"name": "old \#($0)", "passed": true, "detail": ""}"# }
-        let stale = #"{"chapter": "ch01", "title": "old", "checks": ["#
+        let stale =
+            #"{"chapter": "ch01", "title": "old", "checks": ["#
             + checks.joined(separator: ", ")
             + #"], "metrics": {}, "figures": ["a", "b", "c", "d", "e"], "seconds": 1, "quick": true}"#
         #expect(try Summary.read(from: write(stale, to: s.path("stale.json"))).checks.count == 17)
@@ -267,7 +269,8 @@ import Walkthrough
     @Test func aFakePNGIsNeverAccepted() throws {
         let s = try Scratch()
         defer { s.clean() }
-        try s.fakeGnuplot("printf '\\211PNG\\r\\n\\032\\nGARBAGEGARBAGE\\000\\000\\000\\000IEND\\256B`\\202' > \"$out\"")
+        try s.fakeGnuplot(
+            "printf '\\211PNG\\r\\n\\032\\nGARBAGEGARBAGE\\000\\000\\000\\000IEND\\256B`\\202' > \"$out\"")
         let run = try s.run("exec \"$B/ch01\" --quick --out '\(s.path("out"))'")
         #expect(run.status == 1, "exit \(run.status): \(run.stderr)")
         #expect(run.stdout.contains("gnuplot wrote an incomplete rank-sweep.png"), "\(run.stdout.suffix(800))")
@@ -282,17 +285,21 @@ import Walkthrough
     @Test func courseFindsItsTextsOrSaysWhatIsMissing() throws {
         let s = try Scratch()
         defer { s.clean() }
-        let outside = try s.run("cd '\(s.path("bin"))' && exec \"$B/course\" --quick --only ch01 --out '\(s.path("o"))'")
+        let outside = try s.run(
+            "cd '\(s.path("bin"))' && exec \"$B/course\" --quick --only ch01 --out '\(s.path("o"))'")
         #expect(outside.status == 0, "exit \(outside.status): \(outside.stderr)")
         let page = (try? String(contentsOfFile: s.path("o/ch01.html"), encoding: .utf8)) ?? ""
         #expect(page.contains("Chapter 01 · Sorting and ranking") && !page.contains("not found"))
         let alone = try s.run(
-            "cp \"$B/course\" '\(s.path("bin/course"))' && cd / && exec '\(s.path("bin/course"))' --out '\(s.path("p"))'")
+            "cp \"$B/course\" '\(s.path("bin/course"))' && cd / && exec '\(s.path("bin/course"))' --out '\(s.path("p"))'"
+        )
         #expect(alone.status == 2 && alone.stderr.contains("cannot find the chapter texts"), "\(alone.stderr)")
         let repo = try s.run("exec \"$B/course\" --repo '\(s.path("bin"))' --out '\(s.path("q"))'")
         #expect(repo.status == 2, "exit \(repo.status)")
         #expect(repo.stderr.contains("--repo \(s.path("bin")) lacks Chapters/01-sorting-and-ranking/README.md"))
-        #expect(!FileManager.default.fileExists(atPath: s.path("p")) && !FileManager.default.fileExists(atPath: s.path("q")))
+        #expect(
+            !FileManager.default.fileExists(atPath: s.path("p")) && !FileManager.default.fileExists(atPath: s.path("q"))
+        )
     }
 
     /// A forgotten value (`--out --quick`) is refused rather than taken as a folder name; course accepts exactly
@@ -309,7 +316,8 @@ import Walkthrough
             let a = try s.run("exec \"$B/ch01\" --seed \(seed) --out '\(s.path("o"))'")
             let b = try s.run("exec \"$B/course\" --seed \(seed) --out '\(s.path("o"))'")
             #expect(a.status == 2 && b.status == 2, "\(seed): \(a.status) \(b.status)")
-            #expect(a.stderr.dropFirst("ch01: ".count) == b.stderr.dropFirst("course: ".count), "\(a.stderr) \(b.stderr)")
+            #expect(
+                a.stderr.dropFirst("ch01: ".count) == b.stderr.dropFirst("course: ".count), "\(a.stderr) \(b.stderr)")
         }
     }
 

@@ -83,7 +83,8 @@ import Testing
         let results = dir.appendingPathComponent("results.json").path
         let run = try Self.shell("ulimit -f 100; exec \"$T\" eval '\(cases)' > '\(results)'")
         #expect(run.status == 2, "exit \(run.status): \(run.stderr)")
-        #expect(run.stderr.contains("rambo-reference: cannot write to standard output: File too large"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("rambo-reference: cannot write to standard output: File too large"), "\(run.stderr)")
     }
 
     /// A cases file larger than the stated limit (here a device that never ends) is refused in one line.
