@@ -219,6 +219,11 @@ public enum Book {
     /// input is escaped). Without `cmark-gfm`, or when it fails, the text is shown preformatted; a failure is
     /// said on standard error. `cmark-gfm` runs through `ChildProcess`, stopped after `cmarkTimeout` seconds.
     public static func markdownToHTML(_ markdown: String) -> String {
+        markdownToHTML(markdown, cmark: cmark, timeout: cmarkTimeout)
+    }
+
+    /// `markdownToHTML` with the program and its time limit given (tests drive a fake cmark-gfm through it).
+    static func markdownToHTML(_ markdown: String, cmark: URL?, timeout: Double) -> String {
         guard let cmark else { return "<pre>\(escape(markdown))</pre>\n" }
         let arguments = [
             "--extension", "table", "--extension", "strikethrough", "--extension", "autolink", "--to", "html",
@@ -226,7 +231,7 @@ public enum Book {
         do {
             let result = try ChildProcess.run(
                 cmark.path, arguments: arguments, input: Array(markdown.utf8), standardError: .null,
-                timeout: cmarkTimeout)
+                timeout: timeout)
             if result.termination.succeeded { return result.outputText }
             Output.error("\(Output.program): cmark-gfm \(result.termination); a chapter text is shown preformatted")
         } catch {
