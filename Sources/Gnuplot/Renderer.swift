@@ -57,14 +57,20 @@ public enum Gnuplot {
         return nil
     }
 
-    /// Writes `name.gp` and `name.dat` into `directory`, which must exist (a folder that vanished is an error,
-    /// never silently re-created).
+    /// Writes `name.gp` and `name.dat` into `directory` (created if needed; a chapter first checks that its
+    /// output folder is still the one it claimed, see `OutputFolder`, so a folder deleted during a run is an
+    /// error there, never silently re-created).
     ///
     /// - Returns: the script's URL.
     /// - Throws: `GnuplotError.invalidFigure`, or `OutputError` naming the file that could not be written.
     @discardableResult
     public static func write(_ figure: Figure, to directory: URL) throws -> URL {
         try GnuplotScript.validate(figure)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: directory.path, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
         let script = directory.appendingPathComponent("\(figure.name).gp")
         try writeAtomically(GnuplotScript.data(for: figure), to: directory.appendingPathComponent("\(figure.name).dat"))
         try writeAtomically(GnuplotScript.script(for: figure), to: script)

@@ -55,6 +55,8 @@ public enum ChildProcess {
 
     /// What a run left: how it ended and what it wrote to the captured streams.
     public struct Result: Sendable {
+        /// The child's pid (also its process group's id); it was reaped.
+        public let pid: pid_t
         public let termination: Termination
         public let standardOutput: [UInt8]
         public let standardError: [UInt8]
@@ -84,10 +86,17 @@ public enum ChildProcess {
         defer { streams.closeAll() }
         let start = ProcessClock.monotonicNanoseconds()
         var spawnError: Int32 = 0
-        let launched = Shutdown.launch(grace: grace) { () -> pid_t? in
-            let result = spawn(executable, arguments: arguments, directory: directory, streams: streams)
-            if case .failure(let failure) = result { spawnError = failure.code }
-            return try? result.get()
+        var launched: pid_t?
+        // ETXTBSY: the program file is still open for writing in some process (often a child forked by another
+        // thread while it was written); it passes in moments, so a few tries.
+        for attempt in 0..<5 {
+            if attempt > 0 { usleep(UInt32(20_000 << attempt)) }
+            launched = Shutdown.launch(grace: grace) { () -> pid_t? in
+                let result = spawn(executable, arguments: arguments, directory: directory, streams: streams)
+                if case .failure(let failure) = result { spawnError = failure.code }
+                return try? result.get()
+            }
+            if launched != nil || spawnError != ETXTBSY { break }
         }
         guard let pid = launched else {
             throw ChildProcessError(program: name, reason: String(cString: strerror(spawnError)))
@@ -105,7 +114,8 @@ public enum ChildProcess {
             termination = .timedOut(timeout)
         }
         Shutdown.forgetChild(pid)
-        return Result(termination: termination, standardOutput: streams.output, standardError: streams.error)
+        return Result(
+            pid: pid, termination: termination, standardOutput: streams.output, standardError: streams.error)
     }
 
     /// Starts the child in a new process group with the streams' descriptors as 0, 1 and 2.
@@ -127,6 +137,8 @@ public enum ChildProcess {
             guard let addChdir = GNU.addChdir else { return .failure(SpawnFailure(ENOSYS)) }
             _ = addChdir(&actions, directory)
         }
+        // Only 0, 1 and 2 reach the child, even a descriptor another thread opened without close-on-exec.
+        if let addCloseFrom = GNU.addCloseFrom { _ = addCloseFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -196,10 +208,15 @@ enum GNU {
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) ->
         Int32
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
     /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29).
     static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np").map {
         unsafeBitCast($0, to: AddChdir.self)
+    }
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34).
+    static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: AddCloseFrom.self)
     }
     /// `pipe2`, which creates both ends close-on-exec at once (no other thread's child can inherit them).
     static let pipe2: Pipe2? = symbol("pipe2").map { unsafeBitCast($0, to: Pipe2.self) }

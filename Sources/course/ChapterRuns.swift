@@ -54,7 +54,8 @@ enum ChapterRun {
     ///
     /// Any `summary.json` in `dir` is removed first, so the summary read afterwards is this run's or none. The
     /// chapter runs in a process group of its own for at most `timeout` seconds (`ChildProcess`); a stopping
-    /// signal taken by `course` is forwarded to it (`Shutdown`).
+    /// signal taken by `course` is forwarded to it (`Shutdown`). Whatever it leaves running is stopped, and when
+    /// it did not end by itself its temporary and lock files are removed (`Orphans`).
     ///
     /// - Throws: a one-line reason when `dir` or its log cannot be written or the chapter cannot start.
     static func run(
@@ -78,6 +79,9 @@ enum ChapterRun {
         let result = try ChildProcess.run(
             binary.path, arguments: ["--out", dir.path] + arguments, standardOutput: .descriptor(fd),
             standardError: .descriptor(fd), timeout: timeout, grace: grace)
+        // A chapter killed outright leaves its gnuplot (adopted by course, see `Orphans`) and its temporaries.
+        Orphans.stop()
+        if !result.termination.succeeded { Orphans.removeLeftovers(of: result.pid, in: dir) }
         return result.termination
     }
 

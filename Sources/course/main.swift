@@ -73,6 +73,7 @@ let repositoryRoot: URL
 do { repositoryRoot = try Repository.locate(given: repoFlag, executable: executable) } catch { fail("\(error)") }
 let claimed: OutputFolder
 do { claimed = try OutputFolder(claiming: outRoot) } catch { fail("\(error)") }
+Orphans.adopt()
 
 var results = [(info: ChapterInfo, status: Int32, summary: Summary?, seconds: Double)]()
 for info in Catalog.chapters where only?.contains(info.id) ?? true {
@@ -80,6 +81,7 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
         fail("\(binary.path) is missing; build first with: swift build -c release")
     }
+    if let problem = claimed.problem() { fail(problem) }
     let dir = outRoot.appendingPathComponent(info.id)
     let log = dir.appendingPathComponent("log.txt")
     let start = Date()

@@ -119,6 +119,28 @@ import Walkthrough
         #expect(Self.hiddenFiles(in: s.path("out")).isEmpty, "\(Self.hiddenFiles(in: s.path("out")))")
     }
 
+    /// A chapter killed outright (SIGKILL) under `course`: reported by the signal's name, and course stops the
+    /// gnuplot it left behind (adopted as a subreaper) and removes its temporaries and lock file.
+    @Test func courseClearsWhatAKilledChapterLeaves() throws {
+        let s = try Scratch()
+        defer { s.clean() }
+        try s.hangingGnuplot()
+        let run = try s.run(
+            """
+            "$B/course" --quick --only ch01 --out '\(s.path("out"))' > '\(s.path("log"))' 2>&1 &
+            pid=$!
+            \(s.waitForGnuplot)
+            kill -KILL $(pgrep -P $pid -x ch01)
+            wait $pid
+            echo "status $?"
+            """)
+        #expect(run.stdout.contains("status 1"), "\(run.stdout) \(run.stderr)")
+        let log = (try? String(contentsOfFile: s.path("log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("(killed by SIGKILL; see"), "\(log)")
+        #expect(s.survivors().isEmpty, "the killed chapter's gnuplot still runs")
+        #expect(Self.hiddenFiles(in: s.path("out")).isEmpty, "\(Self.hiddenFiles(in: s.path("out")))")
+    }
+
     /// A gnuplot that never returns is stopped at RAMBO_GNUPLOT_TIMEOUT with its child; a chapter that never
     /// returns is stopped at course's --timeout with its gnuplot. Both are reported by what happened.
     @Test func timeLimitsStopWholeProcessGroups() throws {
