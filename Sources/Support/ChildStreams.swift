@@ -98,12 +98,16 @@ struct ChildStreams {
             var fds = [parentInput, parentOutput, parentError].filter { $0 >= 0 }.map { fd in
                 pollfd(fd: fd, events: Int16(fd == parentInput ? POLLOUT : POLLIN), revents: 0)
             }
+            slice = min(slice * 2, 50_000_000)
             if fds.isEmpty {
                 usleep(useconds_t(wait / 1000))
             } else if poll(&fds, nfds_t(fds.count), Int32(max(1, wait / 1_000_000))) > 0 {
                 for p in fds where p.revents != 0 { service(p.fd) }
+                // A pipe at its end: the child is most likely exiting, so look again soon.
+                if fds.contains(where: { $0.fd != parentOutput && $0.fd != parentError && $0.fd != parentInput }) {
+                    slice = 1_000_000
+                }
             }
-            slice = min(slice * 2, 50_000_000)
         }
     }
 
