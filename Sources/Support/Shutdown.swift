@@ -47,6 +47,8 @@ public enum Shutdown {
         guard !installed else { return }
         installed = true
         signal(SIGXFSZ, SIG_IGN)
+        // Children are waited for one by one; an inherited SIG_IGN would have the kernel reap them unseen.
+        signal(SIGCHLD, SIG_DFL)
         var set = signalSet()
         pthread_sigmask(SIG_BLOCK, &set, nil)
         #if canImport(Glibc)
