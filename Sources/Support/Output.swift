@@ -46,7 +46,9 @@ public enum Output {
         defer { lock.unlock() }
         if !prepared {
             prepared = true
+            Shutdown.install()
             atexit {
+                Shutdown.cleanUpAtExit()
                 if Output.exitingThroughOutput { return }
                 if let problem = Output.standardOutputProblem() {
                     Output.error("\(Output.program): cannot write to standard output: \(problem)")
@@ -108,6 +110,7 @@ public enum Output {
             if status == 0 { status = 2 }
         }
         fflush(standardError)
+        Shutdown.cleanUpAtExit()
         #if canImport(Glibc)
         Glibc.exit(status)
         #else
@@ -141,12 +144,28 @@ public enum Output {
     /// the system's reason is thrown. `url` is either the complete new content or untouched.
     public static func writeFile(_ data: Data, to url: URL) throws {
         let temporary = temporaryURL(for: url)
-        try writeNew(data, to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw OutputError(path: url.path, reason: reason)
+        do {
+            try writeNew(data, to: temporary)
+        } catch let error as OutputError {
+            throw OutputError(path: url.path, reason: error.reason)  // the file the caller asked for
         }
+        try moveIntoPlace(temporary, url)
+    }
+
+    /// Renames a temporary file written by `writeNew` onto `final` (atomic within a folder) and forgets it; on a
+    /// failure removes it and throws an `OutputError` naming `final`.
+    public static func moveIntoPlace(_ temporary: URL, _ final: URL) throws {
+        guard rename(temporary.path, final.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Shutdown.removeTemporary(temporary.path)
+            throw OutputError(path: final.path, reason: reason)
+        }
+        Shutdown.forgetTemporary(temporary.path)
+    }
+
+    /// Removes a temporary file written by `writeNew` that will not be moved into place.
+    public static func discard(_ temporary: URL) {
+        Shutdown.removeTemporary(temporary.path)
     }
 
     /// Writes text as UTF-8 (see `writeFile(_:to:)`).
@@ -154,15 +173,18 @@ public enum Output {
         try writeFile(Data(text.utf8), to: url)
     }
 
-    /// A fresh temporary name beside `url`: `.name.<pid>.<random>.partial` (hidden, never a final name).
-    public static func temporaryURL(for url: URL) -> URL {
-        let suffix = "\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
-        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(suffix).partial")
+    /// A fresh temporary name beside `url`: `.name.<pid>.<random>.partial` (hidden, never a final name; 64
+    /// random bits, so no other run and no planted file can guess it).
+    public static func temporaryURL(for url: URL, extension ext: String = "partial") -> URL {
+        let suffix = "\(getpid()).\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(suffix).\(ext)")
     }
 
-    /// Creates `url` (which must not exist) holding exactly `data`, or removes it and throws.
+    /// Creates the temporary file `url` (which must not exist; never through a symbolic link) holding exactly
+    /// `data`, registered with `Shutdown` so that every way out of the process removes it until
+    /// `moveIntoPlace` or `discard`; on a failure removes it and throws an `OutputError` naming it.
     public static func writeNew(_ data: Data, to url: URL) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = Shutdown.createTemporary(url.path)
         guard fd >= 0 else { throw OutputError(path: url.path, reason: String(cString: strerror(errno))) }
         var failure: Int32 = 0
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
@@ -183,7 +205,7 @@ public enum Output {
         }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure != 0 {
-            unlink(url.path)
+            Shutdown.removeTemporary(url.path)
             throw OutputError(path: url.path, reason: String(cString: strerror(failure)))
         }
     }

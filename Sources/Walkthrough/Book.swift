@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One chapter's material for the HTML course book: what `course` ran and what the chapter left behind.
 public struct BookChapter: Sendable {
@@ -215,33 +216,32 @@ public enum Book {
     }
 
     /// GitHub-flavoured Markdown → HTML with `cmark-gfm` (tables, strikethrough, autolinks; raw HTML in the
-    /// input is escaped). Without `cmark-gfm`, or when it fails, the text is shown preformatted.
+    /// input is escaped). Without `cmark-gfm`, or when it fails, the text is shown preformatted; a failure is
+    /// said on standard error. `cmark-gfm` runs through `ChildProcess`, stopped after `cmarkTimeout` seconds.
     public static func markdownToHTML(_ markdown: String) -> String {
-        guard let cmark else { return "<pre>\(escape(markdown))</pre>\n" }
-        let process = Process()
-        process.executableURL = cmark
-        process.arguments = [
-            "--extension", "table", "--extension", "strikethrough", "--extension", "autolink",
-            "--to", "html",
-        ]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return "<pre>\(escape(markdown))</pre>\n" }
-        // Write on another thread so that a large output cannot block the writer.
-        let data = Data(markdown.utf8)
-        let writer = Thread {
-            input.fileHandleForWriting.write(data)
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let html = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return "<pre>\(escape(markdown))</pre>\n" }
-        return String(decoding: html, as: UTF8.self)
+        markdownToHTML(markdown, cmark: cmark, timeout: cmarkTimeout)
     }
+
+    /// `markdownToHTML` with the program and its time limit given (tests drive a fake cmark-gfm through it).
+    static func markdownToHTML(_ markdown: String, cmark: URL?, timeout: Double) -> String {
+        guard let cmark else { return "<pre>\(escape(markdown))</pre>\n" }
+        let arguments = [
+            "--extension", "table", "--extension", "strikethrough", "--extension", "autolink", "--to", "html",
+        ]
+        do {
+            let result = try ChildProcess.run(
+                cmark.path, arguments: arguments, input: Array(markdown.utf8), standardError: .null,
+                timeout: timeout)
+            if result.termination.succeeded { return result.outputText }
+            Output.error("\(Output.program): cmark-gfm \(result.termination); a chapter text is shown preformatted")
+        } catch {
+            Output.error("\(Output.program): \(error); a chapter text is shown preformatted")
+        }
+        return "<pre>\(escape(markdown))</pre>\n"
+    }
+
+    /// Seconds one `cmark-gfm` run may take.
+    public static let cmarkTimeout = 30.0
 
     // MARK: - Metrics
 

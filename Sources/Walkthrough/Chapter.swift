@@ -36,7 +36,8 @@ public final class Chapter: @unchecked Sendable {
     )
     private var warnedNoGnuplot = false
     private var keyFigureShown = false
-    private var outCreated = false
+    /// The output folder, claimed (locked) when the first file goes into it; see `OutputFolder`.
+    private var folder: OutputFolder?
     private var finishing = false
     /// Guards every mutable field and keeps each printed line whole when workers report at once.
     private let lock = NSRecursiveLock()
@@ -74,6 +75,10 @@ public final class Chapter: @unchecked Sendable {
             Output.error("\(id): cannot write into --out \(options.out.path): \(problem)")
             Output.exit(2)
         }
+        do { _ = try Gnuplot.timeout } catch {
+            Output.error("\(id): \(error)")
+            Output.exit(2)
+        }
         summary = Summary(chapter: id, title: title)
         summary.quick = options.quick
         #if DEBUG
@@ -91,6 +96,8 @@ public final class Chapter: @unchecked Sendable {
         print(banner)
         print(String(repeating: "═", count: banner.count))
         print("output: \(options.out.path)   seed: \(options.seed)\(options.quick ? "   (quick)" : "")")
+        // An existing folder is claimed at once, so a second run into it stops before doing any work.
+        if FileManager.default.fileExists(atPath: options.out.path) { ensureOutputFolder() }
     }
 
     // MARK: - Options
@@ -126,6 +133,11 @@ public final class Chapter: @unchecked Sendable {
     }
 
     static func outputLocationProblem(_ out: URL) -> String? {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: out.path),
+            !FileManager.default.fileExists(atPath: out.path)
+        {
+            return "it is a symbolic link to \(target), which does not exist"
+        }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: out.path, isDirectory: &isFolder) {
             if !isFolder.boolValue { return "a file with that name exists" }
@@ -139,16 +151,22 @@ public final class Chapter: @unchecked Sendable {
         return FileManager.default.isWritableFile(atPath: ancestor.path) ? nil : "\(ancestor.path) is not writable"
     }
 
-    /// Creates the output folder the first time a file goes into it; exits 2 with one line if it cannot.
+    /// Creates and claims the output folder the first time a file goes into it (`OutputFolder`: a second run
+    /// into the same folder is refused) and removes a `summary.json` left by an earlier run, so one found there
+    /// is always this run's. Later calls check that the folder is still the one claimed. Exits 2 with one line
+    /// naming the folder if it cannot be created, another run holds it, or it vanished.
     public func ensureOutputFolder() {
         lock.lock()
         defer { lock.unlock() }
-        guard !outCreated else { return }
         do {
-            try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
-            outCreated = true
+            if let folder {
+                if let problem = folder.problem() { throw OutputFolderError(problem) }
+                return
+            }
+            folder = try OutputFolder(claiming: options.out)
+            unlink(options.out.appendingPathComponent("summary.json").path)
         } catch {
-            Output.error("\(id): cannot create the output folder \(options.out.path): \(error.localizedDescription)")
+            Output.error("\(id): \(error)")
             Output.exit(2)
         }
     }
@@ -264,6 +282,9 @@ public final class Chapter: @unchecked Sendable {
                 keyFigureShown = true
                 print(try Gnuplot.ascii(figure, in: options.out))
             }
+        } catch let error as OutputError {
+            Output.error("\(id): \(error)")
+            Output.exit(2)
         } catch GnuplotError.notInstalled {
             summary.figures.append(figure.name)
             if !warnedNoGnuplot {

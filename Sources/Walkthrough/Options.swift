@@ -151,8 +151,9 @@ public struct Options: Sendable {
 
     /// Parses `arguments` (without the program name) against the common options and `flags`.
     ///
-    /// Accepts `--name value` and `--name=value`. Throws `OptionsError` naming the flag for unknown flags,
-    /// missing values, values of the wrong kind and values outside the flag's range (in quick mode too).
+    /// Accepts `--name value` and `--name=value` (a separate value may not start with `--`). Throws
+    /// `OptionsError` naming the flag for unknown flags, missing values, values of the wrong kind and values
+    /// outside the flag's range (in quick mode too).
     /// Nothing is created on disk.
     ///
     /// - Precondition: every flag's default and quick value lie in its range (a programming error otherwise).
@@ -195,6 +196,11 @@ public struct Options: Sendable {
                 guard i < arguments.count else { throw OptionsError("--\(name) needs a value") }
                 value = arguments[i]
                 i += 1
+                // `--out --quick` is a forgotten value, not a folder named "--quick".
+                guard !value.hasPrefix("--") else {
+                    throw OptionsError(
+                        "--\(name) needs a value, got the option \(value) (write --\(name)=\(value) if you mean it)")
+                }
             }
             try flag.check(value)
             options.values[name] = value

@@ -3,9 +3,13 @@
 // and OUT/index.md for readers on a forge.
 //
 //     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N] [--timeout SECONDS]
+//                                 [--repo DIR]
 //
-// Each chapter runs with a time limit (--timeout, default 7200 s): a chapter that exceeds it is stopped and
-// reported as failed, and the course goes on with the next one.
+// Each chapter runs in its own process group with a time limit (--timeout, default 7200 s): a chapter that exceeds
+// it is stopped with its gnuplot and reported as failed, and the course goes on with the next one. SIGINT and
+// SIGTERM are forwarded to the running chapter, which removes its temporaries; course then stops too. One course
+// at a time writes into an output folder (a lock file in it). The chapter texts come from the repository: the
+// working folder, the folders above the course executable, or --repo DIR.
 import Foundation
 import Support
 import Walkthrough
@@ -22,17 +26,24 @@ var outRoot = URL(fileURLWithPath: "out")
 var passThrough = [String]()
 var only: Set<String>?
 var timeout = 7200.0
+var repoFlag: String?
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
     switch a {
     case "--out":
-        guard !arguments.isEmpty else { fail("--out needs a folder") }
+        guard let v = arguments.first, !v.isEmpty, !v.hasPrefix("--") else { fail("--out needs a folder") }
         outRoot = URL(fileURLWithPath: arguments.removeFirst())
+    case "--repo":
+        guard let v = arguments.first, !v.isEmpty, !v.hasPrefix("--") else { fail("--repo needs a folder") }
+        repoFlag = arguments.removeFirst()
     case "--quick":
         passThrough.append(a)
     case "--seed":
-        guard let v = arguments.first, UInt64(v) != nil else { fail("--seed needs a non-negative whole number") }
+        // The chapters' own parser, so that course accepts exactly the seeds they accept.
+        do { _ = try Options.parse(Array([a] + arguments.prefix(1)), chapter: "course", flags: []) } catch {
+            fail("\(error)")
+        }
         passThrough += [a, arguments.removeFirst()]
     case "--only":
         guard let v = arguments.first else { fail("--only needs chapter ids, e.g. ch01,ch03") }
@@ -45,7 +56,7 @@ while !arguments.isEmpty {
         timeout = v
         arguments.removeFirst()
     case "--help", "-h":
-        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS]")
+        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS] [--repo DIR]")
         Output.exit(0)
     default:
         fail("unknown option \(a); see --help")
@@ -56,7 +67,13 @@ if let only, let unknown = only.first(where: { id in !Catalog.chapters.contains 
 }
 
 /// The chapter executables are built beside this one.
-let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let executable = URL(fileURLWithPath: CommandLine.arguments[0])
+let binaries = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+let repositoryRoot: URL
+do { repositoryRoot = try Repository.locate(given: repoFlag, executable: executable) } catch { fail("\(error)") }
+let claimed: OutputFolder
+do { claimed = try OutputFolder(claiming: outRoot) } catch { fail("\(error)") }
+Orphans.adopt()
 
 var results = [(info: ChapterInfo, status: Int32, summary: Summary?, seconds: Double)]()
 for info in Catalog.chapters where only?.contains(info.id) ?? true {
@@ -64,48 +81,26 @@ for info in Catalog.chapters where only?.contains(info.id) ?? true {
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
         fail("\(binary.path) is missing; build first with: swift build -c release")
     }
+    if let problem = claimed.problem() { fail(problem) }
     let dir = outRoot.appendingPathComponent(info.id)
     let log = dir.appendingPathComponent("log.txt")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["--out", dir.path] + passThrough
-    let handle: FileHandle
-    do {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
-            throw OutputError(path: log.path, reason: "cannot create")
-        }
-        handle = try FileHandle(forWritingTo: log)
-    } catch {
-        fail("cannot write \(log.path): \(error.localizedDescription)")
-    }
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
     let start = Date()
-    do { try process.run() } catch { fail("cannot run \(binary.path): \(error.localizedDescription)") }
-    var timedOut = false
-    if finished.wait(timeout: .now() + timeout) == .timedOut {
-        timedOut = true
-        process.terminate()
-        if finished.wait(timeout: .now() + 5) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
-        }
+    let termination: ChildProcess.Termination
+    do {
+        termination = try ChapterRun.run(binary, into: dir, arguments: passThrough, timeout: timeout)
+    } catch {
+        fail("\(error)")
     }
-    try? handle.close()
     let seconds = Date().timeIntervalSince(start)
-    let summary = try? Summary.read(from: dir.appendingPathComponent("summary.json"))
+    let summary = (try? Summary.read(from: dir.appendingPathComponent("summary.json"))).flatMap {
+        $0.chapter == info.id ? $0 : nil
+    }
     let checks = summary.map { s in "\(s.checks.filter(\.passed).count)/\(s.checks.count) checks" } ?? "no summary"
-    let status = timedOut ? 124 : process.terminationStatus
+    let status = ChapterRun.status(termination)
     print(
         "\(status == 0 ? "✓" : "✗") \(info.id) \(info.title.padding(toLength: 34, withPad: " ", startingAt: 0)) "
             + "\(checks), \(summary?.figures.count ?? 0) figures, \(String(format: "%.1f", seconds)) s"
-            + (timedOut
-                ? "  (stopped after the \(Int(timeout)) s time limit; see \(log.path))"
-                : status == 0 ? "" : "  (exit \(status); see \(log.path))"))
+            + (status == 0 ? "" : "  (\(termination); see \(log.path))"))
     fflush(nil)  // every C output stream, stdout included: one line per chapter as it finishes, also when piped
     results.append((info, status, summary, seconds))
 }
@@ -149,22 +144,14 @@ for r in results {
     }
 }
 do {
-    try FileManager.default.createDirectory(at: outRoot, withIntermediateDirectories: true)
+    if let problem = claimed.problem() { fail(problem) }
     try Output.writeFile(index, to: outRoot.appendingPathComponent("index.md"))
 } catch {
     fail("cannot write \(outRoot.path)/index.md: \(error.localizedDescription)")
 }
 
-// The HTML book. Chapter texts are read from the repository (the working folder), converted by cmark-gfm.
-let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
-let outPath = outRoot.standardizedFileURL.path
-let repository: String
-if outPath.hasPrefix(cwd + "/") {
-    let depth = outPath.dropFirst(cwd.count + 1).split(separator: "/").count
-    repository = Array(repeating: "..", count: depth).joined(separator: "/")
-} else {
-    repository = "file://" + cwd
-}
+// The HTML book. Chapter texts are read from the repository (found above), converted by cmark-gfm.
+let repository = Repository.link(from: outRoot, to: repositoryRoot)
 if Book.cmark == nil {
     print("course: cmark-gfm is not installed; chapter texts appear preformatted (make setup installs it)")
 }
@@ -172,7 +159,8 @@ let docsIndex = "docs/documentation/rambo/index.html"
 let docs = FileManager.default.fileExists(atPath: outRoot.appendingPathComponent(docsIndex).path) ? docsIndex : nil
 let bookChapters = results.map { r -> BookChapter in
     let readme =
-        (try? String(contentsOfFile: "Chapters/\(r.info.folder)/README.md", encoding: .utf8))
+        (try? String(
+            contentsOf: repositoryRoot.appendingPathComponent("Chapters/\(r.info.folder)/README.md"), encoding: .utf8))
         ?? "# \(r.info.id) · \(r.info.title)\n\n(Chapters/\(r.info.folder)/README.md not found.)\n"
     let log = (try? String(contentsOf: outRoot.appendingPathComponent("\(r.info.id)/log.txt"), encoding: .utf8)) ?? ""
     return BookChapter(
@@ -181,11 +169,13 @@ let bookChapters = results.map { r -> BookChapter in
 }
 do {
     let quick = passThrough.contains("--quick")
-    try Data(Book.indexPage(bookChapters, quick: quick, docs: docs).utf8)
-        .write(to: outRoot.appendingPathComponent("index.html"), options: .atomic)
+    if let problem = claimed.problem() { fail(problem) }
+    try Output.writeFile(
+        Book.indexPage(bookChapters, quick: quick, docs: docs), to: outRoot.appendingPathComponent("index.html"))
     for i in bookChapters.indices {
-        try Data(Book.chapterPage(bookChapters, at: i, docs: docs, repository: repository).utf8)
-            .write(to: outRoot.appendingPathComponent("\(bookChapters[i].info.id).html"), options: .atomic)
+        try Output.writeFile(
+            Book.chapterPage(bookChapters, at: i, docs: docs, repository: repository),
+            to: outRoot.appendingPathComponent("\(bookChapters[i].info.id).html"))
     }
 } catch {
     fail("cannot write the course book into \(outRoot.path): \(error.localizedDescription)")

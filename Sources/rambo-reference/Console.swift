@@ -64,27 +64,51 @@ enum Console {
         return (values, free)
     }
 
-    /// Reads and parses a JSON file, or fails with one line and exit 2.
+    /// The largest JSON file `eval`, `verify` and `cases` read (256 MiB). Parsing keeps the file's bytes and its
+    /// values in memory at once: the peak is about 4 times the file's size (a 180 MB cases file holding one long
+    /// list: 700 MB).
+    static let maximumFileBytes = 256 << 20
+
+    /// Reads and parses a JSON file, or fails with one line and exit 2: a missing file or folder, a file larger
+    /// than `maximumFileBytes` (read in chunks and refused as soon as it passes the limit, so a FIFO or a device
+    /// that never ends is refused too), or text that is not JSON within `Reference.maximumFileValues` values.
     static func readJSON(_ path: String, what: String) -> JSONValue {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             fail("\(what) '\(path)' does not exist")
         }
         guard !isDirectory.boolValue else { fail("\(what) '\(path)' is a folder, expected a JSON file") }
-        // Limits before and while parsing: a file larger than this cannot hold a case within the caps.
-        let maximumBytes = 64 * Reference.maximumFileValues
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-            size.intValue > maximumBytes
-        {
-            fail("\(what) '\(path)' has \(size.intValue) bytes; at most \(maximumBytes) (split it)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(what) '\(path)'") }
+        let bytes = readBytes(path, what: what)
         do {
-            return try JSONParser.parse(bytes: [UInt8](data), maximumValues: Reference.maximumFileValues)
+            return try JSONParser.parse(bytes: bytes, maximumValues: Reference.maximumFileValues)
         } catch let error as JSONParseError {
             fail("\(what) '\(path)' is not valid JSON: \(error)")
         } catch {
             fail("\(what) '\(path)' is not valid JSON: \(error)")
+        }
+    }
+
+    /// The bytes of `path`, read once into one buffer (sized from the file when it is a regular file); fails
+    /// with one line past `maximumFileBytes` or on a read error.
+    static func readBytes(_ path: String, what: String) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { fail("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let limit = maximumFileBytes
+        let tooLarge = "\(what) '\(path)' is larger than \(limit) bytes, the most this tool reads (split it)"
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
+        guard size <= limit else { fail(tooLarge) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(size + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { fail("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))") }
+            if n == 0 { return bytes }
+            guard bytes.count + n <= limit else { fail(tooLarge) }
+            bytes.append(contentsOf: chunk[0..<n])
         }
     }
 

@@ -29,8 +29,9 @@ enum EvalCommand {
         same-class item (recall_at_k, map_at_r), no positive (average_precision), an official loss that is NaN.
         A malformed case answers {"id": .., "error": "what is wrong and where"} and the others still answer.
 
-        Limits: at most \(Reference.maximumNumbers) numbers per case and \(Reference.maximumFileValues) values
-        per file (counted while parsing); retrieval cases at most \(Reference.maximumRetrievalItems) items and
+        Limits: files of at most \(Console.maximumFileBytes) bytes (held in memory with their values: the peak
+        is about 4 times the file), at most \(Reference.maximumNumbers) numbers per case and
+        \(Reference.maximumFileValues) values per file (counted while parsing); retrieval cases at most \(Reference.maximumRetrievalItems) items and
         N²·d + N·K ≤ \(Reference.maximumRetrievalCost) operations (d dimensions, K distinct k values; repeated k
         values are answered once). A case over a limit answers an error.
         Exit: 0 all answered; 1 some case erred; 2 the file is missing or not a JSON object with "cases".

@@ -33,7 +33,7 @@ enum GenerateCommand {
         // place, so a failure (a full disk, a size limit) leaves no partial set and no half-written file.
         let folder = URL(fileURLWithPath: out, isDirectory: true)
         var staged = [(temporary: URL, final: URL)]()
-        func discardStaged() { for file in staged { unlink(file.temporary.path) } }
+        func discardStaged() { for file in staged { Output.discard(file.temporary) } }
         for op in ReferenceOp.allCases {
             let final = folder.appendingPathComponent("\(op.rawValue).json")
             let temporary = Output.temporaryURL(for: final)
@@ -41,14 +41,18 @@ enum GenerateCommand {
                 try Output.writeNew(Data(builder.fileText(op: op).utf8), to: temporary)
             } catch {
                 discardStaged()
-                Console.fail("\(error); no vector file was written")
+                let reason = (error as? OutputError)?.reason ?? "\(error)"
+                Console.fail("cannot write \(final.path): \(reason); no vector file was written")
             }
             staged.append((temporary, final))
         }
-        for (index, file) in staged.enumerated() where rename(file.temporary.path, file.final.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            for rest in staged[index...] { unlink(rest.temporary.path) }
-            Console.fail("cannot rename into '\(file.final.path)': \(reason)")
+        for (index, file) in staged.enumerated() {
+            do {
+                try Output.moveIntoPlace(file.temporary, file.final)
+            } catch {
+                for rest in staged[(index + 1)...] { Output.discard(rest.temporary) }
+                Console.fail("\(error)")
+            }
         }
         var total = 0
         for op in ReferenceOp.allCases {

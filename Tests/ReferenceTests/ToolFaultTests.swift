@@ -51,13 +51,16 @@ import Testing
 
     /// A file-size limit below the largest vector file (the disk "fills up" on recall_loss.json): exit 2, one line
     /// naming the file, and not one vector file nor a temporary file left in the folder.
-    @Test func generateOnAFullDiskLeavesNoPartialSet() throws {
+    /// With and without `trap '' XFSZ` (the tool ignores SIGXFSZ itself, so the failed write is reported).
+    @Test(arguments: ["trap '' XFSZ; ", ""])
+    func generateOnAFullDiskLeavesNoPartialSet(trap: String) throws {
         let dir = try Tool.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let run = try Self.shell("trap '' XFSZ; ulimit -f 100; exec \"$T\" generate --out '\(dir.path)'")
+        let run = try Self.shell("\(trap)ulimit -f 100; exec \"$T\" generate --out '\(dir.path)'")
         #expect(run.status == 2, "exit \(run.status): \(run.stderr)")
         #expect(
-            run.stderr.contains("recall_loss.json") && run.stderr.contains("no vector file was written"),
+            run.stderr.contains("cannot write \(dir.path)/recall_loss.json: File too large")
+                && run.stderr.contains("no vector file was written"),
             "\(run.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         // With room, the same command writes the complete set.
@@ -67,5 +70,27 @@ import Testing
             try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
                 == FileManager.default.contentsOfDirectory(atPath: Tool.vectors.path).filter { $0.hasSuffix(".json") }
                 .sorted())
+    }
+
+    /// `eval` into a file under a size limit: its answer is cut at the limit, and it says so and exits 2 instead
+    /// of dying of SIGXFSZ (or exiting as if the answer were whole).
+    @Test func evalUnderAFileSizeLimitSaysItsOutputWasCut() throws {
+        let dir = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = dir.appendingPathComponent("cases.json").path
+        let made = try Self.shell("exec \"$T\" cases --vectors \"$V\" > '\(cases)'")
+        #expect(made.status == 0, "\(made.stderr)")
+        let results = dir.appendingPathComponent("results.json").path
+        let run = try Self.shell("ulimit -f 100; exec \"$T\" eval '\(cases)' > '\(results)'")
+        #expect(run.status == 2, "exit \(run.status): \(run.stderr)")
+        #expect(
+            run.stderr.contains("rambo-reference: cannot write to standard output: File too large"), "\(run.stderr)")
+    }
+
+    /// A cases file larger than the stated limit (here a device that never ends) is refused in one line.
+    @Test func aCasesFileAboveTheSizeLimitIsRefused() throws {
+        let run = try Self.shell("exec \"$T\" eval /dev/zero")
+        #expect(run.status == 2, "exit \(run.status)")
+        #expect(run.stderr.contains("is larger than \(256 << 20) bytes, the most this tool reads"), "\(run.stderr)")
     }
 }
