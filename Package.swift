@@ -62,7 +62,8 @@ let package = Package(
         .executableTarget(
             name: "rambo-reference", dependencies: ["Rambo", "RamboReference", "Support"], swiftSettings: swift6),
         .executableTarget(name: "rambo-bench", dependencies: ["Rambo", "Support"], swiftSettings: swift6),
-        .executableTarget(name: "course", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
+        .executableTarget(
+            name: "course", dependencies: ["Walkthrough", "Gnuplot", "Support"], swiftSettings: swift6),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
         .testTarget(name: "RamboTests", dependencies: ["Rambo", "RankKernel", "Support"], swiftSettings: swift6),
@@ -73,7 +74,8 @@ let package = Package(
             swiftSettings: swift6),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
         .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
-        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
+        .testTarget(
+            name: "ChapterTests", dependencies: ["Walkthrough", "Gnuplot", "Support"], swiftSettings: swift6),
         .testTarget(
             name: "ReferenceTests", dependencies: ["Rambo", "RamboReference", "Support"], exclude: ["Fixtures"],
             swiftSettings: swift6),
