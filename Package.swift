@@ -73,7 +73,7 @@ let package = Package(
             name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo", "Support"],
             swiftSettings: swift6),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
-        .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
+        .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough", "Gnuplot"], swiftSettings: swift6),
         .testTarget(
             name: "ChapterTests", dependencies: ["Walkthrough", "Gnuplot", "Support"], swiftSettings: swift6),
         .testTarget(

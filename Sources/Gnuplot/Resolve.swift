@@ -82,8 +82,10 @@ extension GnuplotScript {
             }
             guard let lo = ranges.map(\.lowerBound).min(), let hi = ranges.map(\.upperBound).max() else { continue }
             let log = axis == 0 ? figure.panels.contains(where: \.logX) : figure.panels.contains(where: \.logY)
-            let pad = log ? 0 : 0.03 * (hi - lo)
-            let union = (lo - pad)...(hi + pad)
+            // Probability axes stay within [0, 1], unpadded.
+            let probability = figure.panels.allSatisfy { $0.probability.contains(axis == 0 ? .x : .y) }
+            let pad = log || probability ? 0 : 0.03 * (hi - lo)
+            let union = probability ? max(0, lo)...min(1, hi) : (lo - pad)...(hi + pad)
             for p in figure.panels.indices where !figure.panels[p].series.contains(where: { $0.style == .image }) {
                 if axis == 0 { figure.panels[p].xRange = union } else { figure.panels[p].yRange = union }
             }

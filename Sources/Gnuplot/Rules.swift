@@ -43,7 +43,7 @@ public enum FigureRules {
     /// Whether an axis label names a probability-valued quantity (AP, mAP, precision, recall, R@K, MAP@R, a
     /// probability or fraction) rather than a difference, a loss or a count of it.
     public static func looksLikeProbability(_ label: String) -> Bool {
-        let lower = label.lowercased()
+        let lower = label.lowercased().filter { $0 != "{" && $0 != "}" }
         for word in ["δ", "Δ", "−", " - ", "minus", "difference", "gain", "loss", "gap", "bias", "error", "log", "sd"]
         where lower.contains(word.lowercased()) {
             return false
