@@ -632,7 +632,9 @@ chapter.plot(
             Panel(
                 title: "linear model → rank", xLabel: "gradient step", yLabel: "½Σ(rk − t)²",
                 key: .none,
-                series: [.lines(x: trainCurve.indices.map(Double.init), y: trainCurve, title: "loss", ink: .category(0))]),
+                series: [
+                    .lines(x: trainCurve.indices.map(Double.init), y: trainCurve, title: "loss", ink: .category(0))
+                ]),
             Panel(
                 title: "grid costs → shortest path", xLabel: "gradient step",
                 yLabel: "Hamming distance to y*",

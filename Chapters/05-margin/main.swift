@@ -288,7 +288,7 @@ chapter.plot(
         panels: [
             Panel(
                 title: "Mean rank of the positives along the ray c·y (λ = \(Int(lambda)))", xLabel: "scale c",
-                yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 0.5),
+                yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 2.2),
                 series: [
                     .lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks", ink: .role(.reference)),
                     .lines(
@@ -485,7 +485,8 @@ chapter.metric("toy-overlapping", "rambo-ap-margin", "mAP", marginTestAP)
 // Figure 3: histograms at four steps, one row per step, no margin left and margin right (first seed). Every panel
 // shares one score axis, so the collapse shows as it happens: the no-margin scores shrink into a spike at 0
 // while the margin keeps them spread. Each panel's bins span all of its own scores, so no score falls outside.
-func histogramPanel(_ snap: (step: Int, positives: [Double], negatives: [Double]), label: String, first: Bool) -> Panel {
+func histogramPanel(_ snap: (step: Int, positives: [Double], negatives: [Double]), label: String, first: Bool) -> Panel
+{
     let all = snap.positives + snap.negatives
     let m = all.reduce(0, +) / Double(all.count)
     let sd = (all.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(all.count)).squareRoot()
@@ -587,7 +588,10 @@ chapter.plot(
                 title: "Gap, separable classes", xLabel: "step", yLabel: "gap min(pos) − max(neg)",
                 yRange: -1...max(1.5 * alpha, 0.2),
                 series: marginPairLines(separablePlain, separableMargin) { $0.gap }
-                    + [.constant(alpha, title: "α", ink: .role(.theory)), .constant(0, ink: .role(.level), lineWidth: 1)]),
+                    + [
+                        .constant(alpha, title: "α", ink: .role(.theory)),
+                        .constant(0, ink: .role(.level), lineWidth: 1),
+                    ]),
         ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────

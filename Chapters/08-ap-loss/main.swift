@@ -399,9 +399,9 @@ chapter.plot(
     Figure(
         name: "ap-vs-prevalence",
         caption: """
-            Test AP of each label against how common it is: every method stays above chance (dashed, AP = \
-            prevalence), and the methods differ most on the rare labels on the left, where RaMBO's β term \
-            (vermillion) and β = 0 (light, dashed) part ways.
+            Test AP of each label against how common it is, mean over seeds: every method stays above chance \
+            (dashed grey, AP = prevalence); compare RaMBO (vermillion; β = 0 light and dashed) with BCE (green) \
+            on the rare labels on the left, where a ranking loss has the most to gain.
             """,
         panel: Panel(
             title: "Test AP per label (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))", xLabel: "label prevalence",

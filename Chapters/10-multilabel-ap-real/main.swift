@@ -895,7 +895,9 @@ chapter.plot(
                     .lines(
                         x: prevalenceAxis, y: byPrevalence.map { chancePerLabel[$0] }, title: "chance",
                         ink: .role(.chance)),
-                    .points(x: prevalenceAxis, y: byPrevalence.map { bceMLP[$0] }, title: "BCE", ink: .method("bce"), pointSize: 1),
+                    .points(
+                        x: prevalenceAxis, y: byPrevalence.map { bceMLP[$0] }, title: "BCE", ink: .method("bce"),
+                        pointSize: 1),
                     .points(
                         x: prevalenceAxis, y: byPrevalence.map { ramboMLP[$0] }, title: tunedFinal.label,
                         ink: ink(tunedFinal.key), pointSize: 1),
@@ -975,7 +977,10 @@ chapter.plot(
                 xRange: max(0, gridScores.min()! - 0.1 * gridSpread)...min(1, gridScores.max()! + 0.1 * gridSpread),
                 yRange: -Double(gridRows.count)...0, probability: .x, key: .none,
                 yTicks: gridRows.enumerated().map { r, row in
-                    (label: "\(row.family.tag)\(row.index + 1)  \(row.family.grid[row.index].text)", at: -Double(r) - 0.5)
+                    (
+                        label: "\(row.family.tag)\(row.index + 1)  \(row.family.grid[row.index].text)",
+                        at: -Double(r) - 0.5
+                    )
                 },
                 series: families.map { f in
                     let rows = gridRows.indices.filter { gridRows[$0].family.tag == f.tag }

@@ -628,7 +628,8 @@ chapter.plot(
                 series: shownMethods.compactMap { m, name in
                     guard let r = results[m]?.first else { return nil }
                     return .lines(
-                        x: r.curves[c].recall, y: r.curves[c].precision, title: "\(name == "RaMBO" ? name : "CE") \(r.ap11[c].fixed(2))",
+                        x: r.curves[c].recall, y: r.curves[c].precision,
+                        title: "\(name == "RaMBO" ? name : "CE") \(r.ap11[c].fixed(2))",
                         ink: .method(m))
                 })
         }))

@@ -321,7 +321,8 @@ let noisyMean = noisyLosses.reduce(0.0) { $0 + $1 / Double(lossDraws) }
 chapter.say(
     "6×3 batch, α = \(alpha), β = 1/3: deterministic loss \(deterministic.fixed(4)), mean over \(lossDraws) noisy draws \(noisyMean.fixed(4))"
 )
-differences.append(("mAP margin noise", abs(noisyMean - deterministic), abs(noisyMean - deterministic) / abs(deterministic)))
+differences.append(
+    ("mAP margin noise", abs(noisyMean - deterministic), abs(noisyMean - deterministic) / abs(deterministic)))
 // Chapter 05 draws the shift itself (noisy-margin); here, what a port sees if it leaves the noise on: the loss of one
 // fixed batch changes from call to call, and its mean is not the reference's value.
 let lossLow = min(noisyLosses.min()!, deterministic)
@@ -338,7 +339,9 @@ chapter.plot(
             title: "Official mAP loss of one batch, \(lossDraws) calls with the noisy margin", xLabel: "loss",
             yLabel: "calls per bin",
             series: [
-                .histogram(noisyLosses, bins: 40, range: lossLow...lossHigh, title: "noisy margin, one call each", ink: .category(1)),
+                .histogram(
+                    noisyLosses, bins: 40, range: lossLow...lossHigh, title: "noisy margin, one call each",
+                    ink: .category(1)),
                 .lines(
                     x: [noisyMean, noisyMean], y: [0, Double(lossDraws) / 8], title: "mean over calls",
                     ink: .category(0)),
@@ -449,7 +452,8 @@ chapter.plot(
         panel: Panel(
             title: "|paper − official| / |paper| on each small case", xLabel: "relative difference (log scale)",
             logX: true,
-            xRange: min(1e-9, shownDifferences.map(\.relative).min()! / 3)...max(3, shownDifferences.map(\.relative).max()! * 3),
+            xRange: min(
+                1e-9, shownDifferences.map(\.relative).min()! / 3)...max(3, shownDifferences.map(\.relative).max()! * 3),
             yRange: -Double(shownDifferences.count)...0, key: .none,
             yTicks: shownDifferences.enumerated().map { (label: $0.element.name, at: -Double($0.offset) - 0.5) },
             series: [

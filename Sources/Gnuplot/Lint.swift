@@ -38,7 +38,9 @@ public enum FigureLint {
             let ranges = model.panels.filter { !$0.image && $0.hasData }.map { axis == .x ? $0.xRange : $0.yRange }
             let texts = Set(ranges.map { r in r.map { "\($0.lo ?? .nan):\($0.hi ?? .nan)" } ?? "auto" })
             if texts.count > 1 || texts.contains("auto") {
-                add("shared", "the \(axis == .x ? "x" : "y") axis is shared but the panels' ranges differ: \(texts.sorted())")
+                add(
+                    "shared",
+                    "the \(axis == .x ? "x" : "y") axis is shared but the panels' ranges differ: \(texts.sorted())")
             }
         }
         return out
@@ -87,7 +89,9 @@ public enum FigureLint {
             if let problem = inkProblem(clause, ink: ink, look: look) { add("ink", "\(name) \(problem)") }
             for other in seen where other.ink != ink && other.look.color == look.color {
                 if looksAlike(clause, other.clause) {
-                    add("ink", "\(name) (\(ink)) and \(other.clause.title ?? "another series") (\(other.ink)) look the same")
+                    add(
+                        "ink",
+                        "\(name) (\(ink)) and \(other.clause.title ?? "another series") (\(other.ink)) look the same")
                 }
             }
             seen.append((ink, look, clause))

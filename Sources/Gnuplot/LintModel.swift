@@ -212,7 +212,9 @@ struct ScriptModel {
         guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") else { return nil }
         let parts = line[line.index(after: open)..<close].split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
-        return (Double(parts[0].trimmingCharacters(in: .whitespaces)), Double(parts[1].trimmingCharacters(in: .whitespaces)))
+        return (
+            Double(parts[0].trimmingCharacters(in: .whitespaces)), Double(parts[1].trimmingCharacters(in: .whitespaces))
+        )
     }
 
     /// "x", "y", "x y" → axes.

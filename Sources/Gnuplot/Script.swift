@@ -80,7 +80,8 @@ public enum GnuplotScript {
                     throw GnuplotError.invalidFigure("\(place): no look for method '\(name)' in MethodPalette.styles")
                 }
                 if let pt = series.pointType, pt != look.pointType {
-                    throw GnuplotError.invalidFigure("\(place): \(name) is drawn with point type \(look.pointType), not \(pt)")
+                    throw GnuplotError.invalidFigure(
+                        "\(place): \(name) is drawn with point type \(look.pointType), not \(pt)")
                 }
                 if let dt = series.dash, dt != look.dash {
                     throw GnuplotError.invalidFigure("\(place): \(name) is drawn with dash \(look.dash), not \(dt)")
@@ -216,28 +217,16 @@ public enum GnuplotScript {
         if !panel.probability.isEmpty { s += "# probability: \(axesText(panel.probability))\n" }
         let key = panel.key == .auto ? KeyPlacement.emptiestCorner(panel, cell: cell) : panel.key
         // gnuplot sizes the key box from an average character width, which capitals exceed: widen it by two.
-        s += key == .none ? "unset key\n" : "set key \(key.rawValue) box opaque width 2\n"
-        if key == .below {
-            // gnuplot sets a key below the plot over the x label unless the bottom margin holds both; every panel
-            // with its key below gets the margin of the longest such key, so that the panels keep one height.
+        s += key == .none ? "unset key\n" : "set key \(key.rawValue) box opaque width 2 height 0.5\n"
+        if belowKeyLines > 0 {
+            // gnuplot sets a key below the plot over the x label unless the bottom margin holds both; when a panel
+            // has its key below, every panel gets the margin of the longest such key, so the panels keep one size.
             s += "set bmargin \(belowKeyLines + 5)\n"
         }
         s += panel.grid ? "set grid lc rgb '#dddddd'\n" : "unset grid\n"
         if panel.square { s += "set size ratio -1\n" }
         if let w = panel.boxWidth { s += "set boxwidth \(format(w)) absolute\n" }
-        if !panel.xTicks.isEmpty {
-            // Names stand upright when each fits in its share of the axis; otherwise they are slanted so that
-            // neighbours do not collide.
-            let slanted = slantedTicks(panel, cell: cell)
-            s +=
-                "set xtics (" + panel.xTicks.map { "\(tickQuote($0.label)) \(format($0.at))" }.joined(separator: ", ")
-                + (slanted ? ") rotate by 25 right nomirror\n" : ") nomirror\n")
-        }
-        if !panel.yTicks.isEmpty {
-            s +=
-                "set ytics (" + panel.yTicks.map { "\(tickQuote($0.label)) \(format($0.at))" }.joined(separator: ", ")
-                + ") nomirror\n"
-        }
+        s += tickScript(panel, cell: cell)
         s += paletteScript(panel)
         if case .shared(let range, let drawn) = colorBar {
             s += "set cbrange [\(format(range.lowerBound)):\(format(range.upperBound))]\n"
@@ -246,18 +235,7 @@ public enum GnuplotScript {
             s += "set rmargin 12\n"
             s += drawn ? "set colorbox user origin graph 1.04, graph 0 size graph 0.05, graph 1\n" : "unset colorbox\n"
         }
-        if !panel.annotations.isEmpty { s += "set style textbox opaque fillcolor rgb 'white' noborder margins 2,1\n" }
-        for a in panel.annotations {
-            let color = a.ink?.style?.color ?? OkabeIto.black
-            s +=
-                "set label \(quote(a.text)) at \(format(a.x)),\(format(a.y)) \(a.align.rawValue) front boxed "
-                + "tc rgb \(quote(color))\n"
-        }
-        let drawn = panel.series.filter { $0.style != .image }
-        if !drawn.isEmpty {
-            s += "# inks: " + drawn.map { "\($0.ink.map(String.init(describing:)) ?? "none")\($0.isHistogram ? " histogram" : "")" }
-                .joined(separator: "; ") + "\n"
-        }
+        s += textScript(panel)
         var clauses = [String]()
         for series in panel.series {
             if series.style == .constant {
@@ -275,6 +253,44 @@ public enum GnuplotScript {
             block += 1
         }
         s += clauses.isEmpty ? "plot NaN notitle\n" : "plot " + clauses.joined(separator: ", \\\n     ") + "\n"
+        return s
+    }
+
+    /// Category ticks of a panel: upright names when each fits in its share of the axis, otherwise slanted so that
+    /// neighbours do not collide.
+    static func tickScript(_ panel: Panel, cell: (width: Double, height: Double)) -> String {
+        var s = ""
+        if !panel.xTicks.isEmpty {
+            let slanted = slantedTicks(panel, cell: cell)
+            s +=
+                "set xtics (" + panel.xTicks.map { "\(tickQuote($0.label)) \(format($0.at))" }.joined(separator: ", ")
+                + (slanted ? ") rotate by 25 right nomirror\n" : ") nomirror\n")
+        }
+        if !panel.yTicks.isEmpty {
+            s +=
+                "set ytics (" + panel.yTicks.map { "\(tickQuote($0.label)) \(format($0.at))" }.joined(separator: ", ")
+                + ") nomirror\n"
+        }
+        return s
+    }
+
+    /// A panel's texts on opaque white boxes, and the comment that names each plotted series' ink for the lint.
+    static func textScript(_ panel: Panel) -> String {
+        var s = ""
+        if !panel.annotations.isEmpty { s += "set style textbox opaque fillcolor rgb 'white' noborder margins 2,1\n" }
+        for a in panel.annotations {
+            let color = a.ink?.style?.color ?? OkabeIto.black
+            s +=
+                "set label \(quote(a.text)) at \(format(a.x)),\(format(a.y)) \(a.align.rawValue) front boxed "
+                + "tc rgb \(quote(color))\n"
+        }
+        let drawn = panel.series.filter { $0.style != .image }
+        if !drawn.isEmpty {
+            s +=
+                "# inks: "
+                + drawn.map { "\($0.ink.map(String.init(describing:)) ?? "none")\($0.isHistogram ? " histogram" : "")" }
+                .joined(separator: "; ") + "\n"
+        }
         return s
     }
 

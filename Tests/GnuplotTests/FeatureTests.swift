@@ -45,9 +45,13 @@ let testCaption = "A test figure: its caption says what the reader should look a
         #expect(s.contains("set format y '10^{%L}'\nset ytics 1e-6, 10.0\n"))
         // Within one decade (0.2 … 0.5 touches only 10^-1 … 10^0): plain decimals.
         let narrow = Panel(logX: true, xRange: 0.2...0.5, series: [.lines(x: [0.2, 0.5], y: [1, 2])])
-        #expect(GnuplotScript.script(for: Figure(name: "n", caption: testCaption, panel: narrow)).contains("set format x '%g'"))
+        #expect(
+            GnuplotScript.script(for: Figure(name: "n", caption: testCaption, panel: narrow)).contains(
+                "set format x '%g'"))
         let huge = Panel(logX: true, series: [.lines(x: [1e-20, 1], y: [1, 2])])
-        #expect(GnuplotScript.script(for: Figure(name: "h", caption: testCaption, panel: huge)).contains("set xtics 1e-20, 1000.0"))
+        #expect(
+            GnuplotScript.script(for: Figure(name: "h", caption: testCaption, panel: huge)).contains(
+                "set xtics 1e-20, 1000.0"))
     }
 
     @Test func autoKeyGoesToAnEmptyCornerOrEdgeOrOutside() {
@@ -56,7 +60,7 @@ let testCaption = "A test figure: its caption says what the reader should look a
         #expect(KeyPlacement.emptiestCorner(rising, cell: (800, 500)) == .topLeft)
         #expect(
             GnuplotScript.script(for: Figure(name: "r", caption: testCaption, panel: rising))
-                .contains("set key top left box opaque width 2"))
+                .contains("set key top left box opaque width 2 height 0.5"))
         // A falling line leaves the top right free.
         let falling = Panel(series: [.lines(x: [0, 1, 2, 3], y: [3, 1, 0.5, 0.2], title: "down")])
         #expect(KeyPlacement.emptiestCorner(falling, cell: (800, 500)) == .topRight)
@@ -102,14 +106,21 @@ let testCaption = "A test figure: its caption says what the reader should look a
 
     @Test func baselinesAndRamboVariantsShownTogetherLookDifferent() {
         // Baselines each have their own colour.
-        let baselines = ["triplet", "contrastive", "bce", "ce", "bce+ap", "raw-pixels"].map { MethodPalette.style($0).color }
+        let baselines = ["triplet", "contrastive", "bce", "ce", "bce+ap", "raw-pixels"].map {
+            MethodPalette.style($0).color
+        }
         #expect(Set(baselines).count == baselines.count)
         // The variants drawn beside RaMBO differ from it and from each other in colour, marker or dash.
         for group in [
-            ["rambo-recall", "rambo-recall-loglog", "rambo-recall-no-memory", "rambo-recall-no-margin",
-             "rambo-recall-query-memory"],
-            ["rambo-ap", "rambo-ap-beta0", "rambo-ap-paper"], ["rambo-map", "rambo-lambda-div5", "rambo-lambda-x5",
-             "rambo-no-margin"],
+            [
+                "rambo-recall", "rambo-recall-loglog", "rambo-recall-no-memory", "rambo-recall-no-margin",
+                "rambo-recall-query-memory",
+            ],
+            ["rambo-ap", "rambo-ap-beta0", "rambo-ap-paper"],
+            [
+                "rambo-map", "rambo-lambda-div5", "rambo-lambda-x5",
+                "rambo-no-margin",
+            ],
         ] {
             let looks = group.map(MethodPalette.style)
             #expect(Set(looks).count == looks.count, "\(group)")

@@ -26,7 +26,7 @@ import Testing
         #expect(script.contains("set title 'It''s a demo'"))
         #expect(script.contains("set ylabel 'R\\@1'"))
         #expect(script.contains("set logscale y\n"))
-        #expect(script.contains("set key bottom left box opaque width 2"))
+        #expect(script.contains("set key bottom left box opaque width 2 height 0.5"))
         // Series without an ink take the panel's first free categories: blue, orange, bluish green.
         #expect(script.contains("datafile index 0 using 1:2 with lines lc rgb '#0072B2' lw 2.0 dt 1 title 'growth'"))
         #expect(script.contains("datafile index 1 using 1:2 with points lc rgb '#E69F00' pt 5 ps 0.6 title 'missing'"))

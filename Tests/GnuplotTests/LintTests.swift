@@ -27,7 +27,9 @@ import Testing
                     Panel(
                         title: "errors", xLabel: "x", yLabel: "value",
                         series: [
-                            .errorBars(x: x, y: y, err: y.map { $0 / 4 }, title: "mean Δ, 95 % CI", ink: .role(.meanDifference)),
+                            .errorBars(
+                                x: x, y: y, err: y.map { $0 / 4 }, title: "mean Δ, 95 % CI", ink: .role(.meanDifference)
+                            ),
                             .band(x: x, low: y.map { $0 * 0.8 }, high: y.map { $0 * 1.2 }, title: "band"),
                             Series(style: .impulses, title: "impulses", columns: [x, y]),
                             .constant(0, title: "level", ink: .role(.level), lineWidth: 1),
@@ -40,8 +42,12 @@ import Testing
                         title: "bars over categories", yLabel: "R@1", probability: .y, boxWidth: 0.4,
                         xTicks: [("one", 1), ("two", 2), ("three", 3)],
                         series: [
-                            .bars(x: [0.8, 1.8, 2.8], seeds: [[0.5, 0.6], [0.6, 0.7], [0.7, 0.9]], title: "bce", ink: .method("bce")),
-                            .bars(x: [1.2, 2.2, 3.2], height: [0.4, 0.5, 0.8], title: "rambo-ap", ink: .method("rambo-ap")),
+                            .bars(
+                                x: [0.8, 1.8, 2.8], seeds: [[0.5, 0.6], [0.6, 0.7], [0.7, 0.9]], title: "bce",
+                                ink: .method("bce")),
+                            .bars(
+                                x: [1.2, 2.2, 3.2], height: [0.4, 0.5, 0.8], title: "rambo-ap", ink: .method("rambo-ap")
+                            ),
                         ]),
                     Panel(
                         title: "histograms", xLabel: "score", yLabel: "count",
@@ -125,7 +131,9 @@ import Testing
         let script = GnuplotScript.script(for: bars)
         let data = GnuplotScript.data(for: bars)
         func rules(_ edited: String, data: String? = nil, png: Data? = nil) -> Set<String> {
-            Set(FigureLint.check(script: edited, data: data ?? GnuplotScript.data(for: bars), name: "b", png: png).map(\.rule))
+            Set(
+                FigureLint.check(script: edited, data: data ?? GnuplotScript.data(for: bars), name: "b", png: png).map(
+                    \.rule))
         }
         func edit(_ old: String, _ new: String) -> String {
             #expect(script.contains(old), "the clean script lacks \(old)")
@@ -182,14 +190,22 @@ import Testing
         }
         #expect(refusal(Figure(name: "ok", caption: testCaption, panel: panel([line]))) == nil)
         #expect(refusal(Figure(name: "c", caption: "", panel: panel([line])))?.contains("no caption") == true)
-        #expect(refusal(Figure(name: "c", caption: "Figure c of ch01.", panel: panel([line])))?.contains("placeholder") == true)
-        #expect(refusal(Figure(name: "w", caption: testCaption, width: 1600, panel: panel([line])))?.contains("1600 px") == true)
+        #expect(
+            refusal(Figure(name: "c", caption: "Figure c of ch01.", panel: panel([line])))?.contains("placeholder")
+                == true)
+        #expect(
+            refusal(Figure(name: "w", caption: testCaption, width: 1600, panel: panel([line])))?.contains("1600 px")
+                == true)
         let unknown = Series.lines(x: [0, 1], y: [0, 1], title: "x", ink: .method("tripplet"))
         #expect(refusal(Figure(name: "m", caption: testCaption, panel: panel([unknown])))?.contains("tripplet") == true)
-        let restyled = Series.linesPoints(x: [0, 1], y: [0, 1], title: "triplet", ink: .method("triplet"), pointType: 7)
-        #expect(refusal(Figure(name: "m", caption: testCaption, panel: panel([restyled])))?.contains("point type") == true)
+        let restyled = Series.linesPoints(
+            x: [0, 1], y: [0, 1], title: "triplet", ink: .method("triplet"), pointType: 7)
+        #expect(
+            refusal(Figure(name: "m", caption: testCaption, panel: panel([restyled])))?.contains("point type") == true)
         let bars = Series.bars(x: [0, 1], height: [0.6, 0.7], title: "bars", ink: .category(0))
-        #expect(refusal(Figure(name: "b", caption: testCaption, panel: panel([bars], yRange: 0.5...0.8)))?.contains("start at 0") == true)
+        #expect(
+            refusal(Figure(name: "b", caption: testCaption, panel: panel([bars], yRange: 0.5...0.8)))?.contains(
+                "start at 0") == true)
         #expect(refusal(Figure(name: "b", caption: testCaption, panel: panel([bars]))) == nil)
         var probability = panel([line], yLabel: "AP")
         #expect(refusal(Figure(name: "p", caption: testCaption, panel: probability))?.contains("declare") == true)
@@ -202,7 +218,8 @@ import Testing
             Series.lines(x: [0, 1], y: [0, 1], title: "triplet", ink: .method("triplet")),
             Series.lines(x: [0, 1], y: [1, 0], title: "blue", ink: .category(0)),
         ]
-        #expect(refusal(Figure(name: "t", caption: testCaption, panel: panel(twins)))?.contains("look the same") == true)
+        #expect(
+            refusal(Figure(name: "t", caption: testCaption, panel: panel(twins)))?.contains("look the same") == true)
     }
 
     @Test func digitHeightsFollowTheBookColumn() {
