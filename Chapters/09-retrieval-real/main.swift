@@ -610,8 +610,12 @@ let runs = [rambo, triplet, contrastive, noMemory, noMargin]  // the learning cu
 func curvePanel(_ title: String, _ y: (TrainingRun) -> [Double], raw: Double?, yLabel: String) -> Panel {
     // The curves and the raw-pixel line are measured on the same monitor subset (not the full test set, whose
     // numbers are in the table): the key says so.
-    Panel(
-        title: title, xLabel: "step", yLabel: yLabel, probability: .y, key: .none,
+    let values = runs.flatMap(y) + (raw.map { [$0] } ?? [])
+    let spread = max(0.02, values.max()! - values.min()!)
+    return Panel(
+        title: title, xLabel: "step", yLabel: yLabel,
+        yRange: max(0, values.min()! - 0.1 * spread)...min(1, values.max()! + 0.1 * spread), probability: .y,
+        key: .none,
         series: runs.map {
             .linesPoints(
                 x: $0.curveSteps, y: y($0), ink: .method($0.method))

@@ -653,7 +653,7 @@ chapter.plot(
         width: 1000, height: 480,
         panel: Panel(
             title: "AP^{50} (11-point) per class, mean ± sd over \(seeds) seed\(seeds > 1 ? "s" : "")", xLabel: "class",
-            yLabel: "AP^{50}", xRange: -0.6...Double(classes) - 0.4, probability: .y, key: .outside,
+            yLabel: "AP^{50}", xRange: -0.6...Double(classes) - 0.4, probability: .y,
             xTicks: (0..<classes).map { (label: classNames[$0], at: Double($0)) },
             series: [errorSeries("ce", offset: -0.12), errorSeries("rambo-map", offset: 0.12)])),
     key: true)

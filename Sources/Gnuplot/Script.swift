@@ -210,7 +210,10 @@ public enum GnuplotScript {
         let labelOffset = !panel.xTicks.isEmpty && slantedTicks(panel, cell: cell) ? " offset 0,-0.8" : ""
         s += panel.xLabel.map { "set xlabel \(quote($0))\(labelOffset)\n" } ?? "unset xlabel\n"
         s += panel.yLabel.map { "set ylabel \(quote($0))\n" } ?? "unset ylabel\n"
-        s += panel.logX ? "set logscale x\n" + logTicks("x", extent(panel, axis: 0)) : "unset logscale x\n"
+        s +=
+            panel.logX
+            ? "set logscale x\n" + logTicks("x", extent(panel, axis: 0))
+            : "unset logscale x\n" + linearTicks(panel, cell)
         s += panel.logY ? "set logscale y\n" + logTicks("y", extent(panel, axis: 1)) : "unset logscale y\n"
         if let r = panel.xRange { s += "set xrange [\(format(r.lowerBound)):\(format(r.upperBound))]\n" }
         if let r = panel.yRange { s += "set yrange [\(format(r.lowerBound)):\(format(r.upperBound))]\n" }
@@ -221,7 +224,7 @@ public enum GnuplotScript {
         if belowKeyLines > 0 {
             // gnuplot sets a key below the plot over the x label unless the bottom margin holds both; when a panel
             // has its key below, every panel gets the margin of the longest such key, so the panels keep one size.
-            s += "set bmargin \(belowKeyLines + 5)\n"
+            s += "set bmargin \(belowKeyLines + 5 + (slantedTicks(panel, cell: cell) ? 3 : 0))\n"
         }
         s += panel.grid ? "set grid lc rgb '#dddddd'\n" : "unset grid\n"
         if panel.square { s += "set size ratio -1\n" }
@@ -316,6 +319,25 @@ public enum GnuplotScript {
     /// Tick marks for a log axis: at powers of ten labelled 10^k when the axis spans two decades or more
     /// (every second or third power over very wide spans), plain decimals (%g) otherwise; never gnuplot's
     /// mixed default ("100000" next to "1×10^6", "0.0000010").
+    /// Numbered x ticks far enough apart that their labels do not run into each other: a step of 1, 2, 2.5 or 5
+    /// times a power of ten, the smallest that leaves each label twice its width. Empty (gnuplot's choice) for
+    /// panels with category ticks, pictures, or no known range.
+    static func linearTicks(_ panel: Panel, _ cell: (width: Double, height: Double)) -> String {
+        guard panel.xTicks.isEmpty, !panel.series.contains(where: { $0.style == .image }),
+            let r = panel.xRange ?? GnuplotScript.dataExtent(panel, axis: 0), r.upperBound > r.lowerBound
+        else { return "" }
+        let span = r.upperBound - r.lowerBound
+        let magnitude = pow(10, (log10(span) - 1).rounded(.down))
+        let width = max(40, cell.width - 95)
+        for multiple in [1, 2, 2.5, 5, 10, 20, 25, 50, 100] {
+            let step = multiple * magnitude
+            let widest = [r.lowerBound, r.upperBound, step].map { FigureRules.textBox(String(format: "%g", $0)).width }
+                .max()!
+            if width * step / span >= 1.6 * widest { return "set xtics \(format(step))\n" }
+        }
+        return ""
+    }
+
     static func logTicks(_ axis: String, _ extent: ClosedRange<Double>?) -> String {
         guard let r = extent, r.lowerBound > 0, r.upperBound > r.lowerBound else {
             return "set format \(axis) '%g'\n"
