@@ -298,6 +298,7 @@ chapter.plot(
                 ]),
             Panel(
                 title: "1 − AP along the ray c·y", xLabel: "scale c", yLabel: "1 − AP", logX: true,
+                yRange: ((plainOnRay + marginOnRay).min()! - 0.04)...((plainOnRay + marginOnRay).max()! + 0.04),
                 series: [
                     .lines(x: rayScales, y: plainOnRay, title: "no margin", ink: noMarginInk),
                     .lines(x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", ink: marginInk),
