@@ -453,8 +453,7 @@ chapter.plot(
         width: 1000, height: 460, columns: 2,
         panels: [
             Panel(
-                title: "Learning curves", xLabel: "gradient step", yLabel: "1 − Spearman ρ", yRange: 0...2,
-                key: .topRight,
+                title: "Learning curves", xLabel: "gradient step", yLabel: "1 − Spearman ρ", yRange: 0...2.5,
                 annotations: [
                     Annotation(
                         "too small and too large: both flat", x: Double(trainSteps) * 0.35,
@@ -470,7 +469,7 @@ chapter.plot(
                 ]),
             Panel(
                 title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,
-                yRange: 0...2, key: .topCenter,
+                yRange: 0...2.5, key: .topCenter,
                 series: [
                     .linesPoints(
                         x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss", ink: .role(.reference)),

@@ -327,6 +327,9 @@ differences.append(
 // fixed batch changes from call to call, and its mean is not the reference's value.
 let lossLow = min(noisyLosses.min()!, deterministic)
 let lossHigh = max(noisyLosses.max()!, deterministic)
+let lossHistogram = Series.histogram(
+    noisyLosses, bins: 40, range: lossLow...lossHigh, title: "noisy margin, one call each", ink: .category(1))
+let tallestBin = lossHistogram.columns[1].max()!
 chapter.plot(
     Figure(
         name: "noisy-map-loss",
@@ -337,16 +340,14 @@ chapter.plot(
             """,
         panel: Panel(
             title: "Official mAP loss of one batch, \(lossDraws) calls with the noisy margin", xLabel: "loss",
-            yLabel: "calls per bin",
+            yLabel: "calls per bin", yRange: 0...(1.6 * tallestBin),
             series: [
-                .histogram(
-                    noisyLosses, bins: 40, range: lossLow...lossHigh, title: "noisy margin, one call each",
-                    ink: .category(1)),
+                lossHistogram,
                 .lines(
-                    x: [noisyMean, noisyMean], y: [0, Double(lossDraws) / 8], title: "mean over calls",
+                    x: [noisyMean, noisyMean], y: [0, 1.05 * tallestBin], title: "mean over calls",
                     ink: .category(0)),
                 .lines(
-                    x: [deterministic, deterministic], y: [0, Double(lossDraws) / 8],
+                    x: [deterministic, deterministic], y: [0, 1.05 * tallestBin],
                     title: "reference, |ξ| ≡ 1", ink: .role(.reference)),
             ])))
 

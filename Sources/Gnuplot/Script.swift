@@ -331,8 +331,9 @@ public enum GnuplotScript {
         let width = max(40, cell.width - 95)
         for multiple in [1, 2, 2.5, 5, 10, 20, 25, 50, 100] {
             let step = multiple * magnitude
-            let widest = [r.lowerBound, r.upperBound, step].map { FigureRules.textBox(String(format: "%g", $0)).width }
-                .max()!
+            // The labels are multiples of the step: the widest is at one end or a fractional step.
+            let ends = [(r.lowerBound / step).rounded(.down) * step, (r.upperBound / step).rounded(.up) * step, step]
+            let widest = ends.map { FigureRules.textBox(String(format: "%g", $0)).width }.max()!
             if width * step / span >= 1.6 * widest { return "set xtics \(format(step))\n" }
         }
         return ""
