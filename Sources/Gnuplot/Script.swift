@@ -267,7 +267,7 @@ public enum GnuplotScript {
             let slanted = slantedTicks(panel, cell: cell)
             s +=
                 "set xtics (" + panel.xTicks.map { "\(tickQuote($0.label)) \(format($0.at))" }.joined(separator: ", ")
-                + (slanted ? ") rotate by 25 right nomirror\n" : ") nomirror\n")
+                + (slanted ? ") rotate by \(tickSlant(panel, cell: cell)) right nomirror\n" : ") nomirror\n")
         }
         if !panel.yTicks.isEmpty {
             s +=
@@ -411,14 +411,23 @@ public enum GnuplotScript {
     /// Whether a panel's category names must be slanted: the widest name is wider than the closest spacing of
     /// two ticks on the estimated plot width.
     static func slantedTicks(_ panel: Panel, cell: (width: Double, height: Double)) -> Bool {
-        guard panel.xTicks.count > 1 else { return false }
+        tickSlant(panel, cell: cell) > 0
+    }
+
+    /// The angle in degrees by which a panel's category names are slanted: 0 when the widest fits in its share of
+    /// the axis, else the smallest of 25°, 45°, 60° and 90° at which neighbouring names (a text height tall, their
+    /// baselines one tick spacing apart) no longer touch.
+    static func tickSlant(_ panel: Panel, cell: (width: Double, height: Double)) -> Int {
+        guard panel.xTicks.count > 1 else { return 0 }
         let at = panel.xTicks.map(\.at).sorted()
         let gap = zip(at.dropFirst(), at).map { $0 - $1 }.min() ?? 1
         let range = panel.xRange ?? (at.first! - 0.6)...(at.last! + 0.6)
         let width = max(40, cell.width - 95)
         let spacing = width * gap / max(range.upperBound - range.lowerBound, .leastNormalMagnitude)
         let widest = panel.xTicks.map { FigureRules.textBox($0.label).width }.max() ?? 0
-        return widest > 0.9 * spacing
+        guard widest > 0.9 * spacing else { return 0 }
+        let height = FigureRules.textBox("0").height
+        return [25, 45, 60].first { spacing * sin(Double($0) * .pi / 180) >= 1.05 * height } ?? 90
     }
 
     /// A tick label: quoted as text, with `%` doubled (gnuplot reads tick labels as formats).
