@@ -604,7 +604,7 @@ chapter.plot(
         name: "memory-lambda",
         caption: """
             The memory's gain depends on λ: at small λ (paper units, the same for both) τ = 7 is behind τ = 0, \
-            from λ ≈ 256 up it is level or ahead; the square is the rule n/2, which gives each τ its own λ. Each \
+            from λ ≈ 256 up it is level or ahead; the blue point is the rule n/2, which gives each τ its own λ. Each \
             point is the mean paired difference with its 95 % interval.
             """,
         width: 800, height: 460,
