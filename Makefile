@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT   ?= out
 
-.PHONY: all setup build course quick test lint lint-figures bench docs book-check clean oracle oracle-verify
+.PHONY: all setup build course quick test lint lint-figures bench docs book-check clean oracle oracle-verify ecosystem check-port
 
 all: course
 
@@ -62,6 +62,18 @@ oracle:
 ## oracle-verify: the authors' code as a port: cases --convention official | authors' code | verify
 oracle-verify:
 	@bash scripts/oracle/run.sh verify
+
+## ecosystem: run pytorch-metric-learning, scikit-learn, torchmetrics, SupRank's BlackBoxAPLoss and torch.sqrt (a
+## venv outside the repo: RAMBO_ECOSYSTEM_VENV, default ~/.cache/rambo-ecosystem/venv) on the reference's ops and
+## freeze their answers into Tests/ReferenceTests/Fixtures/ecosystem.json (docs/ecosystem.md; the tests need no torch)
+ecosystem:
+	@bash scripts/ecosystem/run.sh
+
+## check-port: the Python port of SPEC.md against eval on 10,000 fresh random cases, and check.py against verify
+## on the corpus of good and bad results files (python3 only)
+check-port: build
+	python3 Data/reference/port.py fuzz --tool .build/release/rambo-reference --count 10000
+	python3 scripts/reference/corpus.py --tool .build/release/rambo-reference
 
 clean:
 	rm -rf .build $(OUT)

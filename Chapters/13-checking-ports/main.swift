@@ -536,6 +536,68 @@ chapter.check(
     plantedReport.lines.contains { $0.contains(tests[dropped].id) && $0.contains("no answer") })
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+chapter.section("The ecosystem, side by side")
+chapter.say(
+    """
+    `make ecosystem` ran pytorch-metric-learning, scikit-learn, torchmetrics, SupRank's BlackBoxAPLoss (a published
+    port of the authors' AP loss) and torch.sqrt on the reference's ops and froze their answers, with versions, in
+    Tests/ReferenceTests/Fixtures/ecosystem.json. Each entry claims that the reference agrees with the library, or
+    that it differs and names a reference case that gives the library's number. Here every claim is re-checked
+    against the library in-process (docs/ecosystem.md says why each difference is there):
+    """)
+let ecosystemURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Tests/ReferenceTests/Fixtures/ecosystem.json")
+let ecosystem = (try? Data(contentsOf: ecosystemURL)).flatMap { try? JSONParser.parse(bytes: [UInt8]($0)) }
+var ecosystemRows = [String: (agree: Int, differ: Int, smallest: String)]()
+var brokenClaims = [String]()
+for entry in ecosystem?["entries"]?.arrayValue ?? [] {
+    let key = "\(entry["library"]?.stringValue ?? "?")|\(entry["op"]?.stringValue ?? "?")"
+    let answer = entry["library_answer"] ?? .null
+    let (rtol, atol) = (entry["rtol"]?.doubleValue ?? 0, entry["atol"]?.doubleValue ?? 0)
+    let same = ReferenceVectors.referenceAnswers(entry["case"] ?? .null, with: answer, rtol: rtol, atol: atol)
+    let explained =
+        entry["explained_by"].map { ReferenceVectors.referenceAnswers($0, with: answer, rtol: rtol, atol: atol) }
+        ?? true
+    if same != (entry["agrees"] == .bool(true)) || !explained { brokenClaims.append(key) }
+    var row = ecosystemRows[key] ?? (0, 0, "")
+    if same {
+        row.agree += 1
+    } else {
+        row.differ += 1
+        if row.smallest.isEmpty, var inputs = entry["case"]?.objectValue,
+            let field = answer["loss"] != nil ? "loss" : answer.objectValue?.keys.min()
+        {
+            inputs["id"] = .string("ecosystem")
+            let ours = Reference.answer(case: .object(inputs))[field].map(JSONWriter.compact) ?? "?"
+            let theirs = JSONWriter.compact(answer[field] ?? .null)
+            let shown = ["scores", "relevance", "embeddings", "labels"].compactMap { name in
+                inputs[name].map { "\(name) \(JSONWriter.compact($0))" }
+            }.joined(separator: " ")
+            let what = shown.count <= 40 ? shown : "docs/ecosystem.md"
+            row.smallest = "\(what): \(field) \(theirs.prefix(10)) vs \(ours.prefix(10))"
+        }
+    }
+    ecosystemRows[key] = row
+}
+chapter.table(
+    ["library", "op", "agrees", "differs", "first difference: library vs ours"],
+    ecosystemRows.keys.sorted().map { key in
+        let parts = key.split(separator: "|").map(String.init)
+        let row = ecosystemRows[key]!
+        return [parts[0], parts[1], "\(row.agree)", "\(row.differ)", row.smallest.isEmpty ? "—" : row.smallest]
+    })
+let sqrtRecord = ecosystem?["sqrt"] ?? .null
+chapter.say(
+    """
+    torch.sqrt (float64, CPU) was 1 ulp off the correctly rounded root on \(Int(sqrtRecord["differ"]?.doubleValue ?? 0)) of \(Int(sqrtRecord["inputs"]?.doubleValue ?? 0))
+    inputs where it was frozen: cosines that tie in real arithmetic can order differently in a torch port.
+    """)
+chapter.check(
+    "every claim of the ecosystem fixture holds", ecosystem != nil && !ecosystemRows.isEmpty && brokenClaims.isEmpty,
+    ecosystem == nil
+        ? "no fixture at \(ecosystemURL.path)" : "\(ecosystemRows.count) library ops; broken: \(brokenClaims)")
+
+// ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Checking your port")
 chapter.say(
     """

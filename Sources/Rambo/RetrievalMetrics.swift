@@ -1,20 +1,39 @@
 // Retrieval metrics on an embedding: every item is a query, the others are the gallery.
+//
+// Cosine similarity, the reference's procedure (Data/reference/SPEC.md, "Cosine similarity"), each step one
+// correctly rounded Float64 operation: ss = Σ_k e_k·e_k in index order; u = e / sqrt(ss) elementwise; then
+// s_qj = Σ_k u_qk·u_jk in index order. Normalising first (as torch's F.normalize and pytorch-metric-learning do)
+// makes s_qj = s_jq bit for bit and gives parallel vectors of one dimension exactly ±1; the quotient forms
+// ⟨a,b⟩/(√⟨a,a⟩·√⟨b,b⟩) and ⟨a,b⟩/√(⟨a,a⟩·⟨b,b⟩) differ from it in the last bit, which orders cosines that tie
+// in real arithmetic (embeddings [[1,1],[3,3],[1,2]]: the vectors flagged `cosine-procedure`).
 
-/// Cosine similarity of two vectors of the same dimension.
+/// `v` divided elementwise by its norm sqrt(Σ v_k² in index order): the first step of the reference's cosine.
 ///
-/// - Precondition: both vectors have non-zero norm.
+/// - Returns: `nil` when the sum of squares is 0 (also when it underflows: [1e-200, 1e-200]) or not finite
+///   (it overflows: [1e200, 1e200]).
+/// - Complexity: O(d).
+@inlinable
+public func unitVector(_ v: [Double]) -> [Double]? {
+    var squares = 0.0
+    for x in v { squares += x * x }
+    guard squares > 0, squares.isFinite else { return nil }
+    let norm = squares.squareRoot()
+    return v.map { $0 / norm }
+}
+
+/// Cosine similarity of two vectors of the same dimension, by the reference's procedure: both normalised by
+/// `unitVector`, then their dot product summed in index order.
+///
+/// - Returns: the similarity in [−1, 1] (up to rounding), or NaN when a vector's squared norm is 0 or overflows.
+/// - Precondition: `a.count == b.count`.
 /// - Complexity: O(d).
 @inlinable
 public func cosineSimilarity(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "the vectors differ in dimension")
+    guard let u = unitVector(a), let v = unitVector(b) else { return .nan }
     var dot = 0.0
-    var na = 0.0
-    var nb = 0.0
-    for k in a.indices {
-        dot += a[k] * b[k]
-        na += a[k] * a[k]
-        nb += b[k] * b[k]
-    }
-    return dot / (na.squareRoot() * nb.squareRoot())
+    for k in u.indices { dot += u[k] * v[k] }
+    return dot
 }
 
 /// The retrieval results of an embedding: for every query, its gallery ordered by cosine similarity.
@@ -34,13 +53,15 @@ public struct RetrievalRanking: Sendable {
         self.labels = labels
     }
 
-    /// Ranks the gallery for every query, keeping the first `depth` neighbours (all when `nil`).
+    /// Ranks the gallery for every query by the reference's cosine (the top of this file), keeping the first
+    /// `depth` neighbours (all when `nil`).
     ///
     /// - Parameters:
     ///   - embeddings: N vectors of one dimension, each with non-zero norm.
     ///   - labels: N class labels.
     ///   - depth: how many neighbours to keep per query; MAP@R needs at least the largest class size − 1.
-    /// - Throws: `RamboError` for mismatched sizes, ragged or non-finite vectors, or a zero-norm vector.
+    /// - Throws: `RamboError` for mismatched sizes, ragged or non-finite vectors, or a vector whose squared norm is
+    ///   zero or overflows.
     /// - Complexity: O(N² d + N² log N) time, O(N · depth) memory.
     public init(embeddings: [[Double]], labels: [Int], depth: Int? = nil) throws {
         guard !embeddings.isEmpty else { throw RamboError.empty(name: "embeddings") }
@@ -56,11 +77,13 @@ public struct RetrievalRanking: Sendable {
                 throw RamboError.lengthMismatch(name: "embeddings[\(i)]", expected: dimension, actual: e.count)
             }
             try validateScores(e, name: "embeddings[\(i)]")
-            let norm = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 0 else {
-                throw RamboError.invalid("embeddings[\(i)] has zero norm; cosine similarity is undefined")
+            guard let unit = unitVector(e) else {
+                throw RamboError.invalid(
+                    e.reduce(0) { $0 + $1 * $1 }.isFinite
+                        ? "embeddings[\(i)] has zero norm; cosine similarity is undefined"
+                        : "embeddings[\(i)] is too large: its squared norm overflows a double")
             }
-            normalised.append(e.map { $0 / norm })
+            normalised.append(unit)
         }
         let n = embeddings.count
         let keep = min(depth ?? (n - 1), n - 1)

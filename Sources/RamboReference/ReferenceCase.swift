@@ -58,6 +58,10 @@ public enum ReferenceOp: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the op has one definition (the metrics): its tests belong to both conventions, and a selection of
+    /// either convention includes them.
+    public var hasOneDefinition: Bool { self == .recallAtK || self == .mapAtR || self == .averagePrecision }
+
     /// Fields every case may carry besides its inputs.
     public static let metaFields: Set<String> = ["id", "op", "convention", "comment", "flags", "result"]
 }

@@ -42,6 +42,9 @@ public enum Reference {
                 throw ReferenceCaseError("a case must be an object, got \(value.kindName)")
             }
             guard fields["id"] != nil else { throw ReferenceCaseError("missing field \"id\"") }
+            guard id.stringValue != nil || id.doubleValue != nil else {
+                throw ReferenceCaseError("id is \(id.kindName); expected a string or a finite number")
+            }
             let reader = CaseReader(fields: fields)
             let opName = try reader.string("op")
             guard let op = ReferenceOp(rawValue: opName) else {

@@ -202,6 +202,24 @@ public enum ReferenceVectors {
             maxAbsoluteError: state.maxAbs, maxRelativeError: state.maxRel)
     }
 
+    /// Whether the reference answers a case (an object with its op and inputs) with `answer`, within
+    /// |reference − a| ≤ atol + rtol·|a| for every number a of `answer`: `compare` with the other's answer as the
+    /// expected one (how the ecosystem fixture's claims are checked).
+    public static func referenceAnswers(
+        _ testCase: JSONValue, with answer: JSONValue, rtol: Double, atol: Double
+    )
+        -> Bool
+    {
+        guard var fields = testCase.objectValue, let op = fields["op"]?.stringValue.flatMap(ReferenceOp.init) else {
+            return false
+        }
+        fields["id"] = .string("compared")
+        let test = ReferenceVector(
+            id: "compared", op: op, convention: .paper, flags: [], inputs: [:], expected: answer.objectValue ?? [:],
+            rtol: rtol, atol: atol)
+        return compare(test, answer: Reference.answer(case: .object(fields))).passed
+    }
+
     /// The one-line report of a failed test: op, id, errors and tolerance or the reason.
     public static func failureLine(_ test: ReferenceVector, _ outcome: Outcome) -> String {
         let errors =
@@ -217,8 +235,63 @@ public enum ReferenceVectors {
         public var lines: [String]
         public var passed: Int
         public var failed: Int
+        /// Every judged test with its outcome, in vector order.
+        public var outcomes: [(test: ReferenceVector, outcome: Outcome)] = []
+        /// The notes alone (results with unknown ids, outside the selection, without a string id).
+        public var notes: [String] = []
         /// "312 passed, 0 failed".
         public var summary: String { "\(passed) passed, \(failed) failed" }
+
+        /// One row per op and convention, in op order (paper, then official); the metric ops, which have one
+        /// definition, form one row with the convention "any".
+        public var table: [(op: ReferenceOp, convention: String, passed: Int, failed: Int)] {
+            var rows = [(op: ReferenceOp, convention: String, passed: Int, failed: Int)]()
+            for op in ReferenceOp.allCases {
+                let names = op.hasOneDefinition ? ["any"] : Convention.allCases.map(\.rawValue)
+                for name in names {
+                    let mine = outcomes.filter {
+                        $0.test.op == op && (op.hasOneDefinition || $0.test.convention.rawValue == name)
+                    }
+                    guard !mine.isEmpty else { continue }
+                    let passed = mine.filter(\.outcome.passed).count
+                    rows.append((op, name, passed, mine.count - passed))
+                }
+            }
+            return rows
+        }
+
+        /// The table as aligned text: op, convention, passed, failed.
+        public var tableText: String {
+            let header = "op".padding(18) + "convention".padding(12) + "passed".leftPadding(7) + "failed".leftPadding(8)
+            let rows = table.map { row in
+                row.op.rawValue.padding(18) + row.convention.padding(12) + String(row.passed).leftPadding(7)
+                    + String(row.failed).leftPadding(8)
+            }
+            return ([header] + rows).joined(separator: "\n")
+        }
+
+        /// The report as JSON: {"passed", "failed", "table": [{"op", "convention", "passed", "failed"}],
+        /// "failures": [{"id", "op", "convention", "reason"}], "notes": [...]}.
+        public var json: JSONValue {
+            .object([
+                "passed": .integer(passed), "failed": .integer(failed),
+                "table": .array(
+                    table.map { row in
+                        .object([
+                            "op": .string(row.op.rawValue), "convention": .string(row.convention),
+                            "passed": .integer(row.passed), "failed": .integer(row.failed),
+                        ])
+                    }),
+                "failures": .array(
+                    outcomes.filter { !$0.outcome.passed }.map { test, outcome in
+                        .object([
+                            "id": .string(test.id), "op": .string(test.op.rawValue),
+                            "convention": .string(test.convention.rawValue), "reason": .string(outcome.reason),
+                        ])
+                    }),
+                "notes": .array(notes.map(JSONValue.string)),
+            ])
+        }
     }
 
     /// Checks a port's results file `{"results": [...]}` (any order, matched by id) against the tests.
@@ -244,11 +317,7 @@ public enum ReferenceVectors {
         var byID = [String: [JSONValue]]()
         var unnamed = 0
         for answer in list {
-            switch answer["id"] {
-            case .string(let s)?: byID[s, default: []].append(answer)
-            case .integer(let i)?: byID[String(i), default: []].append(answer)
-            default: unnamed += 1
-            }
+            if let s = answer["id"]?.stringValue { byID[s, default: []].append(answer) } else { unnamed += 1 }
         }
         var report = Report(lines: [], passed: 0, failed: 0)
         let selected = Set(tests.map(\.id))
@@ -260,6 +329,7 @@ public enum ReferenceVectors {
                 ? Outcome(
                     passed: false, reason: "answered \(answers.count) times", maxAbsoluteError: 0, maxRelativeError: 0)
                 : compare(test, answer: answers.first)
+            report.outcomes.append((test, outcome))
             if outcome.passed {
                 report.passed += 1
             } else {
@@ -269,13 +339,12 @@ public enum ReferenceVectors {
         }
         let unknown = byID.keys.filter { !everyID.contains($0) }.count
         let outside = byID.keys.filter { everyID.contains($0) && !selected.contains($0) }.count
-        if unknown > 0 {
-            report.lines.append("note: \(unknown) results have ids that are not in the vectors (ignored)")
-        }
+        if unknown > 0 { report.notes.append("\(unknown) results have ids that are not in the vectors (ignored)") }
         if outside > 0 {
-            report.lines.append("note: \(outside) results are for tests outside the selection (not judged)")
+            report.notes.append("\(outside) results are for tests outside the selection (not judged)")
         }
-        if unnamed > 0 { report.lines.append("note: \(unnamed) results have no string id (ignored)") }
+        if unnamed > 0 { report.notes.append("\(unnamed) results have no string id (ignored)") }
+        report.lines += report.notes.map { "note: " + $0 }
         return report
     }
 }
@@ -354,5 +423,14 @@ struct Comparison {
                 mismatch = "\(path) should be \(JSONWriter.compact(expected)), got \(JSONWriter.compact(actual))"
             }
         }
+    }
+}
+
+extension String {
+    /// The string followed by spaces up to `width` characters (never cut).
+    fileprivate func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    /// Spaces then the string, up to `width` characters (never cut).
+    fileprivate func leftPadding(_ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

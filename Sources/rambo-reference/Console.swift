@@ -125,13 +125,14 @@ enum Console {
         return convention
     }
 
-    /// Whether a case or test of `op` and `convention` is in the selection of `--op` and `--convention`.
+    /// Whether a case or test of `op` and `convention` is in the selection of `--op` and `--convention`. The
+    /// metric ops have one definition: any `--convention` selects them.
     static func selected(
         op: ReferenceOp?, convention: Convention?, _ testOp: ReferenceOp, _ testConvention: Convention
     )
         -> Bool
     {
-        (op == nil || op == testOp) && (convention == nil || convention == testConvention)
+        (op == nil || op == testOp) && (convention == nil || convention == testConvention || testOp.hasOneDefinition)
     }
 
     /// The op named by `--op`, if any; fails on an unknown name.

@@ -64,6 +64,9 @@ enum FlagNotes {
         "all-singletons": "no query has a same-class item: the metric is undefined, answered null",
         "k-beyond-gallery": "k larger than the gallery (N − 1): the whole gallery counts",
         "duplicate-embeddings": "identical embeddings: exactly tied similarities, the smaller gallery index first",
+        "cosine-procedure":
+            "cosines equal in real arithmetic that the last bit orders: only SPEC.md's procedure (each vector divided by its norm, then dot products in index order) passes",
+        "parallel-embeddings": "embeddings that are positive multiples of each other",
         "invalid":
             "the inputs are malformed: a port must answer {\"id\", \"error\"}; the expected message is the reference's",
     ]
@@ -213,6 +216,9 @@ enum Generators {
         bad("upstream shorter than scores", ["upstream": v([1, 0])])
         bad("empty scores", ["scores": .array([]), "upstream": .array([])])
         bad("lambda is a string", ["lambda": s("1")])
+        bad(
+            "the gradient overflows: −(1 − 2)/5e-324 is infinite",
+            ["scores": v([0, 0]), "upstream": v([-1, 1]), "lambda": n(Double.leastNonzeroMagnitude)])
     }
 
     // MARK: recall_loss
@@ -533,6 +539,16 @@ enum Generators {
             ["k-beyond-gallery"], "k up to 16 with a gallery of 3", [[1, 0], [0, 1], [1, 1], [-1, 0.5]], [0, 1, 0, 1],
             k: [1, 3, 16])
         add([], "two items of one class", [[1, 2], [2, 1]], [7, 7], k: [1])
+        // Cosines equal in real arithmetic, decided by the last bit: only SPEC.md's procedure (normalise each
+        // vector, then dot products) passes both; the two quotient forms each fail one.
+        add(
+            ["cosine-procedure", "parallel-embeddings"],
+            "query 2 meets cos 3/√10 twice; normalised first, item 1 is nearer (0.0); <a,b>/(√a·√b) ties them (0.5)",
+            [[1, 1], [3, 3], [1, 2]], [0, 1, 0], k: [1])
+        add(
+            ["cosine-procedure", "parallel-embeddings"],
+            "three parallel vectors: normalised first every cosine is 1 (1.0); <a,b>/√(a·b) does not tie them (0.5)",
+            [[1, 1], [2, 2], [3, 3]], [0, 1, 0], k: [1])
         add(["singleton-class"], "one item", [[1, 2, 3]], [0], k: [1])
         var added = 0
         var seed: UInt64 = 6000
@@ -562,6 +578,12 @@ enum Generators {
             bad(op, "labels shorter than embeddings", ["labels": i([0, 0, 1])])
             bad(op, "ragged embeddings", ["embeddings": m([[1, 0], [0.75], [0, 1], [-0.5, 0.75], [-1, -0.25]])])
             bad(op, "a label 0.5", ["labels": i([0, 0.5, 1, 1, 0])])
+            bad(
+                op, "the squared norm of [1e200, 1e200] overflows a double",
+                ["embeddings": m([[1e200, 1e200], [1, 0], [0, 1]]), "labels": i([0, 0, 1])])
+            bad(
+                op, "the squared norm of [1e-200, 1e-200] underflows to 0: zero norm",
+                ["embeddings": m([[1e-200, 1e-200], [1, 0], [0, 1]]), "labels": i([0, 0, 1])])
         }
     }
 

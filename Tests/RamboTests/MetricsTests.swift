@@ -12,6 +12,31 @@ import Glibc
     let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
     let relevant = [true, false, true, false, false, true]
 
+    /// The reference's cosine (normalise first, then the dot product in index order), bit for bit: the case where
+    /// the quotient forms tie query 2's two cosines and this procedure does not (the last bit orders the gallery).
+    @Test func cosineNormalisesFirstAndDecidesRealTiesByTheLastBit() throws {
+        let e: [[Double]] = [[1, 1], [3, 3], [1, 2]]
+        #expect(cosineSimilarity(e[2], e[0]) == 0.9486832980505137)
+        #expect(cosineSimilarity(e[2], e[1]) == 0.9486832980505138)
+        // ⟨a,b⟩/(√⟨a,a⟩·√⟨b,b⟩) gives both 0.9486832980505138: a tie, broken by index the other way.
+        #expect(3 / (2.0.squareRoot() * 5.0.squareRoot()) == 9 / (18.0.squareRoot() * 5.0.squareRoot()))
+        let ranking = try RetrievalRanking(embeddings: e, labels: [0, 1, 0])
+        #expect(ranking.neighbours[2] == [1, 0])
+        #expect(ranking.recallAtK([1]) == [1: 0.0])
+        #expect(cosineSimilarity([1, 1], [1, 1]) == 0.9999999999999998)
+        // Symmetric bit for bit, and exactly ±1 for parallel vectors of one dimension.
+        for (a, b) in [([0.3, -1.7, 2.2], [1.1, 0.4, -0.9]), ([1e-3, 7], [5, 1e3])] {
+            #expect(cosineSimilarity(a, b) == cosineSimilarity(b, a))
+        }
+        #expect(cosineSimilarity([0.1], [7.3]) == 1 && cosineSimilarity([-0.1], [7.3]) == -1)
+        // Squared norms that underflow or overflow have no unit vector; the ranking says which.
+        #expect(unitVector([1e-200, 1e-200]) == nil && unitVector([1e200, 1e200]) == nil)
+        #expect(cosineSimilarity([0, 0], [1, 0]).isNaN)
+        #expect(throws: RamboError.self) {
+            try RetrievalRanking(embeddings: [[1e200, 1e200], [1, 0]], labels: [0, 0])
+        }
+    }
+
     @Test func averagePrecisionByHand() throws {
         let ap = try #require(averagePrecision(scores: scores, relevance: relevant))
         #expect(abs(ap - 13.0 / 18.0) < 1e-15)

@@ -10,10 +10,13 @@ import Testing
         let run = try Tool.run(["cases", "--vectors", Tool.vectors.path, "--convention", "official"])
         #expect(run.status == 0, "\(run.stderr)")
         let cases = try JSONParser.parse(run.stdout)["cases"]!.arrayValue!
-        #expect(cases.count == 138)
-        #expect(cases.allSatisfy { $0["convention"] == .string("official") && $0["flags"]?.arrayValue != nil })
-        #expect(cases.filter { $0["result"] == .string("invalid") }.count == 1)
-        #expect(cases.filter { $0["result"] == .string("valid") }.count == 137)
+        // The 138 official tests and the 91 metric tests (one definition: either convention selects them).
+        let metric = cases.filter { ReferenceOp(rawValue: $0["op"]!.stringValue!)!.hasOneDefinition }
+        let official = cases.filter { $0["convention"] == .string("official") }
+        #expect(cases.count == 229 && official.count == 138 && metric.count == 91)
+        #expect(cases.allSatisfy { $0["flags"]?.arrayValue != nil })
+        #expect(official.filter { $0["result"] == .string("invalid") }.count == 1)
+        #expect(official.filter { $0["result"] == .string("valid") }.count == 137)
         // Every tie-dependent official case is flagged, and none ties in a list over 16 items.
         #expect(
             cases.contains {
@@ -44,13 +47,21 @@ import Testing
         let official = try Tool.run(["eval", "--convention", "official", dir.appendingPathComponent("cases.json").path])
         #expect(official.status == 1)  // the one invalid official case errs
         let answers = try JSONParser.parse(official.stdout)["results"]!.arrayValue!
-        #expect(answers.count == 138)
+        #expect(answers.count == 229)
         try Tool.write(official.stdout, to: dir.appendingPathComponent("official.json"))
         let checked = try Tool.run([
             "verify", "--vectors", Tool.vectors.path, "--convention", "official",
             "--results", dir.appendingPathComponent("official.json").path,
         ])
-        #expect(checked.status == 0 && checked.stdout.hasSuffix("138 passed, 0 failed\n"), "\(checked.stdout)")
+        #expect(checked.status == 0 && checked.stdout.hasSuffix("229 passed, 0 failed\n"), "\(checked.stdout)")
+        // The metrics under the official convention: selected, judged, and one row "any" in the table.
+        let metric = try Tool.run([
+            "verify", "--vectors", Tool.vectors.path, "--convention", "official", "--op", "recall_at_k",
+            "--results", dir.appendingPathComponent("official.json").path,
+        ])
+        #expect(metric.status == 0, "\(metric.stdout)\(metric.stderr)")
+        #expect(metric.stdout.contains("recall_at_k       any              32       0"), "\(metric.stdout)")
+        #expect(metric.stdout.hasSuffix("32 passed, 0 failed\n"), "\(metric.stdout)")
         // The same answers judged against every vector: the paper tests have no answer.
         let everything = try Tool.run([
             "verify", "--vectors", Tool.vectors.path,
@@ -63,9 +74,14 @@ import Testing
         let dir = try Tool.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         try Tool.write("{\"results\": []}", to: dir.appendingPathComponent("results.json"))
-        // No official map_at_r test exists: an empty selection is an error, not "0 passed, 0 failed".
+        // A folder with only the rank vectors has no ap_loss test: an empty selection is an error, not "0 passed,
+        // 0 failed".
+        let ranksOnly = dir.appendingPathComponent("ranks-only")
+        try FileManager.default.createDirectory(at: ranksOnly, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: Tool.vectors.appendingPathComponent("rank.json"), to: ranksOnly.appendingPathComponent("rank.json"))
         let empty = try Tool.run([
-            "verify", "--vectors", Tool.vectors.path, "--op", "map_at_r", "--convention", "official",
+            "verify", "--vectors", ranksOnly.path, "--op", "ap_loss",
             "--results", dir.appendingPathComponent("results.json").path,
         ])
         #expect(empty.status == 2 && empty.stderr.contains("nothing would be checked"), "\(empty.stderr)")

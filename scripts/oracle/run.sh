@@ -3,7 +3,7 @@
 #
 #   scripts/oracle/run.sh freeze                 answers every official vector + random cases, writes the fixture
 #   scripts/oracle/run.sh answer CASES.json      the authors' code answering a cases file (results on stdout)
-#   scripts/oracle/run.sh verify                 cases --convention official | authors' code | verify
+#   scripts/oracle/run.sh verify                 for its five ops: cases --op OP --convention official | authors' code | verify
 #
 # The virtual environment lives outside the repository: $RAMBO_ORACLE_VENV (default ~/.cache/rambo-oracle/venv),
 # created with torch (CPU) and numpy from PyPI when missing. The authors' folder: $RAMBO_AUTHORS_CODE (default
@@ -38,9 +38,15 @@ verify)
     [ -x "$tool" ] || (cd "$repo" && swift build -c release --product rambo-reference >&2)
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
-    "$tool" cases --vectors "$repo/Data/reference" --convention official > "$work/cases.json"
-    "$py" "$here/answer.py" "$work/cases.json" > "$work/results.json"
-    "$tool" verify --vectors "$repo/Data/reference" --convention official --results "$work/results.json" ;;
+    # The authors' code has no metrics (which `--convention official` also selects): its five ops, one by one.
+    status=0
+    for op in rank rank_backward recall_loss ap_loss map_loss; do
+        "$tool" cases --vectors "$repo/Data/reference" --op "$op" --convention official > "$work/cases.json"
+        "$py" "$here/answer.py" "$work/cases.json" > "$work/results.json"
+        "$tool" verify --vectors "$repo/Data/reference" --op "$op" --convention official \
+            --results "$work/results.json" || status=1
+    done
+    exit "$status" ;;
 *)
     echo "usage: scripts/oracle/run.sh freeze | answer CASES.json | verify" >&2; exit 2 ;;
 esac
