@@ -2,7 +2,7 @@
 SWIFT ?= swift
 OUT   ?= out
 
-.PHONY: all setup build course quick test lint bench docs book-check clean oracle oracle-verify ecosystem check-port
+.PHONY: all setup build course quick test lint lint-figures bench docs book-check clean oracle oracle-verify ecosystem check-port
 
 all: course
 
@@ -28,6 +28,10 @@ book-check:
 ## docs: DocC documentation of the Rambo library into $(OUT)/docs (the book links to it)
 docs:
 	@bash scripts/docs.sh $(OUT)/docs
+
+## lint-figures: check every figure under $(OUT) (a quick or a full run) against the figure rules
+lint-figures:
+	$(SWIFT) run -c release course --lint-figures $(OUT)
 
 ## test: the whole test suite (release build; chapters run in --quick mode)
 test: setup

@@ -83,7 +83,8 @@ let package = Package(
             swiftSettings: swift6),
         .executableTarget(
             name: "rambo-bench", dependencies: ["Learning", "Rambo", "RankKernel", "Support"], swiftSettings: swift6),
-        .executableTarget(name: "course", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
+        .executableTarget(
+            name: "course", dependencies: ["Walkthrough", "Gnuplot", "Support"], swiftSettings: swift6),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: swift6),
         .testTarget(name: "RankKernelTests", dependencies: ["RankKernel", "Support"], swiftSettings: swift6),
@@ -103,8 +104,9 @@ let package = Package(
             name: "DetectionTests", dependencies: ["Detection", "Learning", "Datasets", "Rambo", "Support"],
             swiftSettings: swift6),
         .testTarget(name: "GnuplotTests", dependencies: ["Gnuplot", "Support"], swiftSettings: swift6),
-        .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough"], swiftSettings: swift6),
-        .testTarget(name: "ChapterTests", dependencies: ["Walkthrough", "Support"], swiftSettings: swift6),
+        .testTarget(name: "WalkthroughTests", dependencies: ["Walkthrough", "Gnuplot"], swiftSettings: swift6),
+        .testTarget(
+            name: "ChapterTests", dependencies: ["Walkthrough", "Gnuplot", "Support"], swiftSettings: swift6),
         .testTarget(
             name: "ReferenceTests", dependencies: ["Rambo", "RamboOfficial", "RamboReference", "Support"],
             exclude: ["Fixtures"],

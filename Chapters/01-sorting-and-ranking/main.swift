@@ -154,12 +154,21 @@ chapter.check(
 chapter.plot(
     Figure(
         name: "rank-sweep",
+        caption: """
+            Item 0's rank (blue) jumps by one each time its score passes another item's score and is flat in             between: rank is piecewise constant, so its derivative is zero almost everywhere. The dashed line is             item 3, whose score stays at 0.1: when item 0 passes it, item 3 drops one place, so moving one score             changes the ranks of others too.
+            """,
         panel: Panel(
-            title: "Rank of item 0 as its score sweeps (others fixed)", xLabel: "score of item 0", yLabel: "rank",
-            yRange: 0.5...6.5, key: .topRight,
+            title: "Rank of item 0 as its score sweeps (others fixed)", xLabel: "score of item 0",
+            yLabel: "rank (1 = highest score)", yRange: 0.5...6.5, key: .topRight,
+            annotations: [
+                Annotation(
+                    "item 0 passes item 3", x: others[2] + 0.08, y: 4.6, alternatives: [(x: others[2] + 0.08, y: 2.4)])
+            ],
             series: [
-                .steps(x: sweep, y: rankOfSwept, title: "rk(y)_0"),
-                .steps(x: sweep, y: rankOfThird, title: "rk(y)_3 (fixed score 0.1)", color: "#d62728"),
+                .steps(x: sweep, y: rankOfSwept, title: "rk(y)_0, the swept item", ink: .category(0)),
+                .lines(
+                    x: sweep, y: rankOfThird, title: "rk(y)_3, fixed score 0.1", ink: .category(1), dash: 2),
+                .lines(x: [others[2], others[2]], y: [0.5, 6.5], ink: .role(.reference), lineWidth: 1, dash: 3),
             ]
         )), key: true)
 
@@ -195,7 +204,11 @@ chapter.check("the loss takes finitely many values", values.count <= 3 * 4 * 5 *
 chapter.check("most grid cells are flat (zero gradient)", flatShare > 0.7, "\((100 * flatShare).fixed(1)) %")
 chapter.plot(
     Figure(
-        name: "loss-landscape", width: 700, height: 600,
+        name: "loss-landscape",
+        caption: """
+            1 − AP over a random 2-D slice of the 8 scores is a patchwork of flat cells, each one colour, separated             by sharp walls: inside a cell the loss has no slope to follow, which is why a rank loss needs the             blackbox gradient of chapter 03.
+            """,
+        width: 700, height: 600,
         panel: Panel(
             title: "1 − AP on a 2-D slice of score space", xLabel: "s (along d₁)", yLabel: "t (along d₂)",
             key: .none, grid: false, square: true, colorLabel: "1 − AP",

@@ -130,37 +130,55 @@ chapter.check(
 chapter.check("MAP@R ≤ R@1 here (it asks for all R relevant items, not one)", mapR <= recall[1, default: .nan])
 // Cosine similarity sees only directions: the right panel draws each point's direction θ = atan2(y, x), which is
 // all the retrieval metrics above use; the left panel shows the plane with the unit circle for reference.
-let clusterRadius = (points.map { ($0[0] * $0[0] + $0[1] * $0[1]).squareRoot() }.max()! * 1.1).rounded(.up)
+/// The plane's view: the points and the unit circle, with a little room.
+func planeRange(_ axis: Int) -> ClosedRange<Double> {
+    let values = points.map { $0[axis] }
+    return min(-1.2, values.min()! - 0.3)...max(1.2, values.max()! + 0.3)
+}
 let circleAngles = stride(from: 0.0, through: 2 * Double.pi + 1e-9, by: Double.pi / 90).map { $0 }
 let angleDegrees = points.map { atan2($0[1], $0[0]) * 180 / Double.pi }
+// The queries whose nearest neighbour by cosine is of another class: exactly the R@1 misses.
+let misses = pointLabels.indices.filter { pointLabels[clusters.neighbours[$0][0]] != pointLabels[$0] }
 chapter.plot(
     Figure(
         name: "clusters",
+        caption: """
+            Cosine similarity sees only each point's direction. The ringed points are the \(misses.count) queries \
+            whose nearest neighbour by cosine has another class, the R@1 misses (R@1 = \
+            \(recall[1, default: .nan].fixed(3))): they sit where two classes point the same way, which the right \
+            panel shows as overlapping direction histograms, however far apart the points are in the plane.
+            """,
         title: "3 classes in the plane: R@1 \(recall[1, default: .nan].fixed(3)), MAP@R \(mapR.fixed(3))",
-        width: 1100, height: 500, columns: 2,
+        width: 1000, height: 480, columns: 2,
         panels: [
             Panel(
-                title: "points (what Euclidean distance would see)", xLabel: "x", yLabel: "y",
-                xRange: -clusterRadius...clusterRadius, yRange: -clusterRadius...clusterRadius, key: .none,
+                title: "points; ringed: nearest neighbour of another class", xLabel: "x", yLabel: "y",
+                xRange: planeRange(0), yRange: planeRange(1), key: .none,
                 square: true,
                 series: [
                     .lines(
-                        x: circleAngles.map(cos), y: circleAngles.map(sin), title: "unit circle", color: OkabeIto.grey,
-                        lineWidth: 1, dash: 2)
+                        x: circleAngles.map(cos), y: circleAngles.map(sin), title: "unit circle",
+                        ink: .role(.reference), lineWidth: 1, dash: 2)
                 ]
                     + (0..<3).map { c in
                         let idx = pointLabels.indices.filter { pointLabels[$0] == c }
                         return .points(
                             x: idx.map { points[$0][0] }, y: idx.map { points[$0][1] }, title: "class \(c)",
-                            color: OkabeIto.color(c), pointType: [7, 5, 9][c])
-                    }),
+                            ink: .category(c), pointSize: 0.8)
+                    }
+                    + [
+                        .points(
+                            x: misses.map { points[$0][0] }, y: misses.map { points[$0][1] },
+                            title: "R@1 miss", ink: .role(.reference), pointType: 6, pointSize: 1.6)
+                    ]),
             Panel(
-                title: "directions θ = atan2(y, x): all that cosine similarity sees", xLabel: "θ (degrees)",
-                yLabel: "points", xRange: -180...180,
+                title: "directions θ = atan2(y, x): all that cosine sees", xLabel: "θ (degrees)",
+                yLabel: "points per 5° bin",
+                xRange: max(-180, angleDegrees.min()! - 15)...min(180, angleDegrees.max()! + 15),
                 series: (0..<3).map { c in
                     .histogram(
                         pointLabels.indices.filter { pointLabels[$0] == c }.map { angleDegrees[$0] }, bins: 72,
-                        range: -180...180, title: "class \(c)", color: OkabeIto.color(c), opacity: 0.6)
+                        range: -180...180, title: "class \(c)", ink: .category(c), opacity: 0.6)
                 }),
         ]))
 
@@ -220,14 +238,20 @@ let xs = batchSizes.map(Double.init)
 chapter.plot(
     Figure(
         name: "minibatch-map-bias",
+        caption: """
+            The mean mAP of random mini-batches (points) sits above the mAP of the whole dataset (black line) and \
+            comes down to it only as batches grow: mAP is not decomposable, so a small batch's mAP is a biased \
+            estimate (paper Fig. 2). The band is ±1 sd of single batches.
+            """,
         panel: Panel(
             title: "Mini-batch estimate of mAP vs batch size", xLabel: "batch size", yLabel: "mAP", logX: true,
+            probability: .y,
             series: [
                 .band(
-                    x: xs, low: zip(means, sds).map { $0 - $1 }, high: zip(means, sds).map { $0 + $1 },
-                    title: "batch mAP ± 1 sd"),
-                .linesPoints(x: xs, y: means, title: "E[batch mAP]"),
-                .constant(datasetMAP, title: "dataset mAP", color: "black"),
+                    x: xs, low: zip(means, sds).map { max(0, $0 - $1) }, high: zip(means, sds).map { min(1, $0 + $1) },
+                    title: "batch mAP ± 1 sd", ink: .category(0)),
+                .linesPoints(x: xs, y: means, title: "E[batch mAP]", ink: .category(0)),
+                .constant(datasetMAP, title: "dataset mAP", ink: .role(.reference)),
             ])), key: true)
 chapter.say("This bias is what the score memory of chapter 06 reduces: it lengthens the lists the loss ranks.")
 

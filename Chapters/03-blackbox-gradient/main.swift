@@ -292,7 +292,6 @@ let lineFLambdas = lineInterps.map { f in lineS.map { f(step(lineY, $0, lineD)) 
 let lineFLambda = lineFLambdas[1]
 let lineSlope = dot(rankBackward(scores: lineY, upstream: lineRelevant, lambda: lineLambda), lineD)
 let lineAt0 = lineInterp(lineY)
-let tangentS = lineS.filter { abs($0) <= 0.75 }
 chapter.say(
     "slope of f_λ at s = 0: ⟨rankBackward, d⟩ = \(lineSlope.fixed(4)); f_λ(0) = \(lineAt0.fixed(3)), L(rk(y)) = \(pairsLoss(ranksOf(lineY), lineRelevant).fixed(0))"
 )
@@ -314,29 +313,46 @@ chapter.check(
 chapter.check(
     "the smaller λ lies closer to the staircase: f_{λ/4} ≥ f_λ at every point of the line",
     zip(lineFLambdas[0], lineFLambdas[1]).allSatisfy { $0 >= $1 - 1e-9 })
-// Headroom above the highest step and the tangent, so the top step is not drawn on the border.
-let lineTop = (lineTrue + lineFLambdas.joined() + tangentS.map { lineAt0 + lineSlope * $0 }).max()!
-let lineBottom = min(0, (lineTrue + lineFLambdas.joined()).min()!)
+// Left: the whole line. Right: a zoom on |s| ≤ 1, where f_λ and its tangent at s = 0 can be told apart (at the
+// scale of the staircase the tangent's slope, a few hundredths, lies flat on f_λ).
+let zoomS = lineS.filter { abs($0) <= 1 }
+let zoomValues = zip(lineS, lineFLambda).filter { abs($0.0) <= 1 }.map(\.1) + zoomS.map { lineAt0 + lineSlope * $0 }
+let zoomLow = zoomValues.min()!
+let zoomHigh = zoomValues.max()!
+let zoomPad = 0.1 * max(zoomHigh - zoomLow, 1e-6)
+let lineTop = lineTrue.max()!
+let lineSeries: [Series] = [
+    .steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", ink: .role(.reference)),
+    .lines(x: lineS, y: lineFLambdas[0], title: "f_λ, λ = \(compactNumber(lineLambdas[0]))", ink: .category(0)),
+    .lines(x: lineS, y: lineFLambda, title: "f_λ, λ = \(compactNumber(lineLambda))", ink: .category(1)),
+]
+let zoomIndices = lineS.indices.filter { abs(lineS[$0]) <= 1 }
+let tangentSeries: [Series] = [
+    .lines(
+        x: zoomIndices.map { lineS[$0] }, y: zoomIndices.map { lineFLambda[$0] },
+        title: "f_λ, λ = \(compactNumber(lineLambda))", ink: .category(1)),
+    .lines(
+        x: zoomS, y: zoomS.map { lineAt0 + lineSlope * $0 }, title: "tangent, slope ⟨rankBackward, d⟩",
+        ink: .role(.theory), lineWidth: 2.5),
+    .points(x: [0], y: [lineAt0], title: "s = 0: the scores y", ink: .role(.reference), pointSize: 1.2),
+]
 chapter.plot(
     Figure(
         name: "loss-along-line",
-        panel: Panel(
-            title: "Mis-ordered pairs along a line in score space: L(rk) is a staircase, f_λ a polyline",
-            xLabel: "s  (scores y + s·d)", yLabel: "loss",
-            yRange: (lineBottom - 0.05 * (lineTop - lineBottom))...(lineTop + 0.15 * (lineTop - lineBottom) + 0.5),
-            series: [
-                .steps(x: lineS, y: lineTrue, title: "L(rk(y + s·d))", color: OkabeIto.blue),
-                .lines(
-                    x: lineS, y: lineFLambdas[0], title: "f_λ, λ = \(compactNumber(lineLambdas[0]))",
-                    color: OkabeIto.bluishGreen),
-                .lines(
-                    x: lineS, y: lineFLambda, title: "f_λ, λ = \(compactNumber(lineLambda))", color: OkabeIto.vermillion
-                ),
-                .lines(
-                    x: tangentS, y: tangentS.map { lineAt0 + lineSlope * $0 },
-                    title: "slope ⟨rankBackward, d⟩ at s = 0 (λ = \(compactNumber(lineLambda)))", color: "black",
-                    lineWidth: 1.5, dash: 2),
-            ])),
+        caption: """
+            Along a line in score space the loss of ranks (black) is a staircase, and each f_λ joins its steps with \
+            ramps; a smaller λ stays closer to the staircase. The zoom on the right shows the dashed tangent at \
+            s = 0 lying on f_λ: its slope is exactly what the blackbox gradient reports (⟨rankBackward, d⟩).
+            """,
+        width: 1000, height: 480, columns: 2,
+        panels: [
+            Panel(
+                title: "Mis-ordered pairs along a line: staircase and f_λ", xLabel: "s  (scores y + s·d)",
+                yLabel: "loss (mis-ordered pairs)", yRange: -0.2...(lineTop + 2), series: lineSeries),
+            Panel(
+                title: "zoom on |s| ≤ 1: f_λ and its tangent at s = 0", xLabel: "s", yLabel: "loss (mis-ordered pairs)",
+                xRange: -1...1, yRange: (zoomLow - zoomPad)...(zoomHigh + 12 * zoomPad), series: tangentSeries),
+        ]),
     key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -444,9 +460,12 @@ chapter.check(
 func gridMap(_ v: [Double]) -> [[Double]] {
     (0..<gridRows).map { r in Array(v[(r * gridColumns)..<((r + 1) * gridColumns)]) }
 }
+/// One grid as a picture: column c at x = c, row r at y = −r, ticks numbering rows and columns from 1.
 func gridPanel(_ title: String, _ values: [Double], _ palette: Palette, _ label: String? = nil) -> Panel {
     Panel(
         title: title, key: .none, grid: false, square: true, palette: palette, colorLabel: label,
+        xTicks: (0..<gridColumns).map { (label: "\($0 + 1)", at: Double($0)) },
+        yTicks: (0..<gridRows).map { (label: "\($0 + 1)", at: -Double($0)) },
         series: [
             .heatMap(
                 x: (0..<gridColumns).map(Double.init), y: (0..<gridRows).map { -Double($0) },
@@ -455,8 +474,15 @@ func gridPanel(_ title: String, _ values: [Double], _ palette: Palette, _ label:
 }
 chapter.plot(
     Figure(
-        name: "grid-path", title: "Blackbox backward on a shortest path (λ = \(gridLambda.fixed(2)))",
-        width: 1700, height: 360, columns: 5,
+        name: "grid-path",
+        caption: """
+            The blackbox rule on a shortest path through a 6 × 8 grid of costs: the gradient (last panel) is the \
+            −(current path − perturbed path)/λ, non-zero only on the cells where the two paths differ: negative on \
+            the current path's cells (a descent step makes them dearer), positive on the perturbed path's (a step \
+            makes them cheaper).
+            """,
+        title: "Blackbox backward on a shortest path (λ = \(gridLambda.fixed(2)))",
+        width: 1000, height: 560, columns: 3,
         panels: [
             gridPanel("target path y*", targetPath, .ink),
             gridPanel("costs w", initialCosts, .viridis, "w"),
@@ -593,19 +619,32 @@ chapter.metric("toy-ranking", "free-scores", "final-loss", freeCurve.last!)
 chapter.metric("toy-ranking", "linear-model", "final-loss", trainCurve.last!)
 chapter.plot(
     Figure(
-        name: "training", width: 1500, height: 420, columns: 3,
+        name: "training",
+        caption: """
+            All three problems train with the blackbox gradient alone: the ranking losses of free scores and of a \
+            linear model fall to zero, and the path's Hamming distance to the target reaches zero, although neither \
+            the ranking nor the solver has a useful derivative of its own.
+            """,
+        width: 1000, height: 400, columns: 3,
         panels: [
             Panel(
-                title: "Free scores → BlackboxRank → ½Σ(rk − t)²", xLabel: "gradient step", yLabel: "loss",
-                key: .none, series: [.lines(x: freeCurve.indices.map(Double.init), y: freeCurve, title: "loss")]),
-            Panel(
-                title: "Linear model → BlackboxRank → ½Σ(rk − t)²", xLabel: "gradient step", yLabel: "loss",
-                key: .none, series: [.lines(x: trainCurve.indices.map(Double.init), y: trainCurve, title: "loss")]),
-            Panel(
-                title: "Grid costs → shortest path → Hamming to y*", xLabel: "gradient step",
-                yLabel: "Hamming distance",
+                title: "free scores → rank", xLabel: "gradient step", yLabel: "½Σ(rk − t)²",
                 key: .none,
-                series: [.linesPoints(x: gridCurve.indices.map(Double.init), y: gridCurve, title: "Hamming")]),
+                series: [.lines(x: freeCurve.indices.map(Double.init), y: freeCurve, title: "loss", ink: .category(0))]),
+            Panel(
+                title: "linear model → rank", xLabel: "gradient step", yLabel: "½Σ(rk − t)²",
+                key: .none,
+                series: [
+                    .lines(x: trainCurve.indices.map(Double.init), y: trainCurve, title: "loss", ink: .category(0))
+                ]),
+            Panel(
+                title: "grid costs → shortest path", xLabel: "gradient step",
+                yLabel: "Hamming distance to y*",
+                key: .none,
+                series: [
+                    .linesPoints(
+                        x: gridCurve.indices.map(Double.init), y: gridCurve, title: "Hamming", ink: .category(0))
+                ]),
         ]))
 
 chapter.finish()

@@ -26,7 +26,6 @@ let chapter = Chapter(
 let lambda = chapter.double("lambda")
 var rng = SplitMix64(seed: chapter.seed)
 let pictureLambdas = [lambda / 4, lambda, 4 * lambda]
-let lambdaColours = [OkabeIto.bluishGreen, OkabeIto.vermillion, OkabeIto.reddishPurple]
 
 func norm(_ v: [Double]) -> Double { dot(v, v).squareRoot() }
 func label(_ l: Double) -> String { l >= 0.01 && l < 1000 ? "\((l * 1000).rounded() / 1000)" : l.sci }
@@ -60,7 +59,9 @@ let lineD: [Double] = {
 }()
 let lineS = stride(from: -4.0, through: 4.0, by: chapter.quick ? 0.004 : 0.001).map { $0 }
 let lineF = lineS.map { lineLoss(ranksOf(step(lineY, $0, lineD))) }
-var lineSeries: [Series] = [.steps(x: lineS, y: lineF, title: "f(rk(y)): piecewise constant", color: "black")]
+var lineSeries: [Series] = [
+    .steps(x: lineS, y: lineF, title: "f(rk(y)): piecewise constant", ink: .role(.reference))
+]
 var lineDiffering = [Double]()
 var lineSandwich = true
 var lineContinuous = true
@@ -78,7 +79,7 @@ for (k, l) in pictureLambdas.enumerated() {
     let biggestStep = zip(values.dropFirst(), values).map { abs($0 - $1) }.max()!
     lineContinuous = lineContinuous && biggestStep <= steepest * (lineS[1] - lineS[0]) + 1e-9
     lineDiffering.append(Double(evaluations.filter(\.differs).count) / Double(evaluations.count))
-    lineSeries.append(.lines(x: lineS, y: values, title: "f_λ, λ = \(label(l))", color: lambdaColours[k]))
+    lineSeries.append(.lines(x: lineS, y: values, title: "f_λ, λ = \(label(l))", ink: .category(k)))
 }
 chapter.table(
     ["λ", "share of the line where f_λ ≠ f"],
@@ -112,9 +113,14 @@ chapter.say(
 chapter.plot(
     Figure(
         name: "line",
+        caption: """
+            f (black) is flat between its jumps, so its gradient is zero; each f_λ is continuous and piecewise \
+            affine, lies between f(y_λ) and f, and the larger λ is, the wider the ramps with which it smooths over \
+            f's steps (paper Fig. 1 in one dimension).
+            """,
         panel: Panel(
             title: "Mis-ordered pairs along a line: f is piecewise constant, f_λ piecewise affine",
-            xLabel: "s  (scores y₀ + s·d)", yLabel: "loss", series: lineSeries)), key: true)
+            xLabel: "s  (scores y₀ + s·d)", yLabel: "loss (mis-ordered pairs)", series: lineSeries)), key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("f_λ on a 2-D slice")
@@ -167,7 +173,10 @@ for l in pictureLambdas {
 // One colour scale for the four panels, so the plateaus of f and the ramps of f_λ compare by colour.
 let sliceValues = slicePanels.flatMap { $0.series[0].columns[2] }
 let sliceRange = sliceValues.min()!...max(sliceValues.max()!, sliceValues.min()! + 1e-12)
-for p in slicePanels.indices { slicePanels[p].colorRange = sliceRange }
+for p in slicePanels.indices {
+    slicePanels[p].colorRange = sliceRange
+    slicePanels[p].colorLabel = "loss (mis-ordered pairs)"
+}
 var sliceWalls = 0.0
 for r in 0..<gridSize {
     for c in 0..<(gridSize - 1) { sliceWalls = max(sliceWalls, abs(sliceF[r][c + 1] - sliceF[r][c])) }
@@ -181,8 +190,14 @@ chapter.check(
     sliceContinuous && sliceWalls >= 1, "f's largest jump between neighbours: \(sliceWalls.fixed(0))")
 chapter.plot(
     Figure(
-        name: "slice", title: "Mis-ordered pairs on a 2-D slice of score space: f and f_λ",
-        width: 1800, height: 470, columns: 4, sharedColorBar: true, panels: slicePanels))
+        name: "slice",
+        caption: """
+            One colour scale for the four panels: f (top left) is a patchwork of flat cells, and each f_λ replaces \
+            the walls between cells with ramps that get wider as λ grows (paper Fig. 1); a ramp is where the \
+            blackbox gradient is non-zero.
+            """,
+        title: "Mis-ordered pairs on a 2-D slice of score space: f and f_λ",
+        width: 1000, height: 900, columns: 2, sharedColorBar: true, panels: slicePanels))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The sandwich f(y_λ) ≤ f_λ ≤ f(y) (ICLR Observation 3)")
@@ -279,10 +294,14 @@ chapter.check(
 chapter.plot(
     Figure(
         name: "wdif-fraction",
+        caption: """
+            The share of random score vectors where f_λ differs from f, which is where the blackbox gradient is \
+            non-zero, grows with λ from almost none to almost all: λ sets how far ahead the gradient looks.
+            """,
         panel: Panel(
             title: "Share of random score vectors where f_λ ≠ f (n = 6)", xLabel: "λ", yLabel: "fraction in W_{dif}^λ",
-            logX: true, yRange: 0...1, key: .none,
-            series: [.linesPoints(x: sweep, y: regionFractions, title: "fraction")])))
+            logX: true, probability: .y, key: .none,
+            series: [.linesPoints(x: sweep, y: regionFractions, title: "fraction", ink: .category(0))])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Training with a too-small λ, a too-large λ, and the two rules")
@@ -427,27 +446,41 @@ for run in [tiny, scaled, large, huge] {
 let stepAxis = (0...trainSteps).map(Double.init)
 chapter.plot(
     Figure(
-        name: "lambda-training", width: 1300, height: 460, columns: 2,
+        name: "lambda-training",
+        caption: """
+            Left: a λ far too small (blue) gets no gradient and a λ far too large (dashed purple) a tiny one: both \
+            stay near their start, while the scale rule λ_s (green) trains fastest, 10·λ_s (orange) slowly and the \
+            course's n/2 (wine) in kicks. Right: the final loss over the whole sweep, a wide valley around λ_s, \
+            with the two rules marked.
+            """,
+        width: 1000, height: 460, columns: 2,
         panels: [
             Panel(
-                title: "Learning curves", xLabel: "gradient step", yLabel: "1 − Spearman ρ", yRange: 0...2,
-                key: .topRight,
+                title: "Learning curves", xLabel: "gradient step", yLabel: "1 − Spearman ρ", yRange: 0...2.5,
+                annotations: [
+                    Annotation(
+                        "too small and too large: both flat", x: Double(trainSteps) * 0.35,
+                        y: tiny.curve.last! - 0.12, alternatives: [(x: Double(trainSteps) * 0.35, y: 0.3)])
+                ],
                 series: [
-                    .lines(x: stepAxis, y: tiny.curve, title: "λ = λ_s/1000 (too small)", color: lambdaColours[0]),
-                    .lines(x: stepAxis, y: scaled.curve, title: "λ = λ_s (scale rule)", color: lambdaColours[1]),
-                    .lines(x: stepAxis, y: large.curve, title: "λ = 10·λ_s (large: slow)", color: OkabeIto.orange),
+                    .lines(x: stepAxis, y: tiny.curve, title: "λ_s/1000 (too small)", ink: .category(0), lineWidth: 4),
+                    .lines(x: stepAxis, y: scaled.curve, title: "λ_s (scale rule)", ink: .category(2)),
+                    .lines(x: stepAxis, y: large.curve, title: "10·λ_s (large: slow)", ink: .category(1)),
                     .lines(
-                        x: stepAxis, y: huge.curve, title: "λ = 100·λ_s (too large: flat)", color: lambdaColours[2],
-                        dash: 2),
+                        x: stepAxis, y: huge.curve, title: "100·λ_s (too large: flat)", ink: .category(3), dash: 2),
+                    .lines(x: stepAxis, y: half.curve, title: "n/2 (the course's rule)", ink: .category(6)),
                 ]),
             Panel(
                 title: "Final loss after \(trainSteps) steps", xLabel: "λ / λ_s", yLabel: "1 − Spearman ρ", logX: true,
-                yRange: 0...2, key: .topLeft,
+                yRange: 0...2.5, key: .topCenter,
                 series: [
-                    .linesPoints(x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss"),
+                    .linesPoints(
+                        x: multipliers, y: runs.map { $0.curve.last! }, title: "final loss", ink: .role(.reference)),
                     .points(
-                        x: [1, halfLambda / scaleLambda], y: [scaled.curve.last!, half.curve.last!],
-                        title: "the two rules: λ_s and n/2", color: OkabeIto.vermillion, pointSize: 2),
+                        x: [1], y: [scaled.curve.last!], title: "scale rule λ_s", ink: .category(2), pointSize: 2),
+                    .points(
+                        x: [halfLambda / scaleLambda], y: [half.curve.last!], title: "n/2", ink: .category(6),
+                        pointSize: 2),
                 ]),
         ]), key: true)
 

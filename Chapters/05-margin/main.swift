@@ -34,10 +34,10 @@ var rng = SplitMix64(seed: chapter.seed)
 
 // Okabe–Ito blue and orange: apart in hue and in lightness, so they read for every kind of colour vision (the
 // paper's Fig. 3 uses green and red).
-let positiveColor = OkabeIto.blue
-let negativeColor = OkabeIto.orange
-let noMarginColor = OkabeIto.vermillion
-let marginColor = OkabeIto.blue
+/// The two runs of the training figures: RaMBO's AP loss without the margin (an ablation, a lighter dashed shade)
+/// and with it (RaMBO's own vermillion).
+let noMarginInk = Ink.method("rambo-ap-no-margin")
+let marginInk = Ink.method("rambo-ap")
 
 /// Powers of two, so that c·y, λ/c and their products are exact in floating point.
 let scales = [-10, -4, 0, 4, 10].map { pow(2.0, Double($0)) }
@@ -280,25 +280,30 @@ chapter.check(
 chapter.check("at c = 1/4096 all negatives rank above all positives", abs(marginOnRay.first! - (1 - worstAP)) < 1e-12)
 chapter.plot(
     Figure(
-        name: "scale-invariance", width: 1200, height: 450, columns: 2,
+        name: "scale-invariance",
+        caption: """
+            Left: along the ray c·y the loss of ranks f is flat, but f_λ falls as the scores shrink towards a tie \
+            (c → 0), so a gradient step on f_λ pulls the scores together. Right: with the margin, 1 − AP depends \
+            on the scale and is worst at small c, which pushes the scores apart instead.
+            """,
+        width: 1000, height: 450, columns: 2,
         panels: [
             Panel(
                 title: "Mean rank of the positives along the ray c·y (λ = \(Int(lambda)))", xLabel: "scale c",
-                yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 0.5),
+                yLabel: "loss", logX: true, yRange: (bestPossible - 0.5)...(fOnRay[0] + 2.2),
                 series: [
-                    .lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks", color: OkabeIto.blue),
+                    .lines(x: rayScales, y: fOnRay, title: "f(c·y): the loss of ranks", ink: .role(.reference)),
                     .lines(
-                        x: rayScales, y: fLambdaOnRay, title: "f_λ(c·y): the interpolation",
-                        color: OkabeIto.vermillion, dash: 2),
-                    .constant(bestPossible, title: "perfect ranking", color: "black"),
+                        x: rayScales, y: fLambdaOnRay, title: "f_λ(c·y): the interpolation", ink: .category(0),
+                        dash: 2),
+                    .constant(bestPossible, title: "perfect ranking", ink: .role(.theory)),
                 ]),
             Panel(
                 title: "1 − AP along the ray c·y", xLabel: "scale c", yLabel: "1 − AP", logX: true,
+                yRange: ((plainOnRay + marginOnRay).min()! - 0.04)...((plainOnRay + marginOnRay).max()! + 0.04),
                 series: [
-                    .lines(x: rayScales, y: plainOnRay, title: "no margin", color: noMarginColor),
-                    .lines(
-                        x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", color: marginColor,
-                        dash: 2),
+                    .lines(x: rayScales, y: plainOnRay, title: "no margin", ink: noMarginInk),
+                    .lines(x: rayScales, y: marginOnRay, title: "margin α = \(demoAlpha)", ink: marginInk),
                 ]),
         ]))
 
@@ -480,34 +485,40 @@ chapter.check(
 chapter.metric("toy-overlapping", "rambo-ap", "mAP", plainTestAP)
 chapter.metric("toy-overlapping", "rambo-ap-margin", "mAP", marginTestAP)
 
-// Figure 3: histograms at four steps, one row per run (first seed). Each panel's bins span all of its scores
-// (positives and negatives together), so no score falls outside; the x axis is the panel's own, because the
-// score scale changes by orders of magnitude while training.
-func histogramPanels(_ run: Run, label: String) -> [Panel] {
-    run.snapshots.map { snap in
-        // The title carries the spread, since each panel's axis is its own: the collapse shows as a shrinking sd.
-        let all = snap.positives + snap.negatives
-        let m = all.reduce(0, +) / Double(all.count)
-        let sd = (all.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(all.count)).squareRoot()
-        return Panel(
-            title: "\(label) · step \(snap.step) · sd \(sd.fixed(sd < 0.1 ? 3 : 2))", xLabel: "score",
-            yLabel: "density",
-            key: snap.step == 0 ? .auto : .none,
-            series: Series.histograms(
-                [
-                    (values: snap.negatives, title: "negatives", color: negativeColor),
-                    (values: snap.positives, title: "positives", color: positiveColor),
-                ],
-                bins: 60, normalised: true, opacity: 0.55))
-    }
+// Figure 3: histograms at four steps, one row per step, no margin left and margin right (first seed). Every panel
+// shares one score axis, so the collapse shows as it happens: the no-margin scores shrink into a spike at 0
+// while the margin keeps them spread. Each panel's bins span all of its own scores, so no score falls outside.
+func histogramPanel(_ snap: (step: Int, positives: [Double], negatives: [Double]), label: String, first: Bool) -> Panel
+{
+    let all = snap.positives + snap.negatives
+    let m = all.reduce(0, +) / Double(all.count)
+    let sd = (all.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(all.count)).squareRoot()
+    return Panel(
+        title: "\(label) · step \(snap.step) · sd \(sd.fixed(sd < 0.1 ? 3 : 2))", xLabel: "score",
+        yLabel: "density", key: first ? .auto : .none,
+        series: Series.histograms(
+            [
+                (values: snap.negatives, title: "negatives", ink: .role(.negatives)),
+                (values: snap.positives, title: "positives", ink: .role(.positives)),
+            ],
+            bins: 60, normalised: true, opacity: 0.55))
+}
+let collapsePanels = zip(overlapPlain[0].snapshots, overlapMargin[0].snapshots).enumerated().flatMap { k, pair in
+    [
+        histogramPanel(pair.0, label: "no margin", first: k == 0),
+        histogramPanel(pair.1, label: "margin α = \(alpha)", first: false),
+    ]
 }
 chapter.plot(
     Figure(
         name: "margin-collapse",
-        title: "Scores of positives (blue) and negatives (orange) while training, overlapping classes",
-        width: 1600, height: 700, columns: 4,
-        panels: histogramPanels(overlapPlain[0], label: "no margin")
-            + histogramPanels(overlapMargin[0], label: "margin α = \(alpha)")), key: true)
+        caption: """
+            Scores of positives (blue) and negatives (orange) while training on overlapping classes, on one score \
+            axis for every panel. Without the margin (left) the scores shrink into a spike at 0: the classes \
+            collapse onto each other; with the margin (right) they stay spread and apart (paper Fig. 3).
+            """,
+        title: "Scores while training, overlapping classes: no margin (left), margin (right)",
+        width: 1000, height: 1100, columns: 2, shared: .x, panels: collapsePanels), key: true)
 
 chapter.say(
     """
@@ -552,28 +563,38 @@ chapter.check(
 /// One line per run of a quantity `y`: the no-margin runs solid, the margin runs dashed, each labelled once.
 func marginPairLines(_ plain: [Run], _ margin: [Run], _ y: (Run) -> [Double]) -> [Series] {
     plain.enumerated().map { k, r in
-        .lines(x: r.checkpoints, y: y(r), title: k == 0 ? "no margin" : nil, color: noMarginColor)
+        .lines(x: r.checkpoints, y: y(r), title: k == 0 ? "no margin" : nil, ink: noMarginInk)
     }
         + margin.enumerated().map { k, r in
             .lines(
-                x: r.checkpoints, y: y(r), title: k == 0 ? "margin α = \(alpha)" : nil, color: marginColor, dash: 2)
+                x: r.checkpoints, y: y(r), title: k == 0 ? "margin α = \(alpha)" : nil, ink: marginInk)
         }
 }
 chapter.plot(
     Figure(
-        name: "margin-gap-scale", width: 1500, height: 450, columns: 3,
+        name: "margin-gap-scale",
+        caption: """
+            One line per seed. Without the margin (dashed) the score scale shrinks and, on separable classes, the \
+            gap between the lowest positive and the highest negative stays near zero once the batch is ranked; \
+            with the margin (solid) the scale holds and the gap settles near α.
+            """,
+        width: 1000, height: 420, columns: 3,
         panels: [
             Panel(
-                title: "Score scale, overlapping classes", xLabel: "step", yLabel: "sd of scores", logY: true,
+                title: "Score scale, overlapping", xLabel: "step", yLabel: "sd of scores", logY: true,
                 series: marginPairLines(overlapPlain, overlapMargin) { $0.scale }),
             Panel(
-                title: "Test AP, overlapping classes", xLabel: "step", yLabel: "AP (held-out points)",
+                title: "Test AP, overlapping", xLabel: "step", yLabel: "AP (held-out points)",
+                yRange: 0.4...1, probability: .y,
                 series: marginPairLines(overlapPlain, overlapMargin) { $0.testAP }),
             Panel(
-                title: "Gap min(pos) − max(neg), separable classes", xLabel: "step", yLabel: "gap",
+                title: "Gap, separable classes", xLabel: "step", yLabel: "gap min(pos) − max(neg)",
                 yRange: -1...max(1.5 * alpha, 0.2),
                 series: marginPairLines(separablePlain, separableMargin) { $0.gap }
-                    + [.constant(alpha, title: "α", color: "black"), .constant(0, color: "grey")]),
+                    + [
+                        .constant(alpha, title: "α", ink: .role(.theory)),
+                        .constant(0, ink: .role(.level), lineWidth: 1),
+                    ]),
         ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -618,21 +639,25 @@ let halfNormal = stride(from: 0.0, through: 2.0, by: 0.02).map { $0 }
 chapter.plot(
     Figure(
         name: "noisy-margin",
+        caption: """
+            The authors' mAP code draws its margin at random: a negative's shift, in units of α, follows the \
+            half-normal density of |ξ|/2, whose mean (blue) is about 0.4, not the paper's fixed 0.5 (dotted), and \
+            a third of the shifts exceed it.
+            """,
         panel: Panel(
             title:
                 "Shift of a negative's score, in units of α (the \(negativeShifts.count) negatives of \(draws) draws)",
             xLabel: "shift / α", yLabel: "density", xRange: 0...2,
             series: [
                 .histogram(
-                    negativeShifts, bins: 50, range: 0...2, title: "official: α|ξ|/2", color: negativeColor,
+                    negativeShifts, bins: 50, range: 0...2, title: "official: α|ξ|/2", ink: .role(.negatives),
                     normalised: true),
                 .lines(
                     x: halfNormal, y: halfNormal.map { 4 / (2 * Double.pi).squareRoot() * exp(-2 * $0 * $0) },
-                    title: "half-normal density", color: "black"),
+                    title: "half-normal density", ink: .role(.theory)),
                 .lines(
-                    x: [expectedShift, expectedShift], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue
-                ),
-                .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: exactly 0.5", color: OkabeIto.bluishGreen, dash: 2),
+                    x: [expectedShift, expectedShift], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", ink: .category(0)),
+                .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: exactly 0.5", ink: .role(.paper)),
             ])))
 
 chapter.finish()

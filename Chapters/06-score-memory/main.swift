@@ -169,22 +169,28 @@ let lengths = biasTaus.map { Double(batchSize * (1 + $0)) }
 chapter.plot(
     Figure(
         name: "memory-bias",
+        caption: """
+            Memory lengthens the ranked list: with τ stored batches the estimate of mAP (line, band ±1 sd) falls \
+            towards the dataset's mAP (black) exactly as one plain batch of that length does (open circles), so \
+            the bias of a short list shrinks as τ grows.
+            """,
         panel: Panel(
             title: "Estimate of mAP seen by the loss: batch of \(batchSize) + τ stored batches",
             xLabel: "list length \(batchSize)·(1 + τ)",
-            yLabel: "mAP", logX: true, xRange: (lengths.first! / 1.3)...(lengths.last! * 1.3),
+            yLabel: "mAP", logX: true, xRange: (lengths.first! / 1.3)...(lengths.last! * 1.3), probability: .y,
             series: [
                 .band(
-                    x: lengths, low: zip(memoryMeans, memorySDs).map { $0 - $1 },
-                    high: zip(memoryMeans, memorySDs).map { $0 + $1 }, title: "estimate ± 1 sd"),
+                    x: lengths, low: zip(memoryMeans, memorySDs).map { max(0, $0 - $1) },
+                    high: zip(memoryMeans, memorySDs).map { min(1, $0 + $1) }, title: "estimate ± 1 sd",
+                    ink: .category(0)),
                 .linesPoints(
                     x: lengths, y: memoryMeans,
-                    title: "E[estimate], memory τ = \(biasTaus.map(String.init).joined(separator: ", "))"),
+                    title: "E[estimate], memory τ = \(biasTaus.map(String.init).joined(separator: ", "))",
+                    ink: .category(0)),
                 .points(
                     x: lengths, y: plainMeans, title: "E[estimate], one plain batch of that length",
-                    color: OkabeIto.vermillion,
-                    pointType: 6, pointSize: 1.5),
-                .constant(datasetMAP, title: "dataset mAP", color: "black"),
+                    ink: .category(1), pointType: 6, pointSize: 1.8),
+                .constant(datasetMAP, title: "dataset mAP", ink: .role(.reference)),
             ])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -546,7 +552,6 @@ chapter.say(
     """)
 
 // The figure shows differences, not overlapping curves: paired Δ with its 95 % interval, each seed as a dot.
-let verdictColour = OkabeIto.blue
 let comparisons = settings.indices.dropFirst().map { compareOverSeeds(finals[$0], base) }
 let seedDeltas = settings.indices.dropFirst().map { i in zip(finals[i], base).map { $0 - $1 } }
 let deltaValues = seedDeltas.flatMap { $0 } + comparisons.flatMap { [$0.difference.lower, $0.difference.upper] }
@@ -558,10 +563,16 @@ let labelGainValues = labelGains.flatMap { [$0.difference.lower, $0.difference.u
 let sweepX = sweepLambdas + [defaultLambda(length: batchSize * 8)]
 chapter.plot(
     Figure(
-        name: "memory-training", width: 1600, height: 480, columns: 3,
+        name: "memory-training",
+        caption: """
+            Paired differences, not curves. Left: each setting's held-out mAP minus that of τ = 0 (same seed), \
+            each seed a grey circle, the mean with its 95 % interval in black; an interval that holds 0 (the line) \
+            means level. Right: the same difference per label for τ = 7, against the label's prevalence.
+            """,
+        width: 1000, height: 470, columns: 2,
         panels: [
             Panel(
-                title: "Held-out mAP minus τ = 0's, paired by seed (batch \(batchSize), \(runs) seeds)",
+                title: "mAP minus τ = 0's, paired (batch \(batchSize), \(runs) seeds)",
                 xLabel: "setting (against τ = 0, batch \(batchSize))", yLabel: "Δ mAP",
                 xRange: -0.6...Double(settingLabels.count) - 0.4,
                 yRange: (deltaLow - pad)...(deltaHigh + pad),
@@ -569,39 +580,49 @@ chapter.plot(
                 series: [
                     .points(
                         x: seedDeltas.indices.flatMap { i in seedDeltas[i].map { _ in Double(i) + 0.15 } },
-                        y: seedDeltas.flatMap { $0 }, title: "one seed", color: OkabeIto.orange, pointType: 6,
-                        pointSize: 0.8),
+                        y: seedDeltas.flatMap { $0 }, title: "one seed", ink: .role(.oneSeed), pointSize: 0.8),
                     .errorBars(
                         x: comparisons.indices.map(Double.init), y: comparisons.map(\.difference.mean),
-                        err: comparisons.map(\.difference.halfWidth), title: "mean Δ, 95 % CI", color: verdictColour),
-                    .constant(0, title: "level with τ = 0", color: "black"),
+                        err: comparisons.map(\.difference.halfWidth), title: "mean Δ, 95 % CI",
+                        ink: .role(.meanDifference)),
+                    .constant(0, title: "level with τ = 0", ink: .role(.level), lineWidth: 1),
                 ]),
             Panel(
-                title: "Per-label AP, τ = 7 minus τ = 0 (paired, 95 % CI)", xLabel: "label prevalence",
+                title: "Per-label AP, τ = 7 minus τ = 0 (95 % CI)", xLabel: "label prevalence",
                 yLabel: "Δ AP", logX: true, xRange: 0.007...0.45,
                 yRange: (min(0, labelGainValues.min() ?? 0) - 0.01)...(max(0, labelGainValues.max() ?? 0) + 0.01),
                 series: [
                     .errorBars(
                         x: prevalences, y: labelGains.map(\.difference.mean),
-                        err: labelGains.map(\.difference.halfWidth), title: "mean Δ, 95 % CI", color: verdictColour),
-                    .constant(0, title: "level", color: "black"),
-                ]),
-            Panel(
-                title: "Memory's gain vs λ (τ = 7 minus τ = 0, \(sweepSteps) steps)", xLabel: "λ (paper units)",
-                yLabel: "Δ mAP", logX: true, xRange: 2...2048,
-                series: [
-                    .errorBars(
-                        x: sweepLambdas, y: sweepGains.prefix(sweepLambdas.count).map(\.difference.mean),
-                        err: sweepGains.prefix(sweepLambdas.count).map(\.difference.halfWidth),
-                        title: "same λ for both, 95 % CI", color: verdictColour),
-                    .errorBars(
-                        x: [sweepX.last!], y: [sweepGains.last!.difference.mean],
-                        err: [sweepGains.last!.difference.halfWidth],
-                        title:
-                            "rule n/2 (λ = \(defaultLambda(length: batchSize).fixed(0)) vs \(defaultLambda(length: 8 * batchSize).fixed(0)))",
-                        color: OkabeIto.vermillion),
-                    .constant(0, title: "level", color: "black"),
+                        err: labelGains.map(\.difference.halfWidth), title: "mean Δ, 95 % CI",
+                        ink: .role(.meanDifference)),
+                    .constant(0, title: "level", ink: .role(.level), lineWidth: 1),
                 ]),
         ]), key: true)
+chapter.plot(
+    Figure(
+        name: "memory-lambda",
+        caption: """
+            The memory's gain depends on λ: at small λ (paper units, the same for both) τ = 7 is behind τ = 0, \
+            from λ ≈ 256 up it is level or ahead; the blue point is the rule n/2, which gives each τ its own λ. Each \
+            point is the mean paired difference with its 95 % interval.
+            """,
+        width: 800, height: 460,
+        panel: Panel(
+            title: "Memory's gain vs λ (τ = 7 minus τ = 0, \(sweepSteps) steps)", xLabel: "λ (paper units)",
+            yLabel: "Δ mAP", logX: true, xRange: 2...2048,
+            series: [
+                .errorBars(
+                    x: sweepLambdas, y: sweepGains.prefix(sweepLambdas.count).map(\.difference.mean),
+                    err: sweepGains.prefix(sweepLambdas.count).map(\.difference.halfWidth),
+                    title: "mean Δ, 95 % CI, same λ for both", ink: .role(.meanDifference)),
+                .errorBars(
+                    x: [sweepX.last!], y: [sweepGains.last!.difference.mean],
+                    err: [sweepGains.last!.difference.halfWidth],
+                    title:
+                        "rule n/2 (λ = \(defaultLambda(length: batchSize).fixed(0)) vs \(defaultLambda(length: 8 * batchSize).fixed(0))), 95 % CI",
+                    ink: .category(0), pointSize: 1.2),
+                .constant(0, title: "level", ink: .role(.level), lineWidth: 1),
+            ])))
 
 chapter.finish()

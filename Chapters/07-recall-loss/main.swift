@@ -146,19 +146,22 @@ let kAxis = kGrid.map(Double.init)
 chapter.plot(
     Figure(
         name: "recall-weights",
+        caption: """
+            The weight each rank position K gets in the recall loss: the log loss decays like 1/K and the loglog \
+            loss like 1/(K ln K) (dashed reference lines), so both put most of their weight on the top of the \
+            list, loglog more so.
+            """,
         panel: Panel(
             title: "Weights w_K = ℓ(K) − ℓ(K−1) of 1 − r̃@K in the recall loss", xLabel: "K", yLabel: "w_K",
             logX: true, logY: true, key: .topRight,
             series: [
+                .linesPoints(x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", ink: .method("rambo-recall")),
                 .linesPoints(
-                    x: kAxis, y: wLog, title: "log: ℓ = log(1 + r)", color: MethodPalette.color("rambo-recall")),
-                .linesPoints(
-                    x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))",
-                    color: MethodPalette.color("rambo-recall-loglog")),
-                .lines(x: kAxis, y: kAxis.map { 1 / $0 }, title: "1/K", color: "gray", lineWidth: 1, dash: 2),
+                    x: kAxis, y: wLogLog, title: "loglog: ℓ = log(1 + log(1 + r))", ink: .method("rambo-recall-loglog")),
+                .lines(x: kAxis, y: kAxis.map { 1 / $0 }, title: "1/K", ink: .role(.theory), lineWidth: 1),
                 .lines(
                     x: Array(kAxis.dropFirst()), y: kAxis.dropFirst().map { 1 / ($0 * log($0)) },
-                    title: "1/(K ln K)", color: "black", lineWidth: 1, dash: 3),
+                    title: "1/(K ln K)", ink: .role(.theory), lineWidth: 1, dash: 3),
             ])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -461,7 +464,7 @@ chapter.check(
     seedVerdictText("rambo-recall", "triplet", r1("rambo-recall"), r1("triplet")))
 
 // Figures: learning curves, R@K bars, a 2-D view of the test embeddings.
-let colours = methods.map(MethodPalette.color)
+let inks = methods.map { Ink.method($0) }
 func smoothed(_ v: [Double], window: Int) -> [Double] {
     v.indices.map { i in mean(Array(v[max(0, i - window + 1)...i])) }
 }
@@ -471,44 +474,56 @@ let lossPanel = Panel(
         guard let run = firstRuns[methods[m]] else { return nil }
         let l = smoothed(run.losses, window: 25)
         return .lines(
-            x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], color: colours[m])
+            x: (1...l.count).map(Double.init), y: l.map { $0 / max(l[0], 1e-12) }, title: titles[m], ink: inks[m])
     })
 let curvePanel = Panel(
-    title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", yRange: 0...1.05,
+    title: "test R@1 (held-out classes)", xLabel: "step", yLabel: "R@1", probability: .y, key: .below,
     series: methods.indices.compactMap { m in
         firstRuns[methods[m]].map { run in
-            .linesPoints(
-                x: run.curveSteps, y: run.curveR1, title: titles[m],
-                color: colours[m],
-                pointType: MethodPalette.style(methods[m]).pointType)
+            .linesPoints(x: run.curveSteps, y: run.curveR1, title: titles[m], ink: inks[m])
         }
     } + [
-        .constant(raw1.r1, title: "raw inputs", color: MethodPalette.color("raw-pixels")),
-        .constant(oracle1.r1, title: "8 class coordinates", color: "black"),
+        .constant(raw1.r1, title: "raw inputs", ink: .method("raw-pixels")),
+        .constant(oracle1.r1, title: "the 8 class coordinates", ink: .role(.reference)),
     ])
-chapter.plot(Figure(name: "learning-curves", width: 1200, height: 480, columns: 2, panels: [lossPanel, curvePanel]))
+var quietLossPanel = lossPanel
+quietLossPanel.key = .none
+chapter.plot(
+    Figure(
+        name: "learning-curves",
+        caption: """
+            Training loss relative to its start (left) and held-out R@1 while training (right), run 1 of each \
+            method. Every method climbs well above the raw inputs (grey) towards the ceiling of the 8 true class \
+            coordinates (black); RaMBO is vermillion, its loglog variant the darker shade.
+            """,
+        width: 1000, height: 560, columns: 2, panels: [quietLossPanel, curvePanel]))
 
 let ks = [1, 2, 4, 8]
-let barColours = [MethodPalette.color("raw-pixels")] + colours
+let barInks = [Ink.method("raw-pixels")] + inks
 let barTitles = ["raw inputs"] + titles
-// Group K sits at x = log₂ K; its bars are 1/(methods + 1) wide; error bars are ±1 sd over the seeds.
+// Group K sits at x = 0, 1, 2, 3 (a category each); its bars are 1/(methods + 1) wide; error bars ±1 sd over seeds.
 let slots = allMethods.count + 1
 let slotWidth = 1 / Double(slots)
 let barSeries: [Series] = allMethods.indices.map { m in
     let x = ks.indices.map { g in Double(g) + (Double(m) - Double(allMethods.count - 1) / 2) * slotWidth }
     return .bars(
         x: x, seeds: ks.map { k in results[allMethods[m], default: []].map { $0.recall[k, default: .nan] } },
-        title: barTitles[m],
-        color: barColours[m], opacity: 0.85)
+        title: barTitles[m], ink: barInks[m], opacity: 0.85)
 }
 chapter.plot(
     Figure(
-        name: "recall-at-k", width: 1000, height: 500,
+        name: "recall-at-k",
+        caption: """
+            Recall@K on the held-out classes for K = 1, 2, 4, 8, mean over seeds with ±1 sd: compare RaMBO's \
+            vermillion bars with triplet (blue) and contrastive (sky blue) within each group; the grey bar is the \
+            raw inputs.
+            """,
+        width: 1000, height: 480,
         panel: Panel(
             title: "Recall@K on the held-out classes (\(seeds > 1 ? "mean ± sd of \(seeds) runs" : "one run"))",
-            xLabel: "log₂ K", yLabel: "Recall@K", xRange: -0.5...3.5, yRange: 0...1.1, key: .outside,
-            annotations: ks.enumerated().map { g, k in Annotation("K = \(k)", x: Double(g) - 0.15, y: 1.04) },
-            boxWidth: slotWidth, series: barSeries)), key: true)
+            xLabel: "K", yLabel: "Recall@K", xRange: -0.5...3.5, probability: .y, key: .outside,
+            boxWidth: slotWidth, xTicks: ks.enumerated().map { (label: "\($0.element)", at: Double($0.offset)) },
+            series: barSeries)), key: true)
 
 let shownClasses = Array(Set(task1.testY)).sorted().prefix(8)
 let shown = task1.testY.indices.filter { shownClasses.contains(task1.testY[$0]) }
@@ -517,15 +532,23 @@ func pcaPanel(_ embedding: Matrix, title: String) -> Panel {
     let xy = PrincipalComponents(fitting: sub, count: 2, seed: chapter.seed).project(sub).doubleRows
     return Panel(
         title: title, xLabel: "PC 1", yLabel: "PC 2", key: .none, square: true,
-        series: shownClasses.map { c in
+        series: shownClasses.enumerated().map { k, c in
             let idx = shown.indices.filter { task1.testY[shown[$0]] == c }
-            return .points(x: idx.map { xy[$0][0] }, y: idx.map { xy[$0][1] }, title: "class \(c)", pointSize: 0.9)
+            return .points(
+                x: idx.map { xy[$0][0] }, y: idx.map { xy[$0][1] }, title: "class \(c)", ink: .category(k),
+                pointSize: 0.9)
         })
 }
 chapter.plot(
     Figure(
-        name: "test-embeddings", title: "8 held-out classes, first two principal components",
-        width: 1500, height: 540, columns: 3,
+        name: "test-embeddings",
+        caption: """
+            8 held-out classes (one colour each) in the first two principal components: the raw inputs mix them, \
+            while the triplet and RaMBO embeddings pull each class into its own cloud, although no test class was \
+            seen in training.
+            """,
+        title: "8 held-out classes, first two principal components",
+        width: 1000, height: 400, columns: 3,
         panels: [
             pcaPanel(
                 L2Normalize().forward(task1.testX), title: "raw inputs (R@1 \(raw1.r1.fixed(2)))")

@@ -394,24 +394,28 @@ if beta >= 0.1 {
 }
 
 // Figures: per-label AP against prevalence, PR curves of the rarest label.
-let colours = methods.map { MethodPalette.color($0.rawValue) }
+let inks = methods.map { Ink.method($0.rawValue) }
 let prevalenceAxis = prevalences
 chapter.plot(
     Figure(
         name: "ap-vs-prevalence",
+        caption: """
+            Test AP of each label against how common it is, mean over seeds: every method stays above chance \
+            (dashed grey, AP = prevalence); compare RaMBO (vermillion; β = 0 light and dashed) with BCE (green) \
+            on the rare labels on the left, where a ranking loss has the most to gain.
+            """,
         panel: Panel(
             title: "Test AP per label (\(seeds > 1 ? "mean of \(seeds) runs" : "one run"))", xLabel: "label prevalence",
-            yLabel: "AP",
-            logX: true, yRange: 0...1,
+            yLabel: "AP", logX: true, probability: .y,
             series: methods.indices.map { m in
                 .linesPoints(
                     x: prevalenceAxis,
                     y: (0..<classes).map { c in mean(results[methods[m], default: []].map { $0.perLabel[c] }) },
-                    title: titles[m], color: colours[m], pointType: MethodPalette.style(methods[m].rawValue).pointType)
+                    title: titles[m], ink: inks[m])
             } + [
                 .lines(
-                    x: prevalenceAxis, y: prevalenceAxis, title: "chance (AP = prevalence)", color: "gray",
-                    lineWidth: 1, dash: 2)
+                    x: prevalenceAxis, y: prevalenceAxis, title: "chance (AP = prevalence)", ink: .role(.chance),
+                    lineWidth: 1.5)
             ])),
     key: true)
 // Below the band, β = 0 can leave a rare label at chance (§6); every other method stays above it.
@@ -432,28 +436,33 @@ func prSeries(_ curve: (Result) -> [(recall: Double, precision: Double)], ap: (R
         let points = curve(r)
         return .lines(
             x: points.map(\.recall), y: points.map(\.precision),
-            title: "\(titles[m]) (AP \(ap(r).fixed(2)))", color: colours[m])
+            title: "\(titles[m]) (AP \(ap(r).fixed(2)))", ink: inks[m])
     }
 }
 let rarePanel = Panel(
     title: "label \(rare) (\((100 * prevalences[rare]).fixed(0)) %)", xLabel: "recall", yLabel: "precision",
-    // Headroom above precision 1 for the key, which would otherwise cover the curves.
-    xRange: 0...1, yRange: 0...1.4,
+    probability: .both, key: .below,
     series: prSeries(
         { r in
             precisionRecallCurve(
                 scores: (0..<r.scores.rows).map { Double(r.scores[$0, rare]) }, relevance: task1.testT.map { $0[rare] })
-        }, ap: { $0.perLabel[rare] }) + [.constant(prevalences[rare], title: "chance", color: "gray")])
+        }, ap: { $0.perLabel[rare] }) + [.constant(prevalences[rare], title: "chance", ink: .role(.chance))])
 let flatPanel = Panel(
     title: "all labels ranked as one list (what L_{APC} trains)", xLabel: "recall", yLabel: "precision",
-    xRange: 0...1, yRange: 0...1.02,
+    probability: .both, key: .below,
     series: prSeries(
         { r in
             precisionRecallCurve(scores: r.scores.storage.map(Double.init), relevance: task1.testT.flatMap { $0 })
         }, ap: { $0.flat }))
 chapter.plot(
     Figure(
-        name: "pr-curves", title: "Test precision–recall, run 1", width: 1400, height: 520, columns: 2,
+        name: "pr-curves",
+        caption: """
+            Precision against recall on the test set, run 1: for the rarest label alone (left) and for all labels \
+            ranked as one list (right), the list the interclass term L_APC trains; the higher and further right a \
+            curve, the better, and the key gives each curve's AP.
+            """,
+        title: "Test precision–recall, run 1", width: 1000, height: 620, columns: 2,
         panels: [rarePanel, flatPanel]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -484,13 +493,18 @@ chapter.table(
 chapter.plot(
     Figure(
         name: "lambda-beta",
+        caption: """
+            Test mAP of RaMBO's AP loss against λ, for β = 0 and the chapter's β, with BCE's mAP as the line to \
+            reach: at small λ the interclass term keeps the rare labels learning, and from λ ≈ 256 up both reach \
+            BCE.
+            """,
         panel: Panel(
             title: "Test mAP against λ (run 1)", xLabel: "λ (paper units)", yLabel: "mAP", logX: true,
+            probability: .y,
             series: [
-                .linesPoints(x: sweep, y: sweepMaps[0, default: []], title: "β = 0", color: colours[2]),
-                .linesPoints(
-                    x: sweep, y: sweepMaps[beta, default: []], title: "β = \(beta.fixed(2))", color: colours[1]),
-                .constant(bceFirstMAP, title: "BCE", color: colours[0]),
+                .linesPoints(x: sweep, y: sweepMaps[0, default: []], title: "β = 0", ink: .method("rambo-ap-beta0")),
+                .linesPoints(x: sweep, y: sweepMaps[beta, default: []], title: "β = \(beta.fixed(2))", ink: inks[1]),
+                .constant(bceFirstMAP, title: "BCE", ink: inks[0]),
             ])))
 let smallLambda = 10.0
 if beta >= 0.1 {

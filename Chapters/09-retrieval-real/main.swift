@@ -234,16 +234,6 @@ func separation(_ points: Matrix, _ labels: [Int]) -> Double {
     return between / max(within, .leastNormalMagnitude)
 }
 
-let palette = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-    "#17becf",
-]
-let methodColours = Dictionary(
-    uniqueKeysWithValues: [
-        "rambo-recall", "triplet", "contrastive", "rambo-recall-no-memory",
-        "rambo-recall-no-margin",
-    ].map { ($0, MethodPalette.color($0)) })
-
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Fashion-MNIST: the standard split")
 guard FashionMNIST.isAvailable() else {
@@ -620,18 +610,19 @@ let runs = [rambo, triplet, contrastive, noMemory, noMargin]  // the learning cu
 func curvePanel(_ title: String, _ y: (TrainingRun) -> [Double], raw: Double?, yLabel: String) -> Panel {
     // The curves and the raw-pixel line are measured on the same monitor subset (not the full test set, whose
     // numbers are in the table): the key says so.
-    Panel(
+    let values = runs.flatMap(y) + (raw.map { [$0] } ?? [])
+    let spread = max(0.02, values.max()! - values.min()!)
+    return Panel(
         title: title, xLabel: "step", yLabel: yLabel,
+        yRange: max(0, values.min()! - 0.1 * spread)...min(1, values.max()! + 0.1 * spread), probability: .y,
+        key: .none,
         series: runs.map {
             .linesPoints(
-                x: $0.curveSteps, y: y($0), color: methodColours[$0.method],
-                pointType: MethodPalette.style($0.method).pointType)
+                x: $0.curveSteps, y: y($0), ink: .method($0.method))
         }
             + (raw.map {
                 [
-                    .constant(
-                        $0, title: "raw pixels, same \(monitorCount) images",
-                        color: MethodPalette.color("raw-pixels"))
+                    .constant($0, title: "raw pixels, same \(monitorCount) images", ink: .method("raw-pixels"))
                 ]
             } ?? []))
 }
@@ -647,25 +638,32 @@ let smoothLoss: (TrainingRun) -> [Double] = { run in
 }
 chapter.plot(
     Figure(
-        name: "learning-curves", title: "Fashion-MNIST: \(steps) steps of \(p) × \(k) images per method",
-        width: 1300, height: 450, columns: 3,
+        name: "learning-curves",
+        caption: """
+            Training loss relative to its start (left), and R@1 and MAP@R while training (middle, right) on the \
+            same monitor subset of the test set as the grey raw-pixel line (the table holds full test-set numbers): \
+            RaMBO (vermillion) and its ablations (shades) against triplet (blue) and contrastive (sky blue).
+            """,
+        title: "Fashion-MNIST: \(steps) steps of \(p) × \(k) images per method",
+        width: 1000, height: 560, columns: 3,
         panels: [
             Panel(
-                title: "training loss / its first-tenth mean", xLabel: "step", yLabel: "relative loss",
+                title: "loss / its first-tenth mean", xLabel: "step", yLabel: "relative loss", key: .below,
                 series: runs.map { run in
                     .lines(
                         x: Array(run.curveSteps.dropFirst()), y: smoothLoss(run), title: run.method,
-                        color: methodColours[run.method])
+                        ink: .method(run.method))
                 }),
             curvePanel(
-                "R@1, first \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.r1,
+                "R@1, \(monitorCount) test images", { $0.curveR1 }, raw: rawMonitor.r1,
                 yLabel: "R@1"),
             curvePanel(
-                "MAP@R, first \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP@R"),
+                "MAP@R, \(monitorCount) test images", { $0.curveMAP }, raw: rawMonitor.mapAtR, yLabel: "MAP@R"),
         ]), key: true)
 
-// The comparison over seeds as bars (mean ± sd) and the ablation as paired differences with 95 % intervals.
-let barMethods = ["triplet", "contrastive", "rambo-recall"]
+// The comparison over seeds as a dot plot (each seed, and the mean ± sd; the axis does not start at 0, so no
+// bars) and the ablation as paired differences with 95 % intervals.
+let dotMethods = ["triplet", "contrastive", "rambo-recall"]
 func ablationPanel(_ m: Int, _ name: String) -> Panel {
     let comparisons = ablations.map { compareOverSeeds(metricOverSeeds($0.1, m), metricOverSeeds("rambo-recall", m)) }
     let dots = ablations.map { zip(metricOverSeeds($0.1, m), metricOverSeeds("rambo-recall", m)).map { $0 - $1 } }
@@ -675,41 +673,61 @@ func ablationPanel(_ m: Int, _ name: String) -> Panel {
     let high = values.max() ?? 0
     let pad = max(0.002, 0.15 * (high - low))
     return Panel(
-        title: "\(name): setting − full RaMBO, paired (\(seedCount) seeds)", yLabel: "Δ \(name)",
-        xRange: -0.6...Double(ablations.count) - 0.4, yRange: (low - pad)...(high + pad),
+        title: "\(name): setting − full RaMBO, paired", yLabel: "Δ \(name)",
+        xRange: -0.6...Double(ablations.count) - 0.4, yRange: (low - pad)...(high + pad), key: .below,
         xTicks: ablations.indices.map { (label: ablations[$0].0, at: Double($0)) },
         series: [
             .points(
                 x: dots.indices.flatMap { i in dots[i].map { _ in Double(i) + 0.12 } }, y: dots.flatMap { $0 },
-                title: "one seed", color: OkabeIto.orange, pointType: 6, pointSize: 0.8),
+                title: "one seed", ink: .role(.oneSeed), pointSize: 0.8),
             .errorBars(
                 x: comparisons.indices.map(Double.init), y: comparisons.map(\.difference.mean),
-                err: comparisons.map(\.difference.halfWidth), title: "mean Δ, 95 % CI", color: OkabeIto.blue),
-            .constant(0, title: "level with full RaMBO", color: "black"),
+                err: comparisons.map(\.difference.halfWidth), title: "mean Δ, 95 % CI", ink: .role(.meanDifference)),
+            .constant(0, title: "level with full RaMBO", ink: .role(.level), lineWidth: 1),
         ])
 }
-func barPanel(_ m: Int, _ name: String, raw: Double) -> Panel {
-    let all = barMethods.flatMap { metricOverSeeds($0, m) } + [raw]
+func dotPanel(_ m: Int, _ name: String, raw: Double) -> Panel {
+    let all = dotMethods.flatMap { metricOverSeeds($0, m) } + [raw]
+    let spread = max(0.01, all.max()! - all.min()!)
     return Panel(
-        title: "\(name), full test set (mean ± sd, \(seedCount) seeds)", yLabel: name,
-        xRange: -0.6...Double(barMethods.count) - 0.4,
-        yRange: (all.min()! - 0.05)...(min(1, all.max()! + 0.03)), boxWidth: 0.6,
-        xTicks: barMethods.indices.map { (label: barMethods[$0], at: Double($0)) },
-        series: [
-            .bars(
-                x: barMethods.indices.map(Double.init), seeds: barMethods.map { metricOverSeeds($0, m) },
-                title: "mean ± sd", color: OkabeIto.blue),
-            .constant(raw, title: "raw pixels", color: MethodPalette.color("raw-pixels")),
+        title: "\(name), full test set (axis not from 0)", yLabel: name,
+        xRange: -0.6...Double(dotMethods.count) - 0.4,
+        yRange: (all.min()! - 0.15 * spread)...min(1, all.max()! + 0.15 * spread), probability: .y, key: .below,
+        xTicks: dotMethods.indices.map { (label: dotMethods[$0], at: Double($0)) },
+        series: dotMethods.indices.map { i in
+            let values = metricOverSeeds(dotMethods[i], m)
+            return .errorBars(
+                x: [Double(i)], y: [mean(values)], err: [values.count > 1 ? standardDeviation(values) : 0],
+                title: nil, ink: .method(dotMethods[i]), pointSize: 1.4)
+        } + [
+            .points(
+                x: dotMethods.indices.flatMap { i in metricOverSeeds(dotMethods[i], m).map { _ in Double(i) + 0.15 } },
+                y: dotMethods.flatMap { metricOverSeeds($0, m) }, title: "one seed", ink: .role(.oneSeed),
+                pointSize: 0.8),
+            .constant(raw, title: "raw pixels", ink: .method("raw-pixels")),
         ])
 }
 chapter.plot(
     Figure(
-        name: "comparison-over-seeds", title: "Fashion-MNIST, \(steps) steps of \(p) × \(k) images, \(seedCount) seeds",
-        width: 1400, height: 900, columns: 2,
-        panels: [
-            barPanel(0, "R@1", raw: rawEval.r1), barPanel(4, "MAP@R", raw: rawEval.mapAtR),
-            ablationPanel(0, "R@1"), ablationPanel(4, "MAP@R"),
-        ]), key: true)
+        name: "comparison-over-seeds",
+        caption: """
+            R@1 and MAP@R on the full test set: each method's mean ± 1 sd over \(seedCount) seeds (large dot, \
+            error bar) and every seed (grey circles), against the raw pixels (grey line). The axes zoom in on the \
+            methods' range, so compare the dots' heights, not their distance from the bottom.
+            """,
+        title: "Fashion-MNIST, \(steps) steps of \(p) × \(k) images, \(seedCount) seeds",
+        width: 1000, height: 480, columns: 2,
+        panels: [dotPanel(0, "R@1", raw: rawEval.r1), dotPanel(4, "MAP@R", raw: rawEval.mapAtR)]), key: true)
+chapter.plot(
+    Figure(
+        name: "ablation-over-seeds",
+        caption: """
+            Each ablation minus full RaMBO, paired by seed: every seed a grey circle, the mean difference with its \
+            95 % interval in black. An interval that holds 0 (the line) means the setting is level with full \
+            RaMBO; one that lies below means the stabiliser it removes helped.
+            """,
+        title: "Ablations against full RaMBO, \(seedCount) seeds",
+        width: 1000, height: 520, columns: 2, panels: [ablationPanel(0, "R@1"), ablationPanel(4, "MAP@R")]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Nearest neighbours")
@@ -745,6 +763,11 @@ chapter.check(
 chapter.plot(
     Figure(
         name: "neighbours-fashion",
+        caption: """
+            Each row: the first test image of a class and its 5 nearest test images; a black frame marks a \
+            neighbour of another class. Count the frames: raw pixels on the left, the RaMBO embedding on the right \
+            (the panel titles give the counts).
+            """,
         title: "Fashion-MNIST: query and its 5 nearest test images (black frame = other class)",
         width: 1000, height: 640, columns: 2,
         panels: [
@@ -784,8 +807,14 @@ chapter.check(
     separations[1] > separations[0], "scatter ratio \(separations[0].fixed(2)) → \(separations[1].fixed(2))")
 chapter.plot(
     Figure(
-        name: "pca-map", title: "First two principal components of \(mapCount) test images, by class",
-        width: 1250, height: 560, columns: 2,
+        name: "pca-map",
+        caption: """
+            The first two principal components of \(mapCount) test images, one colour per class: raw pixels (left) \
+            smear the classes into each other, while the RaMBO embedding (right) gathers them into tighter, better \
+            separated clouds (the table gives the scatter ratio).
+            """,
+        title: "First two principal components of \(mapCount) test images, by class",
+        width: 1000, height: 460, columns: 2,
         panels: maps.enumerated().map { m, map in
             Panel(
                 title:
@@ -795,7 +824,7 @@ chapter.plot(
                     let idx = mapLabels.indices.filter { mapLabels[$0] == c }
                     return .points(
                         x: idx.map { Double(map.points[$0, 0]) }, y: idx.map { Double(map.points[$0, 1]) },
-                        title: FashionMNIST.classNames[c], color: palette[c], pointSize: 0.35)
+                        title: FashionMNIST.classNames[c], ink: .category(c), pointSize: 0.35)
                 })
         }))
 
@@ -966,6 +995,11 @@ let glyphRamboSheet = neighbourSheet(images: glyphTest, queries: glyphQueries, r
 chapter.plot(
     Figure(
         name: "neighbours-hershey",
+        caption: """
+            Class-disjoint retrieval: ten characters never seen in training, each query in another font style, and \
+            its 5 nearest test renders; a black frame marks another character. Count the frames: raw pixels on the \
+            left, the RaMBO embedding on the right (the panel titles give the counts).
+            """,
         title: "Hershey glyphs of unseen characters: query and its 5 nearest (black frame = other character)",
         width: 1000, height: 640, columns: 2,
         panels: [

@@ -793,38 +793,53 @@ if search && !chapter.quick {
 /// The bars' x positions: one group per model, one bar per final.
 let barWidth = 0.8 / Double(finals.count)
 func barX(_ f: Int, _ m: Int) -> Double { Double(m) + 1 + (Double(f) - Double(finals.count - 1) / 2) * barWidth }
-func colour(_ key: String) -> String { MethodPalette.color(key == "rambo-ap-flags" ? "rambo-ap-paper" : key) }
+func ink(_ key: String) -> Ink { .method(key == "rambo-ap-flags" ? "rambo-ap-paper" : key) }
 let allMAPs = models.indices.flatMap { m in finals.flatMap { testMAPs($0, m) } }
 let differencePanelFinals = Array(finals.dropFirst())
+let mapSpread = max(0.01, allMAPs.max()! - allMAPs.min()!)
 chapter.plot(
     Figure(
         name: "test-map",
-        title:
-            "Yeast test mAP after refitting, \(seedsText) (each seed selects again)",
-        width: 1000, height: 450, columns: 2,
+        caption: """
+            Left: each final's test mAP after refitting, mean ± 1 sd over \(seedsText) (dots; grey circles are the \
+            seeds), on an axis zoomed to the methods' range. Right: each final minus BCE, paired by seed, with its \
+            95 % interval: an interval that holds 0 (BCE's line) means level.
+            """,
+        title: "Yeast test mAP after refitting, \(seedsText) (each seed selects again)",
+        width: 1000, height: 500, columns: 2,
         panels: [
             Panel(
-                title: "test mAP, mean ± 1 sd over seeds", xLabel: "model", yLabel: "test mAP",
-                xRange: 0.4...2.6, yRange: (allMAPs.min()! - 0.03)...(allMAPs.max()! + 0.015), key: .topLeft,
-                boxWidth: barWidth * 0.9,
+                title: "test mAP (axis not from 0)", xLabel: "model", yLabel: "test mAP",
+                xRange: 0.4...2.6,
+                yRange: (allMAPs.min()! - 0.15 * mapSpread)...min(1, allMAPs.max()! + 0.15 * mapSpread),
+                probability: .y, key: .below,
                 xTicks: models.enumerated().map { (label: $0.element.name, at: Double($0.offset) + 1) },
                 series: finals.enumerated().map { j, f in
-                    .bars(
-                        x: models.indices.map { barX(j, $0) }, seeds: models.indices.map { testMAPs(f, $0) },
-                        title: f.label, color: colour(f.key), opacity: 0.85)
-                }),
+                    let values = models.indices.map { testMAPs(f, $0) }
+                    return .errorBars(
+                        x: models.indices.map { barX(j, $0) }, y: values.map { mean($0) },
+                        err: values.map { $0.count > 1 ? standardDeviation($0) : 0 }, title: f.label, ink: ink(f.key),
+                        pointSize: 1.2)
+                } + [
+                    .points(
+                        x: finals.indices.flatMap { j in
+                            models.indices.flatMap { m in testMAPs(finals[j], m).map { _ in barX(j, m) + 0.06 } }
+                        },
+                        y: finals.flatMap { f in models.indices.flatMap { testMAPs(f, $0) } }, title: "one seed",
+                        ink: .role(.oneSeed), pointSize: 0.7)
+                ]),
             Panel(
-                title: "paired difference to BCE, 95 % interval (holds 0: level)", xLabel: "model",
-                yLabel: "test mAP − BCE's", xRange: 0.4...2.6, key: .topLeft,
+                title: "paired difference to BCE, 95 % interval", xLabel: "model",
+                yLabel: "test mAP − BCE's", xRange: 0.4...2.6, key: .below,
                 xTicks: models.enumerated().map { (label: $0.element.name, at: Double($0.offset) + 1) },
-                series: [.constant(0, title: "BCE", color: MethodPalette.color("bce"))]
+                series: [.constant(0, title: "BCE (level)", ink: .method("bce"), lineWidth: 1)]
                     + differencePanelFinals.enumerated().map { j, f in
                         let intervals = models.indices.map {
                             compareOverSeeds(testMAPs(f, $0), testMAPs(bceFinal, $0)).difference
                         }
                         return .errorBars(
                             x: models.indices.map { barX(j + 1, $0) }, y: intervals.map(\.mean),
-                            err: intervals.map(\.halfWidth), title: f.label, color: colour(f.key))
+                            err: intervals.map(\.halfWidth), title: f.label, ink: ink(f.key), pointSize: 1.2)
                     }),
         ]), key: true)
 
@@ -866,66 +881,75 @@ let prevalenceAxis = byPrevalence.map { testPrevalence[$0] }
 chapter.plot(
     Figure(
         name: "per-label-ap",
+        caption: """
+            Test AP of every yeast label for BCE and the tuned RaMBO mAP loss (MLP, mean over \(seedsText)), \
+            against the label's prevalence (left, with chance as the dashed line) and label by label, rarest first, \
+            with ±1 sd over seeds (right): look for the labels where the two bars differ.
+            """,
         title: "Yeast test AP per label, MLP (mean over \(seedsText))",
-        width: 1000, height: 450, columns: 2,
+        width: 1000, height: 480, columns: 2,
         panels: [
             Panel(
                 title: "AP vs label prevalence", xLabel: "test prevalence (log)", yLabel: "AP", logX: true,
-                yRange: 0...1.05,
+                probability: .y,
                 series: [
                     .lines(
                         x: prevalenceAxis, y: byPrevalence.map { chancePerLabel[$0] }, title: "chance",
-                        color: OkabeIto.grey, dash: 2),
+                        ink: .role(.chance)),
                     .points(
-                        x: prevalenceAxis, y: byPrevalence.map { bceMLP[$0] }, title: "BCE",
-                        color: MethodPalette.color("bce"),
-                        pointType: MethodPalette.style("bce").pointType, pointSize: 1),
+                        x: prevalenceAxis, y: byPrevalence.map { bceMLP[$0] }, title: "BCE", ink: .method("bce"),
+                        pointSize: 1),
                     .points(
                         x: prevalenceAxis, y: byPrevalence.map { ramboMLP[$0] }, title: tunedFinal.label,
-                        color: colour(tunedFinal.key), pointType: MethodPalette.style("rambo-ap").pointType,
-                        pointSize: 1),
+                        ink: ink(tunedFinal.key), pointSize: 1),
                 ]),
-            // Bars: mean over the seeds, error bars ±1 sd (none with one seed).
+            // Bars: mean over the seeds, error bars ±1 sd (none with one seed); each label named by its prevalence.
             Panel(
-                title: "labels sorted by prevalence", xLabel: "label (rarest → commonest)", yLabel: "AP",
-                xRange: 0.3...(Double(labelCount) + 0.7), yRange: 0...1.15,
-                annotations: byPrevalence.enumerated().map { i, c in
-                    Annotation(
-                        "\((100 * testPrevalence[c]).fixed(0))%", x: Double(i + 1) - 0.3,
-                        y: max(bceMLP[c], ramboMLP[c]) + 0.06)
+                title: "each label, rarest first", xLabel: "label, by its test prevalence", yLabel: "AP",
+                xRange: 0.3...(Double(labelCount) + 0.7), probability: .y, key: .topLeft, boxWidth: 0.26,
+                xTicks: byPrevalence.enumerated().map { i, c in
+                    (label: "\((100 * testPrevalence[c]).fixed(0))%", at: Double(i + 1))
                 },
-                boxWidth: 0.26,
                 series: [
                     .bars(
                         x: (0..<labelCount).map { Double($0) + 1 - 0.13 },
                         seeds: byPrevalence.map { c in bceMLPBySeed.map { $0[c] } }, title: "BCE",
-                        color: MethodPalette.color("bce"), opacity: 0.85),
+                        ink: .method("bce"), opacity: 0.85),
                     .bars(
                         x: (0..<labelCount).map { Double($0) + 1 + 0.13 },
                         seeds: byPrevalence.map { c in ramboMLPBySeed.map { $0[c] } }, title: tunedFinal.label,
-                        color: colour(tunedFinal.key), opacity: 0.85),
+                        ink: ink(tunedFinal.key), opacity: 0.85),
                     .points(
                         x: (0..<labelCount).map { Double($0) + 1 }, y: byPrevalence.map { chancePerLabel[$0] },
-                        title: "chance", color: "black", pointType: 3, pointSize: 1),
+                        title: "chance", ink: .role(.chance), pointSize: 1.2),
                 ]),
         ]))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Learning curves of the final runs, and the selection")
+let curveValues = models.indices.flatMap { m in
+    finals.flatMap { [untrainedTest[m][0]] + refit($0, seed: 0, model: m).curve }
+}
 chapter.plot(
     Figure(
         name: "learning-curves",
-        title:
-            "Final runs (rows 1–1500, seed \(seeds[0])): test mAP after each epoch, shown only, never used to choose",
-        width: 1000, height: 450, columns: 2,
+        caption: """
+            The refitted final runs of seed \(seeds[0]): test mAP after each epoch, up to the epoch the selection \
+            chose on the validation rows; shown only, never used to choose. The linear model (left) and the MLP \
+            (right) share one axis.
+            """,
+        title: "Final runs (rows 1–1500, seed \(seeds[0])): test mAP per epoch, shown only, never used to choose",
+        width: 1000, height: 520, columns: 2, shared: .y,
         panels: models.enumerated().map { m, model in
             Panel(
                 title: model.name, xLabel: "epoch", yLabel: "test mAP",
+                yRange: max(0, curveValues.min()! - 0.02)...min(1, curveValues.max()! + 0.02), probability: .y,
+                key: .below,
                 series: finals.map { f in
                     let curve = refit(f, seed: 0, model: m).curve
                     return .linesPoints(
                         x: (0...curve.count).map(Double.init), y: [untrainedTest[m][0]] + curve,
-                        title: "\(f.label) (stops at \(curve.count))", color: colour(f.key), pointType: 7)
+                        title: "\(f.label) (stops at \(curve.count))", ink: ink(f.key))
                 })
         }))
 chapter.say(
@@ -934,32 +958,47 @@ chapter.say(
     rows. The selection itself is in the tables of §4 and in figure validation-grid: every setting's smoothed
     validation peak, mean ± sd over the seeds' splits.
     """)
+// A horizontal dot plot: one row per setting, named in full (id and knobs), so the figure reads without the log.
+let gridRows = families.flatMap { f in f.grid.indices.map { (family: f, index: $0) } }
+let gridScores = candidates.map(\.value.score) + models.indices.map { mean(untrainedValidation[$0]) }
+let gridSpread = max(0.01, gridScores.max()! - gridScores.min()!)
 chapter.plot(
     Figure(
         name: "validation-grid",
-        title:
-            "Every setting's validation mAP (smoothed peak), mean ± 1 sd over \(seedsText)",
-        width: 1000, height: 450, columns: 2,
+        caption: """
+            Every setting's validation mAP (the smoothed peak of its curve), mean ± 1 sd over the seeds' splits, \
+            one row per setting with its knobs: B are BCE's settings, R RaMBO's\(blend ? ", C the blend's" : ""). The \
+            selection picks each method's rightmost row; the dashed line is the untrained model.
+            """,
+        title: "Every setting's validation mAP (smoothed peak), mean ± 1 sd over \(seedsText)",
+        width: 1000, height: 260 + 2 * 26 * gridRows.count, columns: 1, shared: .x,
         panels: models.enumerated().map { m, model in
-            let scores = candidates.filter { $0.key.model == m }.map(\.value.score)
-            let xs = families.enumerated().map { j, f in f.grid.indices.map { Double(j * (budget + 1) + $0 + 1) } }
-            return Panel(
-                title:
-                    "\(model.name): settings by their ids in §4 (untrained: \(mean(untrainedValidation[m]).fixed(3)))",
-                yLabel: "validation mAP",
-                xRange: 0...(xs.last!.last! + 1), yRange: (scores.min()! - 0.02)...(scores.max()! + 0.02),
-                key: .below, boxWidth: 0.8,
-                xTicks: zip(families, xs).flatMap { f, x in
-                    x.indices.map { (label: "\(f.tag)\($0 + 1)", at: x[$0]) }
+            Panel(
+                title: "\(model.name)", xLabel: "validation mAP (axis not from 0)",
+                xRange: max(0, gridScores.min()! - 0.1 * gridSpread)...min(1, gridScores.max()! + 0.1 * gridSpread),
+                yRange: -Double(gridRows.count)...0, probability: .x, key: .none,
+                yTicks: gridRows.enumerated().map { r, row in
+                    (
+                        label: "\(row.family.tag)\(row.index + 1)  \(row.family.grid[row.index].text)",
+                        at: -Double(r) - 0.5
+                    )
                 },
-                series: families.enumerated().map { j, f in
-                    .bars(
-                        x: xs[j],
-                        seeds: f.grid.map { method in
-                            seedData.indices.map { candidates[RunKey(seed: $0, model: m, method: method)]!.score }
-                        },
-                        title: f.label, color: colour(f.key), opacity: 0.85)
-                })
+                series: families.map { f in
+                    let rows = gridRows.indices.filter { gridRows[$0].family.tag == f.tag }
+                    let scores = rows.map { r in
+                        seedData.indices.map {
+                            candidates[RunKey(seed: $0, model: m, method: f.grid[gridRows[r].index])]!.score
+                        }
+                    }
+                    return .xErrorBars(
+                        x: scores.map { mean($0) }, y: rows.map { -Double($0) - 0.5 },
+                        err: scores.map { $0.count > 1 ? standardDeviation($0) : 0 }, title: f.label, ink: ink(f.key),
+                        pointSize: 1.1)
+                } + [
+                    .lines(
+                        x: [mean(untrainedValidation[m]), mean(untrainedValidation[m])],
+                        y: [-Double(gridRows.count), 0], title: "untrained", ink: .role(.chance), lineWidth: 1.5)
+                ])
         }))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────

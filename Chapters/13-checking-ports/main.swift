@@ -58,8 +58,9 @@ do {
             + "mistakes in")
 }
 
-/// |paper − official| for each difference, for the figure.
-var differences = [(name: String, value: Double)]()
+/// |paper − official| for each difference, and the same relative to the paper's value (|paper − official| / |paper|,
+/// a number without units, so that every case fits one axis of the figure).
+var differences = [(name: String, value: Double, relative: Double)]()
 
 func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
     zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
@@ -85,7 +86,7 @@ chapter.say("paper    rk(y)   = \(rank(y).listed)     (rank 1 = highest score)")
 chapter.say("official rk(y)/n = \(officialRanks)   (ranking.py: (argsort(argsort(−y)) + 1) / n)")
 let rankGap = maxAbsDifference(paperRanks, officialRanks)
 let rescaledGap = maxAbsDifference(paperRanks, officialRanks.map { $0 * Double(y.count) })
-differences.append(("ranks", rankGap))
+differences.append(("ranks", rankGap, rankGap / Double(y.count)))
 chapter.say(
     """
     The two differ by a change of unit, not by an error: n·(rk/n) gives back the paper ranks exactly
@@ -150,6 +151,7 @@ let scores = (0..<n).map { _ in rng.nextGaussian() }
 let upstream = (0..<n).map { _ in (rng.nextGaussian() * 16).rounded() / 16 }
 var unitRows = [[String]]()
 var worstUnits = 0.0
+var worstUnitsRelative = 0.0
 for lambdaPaper in [0.5, 2.0, 8.0] {
     let paper = rankBackward(scores: scores, upstream: upstream, lambda: lambdaPaper)
     let lambdaCode = codeLambda(fromPaper: lambdaPaper, length: n)
@@ -158,6 +160,7 @@ for lambdaPaper in [0.5, 2.0, 8.0] {
     let largest = paper.map(abs).max() ?? 0
     let predicted = largest * 1e-8 / (lambdaCode + 1e-8)
     worstUnits = max(worstUnits, gap)
+    worstUnitsRelative = max(worstUnitsRelative, gap / max(largest, .leastNormalMagnitude))
     unitRows.append([lambdaPaper.fixed(1), lambdaCode.fixed(5), largest.fixed(4), gap.sci, predicted.sci])
     // The code's backward runs in Float32: a few roundings of 2^-24 relative on top of the +1e-8 factor.
     chapter.check(
@@ -166,7 +169,7 @@ for lambdaPaper in [0.5, 2.0, 8.0] {
 }
 chapter.table(
     ["λ_paper", "λ_code = λ/n", "max |grad|", "max |paper − official|", "max|grad|·1e-8/(λ_code+1e-8)"], unitRows)
-differences.append(("λ units (+1e-8)", worstUnits))
+differences.append(("λ units (+1e-8)", worstUnits, worstUnitsRelative))
 let sameLambda = officialRankBackward(scores: scores, upstream: codeUpstream(fromPaper: upstream), lambda: 2)
 let misread = maxAbsDifference(rankBackward(scores: scores, upstream: upstream, lambda: 2), sameLambda)
 chapter.say("Passing λ = 2 to both without converting gives gradients that differ by up to \(misread.fixed(3)).")
@@ -215,7 +218,8 @@ chapter.check(
     "1×6 list, mean r = 2: paper 2, official 1/3 (in Float32)",
     quirkPaper == 2 && abs(quirkOfficial - 1.0 / 3) < 1e-7,
     "|paper − official| = \((quirkPaper - quirkOfficial).fixed(4))")
-differences.append(("recall rows/cols", abs(quirkPaper - quirkOfficial)))
+differences.append(
+    ("recall rows/cols", abs(quirkPaper - quirkOfficial), abs(quirkPaper - quirkOfficial) / abs(quirkPaper)))
 var square = [[Double]]()
 var squareRelevance = [[Bool]]()
 for q in 0..<6 {
@@ -243,7 +247,7 @@ chapter.say("3×3, positives per row 1, 2, 1: paper (macro) \(macro.fixed(6)), o
 chapter.check(
     "macro and micro averages differ when positives per row differ", abs(macro - micro) > 1e-3,
     "|Δ| = \(abs(macro - micro).fixed(4))")
-differences.append(("recall averaging", abs(macro - micro)))
+differences.append(("recall averaging", abs(macro - micro), abs(macro - micro) / abs(macro)))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("Recall memory: extra columns (paper) vs extra rows (official)")
@@ -273,7 +277,11 @@ chapter.table(
 chapter.check(
     "the two readings of memory give different losses", abs(memoryPaper.loss - memoryOfficial.loss) > 1e-3,
     "|Δ| = \(abs(memoryPaper.loss - memoryOfficial.loss).fixed(4))")
-differences.append(("recall memory", abs(memoryPaper.loss - memoryOfficial.loss)))
+differences.append(
+    (
+        "recall memory", abs(memoryPaper.loss - memoryOfficial.loss),
+        abs(memoryPaper.loss - memoryOfficial.loss) / abs(memoryPaper.loss)
+    ))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("MapLoss: a random half-normal margin")
@@ -306,26 +314,42 @@ let mapTargets = (0..<6).map { b in (0..<3).map { (b + $0) % 3 == 0 } }
 let mapLoss = MAPLoss(lambda: 0.5, margin: alpha, interclass: 1.0 / 3)
 let deterministic = mapLoss.valueAndGradient(scores: mapScores, targets: mapTargets).loss
 let lossDraws = chapter.quick ? 500 : 5000
-var noisyMean = 0.0
+var noisyLosses = [Double]()
 for _ in 0..<lossDraws {
-    noisyMean += mapLoss.valueAndGradient(scores: mapScores, targets: mapTargets, using: &rng).loss / Double(lossDraws)
+    noisyLosses.append(mapLoss.valueAndGradient(scores: mapScores, targets: mapTargets, using: &rng).loss)
 }
+let noisyMean = noisyLosses.reduce(0.0) { $0 + $1 / Double(lossDraws) }
 chapter.say(
     "6×3 batch, α = \(alpha), β = 1/3: deterministic loss \(deterministic.fixed(4)), mean over \(lossDraws) noisy draws \(noisyMean.fixed(4))"
 )
-differences.append(("mAP margin noise", abs(noisyMean - deterministic)))
+differences.append(
+    ("mAP margin noise", abs(noisyMean - deterministic), abs(noisyMean - deterministic) / abs(deterministic)))
+// Chapter 05 draws the shift itself (noisy-margin); here, what a port sees if it leaves the noise on: the loss of one
+// fixed batch changes from call to call, and its mean is not the reference's value.
+let lossLow = min(noisyLosses.min()!, deterministic)
+let lossHigh = max(noisyLosses.max()!, deterministic)
+let lossHistogram = Series.histogram(
+    noisyLosses, bins: 40, range: lossLow...lossHigh, title: "noisy margin, one call each", ink: .category(1))
+let tallestBin = lossHistogram.columns[1].max()!
 chapter.plot(
     Figure(
-        name: "margin-noise",
+        name: "noisy-map-loss",
+        caption: """
+            The official mAP loss of one fixed 6×3 batch over \(lossDraws) calls with its random margin on: the \
+            value changes from call to call, and its mean (blue) is not the reference's deterministic value with \
+            |ξ| ≡ 1 (black), which is what the vectors hold. A port must switch the noise off to match them.
+            """,
         panel: Panel(
-            title: "Official mAP margin: shift of a negative in units of α", xLabel: "shift / α", yLabel: "density",
-            xRange: 0...2,
+            title: "Official mAP loss of one batch, \(lossDraws) calls with the noisy margin", xLabel: "loss",
+            yLabel: "calls per bin", yRange: 0...(1.6 * tallestBin),
             series: [
-                .histogram(
-                    shifts, bins: 60, range: 0...2, title: "|ξ|/2, ξ standard normal", color: OkabeIto.orange,
-                    normalised: true),
-                .lines(x: [expected, expected], y: [0, 1.8], title: "mean √(2/π)/2 ≈ 0.399", color: OkabeIto.blue),
-                .lines(x: [0.5, 0.5], y: [0, 1.8], title: "paper: α/2", color: OkabeIto.bluishGreen, dash: 2),
+                lossHistogram,
+                .lines(
+                    x: [noisyMean, noisyMean], y: [0, 1.05 * tallestBin], title: "mean over calls",
+                    ink: .category(0)),
+                .lines(
+                    x: [deterministic, deterministic], y: [0, 1.05 * tallestBin],
+                    title: "reference, |ξ| ≡ 1", ink: .role(.reference)),
             ])))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -339,7 +363,7 @@ chapter.check(
     "paper gives 11/45 exactly, official 0.2444470 (AP divided by #pos + 1e-5)",
     abs(apPaper - 11.0 / 45) < 1e-15 && abs(apOfficial - 0.244447) < 5e-7,
     "|Δ| = \(abs(apOfficial - apPaper).sci)")
-differences.append(("AP epsilon", abs(apOfficial - apPaper)))
+differences.append(("AP epsilon", abs(apOfficial - apPaper), abs(apOfficial - apPaper) / abs(apPaper)))
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The authors' code, behaviour 3: NaN without a positive")
@@ -410,34 +434,39 @@ chapter.check(
     afterOne == explicit && afterOne != noMemory && fresh == noMemory,
     "\(afterOne.fixed(6)) vs \(noMemory.fixed(6)) without memory")
 
-chapter.table(["difference", "|paper − official|"], differences.map { [$0.name, $0.value.sci] })
-// Ranks differ in rank units, everything else in gradient or loss units: two panels, one scale each.
-let lossDifferences = differences.filter { $0.name != "ranks" }
+chapter.table(
+    ["difference", "|paper − official|", "relative to |paper|"],
+    differences.map { [$0.name, $0.value.sci, $0.relative.sci] })
+// Ranks differ in rank units, gradients and losses in their own: relative to the paper's value every case is a
+// number without units, so all fit one log axis. The line is Float32's resolution: below it the conventions
+// differ only by rounding.
+let shownDifferences = differences.filter { $0.relative > 0 }
 chapter.plot(
     Figure(
-        name: "convention-differences", title: "How far the conventions are apart on each small case",
-        width: 1000, height: 500, columns: 2,
-        panels: [
-            Panel(
-                title: "ranks (rank units)", yLabel: "max |rk − rk/n|", xRange: 0.5...1.5, yRange: 0...(rankGap * 1.2),
-                key: .none, boxWidth: 0.4, xTicks: [(label: "1-based vs rk/n", at: 1)],
-                series: [.bars(x: [1], height: [rankGap], color: OkabeIto.blue, opacity: 0.85)]),
-            Panel(
-                title: "gradients and losses", yLabel: "max |paper − official|", logY: true,
-                xRange: 0.3...(Double(lossDifferences.count) + 0.7),
-                yRange: min(
-                    1e-7, lossDifferences.map(\.value).filter { $0 > 0 }.min() ?? 1e-7)...max(
-                        1, 3 * (lossDifferences.map(\.value).max() ?? 1)), key: .none,
-                xTicks: lossDifferences.enumerated().map { k, d in (label: d.name, at: Double(k + 1)) },
-                series: [
-                    Series(
-                        style: .impulses, title: "|paper − official|",
-                        columns: [
-                            lossDifferences.indices.map { Double($0 + 1) }, lossDifferences.map(\.value),
-                        ], color: OkabeIto.blue,
-                        lineWidth: 30)
-                ]),
-        ]), key: true)
+        name: "convention-differences",
+        caption: """
+            How far the paper's definitions and the authors' code are apart on each small case of this chapter, \
+            relative to the paper's value so that ranks, gradients and losses share one axis: cases left of the \
+            dashed line (Float32's resolution) differ only by rounding, the others by a convention a port must \
+            pick.
+            """,
+        width: 900, height: 420,
+        panel: Panel(
+            title: "|paper − official| / |paper| on each small case", xLabel: "relative difference (log scale)",
+            logX: true,
+            xRange: min(
+                1e-9, shownDifferences.map(\.relative).min()! / 3)...max(3, shownDifferences.map(\.relative).max()! * 3),
+            yRange: -Double(shownDifferences.count)...0, key: .none,
+            yTicks: shownDifferences.enumerated().map { (label: $0.element.name, at: -Double($0.offset) - 0.5) },
+            series: [
+                .points(
+                    x: shownDifferences.map(\.relative), y: shownDifferences.indices.map { -Double($0) - 0.5 },
+                    title: "case", ink: .category(0), pointSize: 1.4),
+                .lines(
+                    x: [0x1p-24, 0x1p-24], y: [-Double(shownDifferences.count), 0], title: "Float32 resolution 2^{-24}",
+                    ink: .role(.theory), lineWidth: 1.5),
+            ])),
+    key: true)
 
 // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 chapter.section("The shipped vectors, checked in-process")

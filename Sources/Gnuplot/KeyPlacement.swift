@@ -5,7 +5,8 @@ import Foundation
 /// The key's box is estimated from its entries (one text line each, width from the longest title) and the panel's
 /// share of the figure in pixels; each series is sampled densely (points, line segments, bar areas, bands,
 /// constant lines) in the panel's axis coordinates (log axes in log space). The first empty box wins: the four
-/// corners, then the middle of each edge; when all hold data the key goes outside, right of the plot.
+/// corners, then the middle of each edge; when all hold data the key goes outside, right of the plot (below it in
+/// a panel narrower than 600 px).
 /// O(samples) per panel.
 enum KeyPlacement {
     static func emptiestCorner(_ panel: Panel, cell: (width: Double, height: Double)) -> KeyPosition {
@@ -13,13 +14,17 @@ enum KeyPlacement {
         guard !titled.isEmpty else { return .none }
         let samples = self.samples(panel)
         guard !samples.isEmpty else { return .topRight }
-        // Plot area ≈ the cell less axis labels and title; a key line ≈ 15 px, a character ≈ 6.5 px, plus the
-        // sample line and padding.
+        // Plot area ≈ the cell less axis labels and title; a key line ≈ 1.3 em, a character ≈ 0.62 em, plus the
+        // sample line, the widening the script asks for and padding.
         let plotWidth = max(100, cell.width - 110)
         let plotHeight = max(80, cell.height - 90)
         let longest = titled.map { Double(($0.title ?? "").count) }.max() ?? 0
-        let boxWidth = min(0.95, (longest * 6.5 + 70) / plotWidth)
-        let boxHeight = min(0.95, (Double(titled.count) * 15 + 12) / plotHeight)
+        let em = FigureRules.emPixels
+        let boxWidth = ((longest + 2) * 0.62 * em + 70) / plotWidth
+        let boxHeight = (Double(titled.count) * 1.3 * em + 12) / plotHeight
+        let outside: KeyPosition = cell.width < 600 ? .below : .outside
+        // A key wider or taller than most of the plot fits in no corner.
+        guard boxWidth <= 0.9, boxHeight <= 0.9 else { return outside }
         let xs = samples.map(\.0)
         let ys = samples.map(\.1)
         let (x0, x1) = bounds(xs, panel.xRange, log: panel.logX)
@@ -33,7 +38,8 @@ enum KeyPlacement {
             (.topCenter, 0.5 - w / 2, 0.5 + w / 2, 1 - h, 1), (.centerRight, 1 - w, 1, 0.5 - h / 2, 0.5 + h / 2),
             (.centerLeft, 0, w, 0.5 - h / 2, 0.5 + h / 2), (.bottomCenter, 0.5 - w / 2, 0.5 + w / 2, 0, h),
         ]
-        let units: [(u: Double, v: Double)] = samples.map { p in ((p.0 - x0) / (x1 - x0), (p.1 - y0) / (y1 - y0)) }
+        var units: [(u: Double, v: Double)] = samples.map { p in ((p.0 - x0) / (x1 - x0), (p.1 - y0) / (y1 - y0)) }
+        units += textSamples(panel, cell: cell)
         for (position, u0, u1, v0, v1) in candidates {
             // A small pad around the box: a line touching the key's border is as bad as one under it.
             let left = u0 - 0.02
@@ -46,7 +52,28 @@ enum KeyPlacement {
             }
             if !hit { return position }
         }
-        return .outside
+        // Outside on the right takes width from the plot, below takes height: narrow panels give height.
+        return outside
+    }
+
+    /// Points covering the boxes of the panel's texts, in unit coordinates of the plot: a key must not cover them.
+    static func textSamples(_ panel: Panel, cell: (width: Double, height: Double)) -> [(u: Double, v: Double)] {
+        guard !panel.annotations.isEmpty, let xr = panel.xRange, let yr = panel.yRange else { return [] }
+        let area = GnuplotScript.plotArea(panel, cell: cell)
+        var out = [(u: Double, v: Double)]()
+        for a in panel.annotations {
+            let r = FigureRules.labelRect(
+                a.text, x: a.x, y: a.y, align: a.align, xRange: xr, yRange: yr, plot: area, logX: panel.logX,
+                logY: panel.logY)
+            for i in 0...4 {
+                for j in 0...2 {
+                    let x = r.x0 + Double(i) / 4 * (r.x1 - r.x0)
+                    let y = r.y0 + Double(j) / 2 * (r.y1 - r.y0)
+                    out.append((x / area.width, y / area.height))
+                }
+            }
+        }
+        return out
     }
 
     /// The panel's data as (x, y) samples in axis coordinates (log10 on log axes); lines are sampled between

@@ -10,6 +10,8 @@ public enum SeriesStyle: String, Sendable {
     case impulses = "impulses"
     /// x, y, error: a point with a vertical error bar.
     case errorBars = "yerrorbars"
+    /// x, y, error: a point with a horizontal error bar (dot plots with categories on the y axis).
+    case xErrorBars = "xerrorbars"
     /// x, height, error: a bar with a vertical error bar (mean ± sd over seeds).
     case barErrors = "boxerrorbars"
     /// x, low, high: a filled band.
@@ -30,11 +32,14 @@ public struct Series: Sendable {
     public var scanLength: Int?
     /// The constant for `.constant` series.
     public var constant: Double?
-    /// A gnuplot colour ("#1f77b4", "red") or `nil` for the default cycle.
-    public var color: String?
+    /// What the series stands for, which fixes its colour, marker and dash (`Ink`); `nil` takes the next
+    /// category of its panel.
+    public var ink: Ink?
     public var lineWidth: Double
-    /// gnuplot dash type (1 = solid, 2 = dashed, 3 = dotted ...).
-    public var dash: Int
+    /// gnuplot dash type (1 = solid, 2 = dashed, 3 = dotted ...), or `nil` for the ink's. A method's series may
+    /// not change its dash or marker: a method looks the same everywhere.
+    public var dash: Int?
+    /// gnuplot point type, or `nil` for the ink's.
     public var pointType: Int?
     public var pointSize: Double?
     /// Fill opacity for boxes and bands, 0...1.
@@ -42,10 +47,12 @@ public struct Series: Sendable {
     /// What the builder had to do to the data that a reader must know (values outside a histogram's range
     /// counted in its end bins, ...). `Chapter.plot` prints them; `GnuplotScript.warnings` collects them.
     public var notes: [String] = []
+    /// Bars of a histogram over a numeric axis (not categories): set by `histogram`.
+    public internal(set) var isHistogram = false
 
     public init(
         style: SeriesStyle, title: String?, columns: [[Double]], scanLength: Int? = nil,
-        constant: Double? = nil, color: String? = nil, lineWidth: Double = 2, dash: Int = 1,
+        constant: Double? = nil, ink: Ink? = nil, lineWidth: Double = 2, dash: Int? = nil,
         pointType: Int? = nil, pointSize: Double? = nil, opacity: Double = 0.5
     ) {
         self.style = style
@@ -53,7 +60,7 @@ public struct Series: Sendable {
         self.columns = columns
         self.scanLength = scanLength
         self.constant = constant
-        self.color = color
+        self.ink = ink
         self.lineWidth = lineWidth
         self.dash = dash
         self.pointType = pointType
@@ -65,68 +72,76 @@ public struct Series: Sendable {
 
     /// A polyline through (x[i], y[i]).
     public static func lines(
-        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-        lineWidth: Double = 2, dash: Int = 1
+        x: [Double], y: [Double], title: String? = nil, ink: Ink? = nil,
+        lineWidth: Double = 2, dash: Int? = nil
     ) -> Series {
-        Series(style: .lines, title: title, columns: [x, y], color: color, lineWidth: lineWidth, dash: dash)
+        Series(style: .lines, title: title, columns: [x, y], ink: ink, lineWidth: lineWidth, dash: dash)
     }
 
     /// A piecewise-constant line: y[i] holds from x[i] to x[i+1] (gnuplot `steps`).
     public static func steps(
-        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
+        x: [Double], y: [Double], title: String? = nil, ink: Ink? = nil,
         lineWidth: Double = 2
     ) -> Series {
-        Series(style: .steps, title: title, columns: [x, y], color: color, lineWidth: lineWidth)
+        Series(style: .steps, title: title, columns: [x, y], ink: ink, lineWidth: lineWidth)
     }
 
     /// Unconnected markers at (x[i], y[i]).
     public static func points(
-        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-        pointType: Int = 7, pointSize: Double = 0.6
+        x: [Double], y: [Double], title: String? = nil, ink: Ink? = nil,
+        pointType: Int? = nil, pointSize: Double = 0.6
     ) -> Series {
         Series(
-            style: .points, title: title, columns: [x, y], color: color, pointType: pointType,
+            style: .points, title: title, columns: [x, y], ink: ink, pointType: pointType,
             pointSize: pointSize)
     }
 
     /// A polyline with a marker at each point.
     public static func linesPoints(
-        x: [Double], y: [Double], title: String? = nil, color: String? = nil,
-        dash: Int = 1, pointType: Int = 7
+        x: [Double], y: [Double], title: String? = nil, ink: Ink? = nil,
+        dash: Int? = nil, pointType: Int? = nil
     ) -> Series {
         Series(
-            style: .linesPoints, title: title, columns: [x, y], color: color, dash: dash,
+            style: .linesPoints, title: title, columns: [x, y], ink: ink, dash: dash,
             pointType: pointType, pointSize: 0.8)
     }
 
     /// Points with vertical error bars ±err.
     public static func errorBars(
         x: [Double], y: [Double], err: [Double], title: String? = nil,
-        color: String? = nil
+        ink: Ink? = nil, pointSize: Double = 0.8
     ) -> Series {
-        Series(style: .errorBars, title: title, columns: [x, y, err], color: color, pointType: 7, pointSize: 0.6)
+        Series(style: .errorBars, title: title, columns: [x, y, err], ink: ink, pointSize: pointSize)
+    }
+
+    /// Points with horizontal error bars ±err (a dot plot whose categories are on the y axis).
+    public static func xErrorBars(
+        x: [Double], y: [Double], err: [Double], title: String? = nil,
+        ink: Ink? = nil, pointSize: Double = 0.8
+    ) -> Series {
+        Series(style: .xErrorBars, title: title, columns: [x, y, err], ink: ink, pointSize: pointSize)
     }
 
     /// A filled band between low[i] and high[i] (for mean ± sd).
     public static func band(
         x: [Double], low: [Double], high: [Double], title: String? = nil,
-        color: String? = nil, opacity: Double = 0.25
+        ink: Ink? = nil, opacity: Double = 0.25
     ) -> Series {
-        Series(style: .band, title: title, columns: [x, low, high], color: color, opacity: opacity)
+        Series(style: .band, title: title, columns: [x, low, high], ink: ink, opacity: opacity)
     }
 
     /// Bars of the given heights centred at x (boxes fill the gaps between neighbouring x).
     public static func bars(
-        x: [Double], height: [Double], title: String? = nil, color: String? = nil,
+        x: [Double], height: [Double], title: String? = nil, ink: Ink? = nil,
         opacity: Double = 0.5
     ) -> Series {
-        Series(style: .boxes, title: title, columns: [x, height], color: color, opacity: opacity)
+        Series(style: .boxes, title: title, columns: [x, height], ink: ink, opacity: opacity)
     }
 
     /// Bars of mean height over seeds with ±1 sample standard deviation as error bars:
     /// `seeds[i]` holds bar i's value in every seeded run (one run draws no error bar, and says so in `notes`).
     public static func bars(
-        x: [Double], seeds: [[Double]], title: String? = nil, color: String? = nil,
+        x: [Double], seeds: [[Double]], title: String? = nil, ink: Ink? = nil,
         opacity: Double = 0.5
     ) -> Series {
         let means = seeds.map { $0.isEmpty ? Double.nan : $0.reduce(0, +) / Double($0.count) }
@@ -135,7 +150,7 @@ public struct Series: Sendable {
             return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
         }
         var series = Series(
-            style: .barErrors, title: title, columns: [x, means, sds], color: color,
+            style: .barErrors, title: title, columns: [x, means, sds], ink: ink,
             lineWidth: 1.5, opacity: opacity)
         if seeds.contains(where: { $0.count < 2 }) {
             series.notes.append("\(title ?? "bars"): a bar from fewer than 2 seeds has no error bar")
@@ -149,7 +164,7 @@ public struct Series: Sendable {
     /// a warning. Non-finite values are not counted and are reported the same way.
     public static func histogram(
         _ values: [Double], bins: Int, range: ClosedRange<Double>? = nil,
-        title: String? = nil, color: String? = nil, normalised: Bool = false,
+        title: String? = nil, ink: Ink? = nil, normalised: Bool = false,
         opacity: Double = 0.5
     ) -> Series {
         let bins = max(1, bins)
@@ -181,22 +196,23 @@ public struct Series: Sendable {
         if finite.count < values.count {
             notes.append("histogram \(title ?? ""): \(values.count - finite.count) non-finite values not counted")
         }
-        var series = bars(x: centres, height: counts, title: label, color: color, opacity: opacity)
+        var series = bars(x: centres, height: counts, title: label, ink: ink, opacity: opacity)
         series.notes = notes
+        series.isHistogram = true
         return series
     }
 
     /// Histograms of several groups on one set of bins spanning all groups' values together, so that no group
     /// loses values to bins fitted to another (the margin-collapse defect: bins fixed to one step's range).
     public static func histograms(
-        _ groups: [(values: [Double], title: String?, color: String?)], bins: Int,
+        _ groups: [(values: [Double], title: String?, ink: Ink?)], bins: Int,
         normalised: Bool = false, opacity: Double = 0.5
     ) -> [Series] {
         let all = groups.flatMap { $0.values.filter(\.isFinite) }
         let range = (all.min() ?? 0)...(all.max() ?? 1)
         return groups.map {
             histogram(
-                $0.values, bins: bins, range: range, title: $0.title, color: $0.color, normalised: normalised,
+                $0.values, bins: bins, range: range, title: $0.title, ink: $0.ink, normalised: normalised,
                 opacity: opacity)
         }
     }
@@ -226,11 +242,11 @@ public struct Series: Sendable {
 
     /// A horizontal reference line at y = `value`.
     public static func constant(
-        _ value: Double, title: String? = nil, color: String? = nil, dash: Int = 2,
+        _ value: Double, title: String? = nil, ink: Ink? = nil, dash: Int? = nil,
         lineWidth: Double = 2
     ) -> Series {
         Series(
-            style: .constant, title: title, columns: [], constant: value, color: color, lineWidth: lineWidth,
+            style: .constant, title: title, columns: [], constant: value, ink: ink, lineWidth: lineWidth,
             dash: dash)
     }
 }

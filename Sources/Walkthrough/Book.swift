@@ -66,105 +66,6 @@ public enum Book {
             §7 of the digest: the paper's definitions against the authors' code, and the reference vectors
         """)
 
-    /// What to look at in each figure, keyed "chNN/name". A figure without an entry gets a generic caption.
-    public static let captions: [String: String] = parseTable(
-        """
-        ch01/rank-sweep
-            As one score moves past the others its rank jumps by whole steps: rank is piecewise constant, so its
-            gradient is zero almost everywhere.
-        ch01/loss-landscape
-            A rank loss over two scores is a patchwork of flat cells separated by walls: there is no slope to
-            follow.
-        ch02/clusters
-            Left: the points and the unit circle. Right: their directions, which are all cosine similarity uses;
-            classes whose directions overlap are what lowers R@1 and MAP@R.
-        ch02/minibatch-map-bias
-            The mean mAP of small batches sits above the dataset mAP (black line) and approaches it as batches grow:
-            mAP is not decomposable (paper Fig. 2).
-        ch03/loss-along-line
-            Along a line the loss of ranks is a staircase; f_λ joins the steps with ramps, and the dashed tangent
-            has the slope the blackbox gradient reports.
-        ch03/grid-path
-            The same rule on a shortest path: the gradient (last panel) is the difference between the current and
-            the perturbed path, divided by λ.
-        ch03/training
-            All three problems train with the blackbox gradient: the losses fall although the solver itself has no
-            useful derivative.
-        ch04/line
-            f (black) is flat between jumps; each f_λ is continuous, and larger λ smooths over more of the line.
-        ch04/slice
-            One colour scale for the four panels: f has flat cells, each f_λ ramps between them, wider ramps for
-            larger λ (paper Fig. 1).
-        ch04/wdif-fraction
-            The share of the space where f_λ differs from f grows with λ: λ sets how far the gradient looks.
-        ch04/lambda-training
-            Too small a λ gives no signal, too large a λ a flat, slow one; the scale rule in between trains fastest.
-        ch05/scale-invariance
-            Left: along the ray c·y, f_λ falls as the scores shrink, so training is pulled towards a tie. Right: the
-            margin makes 1 − AP depend on the scale.
-        ch05/margin-collapse
-            Top row, no margin: positives (blue) and negatives (orange) collapse onto each other. Bottom row, with
-            the margin: they separate (paper Fig. 3). Every panel bins all of its scores.
-        ch05/margin-gap-scale
-            Without the margin the score scale shrinks and the gap stays near zero; with it the gap settles near α.
-        ch05/noisy-margin
-            The authors' mAP code draws its margin at random: the mean shift is about 0.4·α, not the paper's 0.5·α.
-        ch06/memory-bias
-            Memory lengthens the ranked list: its estimate moves towards the dataset mAP just like one batch of that
-            length.
-        ch06/memory-training
-            Held-out mAP while training with memory τ = 0 … 7 (left), per label (middle), and against λ (right):
-            memory needs a larger λ.
-        ch07/recall-weights
-            The weight each rank position gets: log and loglog recall losses decay about like 1/K, so the top of the
-            list matters most.
-        ch07/learning-curves
-            Training loss (left) and held-out R@1 (right) for each method; grey is the raw input, black the 8 true
-            class coordinates.
-        ch07/recall-at-k
-            Recall@K on held-out classes, mean over seeds with ±1 sd error bars: compare the RaMBO bars with triplet
-            and contrastive.
-        ch07/test-embeddings
-            The learnt embeddings separate held-out classes that the raw inputs mix.
-        ch08/ap-vs-prevalence
-            Per-label AP against prevalence: every method beats chance (dashed); rare labels are where the methods
-            differ.
-        ch08/pr-curves
-            Precision–recall of the rarest label (left) and of all labels ranked as one list (right), the list the
-            interclass term trains.
-        ch08/lambda-beta
-            Test mAP against λ for β = 0 and the chapter's β, with BCE as the reference line.
-        ch09/learning-curves
-            Curves and the raw-pixel line are measured on the same monitor subset of the test set (the table holds
-            full test-set numbers).
-        ch09/neighbours-fashion
-            Each row: a query and its 5 nearest test images; a frame marks a neighbour of another class.
-        ch09/pca-map
-            The first two principal components of the test embeddings, coloured by class: tighter, better separated
-            clouds after training.
-        ch09/neighbours-hershey
-            Class-disjoint glyphs: the classes at test time were never seen in training.
-        ch10/test-map
-            Test mAP, mean ± 1 sd over seeds (left), and each method's paired difference to BCE with its 95 %
-            interval (right): an interval that holds 0 means level.
-        ch10/per-label-ap
-            Per-label AP of BCE and the tuned RaMBO mAP loss, rarest label first; error bars are ±1 sd over
-            seeds.
-        ch10/learning-curves
-            The refitted runs: test mAP per epoch up to the epoch chosen on validation (shown, never used to choose).
-        ch10/validation-grid
-            Every setting's validation mAP, mean ± 1 sd over the seeds' splits: 8 settings per method.
-        ch12/time-vs-n
-            Forward + backward time against n, against the paper's Table 6.
-        ch12/ns-per-item
-            Time per item: flat means linear time.
-        ch13/margin-noise
-            The authors' mAP margin: the shift is α|ξ|/2, mean ≈ 0.399·α, not the paper's α/2.
-        ch13/convention-differences
-            How far the paper's definitions and the authors' code are apart on each small case: ranks in rank units,
-            the rest in gradient or loss units.
-        """)
-
     /// Parses "key" lines followed by indented text lines (joined with spaces) into a dictionary.
     static func parseTable(_ text: String) -> [String: String] {
         var table = [String: String]()
@@ -181,9 +82,10 @@ public enum Book {
         return table
     }
 
-    /// The caption of a figure: the entry in `captions`, or a generic one.
-    public static func caption(chapter: String, figure: String) -> String {
-        captions["\(chapter)/\(figure)"] ?? "Figure \(figure) of \(chapter)."
+    /// The caption of a figure: what the chapter declared with it (`Figure.caption`, recorded in summary.json's
+    /// `captions`). A summary from before captions were recorded has none.
+    public static func caption(_ summary: Summary, figure: String) -> String {
+        summary.captions[figure] ?? "(this run recorded no caption for \(figure))"
     }
 
     // MARK: - Escaping and Markdown
@@ -394,7 +296,7 @@ public enum Book {
         if !s.figures.isEmpty {
             body += "<h2>Figures of this run</h2>\n"
             for f in s.figures {
-                let caption = caption(chapter: c.info.id, figure: f)
+                let caption = caption(s, figure: f)
                 body +=
                     "<figure id=\"fig-\(escape(f))\">"
                     + "<img src=\"\(c.info.id)/\(escape(f)).png\" alt=\"\(escape(caption))\""

@@ -264,11 +264,14 @@ public final class Chapter: @unchecked Sendable {
 
     // MARK: - Figures
 
-    /// Writes `name.gp` + `name.dat` and renders `name.png` (and `.svg` with `--svg`) into the output folder.
+    /// Writes `name.gp` + `name.dat` and renders `name.png` (and `.svg` with `--svg`) into the output folder,
+    /// and records the figure with its caption for the book.
     ///
     /// - Parameter key: the chapter's key figure; with `--ascii` it is also drawn in the terminal.
     /// Without gnuplot the script and data are still written and the chapter says how to install gnuplot;
-    /// a gnuplot error is recorded as a failed check.
+    /// a gnuplot error is recorded as a failed check. A figure that breaks the figure rules (no caption that
+    /// says what to look at, too wide, a method in another's colour, bars not from 0, …; see `FigureRules`)
+    /// stops the run: the failed check is recorded and the chapter finishes at once.
     public func plot(_ figure: Figure, key: Bool = false) {
         ensureOutputFolder()
         lock.lock()
@@ -276,6 +279,7 @@ public final class Chapter: @unchecked Sendable {
         do {
             try Gnuplot.render(figure, in: options.out, formats: options.svg ? [.png, .svg] : [.png])
             summary.figures.append(figure.name)
+            summary.captions[figure.name] = figure.caption
             print("  ▸ figure \(options.out.appendingPathComponent(figure.name + ".png").path)")
             for warning in GnuplotScript.warnings(for: figure) { print("  ! \(warning)") }
             if key && options.ascii && !keyFigureShown {
@@ -285,8 +289,12 @@ public final class Chapter: @unchecked Sendable {
         } catch let error as OutputError {
             Output.error("\(id): \(error)")
             Output.exit(2)
+        } catch GnuplotError.invalidFigure(let why) {
+            check("figure \(figure.name) follows the figure rules", false, why)
+            finish()
         } catch GnuplotError.notInstalled {
             summary.figures.append(figure.name)
+            summary.captions[figure.name] = figure.caption
             if !warnedNoGnuplot {
                 warnedNoGnuplot = true
                 print(

@@ -18,14 +18,17 @@ public struct CheckResult: Codable, Sendable, Equatable {
 
 /// What a chapter run leaves in `DIR/summary.json`:
 /// `{"chapter": "chNN", "checks": [{"name", "passed", "detail"}], "metrics": {DATASET: {METHOD: {METRIC: value}}}}`
-/// plus the chapter's title, its figures, its wall-clock seconds and the time of each phase (`phases`, one per
-/// section; absent in summaries written before phases were recorded, read as empty).
+/// plus the chapter's title, its figures with their captions (`captions`, figure name → what to look at; absent in
+/// older summaries, read as empty), its wall-clock seconds and the time of each phase (`phases`, one per section;
+/// absent in summaries written before phases were recorded, read as empty).
 public struct Summary: Codable, Sendable {
     public var chapter: String
     public var title: String
     public var checks: [CheckResult] = []
     public var metrics: [String: [String: [String: Double]]] = [:]
     public var figures: [String] = []
+    /// Each figure's caption, as declared with the figure (`Figure.caption`).
+    public var captions: [String: String] = [:]
     public var seconds: Double = 0
     public var quick: Bool = false
     public var phases: [PhaseTime] = []
@@ -36,7 +39,7 @@ public struct Summary: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case chapter, title, checks, metrics, figures, seconds, quick, phases
+        case chapter, title, checks, metrics, figures, captions, seconds, quick, phases
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +49,7 @@ public struct Summary: Codable, Sendable {
         checks = try c.decode([CheckResult].self, forKey: .checks)
         metrics = try c.decode([String: [String: [String: Double]]].self, forKey: .metrics)
         figures = try c.decode([String].self, forKey: .figures)
+        captions = try c.decodeIfPresent([String: String].self, forKey: .captions) ?? [:]
         seconds = try c.decode(Double.self, forKey: .seconds)
         quick = try c.decode(Bool.self, forKey: .quick)
         phases = try c.decodeIfPresent([PhaseTime].self, forKey: .phases) ?? []

@@ -4,6 +4,10 @@
 //
 //     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N] [--timeout SECONDS]
 //                                 [--repo DIR]
+//     swift run -c release course --lint-figures out
+//
+// --lint-figures DIR runs no chapter: it checks every figure under DIR against the figure rules (FigureLint: caption,
+// width, inks, bars from 0, probability ranges, category ticks, shared axes, text) and exits 1 on any finding.
 //
 // Each chapter runs in its own process group with a time limit (--timeout, default 7200 s): a chapter that exceeds
 // it is stopped with its gnuplot and reported as failed, and the course goes on with the next one. SIGINT and
@@ -11,6 +15,7 @@
 // at a time writes into an output folder (a lock file in it). The chapter texts come from the repository: the
 // working folder, the folders above the course executable, or --repo DIR.
 import Foundation
+import Gnuplot
 import Support
 import Walkthrough
 
@@ -20,6 +25,20 @@ Output.program = "course"
 func fail(_ message: String) -> Never {
     Output.error("course: \(message)")
     Output.exit(2)
+}
+
+/// Checks every figure under `folder` against the figure rules, prints one line per finding and a tally, and
+/// exits: 0 when nothing was found, 1 otherwise, 2 when the folder cannot be read or holds no figure.
+func lintFigures(_ folder: URL) -> Never {
+    do {
+        let (figures, findings) = try FigureLint.check(folder: folder)
+        guard !figures.isEmpty else { fail("no figure (.gp file) under \(folder.path)") }
+        for finding in findings { print(finding) }
+        print("figure lint: \(figures.count) figures under \(folder.path), \(findings.count) findings")
+        Output.exit(findings.isEmpty ? 0 : 1)
+    } catch {
+        fail("cannot read \(folder.path): \(error.localizedDescription)")
+    }
 }
 
 var outRoot = URL(fileURLWithPath: "out")
@@ -55,8 +74,13 @@ while !arguments.isEmpty {
         }
         timeout = v
         arguments.removeFirst()
+    case "--lint-figures":
+        guard let folder = arguments.first else { fail("--lint-figures needs a folder, e.g. out") }
+        lintFigures(URL(fileURLWithPath: folder))
     case "--help", "-h":
-        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS] [--repo DIR]")
+        print(
+            "usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS] [--repo DIR]\n"
+                + "       course --lint-figures DIR")
         Output.exit(0)
     default:
         fail("unknown option \(a); see --help")
@@ -129,7 +153,7 @@ for r in results {
     }
     for f in s.checks where !f.passed { index += "- ✗ \(f.name): \(f.detail)\n" }
     for figure in s.figures {
-        index += "![\(Book.caption(chapter: r.info.id, figure: figure))](\(r.info.id)/\(figure).png)\n"
+        index += "![\(Book.caption(s, figure: figure))](\(r.info.id)/\(figure).png)\n"
     }
     // Metrics pivoted as in the HTML book: one table per dataset, methods down, metrics across.
     for table in Book.pivot(s.metrics) {

@@ -1,4 +1,5 @@
 import Foundation
+import Gnuplot
 import Testing
 import Walkthrough
 
@@ -49,7 +50,14 @@ import Walkthrough
                 let file = out.appendingPathComponent("\(figure).\(ext)")
                 #expect(FileManager.default.fileExists(atPath: file.path), "\(id) lacks \(figure).\(ext)")
             }
+            // The caption the book prints, recorded with the figure.
+            let caption = summary.captions[figure] ?? ""
+            #expect(FigureRules.captionProblem(caption) == nil, "\(id)/\(figure): \(caption)")
         }
+        // Every figure the run wrote follows the figure rules, read back from its .gp, .dat and .png.
+        let (linted, findings) = try FigureLint.check(folder: out)
+        #expect(Set(linted) == Set(summary.figures), "\(id): linted \(linted), drew \(summary.figures)")
+        for finding in findings { Issue.record("\(id): \(finding)") }
     }
 
     @Test func badFlagsGetOneClearLineAndExitTwo() throws {

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ScriptTests {
     let figure = Figure(
-        name: "demo",
+        name: "demo", caption: "A demo figure whose caption says what the reader should look at.",
         panel: Panel(
             title: "It's a demo", xLabel: "x", yLabel: "R@1", logY: true, key: .bottomLeft,
             series: [
@@ -26,17 +26,21 @@ import Testing
         #expect(script.contains("set title 'It''s a demo'"))
         #expect(script.contains("set ylabel 'R\\@1'"))
         #expect(script.contains("set logscale y\n"))
-        #expect(script.contains("set key bottom left box opaque"))
-        #expect(script.contains("datafile index 0 using 1:2 with lines lw 2.0 dt 1 title 'growth'"))
-        #expect(script.contains("datafile index 1 using 1:2 with points pt 7 ps 0.6 title 'missing'"))
-        #expect(script.contains("50.0 with lines lw 2.0 dt 2 title 'level'"))
+        #expect(script.contains("set key bottom left box opaque width 2 height 0.5"))
+        // Series without an ink take the panel's first free categories: blue, orange, bluish green.
+        #expect(script.contains("datafile index 0 using 1:2 with lines lc rgb '#0072B2' lw 2.0 dt 1 title 'growth'"))
+        #expect(script.contains("datafile index 1 using 1:2 with points lc rgb '#E69F00' pt 5 ps 0.6 title 'missing'"))
+        #expect(script.contains("50.0 with lines lc rgb '#009E73' lw 2.0 dt 1 title 'level'"))
+        #expect(script.contains("# caption: A demo figure whose caption says what the reader should look at.\n"))
+        #expect(script.contains("# inks: category 0; category 1; category 2\n"))
         #expect(script.contains("set terminal pngcairo"))
         #expect(!script.contains("multiplot"))
     }
 
     @Test func multiPanelFiguresUseMultiplotAndNumberBlocksAcrossPanels() {
         let two = Figure(
-            name: "two", title: "Two", columns: 2,
+            name: "two", caption: "Two panels: a line on the left and a histogram on the right.", title: "Two",
+            columns: 2,
             panels: [
                 Panel(series: [.lines(x: [0, 1], y: [0, 1])]),
                 Panel(series: [.histogram([0.1, 0.2, 0.9], bins: 2, range: 0...1)]),
@@ -50,7 +54,9 @@ import Testing
 
     @Test func heatMapsWriteScanLinesAndImagesHideAxes() {
         let map = Series.heatMap(x: [0, 1], y: [5, 6, 7], values: [[1, 2], [3, 4], [5, 6]])
-        let fig = Figure(name: "heat", panel: Panel(palette: .grey, colorRange: 0...6, series: [map]))
+        let fig = Figure(
+            name: "heat", caption: "A grey picture of six values, from black (0) to white (6).",
+            panel: Panel(palette: .grey, colorRange: 0...6, series: [map]))
         #expect(GnuplotScript.data(for: fig).contains("0.0 5.0 1.0\n0.0 6.0 3.0\n0.0 7.0 5.0\n\n1.0 5.0 2.0\n"))
         let script = GnuplotScript.script(for: fig)
         #expect(script.contains("with image"))
@@ -59,11 +65,15 @@ import Testing
     }
 
     @Test func malformedFiguresAreRejectedWithTheirPlace() {
-        let ragged = Figure(name: "ragged", panel: Panel(series: [.lines(x: [1, 2], y: [1])]))
+        let ragged = Figure(
+            name: "ragged", caption: "A line whose y column is one value short of its x column.",
+            panel: Panel(series: [.lines(x: [1, 2], y: [1])]))
         #expect(throws: GnuplotError.invalidFigure("ragged panel 0 series 0: column 1 has 1 values, column 0 has 2")) {
             try GnuplotScript.validate(ragged)
         }
-        let badName = Figure(name: "../escape", panel: Panel(series: []))
+        let badName = Figure(
+            name: "../escape", caption: "A figure whose name would write outside its folder.",
+            panel: Panel(series: []))
         #expect(throws: GnuplotError.invalidFigure("name '../escape' must be letters, digits, - or _")) {
             try GnuplotScript.validate(badName)
         }
@@ -83,9 +93,9 @@ struct RenderTests {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let fig = Figure(
-            name: "sine",
+            name: "sine", caption: "One period and a half of the sine, to check the three outputs.",
             panel: Panel(
-                title: "sine",
+                title: "sine", xLabel: "x", yLabel: "sin x",
                 series: [
                     .lines(x: (0..<50).map { Double($0) / 8 }, y: (0..<50).map { sin(Double($0) / 8) }, title: "sin")
                 ]))
@@ -103,15 +113,18 @@ struct RenderTests {
     @Test func gnuplotErrorsComeBackWithItsMessageAndLeaveNoPartialFile() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let fig = Figure(name: "badcolour", panel: Panel(series: [.lines(x: [0, 1], y: [0, 1], color: "notacolour")]))
+        // A log axis with no positive value: gnuplot stops ("all points y value undefined!").
+        let fig = Figure(
+            name: "nothing", caption: "Negative values on a log axis, which gnuplot refuses to draw.",
+            panel: Panel(xLabel: "x", yLabel: "y", logY: true, series: [.lines(x: [0, 1], y: [-1, -2])]))
         do {
             try Gnuplot.render(fig, in: dir)
-            Issue.record("gnuplot accepted an unknown colour")
+            Issue.record("gnuplot drew a log axis without a positive value")
         } catch let GnuplotError.failed(script, message) {
-            #expect(script == "badcolour.gp")
-            #expect(message.contains("color"))
+            #expect(script == "nothing.gp")
+            #expect(message.contains("undefined"))
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        #expect(Set(files) == ["badcolour.gp", "badcolour.dat"])
+        #expect(Set(files) == ["nothing.gp", "nothing.dat"])
     }
 }

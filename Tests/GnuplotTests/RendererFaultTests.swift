@@ -7,7 +7,9 @@ import Testing
 /// gnuplot misbehaving: exiting 0 after writing a truncated file (what gnuplot 5.4 does on a full disk), or never
 /// exiting. Driven through a fake gnuplot, a shell script that reads the output name from `-e "outfile='…'"`.
 @Suite struct RendererFaultTests {
-    let figure = Figure(name: "fault", panel: Panel(series: [.lines(x: [0, 1], y: [0, 1])]))
+    let figure = Figure(
+        name: "fault", caption: "A rising line, drawn by a fake gnuplot that misbehaves on purpose.",
+        panel: Panel(xLabel: "x", yLabel: "y", series: [.lines(x: [0, 1], y: [0, 1])]))
 
     func folder() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gnuplot-fault-\(UUID().uuidString)")
