@@ -6,7 +6,7 @@ import Foundation
 /// cmark-gfm and put back after, as `<span class="math">…</span>` (`class="math display"` for `$$`) holding the
 /// TeX escaped for HTML; the book's script renders each span with KaTeX. Rules (pandoc's): an inline formula opens
 /// at a `$` not followed by a space and closes at the next `$` not preceded by a space nor followed by a digit, within
-/// one paragraph; `\$` is a dollar sign; nothing inside code spans or fenced code is maths.
+/// one paragraph and before any backtick; `\$` is a dollar sign; nothing inside code spans or fenced code is maths.
 public enum MathText {
     /// One formula: its TeX and whether it is a display formula.
     public struct Formula: Sendable, Equatable {
@@ -60,7 +60,8 @@ public enum MathText {
     private static func fenceLineEnd(_ chars: [Character], _ i: Int) -> Int? {
         var j = i
         while j < chars.count && j - i < 3 && chars[j] == " " { j += 1 }
-        guard j + 2 < chars.count, chars[j] == chars[j + 1], chars[j] == chars[j + 2], chars[j] == "`" || chars[j] == "~"
+        guard j + 2 < chars.count, chars[j] == chars[j + 1], chars[j] == chars[j + 2],
+            chars[j] == "`" || chars[j] == "~"
         else { return nil }
         while j < chars.count && chars[j] != "\n" { j += 1 }
         return min(j + 1, chars.count)
@@ -94,7 +95,8 @@ public enum MathText {
         }
         var j = i + open
         while j < chars.count {
-            if chars[j] == "\n" && j + 1 < chars.count && chars[j + 1] == "\n" { return nil }  // a paragraph ends
+            // A formula ends within its paragraph and never reaches into a code span.
+            if chars[j] == "`" || (chars[j] == "\n" && j + 1 < chars.count && chars[j + 1] == "\n") { return nil }
             if chars[j] == "\\" {
                 j += 2
                 continue
@@ -113,6 +115,34 @@ public enum MathText {
         }
         return nil
     }
+
+    /// Markdown with each formula as plain text for the search index: TeX commands of Greek letters as the letters
+    /// (`\\lambda` → λ), other commands and braces dropped (`\\operatorname{rk}(y)` → rk(y)).
+    public static func plain(_ markdown: String) -> String {
+        let (text, formulas) = protect(markdown)
+        var out = text
+        for (index, formula) in formulas.enumerated() {
+            var tex = formula.tex
+            for (command, letter) in greek { tex = tex.replacingOccurrences(of: "\\" + command, with: letter) }
+            var plain = ""
+            var chars = Substring(tex)
+            while let ch = chars.first {
+                chars = chars.dropFirst()
+                if ch == "\\" {
+                    chars = chars.drop { $0.isLetter }
+                } else if ch != "{" && ch != "}" {
+                    plain.append(ch)
+                }
+            }
+            out = out.replacingOccurrences(of: placeholder(index), with: plain)
+        }
+        return out
+    }
+
+    static let greek: [(String, String)] = [
+        ("alpha", "α"), ("beta", "β"), ("gamma", "γ"), ("delta", "δ"), ("epsilon", "ε"), ("lambda", "λ"),
+        ("mu", "μ"), ("pi", "π"), ("Pi", "Π"), ("sigma", "σ"), ("tau", "τ"), ("theta", "θ"), ("xi", "ξ"),
+    ]
 
     /// `html` with every placeholder replaced by its formula's `<span class="math">`.
     static func restore(_ html: String, _ formulas: [Formula]) -> String {

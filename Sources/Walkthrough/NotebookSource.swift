@@ -29,7 +29,9 @@ public struct NotebookSource: Sendable {
         public var codeLine: Int
 
         /// The number of lines of `code`.
-        public var codeLineCount: Int { code.isEmpty ? 0 : code.split(separator: "\n", omittingEmptySubsequences: false).count }
+        public var codeLineCount: Int {
+            code.isEmpty ? 0 : code.split(separator: "\n", omittingEmptySubsequences: false).count
+        }
     }
 
     /// One experiment of the "Try this" part: a command, its question, its answer, and what its output must
@@ -44,6 +46,18 @@ public struct NotebookSource: Sendable {
         public var executable: String { words.count > 4 ? words[4] : "" }
         public var arguments: [String] { Array(words.dropFirst(5)) }
         private var words: [String] { command.split(separator: " ").map(String.init) }
+
+        /// Whether the output of a run holds `expectation`: a `/regular expression/` (NSRegularExpression syntax) that
+        /// matches somewhere in it, or else a literal substring of it. False for a regular expression that does not
+        /// compile.
+        public static func expectation(_ expectation: String, holdsIn output: String) -> Bool {
+            guard expectation.count > 2, expectation.hasPrefix("/"), expectation.hasSuffix("/") else {
+                return output.contains(expectation)
+            }
+            let pattern = String(expectation.dropFirst().dropLast())
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+            return regex.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) != nil
+        }
     }
 
     /// A part of the closing markup (an appendix written as prose).
@@ -298,10 +312,19 @@ public struct NotebookSource: Sendable {
             (setUp.code, setUp.codeLine) = Self.trimmedCode(lines, first.lowerBound..<last.upperBound)
         }
         cells.insert(setUp, at: 0)
-        for (i, cell) in cells.enumerated() where cell.kind == .cell && i > 0 && cells[..<i].contains(where: {
-            $0.kind == .appendix
-        }) {
+        for (i, cell) in cells.enumerated()
+        where cell.kind == .cell && i > 0
+            && cells[..<i].contains(where: {
+                $0.kind == .appendix
+            })
+        {
             problems.append("line \(cell.codeLine): cell \"\(cell.title)\" comes after an appendix cell")
+        }
+        if isNotebook {
+            for (i, line) in lines.enumerated()
+            where line.trimmingCharacters(in: .whitespaces).hasPrefix("chapter.section(") {
+                problems.append("line \(i + 1): chapter.section in a notebook; start a cell with chapter.cell")
+            }
         }
         let closing = blocks.enumerated().filter { $0.offset > (lastCode ?? -1) }.compactMap { $0.element.markdown }
         parseClosing(closing.joined(separator: "\n\n"), firstLine: (lastCode.map { blocks[$0].end } ?? 0) + 1)
@@ -317,9 +340,6 @@ public struct NotebookSource: Sendable {
                 "line \(block.start + 1): markup must be followed by chapter.cell(\"…\") (prose inside a cell's "
                     + "code is not shown as prose)")
             pending = nil
-        }
-        for i in range where lines[i].trimmingCharacters(in: .whitespaces).hasPrefix("chapter.section(") {
-            problems.append("line \(i + 1): chapter.section in a notebook; start a cell with chapter.cell")
         }
         guard !cells.isEmpty else {
             setUpCode.append(range)

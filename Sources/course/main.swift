@@ -3,6 +3,7 @@
 // and OUT/index.md for readers on a forge.
 //
 //     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N] [--timeout SECONDS]
+//     swift run -c release course --readmes      (make readmes: each notebook chapter's README from its main.swift)
 //
 // Each chapter runs with a time limit (--timeout, default 7200 s): a chapter that exceeds it is stopped and
 // reported as failed, and the course goes on with the next one.
@@ -44,8 +45,18 @@ while !arguments.isEmpty {
         }
         timeout = v
         arguments.removeFirst()
+    case "--readmes":
+        do {
+            let written = try NotebookSource.writeReadmes(root: URL(fileURLWithPath: "."))
+            print(
+                written.isEmpty
+                    ? "course: every README is up to date" : written.map { "wrote \($0)" }.joined(separator: "\n"))
+        } catch {
+            fail("cannot write the READMEs: \(error.localizedDescription)")
+        }
+        Output.exit(0)
     case "--help", "-h":
-        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS]")
+        print("usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS] | --readmes")
         Output.exit(0)
     default:
         fail("unknown option \(a); see --help")
@@ -175,18 +186,15 @@ let bookChapters = results.map { r -> BookChapter in
         (try? String(contentsOfFile: "Chapters/\(r.info.folder)/README.md", encoding: .utf8))
         ?? "# \(r.info.id) · \(r.info.title)\n\n(Chapters/\(r.info.folder)/README.md not found.)\n"
     let log = (try? String(contentsOf: outRoot.appendingPathComponent("\(r.info.id)/log.txt"), encoding: .utf8)) ?? ""
+    let main = try? String(contentsOfFile: "Chapters/\(r.info.folder)/main.swift", encoding: .utf8)
     return BookChapter(
         info: r.info, status: r.status, seconds: r.summary?.seconds ?? r.seconds, summary: r.summary,
-        textHTML: Book.markdownToHTML(readme), narration: log)
+        textHTML: Book.markdownToHTML(readme), narration: log, source: main.map(NotebookSource.init))
 }
 do {
     let quick = passThrough.contains("--quick")
-    try Data(Book.indexPage(bookChapters, quick: quick, docs: docs).utf8)
-        .write(to: outRoot.appendingPathComponent("index.html"), options: .atomic)
-    for i in bookChapters.indices {
-        try Data(Book.chapterPage(bookChapters, at: i, docs: docs, repository: repository).utf8)
-            .write(to: outRoot.appendingPathComponent("\(bookChapters[i].info.id).html"), options: .atomic)
-    }
+    let notes = try Book.write(bookChapters, to: outRoot, quick: quick, docs: docs, repository: repository)
+    for note in notes { print("course: \(note)") }
 } catch {
     fail("cannot write the course book into \(outRoot.path): \(error.localizedDescription)")
 }
