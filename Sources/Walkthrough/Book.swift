@@ -77,8 +77,8 @@ public enum Book {
             As one score moves past the others its rank jumps by whole steps: rank is piecewise constant, so its
             gradient is zero almost everywhere.
         ch01/loss-landscape
-            A rank loss over two scores is a patchwork of flat cells separated by walls: there is no slope to
-            follow.
+            1 − AP on a plane through the scores of 8 items is a patchwork of flat cells separated by walls: there
+            is no slope to follow.
         ch02/clusters
             Left: the points and the unit circle. Right: their directions, which are all cosine similarity uses;
             classes whose directions overlap are what lowers R@1 and MAP@R.

@@ -84,7 +84,7 @@ extension Book {
 
     /// The cells a chapter lists in the sidebar: its source cells for a notebook, else the sections it recorded.
     static func sidebarCells(_ c: BookChapter) -> [(id: String, title: String)] {
-        if let source = c.source, source.isNotebook {
+        if let source = c.source, notebook {
             return source.cells.filter { $0.kind != .setUp }.map {
                 ($0.id, $0.kind == .appendix ? "Appendix · \($0.title)" : $0.title)
             }
@@ -132,17 +132,20 @@ extension Book {
     static func renderChapter(_ site: Site, at index: Int) -> RenderedChapter {
         let c = site.chapters[index]
         let number = String(c.info.id.dropFirst(2))
+        let notebook = c.source?.isNotebook == true
         var main = pager(site, current: index)
-        main += "<h1>Chapter \(number) · \(escape(c.info.title))</h1>\n" + runLine(c)
+        // A README (the text of a chapter not yet written as cells) brings its own title.
+        if notebook { main += "<h1>Chapter \(number) · \(escape(c.info.title))</h1>\n" }
+        main += runLine(c)
         if let artefact = artefacts[c.info.id] { main += "<p><strong>Reproduces:</strong> \(escape(artefact))</p>\n" }
         var rendered: RenderedChapter
-        if let source = c.source, source.isNotebook {
+        if let source = c.source, notebook {
             rendered = notebookBody(c, source)
         } else {
             rendered = legacyBody(c, repository: site.repository)
         }
         main += rendered.html + thisRun(c) + pager(site, current: index)
-        let kind = c.source?.isNotebook == true ? "notebook" : "chapter"
+        let kind = notebook ? "notebook" : "chapter"
         rendered.html = page(
             title: "\(c.info.id) · \(c.info.title)", kind: kind, site: site, current: index, main: main)
         return rendered
@@ -277,8 +280,8 @@ extension Book {
         guard !source.tryThis.isEmpty else { return html }
         html += "<section class=\"try-this\" id=\"try-this\">\n<h2>Try this</h2>\n<ol>\n"
         for item in source.tryThis {
-            html += "<li><pre class=\"command\"><code>\(escape(item.command))</code></pre>\n"
-            html += "<div class=\"question\">\(proseHTML(item.question))</div>\n"
+            html += "<li><div class=\"question\">\(proseHTML(item.question))</div>\n"
+            html += "<pre class=\"command\"><code>\(escape(item.command))</code></pre>\n"
             html += "<details><summary>Answer</summary><div class=\"answer\">\(proseHTML(item.answer))</div></details>"
             html += "</li>\n"
             out.search.append(
@@ -295,7 +298,7 @@ extension Book {
         let label = "\(c.info.id) · \(c.info.title)"
         var html = Glossary.link(
             rewriteLinks(c.textHTML, folder: c.info.folder, repository: repository), linked: &linked)
-        var search = [SearchEntry(u: "\(c.info.id).html", c: label, t: label, x: c.textHTML)]
+        var search = [SearchEntry(u: "\(c.info.id).html", c: label, t: label, x: plainText(c.textHTML))]
         let parts = (c.summary?.cells ?? []).filter { !$0.output.isEmpty || !$0.figures.isEmpty }
         if !parts.isEmpty { html += "<h2>What this run printed and drew</h2>\n" }
         var placed = Set<String>()
@@ -315,6 +318,22 @@ extension Book {
             html += "<pre>\(escape(c.narration))</pre>\n</details>\n"
         }
         return RenderedChapter(html: html, search: search, uses: [])
+    }
+
+    /// HTML as text for the search index: tags removed, entities decoded.
+    static func plainText(_ html: String) -> String {
+        var out = ""
+        var inTag = false
+        for ch in html {
+            if ch == "<" {
+                inTag = true
+            } else if ch == ">" {
+                inTag = false
+            } else if !inTag {
+                out.append(ch)
+            }
+        }
+        return Glossary.unescape(out)
     }
 
     /// This run's checks (failures listed) and metrics.

@@ -48,6 +48,8 @@ public enum SwiftHighlighter {
                 add(.comment, blockCommentEnd(c, i))
             } else if ch == "\"" || (ch == "#" && (next == "\"" || next == "#") && rawStringStart(c, i)) {
                 add(.string, stringEnd(c, i))
+            } else if ch == "$" && (next?.isNumber ?? false) {
+                add(nil, scan(c, from: i + 1) { $0.isNumber })  // a closure's $0 is a name, not a number
             } else if ch.isNumber {
                 add(.number, numberEnd(c, i))
             } else if ch.isLetter || ch == "_" {

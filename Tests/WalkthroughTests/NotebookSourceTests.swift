@@ -239,6 +239,8 @@ import Testing
         #expect(kind(of: "Sendable") == .type && kind(of: "Int") == .type)
         #expect(kind(of: "0x1F") == .number && kind(of: "1_000") == .number && kind(of: "2.5e-3") == .number)
         #expect(kind(of: "0") == .number && kind(of: "3") == .number)  // 0..<3 is two numbers and an operator
+        let closure = SwiftHighlighter.tokens("xs.map { $0 + $12 }")
+        #expect(closure.allSatisfy { $0.kind == nil } && closure.map(\.text).joined() == "xs.map { $0 + $12 }")
         let multiline = tokens.first { $0.text.hasPrefix("\"\"\"") }
         #expect(multiline?.kind == .string && multiline?.text.hasSuffix("\"\"\"") == true)
     }
