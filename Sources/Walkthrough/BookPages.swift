@@ -84,7 +84,7 @@ extension Book {
 
     /// The cells a chapter lists in the sidebar: its source cells for a notebook, else the sections it recorded.
     static func sidebarCells(_ c: BookChapter) -> [(id: String, title: String)] {
-        if let source = c.source, notebook {
+        if let source = c.source, source.isNotebook {
             return source.cells.filter { $0.kind != .setUp }.map {
                 ($0.id, $0.kind == .appendix ? "Appendix · \($0.title)" : $0.title)
             }
