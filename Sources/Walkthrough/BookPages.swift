@@ -173,24 +173,18 @@ extension Book {
             out.html += source.problems.map { "<li>main.swift: \(escape($0))</li>" }.joined() + "</ul>\n"
         }
         var placed = Set<String>()
-        var number = (cells: 0, appendices: 0)
+        var appendixStarted = false
         let ordered = source.cells.filter { $0.kind != .appendix } + source.cells.filter { $0.kind == .appendix }
         for cell in ordered {
-            if cell.kind == .appendix && number.appendices == 0 { out.html += closingParts(c, source, &linked, &out) }
+            if cell.kind == .appendix && !appendixStarted {
+                appendixStarted = true
+                out.html += closingParts(c, source, &linked, &out)
+            }
             let record =
                 cell.kind == .setUp
                 ? records.first { $0.kind == .setUp }
                 : records.first { $0.line == cell.codeLine && $0.kind == cell.kind }
-            let heading: String?
-            switch cell.kind {
-            case .setUp: heading = nil
-            case .appendix:
-                number.appendices += 1
-                heading = "Appendix A\(number.appendices) · \(cell.title)"
-            default:
-                number.cells += 1
-                heading = "§\(number.cells) \(cell.title)"
-            }
+            let heading = cell.heading
             let before = linked
             out.html += cellHTML(c.info.id, cell, heading: heading, record: record, linked: &linked)
             for entry in linked.subtracting(before).sorted() {
@@ -202,7 +196,7 @@ extension Book {
                     u: "\(c.info.id).html#\(cell.id)", c: label, t: heading ?? label,
                     x: MathText.plain(cell.prose) + "\n" + cell.code))
         }
-        if number.appendices == 0 { out.html += closingParts(c, source, &linked, &out) }
+        if !appendixStarted { out.html += closingParts(c, source, &linked, &out) }
         for part in source.appendices {
             let id = "appendix-" + NotebookSource.slug(part.title)
             out.html += "<section class=\"appendix-part\" id=\"\(escape(id))\"><div class=\"prose\">\n"
@@ -320,8 +314,8 @@ extension Book {
         return RenderedChapter(html: html, search: search, uses: [])
     }
 
-    /// HTML as text for the search index: tags removed, entities decoded.
-    static func plainText(_ html: String) -> String {
+    /// HTML as text (for the search index, and for checks that read a page): tags removed, entities decoded.
+    public static func plainText(_ html: String) -> String {
         var out = ""
         var inTag = false
         for ch in html {
@@ -334,6 +328,24 @@ extension Book {
             }
         }
         return Glossary.unescape(out)
+    }
+
+    /// The code cells of a chapter page as the book's contract has them: each `<pre class="code" data-line="N">`
+    /// with its first source line and its text (the highlighter's tags removed: the source verbatim), in page
+    /// order. What `NotebookTests` reads to prove that the page shows the compiled source.
+    public static func codeBlocks(_ page: String) -> [(line: Int, code: String)] {
+        var blocks = [(line: Int, code: String)]()
+        var rest = Substring(page)
+        while let start = rest.range(of: "<pre class=\"code\" data-line=\"") {
+            rest = rest[start.upperBound...]
+            let line = Int(rest.prefix { $0.isNumber }) ?? 0
+            guard let body = rest.range(of: "<code class=\"language-swift\">"),
+                let end = rest.range(of: "</code></pre>")
+            else { break }
+            blocks.append((line, plainText(String(rest[body.upperBound..<end.lowerBound]))))
+            rest = rest[end.upperBound...]
+        }
+        return blocks
     }
 
     /// This run's checks (failures listed) and metrics.

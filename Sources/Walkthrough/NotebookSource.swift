@@ -27,6 +27,9 @@ public struct NotebookSource: Sendable {
         public var code: String
         /// The 1-based line of `code`'s first line; for a cell or appendix cell, the line of its call.
         public var codeLine: Int
+        /// The heading the book, the README and the terminal give it: "§N Title" for the N-th cell, "Appendix AN ·
+        /// Title" for the N-th appendix cell, nil for the set-up.
+        public var heading: String?
 
         /// The number of lines of `code`.
         public var codeLineCount: Int {
@@ -281,7 +284,7 @@ public struct NotebookSource: Sendable {
             !block.isMarkup && (block.start..<block.end).contains { !Self.isBlank(lines[$0]) }
         }
         var ids: Set<String> = ["set-up"]
-        var setUp = Cell(kind: .setUp, title: "Set-up", id: "set-up", prose: "", code: "", codeLine: 1)
+        var setUp = Cell(kind: .setUp, title: "Set-up", id: "set-up", prose: "", code: "", codeLine: 1, heading: nil)
         var setUpCode = [Range<Int>]()
         var pending: Block?
         var seenCode = false
@@ -302,7 +305,8 @@ public struct NotebookSource: Sendable {
                 let prose = opening ? pending?.markdown ?? "" : ""
                 if opening { pending = nil }
                 let id = Self.uniqueSlug(title, taken: &ids)
-                cells.append(Cell(kind: kind, title: title, id: id, prose: prose, code: "", codeLine: i + 1))
+                cells.append(
+                    Cell(kind: kind, title: title, id: id, prose: prose, code: "", codeLine: i + 1, heading: nil))
                 start = i
             }
             closeSegment(lines, start..<block.end, pending: &pending, setUpCode: &setUpCode)
@@ -312,6 +316,16 @@ public struct NotebookSource: Sendable {
             (setUp.code, setUp.codeLine) = Self.trimmedCode(lines, first.lowerBound..<last.upperBound)
         }
         cells.insert(setUp, at: 0)
+        var number = (cells: 0, appendices: 0)
+        for i in cells.indices where cells[i].kind != .setUp {
+            if cells[i].kind == .appendix {
+                number.appendices += 1
+                cells[i].heading = "Appendix A\(number.appendices) · \(cells[i].title)"
+            } else {
+                number.cells += 1
+                cells[i].heading = "§\(number.cells) \(cells[i].title)"
+            }
+        }
         for (i, cell) in cells.enumerated()
         where cell.kind == .cell && i > 0
             && cells[..<i].contains(where: {

@@ -11,28 +11,23 @@ extension NotebookSource {
     /// "Try this" with each answer in `<details>`, and the appendix. Maths stays `$…$`, which forges render.
     public func readme(for info: ChapterInfo) -> String {
         var s = Self.generatedMarker + "\n\n# Chapter \(info.id.dropFirst(2)) · \(info.title)\n\n"
-        var number = (cells: 0, appendices: 0)
+        var appendixStarted = false
         for cell in cells {
-            let heading: String
-            switch cell.kind {
-            case .setUp:
+            guard let heading = cell.heading else {
                 if !cell.prose.isEmpty { s += cell.prose + "\n\n" }
                 continue
-            case .appendix:
-                number.appendices += 1
-                heading = "Appendix A\(number.appendices) · \(cell.title)"
-            default:
-                number.cells += 1
-                heading = "§\(number.cells) \(cell.title)"
             }
-            if cell.kind == .appendix && number.appendices == 1 { s += closing() }
+            if cell.kind == .appendix && !appendixStarted {
+                appendixStarted = true
+                s += closing()
+            }
             let last = cell.codeLine + cell.codeLineCount - 1
             s += "## \(heading)\n\n"
             if !cell.prose.isEmpty { s += cell.prose + "\n\n" }
             s +=
                 "<sub>Code: [main.swift lines \(cell.codeLine)–\(last)](main.swift#L\(cell.codeLine)-L\(last))</sub>\n\n"
         }
-        if number.appendices == 0 { s += closing() }
+        if !appendixStarted { s += closing() }
         for part in appendices { s += "## Appendix · \(part.title)\n\n\(part.markdown)\n\n" }
         return s.trimmingCharacters(in: .newlines) + "\n"
     }

@@ -57,7 +57,7 @@ import Walkthrough
                     info: info, status: 0, seconds: summary.seconds, summary: summary, textHTML: "", narration: "",
                     source: source)
             ], at: 0)
-        let blocks = try Self.codeBlocks(page)
+        let blocks = Book.codeBlocks(page)
         // Reassemble main.swift from the page's code blocks and the file's markup and blank lines.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let markup = NotebookSource.markupLines(text)
@@ -143,50 +143,8 @@ import Walkthrough
 
     /// A `--quick` run of the chapter; its summary.
     static func run(_ info: ChapterInfo) throws -> Summary {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "notebook-\(info.id)-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = ChapterRunTests.binaries.appendingPathComponent(info.id)
-        process.arguments = ["--quick", "--out", out.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(info.id) --quick exited \(process.terminationStatus)")
-        return try Summary.read(from: out.appendingPathComponent("summary.json"))
-    }
-
-    /// The page's code blocks: first line and text (tags removed, entities decoded).
-    static func codeBlocks(_ page: String) throws -> [(line: Int, code: String)] {
-        var blocks = [(line: Int, code: String)]()
-        var rest = Substring(page)
-        while let start = rest.range(of: "<pre class=\"code\" data-line=\"") {
-            rest = rest[start.upperBound...]
-            let line = Int(rest.prefix { $0.isNumber }) ?? 0
-            let body = try #require(rest.range(of: "<code class=\"language-swift\">"))
-            let end = try #require(rest.range(of: "</code></pre>"))
-            blocks.append((line, Self.text(String(rest[body.upperBound..<end.lowerBound]))))
-            rest = rest[end.upperBound...]
-        }
-        return blocks
-    }
-
-    /// HTML to its text: tags removed, the five entities decoded.
-    static func text(_ html: String) -> String {
-        var out = ""
-        var inTag = false
-        for ch in html {
-            if ch == "<" {
-                inTag = true
-            } else if ch == ">" {
-                inTag = false
-            } else if !inTag {
-                out.append(ch)
-            }
-        }
-        return out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        let (status, output, summary) = try TryThisTests.run(info.id, [])
+        #expect(status == 0, "\(info.id) --quick exited \(status):\n\(output.suffix(2000))")
+        return try #require(summary, "\(info.id) --quick wrote no summary.json")
     }
 }

@@ -93,17 +93,9 @@ import Testing
         #expect(page.components(separatedBy: "fig-rank-sweep").count == 2)
     }
 
-    @Test func theCodeShownIsTheSourceVerbatimWithItsFirstLine() throws {
+    @Test func theCodeShownIsTheSourceVerbatimWithItsFirstLine() {
         let page = Book.chapterPage([Self.chapter(summary: Self.summary)], at: 0)
-        var blocks = [(line: Int, code: String)]()
-        var rest = Substring(page)
-        while let start = rest.range(of: "<pre class=\"code\" data-line=\"") {
-            rest = rest[start.upperBound...]
-            let line = Int(rest.prefix { $0.isNumber }) ?? 0
-            let body = try #require(rest.range(of: "<code class=\"language-swift\">"))
-            let end = try #require(rest.range(of: "</code></pre>"))
-            blocks.append((line, SwiftHighlighterTests.strip(String(rest[body.upperBound..<end.lowerBound]))))
-        }
+        let blocks = Book.codeBlocks(page)
         #expect(blocks.map(\.line) == Self.source.cells.map(\.codeLine))
         #expect(blocks.map(\.code) == Self.source.cells.map(\.code))
         #expect(blocks.map(\.line) == [4, 8, 12, 14])

@@ -192,20 +192,7 @@ import Testing
 
 /// The Swift highlighter: verbatim text, sensible classes.
 @Suite struct SwiftHighlighterTests {
-    static func strip(_ html: String) -> String {
-        var out = ""
-        var inTag = false
-        for ch in html {
-            if ch == "<" {
-                inTag = true
-            } else if ch == ">" {
-                inTag = false
-            } else if !inTag {
-                out.append(ch)
-            }
-        }
-        return Glossary.unescape(out)
-    }
+    static func strip(_ html: String) -> String { Book.plainText(html) }
 
     static let code = #"""
         /// Doc <b>comment</b> & more
