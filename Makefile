@@ -2,26 +2,29 @@
 SWIFT ?= swift
 OUT   ?= out
 
-.PHONY: all setup build course quick test lint lint-figures bench docs book-check clean oracle oracle-verify ecosystem check-port
+.PHONY: all setup build course quick test lint lint-figures bench docs book-check readmes clean oracle oracle-verify ecosystem check-port
 
 all: course
 
-## setup: install gnuplot-nox and dataset-fashion-mnist if missing (quiet when present)
+## setup: install gnuplot-nox, dataset-fashion-mnist, cmark-gfm and libjs-katex if missing (quiet when present)
 setup:
 	@bash scripts/setup.sh
 
 build:
 	$(SWIFT) build -c release
 
-## course: run every chapter into $(OUT)/chNN and write the course book $(OUT)/index.html (and $(OUT)/index.md)
+## course: the API documentation into $(OUT)/docs, then every chapter into $(OUT)/chNN and the course book
+## $(OUT)/index.html (the chapters as notebooks, glossary, search; and $(OUT)/index.md), which links the docs
 course: setup build
+	@bash scripts/docs.sh $(OUT)/docs
 	$(SWIFT) run -c release course --out $(OUT)
 
 ## quick: the same with tiny sizes (seconds per chapter)
 quick: setup build
 	$(SWIFT) run -c release course --quick --out $(OUT)
 
-## book-check: load every page of the book in headless Chromium; fail on a broken image or a console message
+## book-check: load every page of the book in headless Chromium (offline): fail on a console message, a broken
+## image or asset, unrendered maths, or a notebook page that breaks the book's contract
 book-check:
 	@bash scripts/book-check.sh $(OUT)
 
@@ -32,6 +35,10 @@ docs:
 ## lint-figures: check every figure under $(OUT) (a quick or a full run) against the figure rules
 lint-figures:
 	$(SWIFT) run -c release course --lint-figures $(OUT)
+
+## readmes: write each notebook chapter's README.md from its main.swift (a test fails on a stale README)
+readmes:
+	$(SWIFT) run -c release course --readmes
 
 ## test: the whole test suite (release build; chapters run in --quick mode)
 test: setup

@@ -4,18 +4,20 @@ import Support
 
 /// The harness every chapter runs in.
 ///
-/// A chapter reads top to bottom like a notebook:
+/// A chapter reads top to bottom like a notebook: cells of prose (playground markup) and code, each cell's code
+/// starting with `chapter.cell` (see `docs/notebook-chapters.md`):
 ///
 ///     let chapter = Chapter("ch03", flags: [.double("lambda", default: 1, help: "interpolation strength λ")])
-///     chapter.section("1. Algorithm 1, step by step")
-///     chapter.say("The forward pass ranks the scores ...")
+///     //: The forward pass ranks the scores ...
+///     chapter.cell("Algorithm 1, step by step")
+///     chapter.say("rk(y) = ...")
 ///     chapter.check("gradient equals the slope of f_λ", maxError < 1e-9, "max error \(maxError)")
 ///     chapter.plot(figure)
 ///     chapter.finish()
 ///
 /// It parses the command line (`--quick --out --seed --ascii --svg`, the chapter's flags, `--help`), prints the
-/// narration, records runtime checks and metrics, renders figures into the output folder, and on `finish()`
-/// writes `summary.json` and exits non-zero if any check failed.
+/// narration, records runtime checks and metrics, renders figures into the output folder, records what each cell
+/// printed and drew, and on `finish()` writes `summary.json` and exits non-zero if any check failed.
 ///
 /// Every flag is checked against its declared range before anything runs; the output folder is created only
 /// when the first file is written, so a rejected flag leaves nothing behind. Output goes through `Output`: a
@@ -27,9 +29,10 @@ public final class Chapter: @unchecked Sendable {
     public let title: String
     public let options: Options
     private let flags: [Flag]
-    private var summary: Summary
+    var summary: Summary
     private let started = Date()
-    private var sectionNumber = 0
+    /// The cell running now and the cells' numbering (Cells.swift).
+    var notebook = NotebookState()
     /// The phase running now: its name and when it started (wall and CPU nanoseconds).
     private var phase = (
         name: "set-up", wall: ProcessClock.monotonicNanoseconds(), cpu: ProcessClock.processCPUNanoseconds()
@@ -40,7 +43,7 @@ public final class Chapter: @unchecked Sendable {
     private var folder: OutputFolder?
     private var finishing = false
     /// Guards every mutable field and keeps each printed line whole when workers report at once.
-    private let lock = NSRecursiveLock()
+    let lock = NSRecursiveLock()
 
     /// The chapter `id` of the course, titled as `Catalog` titles it (the one list of the chapters). Parses the
     /// command line; prints usage and exits 0 on `--help`, prints one line and exits 2 on a mistake.
@@ -93,9 +96,9 @@ public final class Chapter: @unchecked Sendable {
                 + ([id] + arguments).joined(separator: " "))
         #endif
         let banner = "\(id) · \(title)"
-        print(banner)
-        print(String(repeating: "═", count: banner.count))
-        print("output: \(options.out.path)   seed: \(options.seed)\(options.quick ? "   (quick)" : "")")
+        emit(banner)
+        emit(String(repeating: "═", count: banner.count))
+        emit("output: \(options.out.path)   seed: \(options.seed)\(options.quick ? "   (quick)" : "")")
         // An existing folder is claimed at once, so a second run into it stops before doing any work.
         if FileManager.default.fileExists(atPath: options.out.path) { ensureOutputFolder() }
     }
@@ -203,21 +206,17 @@ public final class Chapter: @unchecked Sendable {
 
     // MARK: - Narration
 
-    /// Starts a numbered cell with a heading.
+    /// Starts a numbered part with a heading: the form of chapters not yet written as notebook cells (a cell
+    /// without a source line; see `cell`).
     public func section(_ heading: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        sectionNumber += 1
-        closePhase(next: "§\(sectionNumber) \(heading)")
-        print("\n§\(sectionNumber) \(heading)")
-        print(String(repeating: "─", count: heading.count + 3 + String(sectionNumber).count))
+        beginCell(heading, kind: .section, fileID: nil, line: nil)
     }
 
     /// A paragraph of narration.
     public func say(_ text: String) {
         lock.lock()
         defer { lock.unlock() }
-        print(text)
+        emit(text)
     }
 
     /// An aligned text table.
@@ -232,9 +231,9 @@ public final class Chapter: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        print("  " + line(headers))
-        print("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-        for row in rows { print("  " + line(row)) }
+        emit("  " + line(headers))
+        emit("  " + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+        for row in rows { emit("  " + line(row)) }
     }
 
     // MARK: - Checks and metrics
@@ -246,7 +245,7 @@ public final class Chapter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         summary.checks.append(CheckResult(name: name, passed: passed, detail: detail))
-        print("  \(passed ? "✓" : "✗ FAILED:") \(name)\(detail.isEmpty ? "" : " — \(detail)")")
+        emit("  \(passed ? "✓" : "✗ FAILED:") \(name)\(detail.isEmpty ? "" : " — \(detail)")")
         return passed
     }
 
@@ -278,13 +277,12 @@ public final class Chapter: @unchecked Sendable {
         defer { lock.unlock() }
         do {
             try Gnuplot.render(figure, in: options.out, formats: options.svg ? [.png, .svg] : [.png])
-            summary.figures.append(figure.name)
-            summary.captions[figure.name] = figure.caption
-            print("  ▸ figure \(options.out.appendingPathComponent(figure.name + ".png").path)")
-            for warning in GnuplotScript.warnings(for: figure) { print("  ! \(warning)") }
+            recordFigure(figure)
+            emit("  ▸ figure \(options.out.appendingPathComponent(figure.name + ".png").path)")
+            for warning in GnuplotScript.warnings(for: figure) { emit("  ! \(warning)") }
             if key && options.ascii && !keyFigureShown {
                 keyFigureShown = true
-                print(try Gnuplot.ascii(figure, in: options.out))
+                emit(try Gnuplot.ascii(figure, in: options.out))
             }
         } catch let error as OutputError {
             Output.error("\(id): \(error)")
@@ -293,15 +291,14 @@ public final class Chapter: @unchecked Sendable {
             check("figure \(figure.name) follows the figure rules", false, why)
             finish()
         } catch GnuplotError.notInstalled {
-            summary.figures.append(figure.name)
-            summary.captions[figure.name] = figure.caption
+            recordFigure(figure)
             if !warnedNoGnuplot {
                 warnedNoGnuplot = true
-                print(
+                emit(
                     "  ! gnuplot is not installed: writing .gp and .dat only. "
                         + "Install it with: apt-get install -y --no-install-recommends gnuplot-nox")
             }
-            print("  ▸ figure script \(options.out.appendingPathComponent(figure.name + ".gp").path)")
+            emit("  ▸ figure script \(options.out.appendingPathComponent(figure.name + ".gp").path)")
         } catch {
             check("figure \(figure.name) renders", false, "\(error)")
         }
@@ -309,13 +306,16 @@ public final class Chapter: @unchecked Sendable {
 
     // MARK: - Phases
 
-    /// Records the time of the phase running now and starts the one named `next`. Caller holds the lock.
-    private func closePhase(next: String) {
+    /// Records the time of the phase running now, and files its cell, and starts the phase named `next`. Caller
+    /// holds the lock.
+    func closePhase(next: String) {
         let wall = ProcessClock.monotonicNanoseconds()
         let cpu = ProcessClock.processCPUNanoseconds()
         let rounded = { (ns: UInt64) in (Double(ns) / 1e7).rounded() / 100 }
-        summary.phases.append(
-            PhaseTime(phase: phase.name, seconds: rounded(wall - phase.wall), cpuSeconds: rounded(cpu - phase.cpu)))
+        let seconds = rounded(wall - phase.wall)
+        let cpuSeconds = rounded(cpu - phase.cpu)
+        summary.phases.append(PhaseTime(phase: phase.name, seconds: seconds, cpuSeconds: cpuSeconds))
+        recordCell(seconds: seconds, cpuSeconds: cpuSeconds)
         phase = (next, wall, cpu)
     }
 
@@ -357,6 +357,7 @@ public final class Chapter: @unchecked Sendable {
             Output.error("\(id): cannot write summary.json: \(error)")
             Output.exit(2)
         }
+        ProgressLine.shared.clear()
         print("")
         for line in phaseReport() { print(line) }
         print(

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The time one phase of a chapter took: a phase runs from one `section` heading to the next (the first, named
-/// "set-up", from the start to the first heading). `seconds` is wall-clock time, what the reader waits; `cpuSeconds`
+/// The time one phase of a chapter took: a phase is one cell (`cell`, `appendix` or the older `section`), from its
+/// call to the next (the first, named "set-up", from the start to the first cell). `seconds` is wall-clock time, what the reader waits; `cpuSeconds`
 /// is the process's CPU time in the same span, which exceeds `seconds` when both cores work.
 public struct PhaseTime: Codable, Sendable, Equatable {
     public let phase: String
@@ -18,9 +18,11 @@ public struct CheckResult: Codable, Sendable, Equatable {
 
 /// What a chapter run leaves in `DIR/summary.json`:
 /// `{"chapter": "chNN", "checks": [{"name", "passed", "detail"}], "metrics": {DATASET: {METHOD: {METRIC: value}}}}`
-/// plus the chapter's title, its figures with their captions (`captions`, figure name → what to look at; absent in
-/// older summaries, read as empty), its wall-clock seconds and the time of each phase (`phases`, one per section;
-/// absent in summaries written before phases were recorded, read as empty).
+/// plus the chapter's title, its figures with their captions (`captions`, figure name → what to look at), its
+/// wall-clock seconds, the time of each phase (`phases`, one per cell), the notebook's cells with what each printed
+/// and drew (`cells`, see `CellRecord`) and the paper's claims set against this run's findings (`claims`).
+/// `captions`, `phases`, `cells` and `claims` are absent from summaries written before they were recorded and read
+/// as empty.
 public struct Summary: Codable, Sendable {
     public var chapter: String
     public var title: String
@@ -32,6 +34,8 @@ public struct Summary: Codable, Sendable {
     public var seconds: Double = 0
     public var quick: Bool = false
     public var phases: [PhaseTime] = []
+    public var cells: [CellRecord] = []
+    public var claims: [ClaimRecord] = []
 
     public init(chapter: String, title: String) {
         self.chapter = chapter
@@ -39,7 +43,7 @@ public struct Summary: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case chapter, title, checks, metrics, figures, captions, seconds, quick, phases
+        case chapter, title, checks, metrics, figures, captions, seconds, quick, phases, cells, claims
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +57,8 @@ public struct Summary: Codable, Sendable {
         seconds = try c.decode(Double.self, forKey: .seconds)
         quick = try c.decode(Bool.self, forKey: .quick)
         phases = try c.decodeIfPresent([PhaseTime].self, forKey: .phases) ?? []
+        cells = try c.decodeIfPresent([CellRecord].self, forKey: .cells) ?? []
+        claims = try c.decodeIfPresent([ClaimRecord].self, forKey: .claims) ?? []
     }
 
     /// Pretty, key-sorted JSON (stable across runs for the same results).

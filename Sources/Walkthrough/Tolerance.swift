@@ -24,3 +24,9 @@ extension Chapter {
             "\(value) vs \(expected) (|Δ| ≤ \(absolute) + \(relative)·|expected|)")
     }
 }
+
+/// Whether `a` is present and close to `b` (see `isClose(_:_:absolute:relative:)`); false when `a` is nil, so that
+/// a metric that could not be computed never passes a check.
+public func isClose(_ a: Double?, _ b: Double, absolute: Double = 1e-12, relative: Double = 0) -> Bool {
+    a.map { isClose($0, b, absolute: absolute, relative: relative) } ?? false
+}

@@ -5,6 +5,7 @@
 //     swift run -c release course [--out out] [--quick] [--only ch03,ch04] [--seed N] [--timeout SECONDS]
 //                                 [--repo DIR]
 //     swift run -c release course --lint-figures out
+//     swift run -c release course --readmes      (make readmes: each notebook chapter's README from its main.swift)
 //
 // --lint-figures DIR runs no chapter: it checks every figure under DIR against the figure rules (FigureLint: caption,
 // width, inks, bars from 0, probability ranges, category ticks, shared axes, text) and exits 1 on any finding.
@@ -46,6 +47,7 @@ var passThrough = [String]()
 var only: Set<String>?
 var timeout = 7200.0
 var repoFlag: String?
+var readmesOnly = false
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
@@ -77,10 +79,12 @@ while !arguments.isEmpty {
     case "--lint-figures":
         guard let folder = arguments.first else { fail("--lint-figures needs a folder, e.g. out") }
         lintFigures(URL(fileURLWithPath: folder))
+    case "--readmes":
+        readmesOnly = true
     case "--help", "-h":
         print(
             "usage: course [--out DIR] [--quick] [--seed N] [--only ch01,ch02] [--timeout SECONDS] [--repo DIR]\n"
-                + "       course --lint-figures DIR")
+                + "       course --lint-figures DIR\n" + "       course --readmes [--repo DIR]")
         Output.exit(0)
     default:
         fail("unknown option \(a); see --help")
@@ -95,6 +99,17 @@ let executable = URL(fileURLWithPath: CommandLine.arguments[0])
 let binaries = executable.resolvingSymlinksInPath().deletingLastPathComponent()
 let repositoryRoot: URL
 do { repositoryRoot = try Repository.locate(given: repoFlag, executable: executable) } catch { fail("\(error)") }
+if readmesOnly {
+    do {
+        let written = try NotebookSource.writeReadmes(root: repositoryRoot)
+        print(
+            written.isEmpty
+                ? "course: every README is up to date" : written.map { "wrote \($0)" }.joined(separator: "\n"))
+    } catch {
+        fail("cannot write the READMEs: \(error.localizedDescription)")
+    }
+    Output.exit(0)
+}
 let claimed: OutputFolder
 do { claimed = try OutputFolder(claiming: outRoot) } catch { fail("\(error)") }
 Orphans.adopt()
@@ -187,20 +202,17 @@ let bookChapters = results.map { r -> BookChapter in
             contentsOf: repositoryRoot.appendingPathComponent("Chapters/\(r.info.folder)/README.md"), encoding: .utf8))
         ?? "# \(r.info.id) · \(r.info.title)\n\n(Chapters/\(r.info.folder)/README.md not found.)\n"
     let log = (try? String(contentsOf: outRoot.appendingPathComponent("\(r.info.id)/log.txt"), encoding: .utf8)) ?? ""
+    let main = try? String(
+        contentsOf: repositoryRoot.appendingPathComponent("Chapters/\(r.info.folder)/main.swift"), encoding: .utf8)
     return BookChapter(
         info: r.info, status: r.status, seconds: r.summary?.seconds ?? r.seconds, summary: r.summary,
-        textHTML: Book.markdownToHTML(readme), narration: log)
+        textHTML: Book.markdownToHTML(readme), narration: log, source: main.map(NotebookSource.init))
 }
 do {
     let quick = passThrough.contains("--quick")
     if let problem = claimed.problem() { fail(problem) }
-    try Output.writeFile(
-        Book.indexPage(bookChapters, quick: quick, docs: docs), to: outRoot.appendingPathComponent("index.html"))
-    for i in bookChapters.indices {
-        try Output.writeFile(
-            Book.chapterPage(bookChapters, at: i, docs: docs, repository: repository),
-            to: outRoot.appendingPathComponent("\(bookChapters[i].info.id).html"))
-    }
+    let notes = try Book.write(bookChapters, to: outRoot, quick: quick, docs: docs, repository: repository)
+    for note in notes { print("course: \(note)") }
 } catch {
     fail("cannot write the course book into \(outRoot.path): \(error.localizedDescription)")
 }

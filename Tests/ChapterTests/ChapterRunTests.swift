@@ -45,6 +45,16 @@ import Walkthrough
             abs(phaseTotal - summary.seconds) <= 0.05 + 0.01 * Double(summary.phases.count),
             "\(id): phases \(phaseTotal) s of \(summary.seconds) s")
         #expect(output.contains("time per phase (wall s, CPU s):"), "\(id) does not say where its time went")
+        // One cell per phase, with its time; every figure drawn in the cell that drew it; every printed line of a
+        // cell (its heading aside) in the terminal's output.
+        #expect(summary.cells.map(\.seconds) == summary.phases.map(\.seconds), "\(id): cells and phases differ")
+        #expect(summary.cells.first?.kind == .setUp, "\(id): the first cell is not the set-up")
+        #expect(summary.cells.flatMap(\.figures) == summary.figures, "\(id): figures outside their cells")
+        for cell in summary.cells {
+            for line in cell.output where !line.isEmpty {
+                #expect(output.contains(line), "\(id) cell \(cell.id): \"\(line)\" was never printed")
+            }
+        }
         for figure in summary.figures {
             for ext in ["png", "gp", "dat"] {
                 let file = out.appendingPathComponent("\(figure).\(ext)")

@@ -5,6 +5,20 @@ import Testing
 @testable import Walkthrough
 
 @Suite struct BookTests {
+    /// The `src` of every script and the `href` of every stylesheet of a page, in order.
+    static func loads(_ page: String) -> [String] {
+        var found = [String]()
+        var rest = Substring(page)
+        while let r = rest.range(of: "<script src=\"") ?? rest.range(of: "<link rel=\"stylesheet\" href=\"") {
+            let first =
+                [rest.range(of: "<script src=\""), rest.range(of: "<link rel=\"stylesheet\" href=\"")]
+                .compactMap { $0 }.min { $0.lowerBound < $1.lowerBound } ?? r
+            rest = rest[first.upperBound...]
+            found.append(String(rest.prefix { $0 != "\"" }))
+        }
+        return found
+    }
+
     let info = Catalog.chapters.first { $0.id == "ch09" }!
 
     func chapter(status: Int32 = 0) -> BookChapter {
@@ -56,7 +70,8 @@ import Testing
         #expect(page.contains("<img src=\"ch09/learning-curves.png\" alt=\"\(caption)\""))
         #expect(page.contains("<figcaption><strong>learning-curves</strong>: \(caption) "))
         #expect(page.contains("this run recorded no caption for no-caption"))
-        #expect(page.contains("R@1 &gt; raw &lt;pixels&gt; — 0.86 &gt; 0.81 &amp; more"))
+        // Passing checks are in their cells' output; the run's summary lists the failures.
+        #expect(page.contains("Checks: 1 of 2 passed") && !page.contains("R@1 &gt; raw &lt;pixels&gt;"))
         #expect(page.contains("<li class=\"fail\">✗ loss falls</li>"))
         #expect(page.contains("<details><summary>Narration"))
         #expect(page.contains("ch09 · &lt;narration&gt; &amp; &quot;quotes&quot;"))
@@ -64,8 +79,14 @@ import Testing
         // Links: another chapter's README goes to its page, a source file into the repository.
         #expect(page.contains("href=\"ch07.html#x\""))
         #expect(page.contains("href=\"../Chapters/09-retrieval-real/../../Sources/Rambo/RecallLoss.swift\""))
-        // Self-contained: no remote resource, no script.
-        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"))
+        // Nothing from the network: every script and stylesheet is one of the book's own assets.
+        #expect(!page.contains("http://") && !page.contains("https://"))
+        #expect(
+            Self.loads(page) == [
+                "assets/book.css", "assets/katex/katex.css", "assets/katex/katex.js", "assets/book.js",
+            ])
+        // Not a notebook (no source): the README text, no cells.
+        #expect(page.contains("<body class=\"chapter\">") && !page.contains("<section class=\"cell"))
     }
 
     @Test func indexListsEveryChapterWithItsArtefactStatusAndTime() {
