@@ -110,9 +110,8 @@ chapter.check("MAP@R = 5/6 (hand count)", isClose(small.mapAtR(), 5.0 / 6), "got
 
 /*:
  Now three Gaussian clusters in the plane (centres drawn from $N(0, I)$, spread 0.3). Cosine similarity sees only
- each point's direction, so the figure shows the points (left) and their directions
- $\theta = \operatorname{atan2}(y, x)$ (right), which is all the metrics use: classes whose directions overlap
- are what lowers R@1 and MAP@R. Recall@K grows with $K$; MAP@R stays lower.
+ each point's direction: classes whose directions overlap are what lowers R@1 and MAP@R. Recall@K grows with $K$;
+ MAP@R stays lower.
  */
 chapter.cell("Recall@K and MAP@R on three clusters")
 let toy = Toy.gaussianClusters(
@@ -136,8 +135,13 @@ chapter.check(
     recall[1, default: .nan] <= recall[2, default: .nan] && recall[2, default: .nan] <= recall[4, default: .nan]
         && recall[4, default: .nan] <= recall[8, default: .nan])
 chapter.check("MAP@R ≤ R@1 here (it asks for all R relevant items, not one)", mapR <= recall[1, default: .nan])
-// Cosine similarity sees only directions: the right panel draws each point's direction θ = atan2(y, x), which is
-// all the retrieval metrics above use; the left panel shows the plane with the unit circle for reference.
+
+/*:
+ Where do the misses come from? The figure rings every query whose nearest neighbour by cosine has another class.
+ The right panel draws each point's direction $\theta = \operatorname{atan2}(y, x)$, all that the metrics above
+ use; the left panel shows the plane with the unit circle for reference.
+ */
+chapter.cell("What cosine similarity sees")
 /// The plane's view: the points and the unit circle, with a little room.
 func planeRange(_ axis: Int) -> ClosedRange<Double> {
     let values = points.map { $0[axis] }

@@ -7,7 +7,7 @@ import Foundation
 public enum FigureRules {
     /// The widest figure, in pixels: wider ones are split into figures.
     public static let maxWidth = 1000
-    /// The book's text column in CSS pixels: `body{max-width:62rem}` at 16 px (Walkthrough's `Book.style`). A
+    /// The book's content column in CSS pixels: `minmax(0,62rem)` at 16 px (Walkthrough's `Book.bookCSS`). A
     /// figure wider than this is shown scaled down to it.
     public static let bookColumn = 992
     /// The font size of every text in a figure, in points (titles are 2 points larger).

@@ -61,6 +61,7 @@ import Testing
             CellRecord(id: "flags", title: "Flags", kind: .appendix, file: "ch01/main.swift", line: 14, output: ["f"]),
         ]
         s.figures = ["rank-sweep", "stray"]
+        s.captions = ["rank-sweep": "As one score moves past the others its rank jumps by whole steps."]
         s.claims = [ClaimRecord(paper: "Prop. 1 <holds>", found: "it does", verdict: .agrees, cell: "second")]
         s.checks = [CheckResult(name: "c", passed: true, detail: "")]
         return s

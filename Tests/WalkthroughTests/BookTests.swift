@@ -110,12 +110,12 @@ import Testing
     /// The figure rules size figures for the book's text column: if the page's column changes, so must
     /// `FigureRules.bookColumn` (and with it the widest figure whose tick labels stay readable).
     @Test func theFigureRulesKnowTheBooksColumnWidth() {
-        let widths = Book.style.components(separatedBy: "max-width:").dropFirst().compactMap { rest -> Double? in
-            guard let end = rest.range(of: "rem") else { return nil }
+        let widths = Book.bookCSS.components(separatedBy: "minmax(0,").dropFirst().compactMap { rest -> Double? in
+            guard let end = rest.range(of: "rem)") else { return nil }
             return Double(rest[..<end.lowerBound])
         }
-        #expect(widths.first.map { $0 * 16 } == Double(FigureRules.bookColumn), "body max-width \(widths)")
-        #expect(Book.style.contains("figure img{max-width:100%"))
+        #expect(widths.first.map { $0 * 16 } == Double(FigureRules.bookColumn), "content column \(widths)")
+        #expect(Book.bookCSS.contains("figure img{display:block;max-width:100%"))
     }
 
     @Test func summariesKeepTheirCaptionsAndReadOldOnesWithout() throws {
