@@ -81,3 +81,31 @@ public func compareOverSeeds(_ a: [Double], _ b: [Double]) -> (difference: Confi
     if difference.upper < 0 { return (difference, .secondAhead) }
     return (difference, .level)
 }
+
+/// The largest |a_i − b_i| over two equally long vectors (0 for empty ones); the error measure of the course's
+/// slow-path-against-fast-path checks. O(n).
+/// - Precondition: `a.count == b.count`.
+public func maxAbsDifference(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "maxAbsDifference of \(a.count) and \(b.count) values")
+    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// Where a moving average's window sits relative to the point it smooths.
+public enum MovingWindow: Sendable {
+    /// The point and the `window − 1` before it (what a training log can show at each step).
+    case trailing
+    /// The point and up to `window / 2` on each side (for a finished curve).
+    case centred
+}
+
+/// The moving average of `values` over `window` points (clipped at the ends, so the result has as many points as
+/// `values`). O(n · window).
+/// - Precondition: `window >= 1`.
+public func movingAverage(_ values: [Double], window: Int, _ placement: MovingWindow) -> [Double] {
+    precondition(window >= 1, "a moving average needs a window of at least 1, got \(window)")
+    return values.indices.map { i in
+        let lo = placement == .trailing ? max(0, i - window + 1) : max(0, i - window / 2)
+        let hi = placement == .trailing ? i : min(values.count - 1, i + window / 2)
+        return values[lo...hi].reduce(0, +) / Double(hi - lo + 1)
+    }
+}

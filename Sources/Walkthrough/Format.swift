@@ -66,3 +66,34 @@ public func seedVerdictText(_ first: String, _ second: String, _ a: [Double], _ 
             "\(first) and \(second) level: paired difference \(d.mean.fixed(digits)), \(interval) holds 0 over \(seeds)"
     }
 }
+
+extension Double {
+    /// The number with an explicit sign, as differences are printed: `0.25.signedFixed(3) == "+0.250"`,
+    /// `(-0.25).signedFixed(3) == "−0.250"` (a minus sign, U+2212). Zero, −0 and anything that rounds to zero at
+    /// `digits` decimals print as `"±0.000"`, so a sign is never shown that the digits cannot back.
+    public func signedFixed(_ digits: Int) -> String {
+        let magnitude = abs(self).fixed(digits)
+        if Double(magnitude) == 0 { return "±" + magnitude }
+        return (self > 0 ? "+" : "−") + magnitude
+    }
+}
+
+extension SeedVerdict {
+    /// The verdict of the first method against the second in one word: "ahead", "behind" or "level".
+    public var word: String {
+        switch self {
+        case .firstAhead: return "ahead"
+        case .secondAhead: return "behind"
+        case .level: return "level"
+        }
+    }
+
+    /// The verdict naming the method in front: "`first` ahead", "`second` ahead" or "level".
+    public func words(_ first: String, _ second: String) -> String {
+        switch self {
+        case .firstAhead: return "\(first) ahead"
+        case .secondAhead: return "\(second) ahead"
+        case .level: return "level"
+        }
+    }
+}

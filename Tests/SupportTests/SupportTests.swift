@@ -73,3 +73,21 @@ import Testing
         #expect(timed.result == 42 && timed.milliseconds >= 0)
     }
 }
+
+@Suite struct SmallStatisticsTests {
+    @Test func maxAbsDifferenceIsTheLargestGap() {
+        #expect(maxAbsDifference([1, 2, 3], [1.5, 2, 0]) == 3)
+        #expect(maxAbsDifference([], []) == 0)
+        #expect(maxAbsDifference([-1], [1]) == 2)
+    }
+
+    @Test func movingAveragesByHand() {
+        let v = [0.0, 3, 6, 9]
+        // Trailing, window 2: (0), (0+3)/2, (3+6)/2, (6+9)/2.
+        #expect(movingAverage(v, window: 2, .trailing) == [0, 1.5, 4.5, 7.5])
+        // Centred, window 3: (0+3)/2, (0+3+6)/3, (3+6+9)/3, (6+9)/2.
+        #expect(movingAverage(v, window: 3, .centred) == [1.5, 3, 6, 7.5])
+        #expect(movingAverage(v, window: 1, .centred) == v)
+        #expect(movingAverage([], window: 5, .trailing).isEmpty)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 
 @testable import Walkthrough
@@ -81,6 +82,17 @@ import Testing
         #expect(lambdaText(320, length: 640) == "λ = 320 (paper units; λ_code = λ/n = 0.5 for n = 640)")
         #expect(lambdaText(10766, length: 100) == "λ = 10766 (paper units; λ_code = λ/n = 107.7 for n = 100)")
         #expect(lambdaText(0.05, length: 2560) == "λ = 0.05 (paper units; λ_code = λ/n = 1.953e-05 for n = 2560)")
+    }
+
+    @Test func signedDifferencesAndVerdictWords() {
+        #expect(0.25.signedFixed(3) == "+0.250")
+        #expect((-0.25).signedFixed(3) == "−0.250")
+        #expect(
+            0.0.signedFixed(2) == "±0.00" && (-0.0).signedFixed(2) == "±0.00" && (-0.0004).signedFixed(3) == "±0.000")
+        #expect(SeedVerdict.firstAhead.word == "ahead" && SeedVerdict.secondAhead.word == "behind")
+        #expect(SeedVerdict.level.word == "level")
+        #expect(SeedVerdict.secondAhead.words("rambo", "bce") == "bce ahead")
+        #expect(SeedVerdict.firstAhead.words("rambo", "bce") == "rambo ahead")
     }
 
     @Test func compactNumbersAsTheNarrationPrintsLambda() {
