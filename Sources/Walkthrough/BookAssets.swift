@@ -8,9 +8,9 @@ extension Book {
         :root{--fg:#1a1a1a;--muted:#5a5a5a;--rule:#e2e2e2;--code:#f6f8fa;--out:#fbfaf3;--accent:#0b5cad}
         *{box-sizing:border-box}
         body{margin:0;font:16px/1.55 system-ui,-apple-system,"DejaVu Sans",sans-serif;color:var(--fg);background:#fff}
-        .layout{display:grid;grid-template-columns:15rem minmax(0,62rem);gap:2rem;max-width:81rem;margin:0 auto;
+        .layout{display:grid;grid-template-columns:13rem minmax(0,62rem);gap:1.5rem;max-width:78.5rem;margin:0 auto;
         padding:0 1rem}
-        .prose{max-width:48rem}
+        .prose p,.prose ul,.prose ol,.prose blockquote,.prose dl{max-width:48rem}
         a{color:var(--accent)}
         nav.sidebar{position:sticky;top:0;align-self:start;max-height:100vh;overflow-y:auto;padding:1rem .5rem 2rem 0;
         font-size:.85rem;line-height:1.4;border-right:1px solid var(--rule)}
@@ -63,7 +63,7 @@ extension Book {
         dl.glossary dt{font-weight:bold;margin-top:1.2rem}dl.glossary dd{margin-left:1.2rem}
         p.used{font-size:.85rem;color:var(--muted)}
         ol#results li{margin:.6rem 0}ol#results p{margin:.1rem 0;font-size:.88rem;color:#333}
-        @media (max-width:80rem){.layout{display:block}nav.sidebar{position:static;max-height:none;border-right:0;
+        @media (max-width:78rem){.layout{display:block}nav.sidebar{position:static;max-height:none;border-right:0;
         border-bottom:1px solid var(--rule);padding-bottom:.5rem}}
 
         """
